@@ -1,0 +1,209 @@
+//! Raw command-line arguments, exactly as clap parses them. Nothing here is validated beyond
+//! syntax: `config` turns these into a checked [`crate::config::Config`].
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// A randomized parallel test runner for Rust: shuffles tests with a logged seed, runs them in
+/// parallel shards, writes JUnit and a JSON run record, and gates the commit by exit code.
+#[derive(Debug, Parser)]
+#[command(name = "cargo-shuffle", bin_name = "cargo shuffle", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CliCommand,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Build, list, plan and run the tests (shuffled, in parallel shards).
+    Run(RunArgs),
+    /// Print the plan (the tests of every shard, in order) without running anything.
+    List(ListArgs),
+}
+
+/// Which `#[ignore]`d tests to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunIgnored {
+    /// Run non-ignored tests only; ignored ones are reported as skipped.
+    #[default]
+    Default,
+    /// Run only the ignored tests.
+    Only,
+    /// Run both.
+    All,
+}
+
+/// Output format of `list`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum ListFormat {
+    /// One test per line under a header per shard.
+    #[default]
+    Human,
+    /// One JSON document with the seed and the shards.
+    Json,
+}
+
+/// cargo's own selection and build flags, passed through to `cargo test --no-run`.
+#[derive(Debug, Args, Default, Clone)]
+#[command(next_help_heading = "Cargo selection (passed to cargo)")]
+pub struct CargoArgs {
+    /// Package(s) to test.
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    pub package: Vec<String>,
+    /// Test all packages in the workspace.
+    #[arg(long)]
+    pub workspace: bool,
+    /// Exclude packages from the test.
+    #[arg(long, value_name = "SPEC")]
+    pub exclude: Vec<String>,
+    /// Test only this package's library.
+    #[arg(long)]
+    pub lib: bool,
+    /// Test all binaries.
+    #[arg(long)]
+    pub bins: bool,
+    /// Test only the specified binary.
+    #[arg(long = "bin", value_name = "NAME")]
+    pub bin: Vec<String>,
+    /// Test all integration tests.
+    #[arg(long)]
+    pub tests: bool,
+    /// Test only the specified integration test target.
+    #[arg(long = "test", value_name = "NAME")]
+    pub test: Vec<String>,
+    /// Test all examples.
+    #[arg(long)]
+    pub examples: bool,
+    /// Test only the specified example.
+    #[arg(long = "example", value_name = "NAME")]
+    pub example: Vec<String>,
+    /// Space or comma separated list of features to activate.
+    #[arg(short = 'F', long, value_name = "FEATURES")]
+    pub features: Vec<String>,
+    /// Activate all available features.
+    #[arg(long)]
+    pub all_features: bool,
+    /// Do not activate the `default` feature.
+    #[arg(long)]
+    pub no_default_features: bool,
+    /// Build in release mode.
+    #[arg(short = 'r', long)]
+    pub release: bool,
+    /// Build with the given profile.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Directory for all generated artifacts.
+    #[arg(long, value_name = "DIR")]
+    pub target_dir: Option<PathBuf>,
+    /// Path to Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Assert that Cargo.lock will remain unchanged.
+    #[arg(long)]
+    pub locked: bool,
+    /// Run without accessing the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// Equivalent to --locked and --offline.
+    #[arg(long)]
+    pub frozen: bool,
+}
+
+/// Arguments shared by `run` and `list`: what to test and how to plan it.
+#[derive(Debug, Args, Clone)]
+pub struct PlanArgs {
+    /// cargo's selection flags.
+    #[command(flatten)]
+    pub cargo: CargoArgs,
+
+    /// Run this libtest-compatible test executable instead of building with cargo
+    /// (repeatable; `ID=PATH` sets its binary id).
+    #[arg(
+        long = "binary",
+        value_name = "[ID=]PATH",
+        help_heading = "Test selection"
+    )]
+    pub binary: Vec<String>,
+
+    /// Seed of the shuffle: decimal or 0x-hex u64 [default: random, always printed].
+    #[arg(long, value_name = "SEED", help_heading = "Plan")]
+    pub seed: Option<String>,
+
+    /// Number of shards (ordered sequences). Fixed default so a seed reproduces on any machine.
+    #[arg(long, value_name = "N", default_value_t = crate::plan::DEFAULT_SHARDS,
+          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Plan")]
+    pub shards: u32,
+
+    /// Run only the K-th of N disjoint parts of the selected tests (for parallel CI jobs).
+    #[arg(long, value_name = "K/N", help_heading = "Plan")]
+    pub partition: Option<String>,
+
+    /// Which #[ignore]d tests to run.
+    #[arg(long, value_enum, default_value_t = RunIgnored::Default, help_heading = "Test selection")]
+    pub run_ignored: RunIgnored,
+
+    /// Skip tests whose name contains PATTERN (repeatable).
+    #[arg(long, value_name = "PATTERN", help_heading = "Test selection")]
+    pub skip: Vec<String>,
+
+    /// Match the test-name filters exactly instead of as substrings.
+    #[arg(long, help_heading = "Test selection")]
+    pub exact: bool,
+
+    /// Test-name filters (after `--`): run tests whose name contains any of them.
+    #[arg(last = true, value_name = "FILTERS")]
+    pub filters: Vec<String>,
+}
+
+/// `cargo shuffle run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// What to test and how to plan it.
+    #[command(flatten)]
+    pub plan: PlanArgs,
+
+    /// Worker threads running shards in parallel [default: available parallelism].
+    #[arg(short = 'j', long, value_name = "J", value_parser = clap::value_parser!(u32).range(1..),
+          help_heading = "Execution")]
+    pub jobs: Option<u32>,
+
+    /// Run only these shards of the plan (1-based; repeatable or comma-separated).
+    #[arg(long = "shard", value_name = "K", value_delimiter = ',',
+          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Execution")]
+    pub shard: Vec<u32>,
+
+    /// Per-test timeout in seconds (TERM to the test's process group, grace period, KILL).
+    #[arg(long, value_name = "SECS", help_heading = "Execution")]
+    pub timeout: Option<f64>,
+
+    /// Exit 0 (not 4) when no test is selected.
+    #[arg(long, help_heading = "Execution")]
+    pub allow_no_tests: bool,
+
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "PATH", help_heading = "Reports")]
+    pub junit: Option<PathBuf>,
+
+    /// Write the JSON run record here.
+    #[arg(long, value_name = "PATH", help_heading = "Reports")]
+    pub report: Option<PathBuf>,
+
+    /// Never draw a progress bar, print one line per finished test instead.
+    #[arg(long, help_heading = "Reports")]
+    pub no_progress: bool,
+}
+
+/// `cargo shuffle list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// What to test and how to plan it.
+    #[command(flatten)]
+    pub plan: PlanArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub message_format: ListFormat,
+}

@@ -1,0 +1,326 @@
+//! Validated configuration: turns raw [`crate::cli`] arguments into a [`Config`] whose every
+//! value is checked, and renders the command line that reproduces a run.
+
+use crate::cli::{CargoArgs, ListFormat, PlanArgs, RunArgs, RunIgnored};
+use crate::discover::CargoSelection;
+use crate::execute::ExecOptions;
+use crate::output::{DEFAULT_HEAD, DEFAULT_TAIL};
+use crate::plan::Partition;
+use crate::seed::Seed;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A usage error: a value the user gave that we cannot use. Exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Where the test binaries come from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// Build them with cargo.
+    Cargo(CargoSelection),
+    /// Given by path (`--binary`).
+    Binaries(Vec<String>),
+}
+
+/// Where the seed came from (printed next to it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeedSource {
+    /// `--seed`.
+    Flag,
+    /// Drawn at random for this run.
+    Random,
+}
+
+/// Test-name filtering, libtest-style: a test is selected when it matches any filter (or there
+/// are none) and no `--skip` pattern.
+#[derive(Clone, Debug, Default)]
+pub struct NameFilter {
+    /// Filters given after `--`.
+    pub filters: Vec<String>,
+    /// `--skip` patterns (substring match).
+    pub skip: Vec<String>,
+    /// `--exact`: filters must equal the name.
+    pub exact: bool,
+}
+
+impl NameFilter {
+    /// Whether a test named `name` is selected.
+    pub fn matches(&self, name: &str) -> bool {
+        let hit = |f: &String| {
+            if self.exact {
+                name == f
+            } else {
+                name.contains(f.as_str())
+            }
+        };
+        (self.filters.is_empty() || self.filters.iter().any(hit))
+            && !self.skip.iter().any(|s| name.contains(s.as_str()))
+    }
+}
+
+/// The plan-related part of a validated configuration, shared by `run` and `list`.
+#[derive(Clone, Debug)]
+pub struct PlanConfig {
+    /// Where binaries come from.
+    pub source: Source,
+    /// The seed.
+    pub seed: Seed,
+    /// Where the seed came from.
+    pub seed_source: SeedSource,
+    /// Number of shards, at least 1.
+    pub shards: u32,
+    /// `--partition`.
+    pub partition: Option<Partition>,
+    /// `--run-ignored`.
+    pub run_ignored: RunIgnored,
+    /// Name filters.
+    pub filter: NameFilter,
+    /// The arguments that select the same tests again (cargo flags or `--binary`, filters),
+    /// for repro commands.
+    pub selection_args: Vec<String>,
+}
+
+/// Validated `run` configuration.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// What and how to plan.
+    pub plan: PlanConfig,
+    /// How to execute.
+    pub exec: ExecOptions,
+    /// `--junit`.
+    pub junit: Option<PathBuf>,
+    /// `--report`.
+    pub report: Option<PathBuf>,
+    /// `--allow-no-tests`.
+    pub allow_no_tests: bool,
+    /// Progress bar allowed (still only on a terminal).
+    pub progress: bool,
+}
+
+/// Validated `list` configuration.
+#[derive(Clone, Debug)]
+pub struct ListConfig {
+    /// What and how to plan.
+    pub plan: PlanConfig,
+    /// Output format.
+    pub format: ListFormat,
+}
+
+fn cargo_args(c: &CargoArgs) -> Vec<String> {
+    let mut a = Vec::new();
+    let mut multi = |flag: &str, vals: &[String]| {
+        for v in vals {
+            a.push(flag.to_string());
+            a.push(v.clone());
+        }
+    };
+    multi("--package", &c.package);
+    multi("--exclude", &c.exclude);
+    multi("--bin", &c.bin);
+    multi("--test", &c.test);
+    multi("--example", &c.example);
+    multi("--features", &c.features);
+    for (on, flag) in [
+        (c.workspace, "--workspace"),
+        (c.lib, "--lib"),
+        (c.bins, "--bins"),
+        (c.tests, "--tests"),
+        (c.examples, "--examples"),
+        (c.all_features, "--all-features"),
+        (c.no_default_features, "--no-default-features"),
+        (c.release, "--release"),
+        (c.locked, "--locked"),
+        (c.offline, "--offline"),
+        (c.frozen, "--frozen"),
+    ] {
+        if on {
+            a.push(flag.to_string());
+        }
+    }
+    if let Some(p) = &c.profile {
+        a.push("--profile".into());
+        a.push(p.clone());
+    }
+    if let Some(d) = &c.target_dir {
+        a.push("--target-dir".into());
+        a.push(d.display().to_string());
+    }
+    a
+}
+
+fn cargo_args_given(c: &CargoArgs) -> bool {
+    !cargo_args(c).is_empty() || c.manifest_path.is_some()
+}
+
+impl PlanConfig {
+    /// Validates the plan arguments. Errors: a malformed seed or partition, or `--binary`
+    /// mixed with cargo's selection flags.
+    pub fn from_args(a: &PlanArgs) -> Result<PlanConfig, UsageError> {
+        let (seed, seed_source) = match &a.seed {
+            Some(s) => (
+                s.parse::<Seed>().map_err(|e| UsageError(e.to_string()))?,
+                SeedSource::Flag,
+            ),
+            None => (Seed::random(), SeedSource::Random),
+        };
+        let partition = a
+            .partition
+            .as_deref()
+            .map(str::parse::<Partition>)
+            .transpose()
+            .map_err(|e| UsageError(e.to_string()))?;
+        let mut selection_args = Vec::new();
+        let source = if a.binary.is_empty() {
+            let args = cargo_args(&a.cargo);
+            selection_args.extend(args.iter().cloned());
+            if let Some(m) = &a.cargo.manifest_path {
+                selection_args.push("--manifest-path".into());
+                selection_args.push(m.display().to_string());
+            }
+            Source::Cargo(CargoSelection {
+                args,
+                manifest_path: a.cargo.manifest_path.clone(),
+            })
+        } else {
+            if cargo_args_given(&a.cargo) {
+                return Err(UsageError(
+                    "--binary runs the given executables without cargo; drop cargo's selection flags (-p, --test, --manifest-path, ...) or drop --binary".into(),
+                ));
+            }
+            for b in &a.binary {
+                selection_args.push("--binary".into());
+                selection_args.push(b.clone());
+            }
+            Source::Binaries(a.binary.clone())
+        };
+        if a.run_ignored != RunIgnored::Default {
+            selection_args.push("--run-ignored".into());
+            selection_args.push(
+                match a.run_ignored {
+                    RunIgnored::Only => "only",
+                    _ => "all",
+                }
+                .into(),
+            );
+        }
+        for s in &a.skip {
+            selection_args.push("--skip".into());
+            selection_args.push(s.clone());
+        }
+        if a.exact {
+            selection_args.push("--exact".into());
+        }
+        Ok(PlanConfig {
+            source,
+            seed,
+            seed_source,
+            shards: a.shards,
+            partition,
+            run_ignored: a.run_ignored,
+            filter: NameFilter {
+                filters: a.filters.clone(),
+                skip: a.skip.clone(),
+                exact: a.exact,
+            },
+            selection_args,
+        })
+    }
+
+    /// The shell command that makes the same plan again: `cargo shuffle run <selection>
+    /// --seed S --shards N [--partition K/N] [extra…] [-- filters]`, quoted for a POSIX shell.
+    pub fn repro_command(&self, extra: &[String]) -> String {
+        let mut words: Vec<String> = vec!["cargo".into(), "shuffle".into(), "run".into()];
+        words.extend(self.selection_args.iter().cloned());
+        words.extend(["--seed".into(), self.seed.to_string()]);
+        words.extend(["--shards".into(), self.shards.to_string()]);
+        if let Some(p) = self.partition {
+            words.extend(["--partition".into(), p.to_string()]);
+        }
+        words.extend(extra.iter().cloned());
+        if !self.filter.filters.is_empty() {
+            words.push("--".into());
+            words.extend(self.filter.filters.iter().cloned());
+        }
+        shell_words::join(words)
+    }
+}
+
+impl RunConfig {
+    /// Validates `run` arguments. Errors: those of [`PlanConfig::from_args`], a non-positive or
+    /// non-finite timeout, or a `--shard` beyond `--shards`.
+    pub fn from_args(a: &RunArgs) -> Result<RunConfig, UsageError> {
+        let plan = PlanConfig::from_args(&a.plan)?;
+        let timeout = match a.timeout {
+            None => None,
+            Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
+            Some(t) => {
+                return Err(UsageError(format!(
+                    "invalid --timeout `{t}`: give a positive number of seconds, e.g. --timeout 60"
+                )));
+            }
+        };
+        if let Some(&bad) = a.shard.iter().find(|&&k| k > plan.shards) {
+            return Err(UsageError(format!(
+                "--shard {bad} does not exist: the plan has {} shards (--shards); pick 1..={}",
+                plan.shards, plan.shards
+            )));
+        }
+        let jobs = a.jobs.map(|j| j as usize).unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        });
+        Ok(RunConfig {
+            plan,
+            exec: ExecOptions {
+                jobs,
+                timeout,
+                grace: Duration::from_secs(2),
+                leak_timeout: Duration::from_millis(200),
+                head_cap: DEFAULT_HEAD,
+                tail_cap: DEFAULT_TAIL,
+                only_shards: a.shard.clone(),
+            },
+            junit: a.junit.clone(),
+            report: a.report.clone(),
+            allow_no_tests: a.allow_no_tests,
+            progress: !a.no_progress,
+        })
+    }
+}
+
+impl ListConfig {
+    /// Validates `list` arguments (see [`PlanConfig::from_args`]).
+    pub fn from_args(a: &crate::cli::ListArgs) -> Result<ListConfig, UsageError> {
+        Ok(ListConfig {
+            plan: PlanConfig::from_args(&a.plan)?,
+            format: a.message_format,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_filter_semantics() {
+        let f = NameFilter {
+            filters: vec!["parse".into()],
+            skip: vec!["fails".into()],
+            exact: false,
+        };
+        assert!(f.matches("tests::parse_number"));
+        assert!(!f.matches("tests::parse_fails"));
+        assert!(!f.matches("tests::other"));
+        let e = NameFilter {
+            filters: vec!["a::b".into()],
+            exact: true,
+            ..Default::default()
+        };
+        assert!(e.matches("a::b") && !e.matches("a::bc"));
+        assert!(NameFilter::default().matches("anything"));
+    }
+}

@@ -1,0 +1,111 @@
+//! The event stream: the only thing the executor tells reporters. Everything a reporter writes
+//! (terminal lines, JUnit, the JSON run record) is derived from these events.
+
+use crate::list::TestCase;
+use crate::seed::Seed;
+use std::time::Duration;
+
+/// How one test ended.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Exit code 0 and libtest reported exactly one test run.
+    Passed,
+    /// Non-zero exit code (a panic gives 101).
+    Failed,
+    /// Killed by a signal it did not get from the runner (abort, segfault, ...).
+    Crashed,
+    /// Killed by the runner after `--timeout`.
+    TimedOut,
+    /// `#[ignore]`d and not selected to run.
+    Ignored,
+    /// The harness did not run exactly one test (e.g. `running 0 tests` and exit 0), or the
+    /// binary could not be started: never counted as a pass.
+    Error,
+}
+
+impl Outcome {
+    /// Whether this outcome fails the run.
+    pub fn is_failure(self) -> bool {
+        !matches!(self, Outcome::Passed | Outcome::Ignored)
+    }
+
+    /// Upper-case label for the terminal (`PASS`, `FAIL`, `CRASH`, `TIMEOUT`, `IGNORE`, `ERROR`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Passed => "PASS",
+            Outcome::Failed => "FAIL",
+            Outcome::Crashed => "CRASH",
+            Outcome::TimedOut => "TIMEOUT",
+            Outcome::Ignored => "IGNORE",
+            Outcome::Error => "ERROR",
+        }
+    }
+}
+
+/// The result of one test run.
+#[derive(Clone, Debug)]
+pub struct TestResult {
+    /// The test.
+    pub test: TestCase,
+    /// 1-based shard it ran in (0 for ignored tests that were not run).
+    pub shard: u32,
+    /// 0-based position in its shard.
+    pub position: u32,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Exit code, when it exited normally.
+    pub exit_code: Option<i32>,
+    /// Signal name (`SIGSEGV`), when it was killed by one.
+    pub signal: Option<String>,
+    /// A process it started held its output open after it exited (killed by the runner).
+    pub leaked: bool,
+    /// Start, in milliseconds since the run started.
+    pub start_ms: u64,
+    /// End, in milliseconds since the run started.
+    pub end_ms: u64,
+    /// Wall time of the test process.
+    pub duration: Duration,
+    /// One-paragraph reason for a non-pass (panic message, signal, timeout), if any.
+    pub message: Option<String>,
+    /// Captured output (stdout and stderr interleaved), lossily decoded, not yet cleaned; capped.
+    pub output: String,
+    /// Bytes the test wrote in all.
+    pub output_bytes: u64,
+    /// Bytes not kept because of the cap.
+    pub output_dropped: u64,
+}
+
+/// One event of a run, in the order the executor produced it.
+#[derive(Clone, Debug)]
+pub enum RunEvent {
+    /// The run is about to start.
+    RunStarted {
+        /// The seed of the plan.
+        seed: Seed,
+        /// Shards in the plan.
+        shard_count: u32,
+        /// Tests that will run.
+        test_count: usize,
+        /// Worker count.
+        jobs: usize,
+    },
+    /// A test process is starting.
+    TestStarted {
+        /// The test.
+        test: TestCase,
+        /// 1-based shard.
+        shard: u32,
+    },
+    /// A test finished (or was reported ignored).
+    TestFinished(Box<TestResult>),
+    /// All selected shards finished, or the run was interrupted.
+    RunFinished {
+        /// Wall time of the execution phase.
+        elapsed: Duration,
+        /// True when the run was stopped early (Ctrl-C, signal): some planned tests did not run.
+        interrupted: bool,
+    },
+}

@@ -1,0 +1,200 @@
+//! cargo-shuffle: a randomized parallel test runner for Rust.
+//!
+//! Data flows one way: [`discover`] (test binaries) → [`list`] (test cases) → [`plan`] (seeded
+//! order and shards) → [`execute`] (one process per test, via [`process`]) → [`events`] →
+//! [`report`] (terminal, JUnit, JSON run record) → exit code ([`exit`]).
+//! [`cli`] holds the raw arguments, [`config`] the validated configuration.
+
+pub mod cli;
+pub mod config;
+pub mod discover;
+pub mod events;
+pub mod execute;
+pub mod exit;
+pub mod list;
+pub mod output;
+pub mod plan;
+pub mod process;
+pub mod report;
+pub mod seed;
+
+use clap::Parser;
+use cli::{Cli, CliCommand, ListFormat, RunIgnored};
+use config::{ListConfig, PlanConfig, RunConfig, SeedSource, Source};
+use discover::TestBinary;
+use exit::AppError;
+use list::TestCase;
+use plan::Plan;
+use report::record::RunRecord;
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::io::Write;
+
+/// Runs the program on `args` (including the program name; a leading `shuffle` argument, as
+/// cargo passes to a subcommand, is skipped) and returns the exit code (see [`exit`]).
+pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
+    if args.get(1).is_some_and(|a| a == "shuffle") {
+        args.remove(1);
+    }
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        CliCommand::Run(a) => RunConfig::from_args(&a)
+            .map_err(AppError::from)
+            .and_then(|c| run(&c)),
+        CliCommand::List(a) => ListConfig::from_args(&a)
+            .map_err(AppError::from)
+            .and_then(|c| list_cmd(&c)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// Discovers, lists, filters and plans. `allow_empty` turns "no test selected" into an empty
+/// plan instead of an error.
+fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<(Vec<TestBinary>, Plan), AppError> {
+    let binaries = match &cfg.source {
+        Source::Cargo(sel) => discover::build_with_cargo(sel)?,
+        Source::Binaries(paths) => discover::from_paths(paths)?,
+    };
+    let tests = list::list_all(&binaries)?;
+    let (run, ignored): (Vec<TestCase>, Vec<TestCase>) = tests
+        .into_iter()
+        .filter(|t| cfg.filter.matches(&t.name))
+        .filter(|t| cfg.run_ignored != RunIgnored::Only || t.ignored)
+        .partition(|t| cfg.run_ignored != RunIgnored::Default || !t.ignored);
+    let plan = Plan::new(cfg.seed, cfg.shards, cfg.partition, run, ignored);
+    if plan.test_count() == 0 && !allow_empty {
+        let why = if binaries.is_empty() {
+            " (no test binary was found)".to_string()
+        } else {
+            String::new()
+        };
+        return Err(AppError::NoTests(why));
+    }
+    Ok((binaries, plan))
+}
+
+fn announce_seed(cfg: &PlanConfig) {
+    let how = match cfg.seed_source {
+        SeedSource::Flag => "from --seed",
+        SeedSource::Random => "random",
+    };
+    eprintln!(
+        "cargo-shuffle: seed {} ({how}; pass --seed {} to repeat this order)",
+        cfg.seed, cfg.seed
+    );
+}
+
+fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
+    let (_, plan) = prepare(&cfg.plan, true)?;
+    announce_seed(&cfg.plan);
+    let mut out = String::new();
+    match cfg.format {
+        ListFormat::Human => {
+            out.push_str(&format!(
+                "seed {}, {} shards{}, {} tests\n",
+                plan.seed,
+                plan.shard_count(),
+                plan.partition
+                    .map(|p| format!(", partition {p}"))
+                    .unwrap_or_default(),
+                plan.test_count()
+            ));
+            for (i, shard) in plan.shards.iter().enumerate() {
+                out.push_str(&format!("shard {} ({} tests):\n", i + 1, shard.len()));
+                for t in shard {
+                    out.push_str(&format!("  {}\n", t.test.id()));
+                }
+            }
+            if !plan.ignored.is_empty() {
+                out.push_str(&format!("ignored, not run ({}):\n", plan.ignored.len()));
+                for t in &plan.ignored {
+                    out.push_str(&format!("  {}\n", t.id()));
+                }
+            }
+        }
+        ListFormat::Json => {
+            let doc = serde_json::json!({
+                "seed": plan.seed.to_string(),
+                "shard_count": plan.shard_count(),
+                "partition": plan.partition.map(|p| p.to_string()),
+                "shards": plan.shards.iter().enumerate().map(|(i, s)| serde_json::json!({
+                    "shard": i + 1,
+                    "tests": s.iter().map(|t| &t.test).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "ignored": plan.ignored,
+            });
+            out = serde_json::to_string_pretty(&doc).expect("JSON values serialise") + "\n";
+        }
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    Ok(exit::OK)
+}
+
+fn run(cfg: &RunConfig) -> Result<i32, AppError> {
+    let (binaries, plan) = match prepare(&cfg.plan, cfg.allow_no_tests) {
+        Err(AppError::NoTests(why)) => {
+            announce_seed(&cfg.plan);
+            return Err(AppError::NoTests(why));
+        }
+        r => r?,
+    };
+    announce_seed(&cfg.plan);
+    let by_id: HashMap<String, TestBinary> =
+        binaries.into_iter().map(|b| (b.id.clone(), b)).collect();
+    let repro = cfg.plan.repro_command(&[]);
+    let mut record = RunRecord::new(&plan, cfg.exec.jobs, repro);
+    let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
+    let cancel = execute::CancelFlag::default();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            execute::execute(&plan, &by_id, &cfg.exec, &cancel, &tx);
+            drop(tx);
+        });
+        for ev in rx.iter() {
+            terminal.handle(&ev);
+            record.handle(&ev);
+        }
+    });
+    let mut write_failed = false;
+    if let Some(path) = &cfg.junit
+        && let Err(e) = report::write_file(path, report::junit::render(&record).as_bytes())
+    {
+        eprintln!("error: {e:#}");
+        write_failed = true;
+    }
+    if let Some(path) = &cfg.report {
+        let json = serde_json::to_string_pretty(&record.to_json()).expect("JSON values serialise");
+        if let Err(e) = report::write_file(path, json.as_bytes()) {
+            eprintln!("error: {e:#}");
+            write_failed = true;
+        }
+    }
+    terminal.summary(&record, &cfg.plan);
+    Ok(if record.interrupted {
+        exit::INTERRUPTED
+    } else if record.has_failures() {
+        exit::TESTS_FAILED
+    } else if write_failed {
+        exit::OTHER_ERROR
+    } else {
+        exit::OK
+    })
+}

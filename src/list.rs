@@ -1,0 +1,181 @@
+//! Listing: asks each test binary which tests it holds (`--list --format terse`, and again with
+//! `--ignored`), all binaries in parallel, and turns the answers into [`TestCase`]s.
+
+use crate::discover::TestBinary;
+use rayon::prelude::*;
+use std::cmp::Ordering;
+use std::process::{Command, Stdio};
+
+/// One test case: a test binary's stable id plus the libtest test name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct TestCase {
+    /// Stable id of the test binary (e.g. `demo-core::test/api`), see [`TestBinary::id`].
+    pub binary_id: String,
+    /// The name libtest prints, e.g. `tests::it_works`.
+    pub name: String,
+    /// Whether the test is `#[ignore]`d.
+    pub ignored: bool,
+}
+
+impl TestCase {
+    /// Total order by (binary id, name): the "reference" order and the tie-breaker of the plan.
+    pub fn id_cmp(&self, other: &TestCase) -> Ordering {
+        (self.binary_id.as_str(), self.name.as_str())
+            .cmp(&(other.binary_id.as_str(), other.name.as_str()))
+    }
+
+    /// The id as printed and accepted back: `BINARY_ID TEST_NAME`.
+    pub fn id(&self) -> String {
+        format!("{} {}", self.binary_id, self.name)
+    }
+}
+
+/// Listing failed for one binary; the message names the binary and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    /// The binary could not be started.
+    #[error("could not run test binary `{binary}` ({path}) to list its tests: {source}")]
+    Spawn {
+        /// Binary id.
+        binary: String,
+        /// Executable path.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// `--list` exited unsuccessfully.
+    #[error(
+        "test binary `{binary}` ({path}) failed to list its tests ({status}); stderr: {stderr}\nhint: is it a libtest-compatible test binary? Run it with `--list --format terse` to check"
+    )]
+    Failed {
+        /// Binary id.
+        binary: String,
+        /// Executable path.
+        path: String,
+        /// Exit status as text.
+        status: String,
+        /// The first lines of its stderr.
+        stderr: String,
+    },
+    /// A line of the listing is not `NAME: test` / `NAME: benchmark`.
+    #[error(
+        "test binary `{binary}` printed a line that is not a libtest listing: {line:?}\nhint: a custom test harness (`harness = false`) must support `--list --format terse` like libtest (e.g. with libtest-mimic); exclude this target otherwise"
+    )]
+    Unparsable {
+        /// Binary id.
+        binary: String,
+        /// The offending line, quoted.
+        line: String,
+    },
+}
+
+/// Parses `--list --format terse` output: one `NAME: test` per line; `: benchmark` lines are
+/// skipped, blank lines tolerated, anything else is an error quoting the line.
+pub fn parse_terse(binary_id: &str, stdout: &str) -> Result<Vec<String>, ListError> {
+    let mut names = Vec::new();
+    for line in stdout.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        if let Some(name) = line.strip_suffix(": test") {
+            names.push(name.to_string());
+        } else if line.ends_with(": benchmark") {
+            continue;
+        } else {
+            return Err(ListError::Unparsable {
+                binary: binary_id.to_string(),
+                line: line.to_string(),
+            });
+        }
+    }
+    Ok(names)
+}
+
+fn run_list(bin: &TestBinary, ignored: bool) -> Result<Vec<String>, ListError> {
+    let mut cmd = Command::new(&bin.path);
+    cmd.args(["--list", "--format", "terse"]);
+    if ignored {
+        cmd.arg("--ignored");
+    }
+    cmd.current_dir(&bin.cwd)
+        .envs(bin.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null());
+    let out = cmd.output().map_err(|source| ListError::Spawn {
+        binary: bin.id.clone(),
+        path: bin.path.display().to_string(),
+        source,
+    })?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr: String = stderr.lines().take(10).collect::<Vec<_>>().join("\n");
+        return Err(ListError::Failed {
+            binary: bin.id.clone(),
+            path: bin.path.display().to_string(),
+            status: crate::process::describe_status(out.status),
+            stderr,
+        });
+    }
+    parse_terse(&bin.id, &String::from_utf8_lossy(&out.stdout))
+}
+
+/// Lists one binary: all its tests, with `ignored` set from the `--ignored` listing.
+pub fn list_binary(bin: &TestBinary) -> Result<Vec<TestCase>, ListError> {
+    let (all, ignored) = rayon::join(|| run_list(bin, false), || run_list(bin, true));
+    let (all, ignored) = (all?, ignored?);
+    let ignored: std::collections::BTreeSet<String> = ignored.into_iter().collect();
+    Ok(all
+        .into_iter()
+        .map(|name| TestCase {
+            binary_id: bin.id.clone(),
+            ignored: ignored.contains(&name),
+            name,
+        })
+        .collect())
+}
+
+/// Lists every binary in parallel; returns the tests sorted by id, or the first error in
+/// binary order (so the error reported does not depend on timing).
+pub fn list_all(binaries: &[TestBinary]) -> Result<Vec<TestCase>, ListError> {
+    let results: Vec<Result<Vec<TestCase>, ListError>> =
+        binaries.par_iter().map(list_binary).collect();
+    let mut tests = Vec::new();
+    for r in results {
+        tests.extend(r?);
+    }
+    tests.sort_by(|a, b| a.id_cmp(b));
+    Ok(tests)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terse_listing_parses_tests_and_skips_benchmarks() {
+        let out = "a::b: test\n\nbench_x: benchmark\ntests::ünï: test\r\n";
+        assert_eq!(
+            parse_terse("x::lib", out).unwrap(),
+            vec!["a::b".to_string(), "tests::ünï".to_string()]
+        );
+    }
+
+    #[test]
+    fn junk_line_is_an_error_quoting_it() {
+        let e = parse_terse("x::lib", "a: test\nhello world\n").unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("x::lib") && msg.contains("\"hello world\""),
+            "{msg}"
+        );
+        assert!(msg.contains("custom test harness"));
+    }
+
+    #[test]
+    fn name_with_colon_space_is_kept_whole() {
+        assert_eq!(
+            parse_terse("x", "weird: name: test\n").unwrap(),
+            vec!["weird: name".to_string()]
+        );
+    }
+}

@@ -1,0 +1,216 @@
+//! Captured test output: a bounded buffer that keeps the head and the tail of what a test
+//! printed (so memory stays bounded however much it prints), plus the text clean-ups that make
+//! output safe for a terminal and for XML, and extraction of the failure message.
+
+/// Default number of bytes kept from the start of a test's output.
+pub const DEFAULT_HEAD: usize = 64 * 1024;
+/// Default number of bytes kept from the end of a test's output (where panics are).
+pub const DEFAULT_TAIL: usize = 192 * 1024;
+
+/// What a test printed (stdout and stderr through one pipe, so in their true interleaving),
+/// capped at `head_cap + tail_cap` bytes; `dropped` counts the bytes in between that were not
+/// kept.
+#[derive(Clone, Debug, Default)]
+pub struct CapturedOutput {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    head_cap: usize,
+    tail_cap: usize,
+    /// Total bytes the test wrote.
+    pub total: u64,
+    /// Bytes not kept (between head and tail).
+    pub dropped: u64,
+}
+
+impl CapturedOutput {
+    /// An empty buffer keeping at most `head_cap` leading and `tail_cap` trailing bytes.
+    pub fn new(head_cap: usize, tail_cap: usize) -> CapturedOutput {
+        CapturedOutput {
+            head_cap,
+            tail_cap,
+            ..Default::default()
+        }
+    }
+
+    /// Appends bytes as they arrive from the pipe.
+    pub fn push(&mut self, mut data: &[u8]) {
+        self.total += data.len() as u64;
+        if self.head.len() < self.head_cap {
+            let n = (self.head_cap - self.head.len()).min(data.len());
+            self.head.extend_from_slice(&data[..n]);
+            data = &data[n..];
+        }
+        if data.is_empty() {
+            return;
+        }
+        if data.len() >= self.tail_cap {
+            self.dropped += (self.tail.len() + data.len() - self.tail_cap) as u64;
+            self.tail.clear();
+            self.tail
+                .extend_from_slice(&data[data.len() - self.tail_cap..]);
+            return;
+        }
+        self.tail.extend_from_slice(data);
+        // Trim in batches (when twice the cap) so that trimming stays amortised O(1) per byte.
+        if self.tail.len() > 2 * self.tail_cap.max(1) {
+            let excess = self.tail.len() - self.tail_cap;
+            self.tail.drain(..excess);
+            self.dropped += excess as u64;
+        }
+    }
+
+    fn tail_kept(&self) -> &[u8] {
+        let start = self.tail.len().saturating_sub(self.tail_cap);
+        &self.tail[start..]
+    }
+
+    /// Bytes not kept, counting the batch-trim slack.
+    pub fn dropped_bytes(&self) -> u64 {
+        self.dropped + (self.tail.len() - self.tail_kept().len()) as u64
+    }
+
+    /// The first bytes (used to check libtest's `running 1 test` line).
+    pub fn head(&self) -> &[u8] {
+        &self.head
+    }
+
+    /// The kept output as text: invalid UTF-8 replaced, with a visible marker where bytes were
+    /// dropped. Not yet cleaned of escapes: see [`clean_text`].
+    pub fn to_text(&self) -> String {
+        let mut s = String::from_utf8_lossy(&self.head).into_owned();
+        let dropped = self.dropped_bytes();
+        if dropped > 0 {
+            s.push_str(&format!(
+                "\n[cargo-shuffle: {dropped} bytes of output not kept; showing the first {} and the last {} bytes]\n",
+                self.head.len(),
+                self.tail_kept().len()
+            ));
+        }
+        s.push_str(&String::from_utf8_lossy(self.tail_kept()));
+        s
+    }
+}
+
+/// Removes ANSI escape sequences and the control characters that XML 1.0 forbids or that would
+/// upset a terminal (everything below U+0020 except tab, newline and carriage return, plus
+/// U+007F, U+FFFE and U+FFFF). Safe for both terminal and JUnit output.
+///
+/// Our own small scanner rather than `strip-ansi-escapes`, which also deletes tabs.
+/// Sequences: CSI (`ESC [` params final-byte), OSC (`ESC ]` … BEL or `ESC \`), and two-byte
+/// `ESC X`; an unfinished sequence at the end is dropped.
+pub fn clean_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            match chars.next() {
+                Some('[') => {
+                    // Parameter and intermediate bytes, then one final byte in 0x40..=0x7e.
+                    while let Some(&n) = chars.peek() {
+                        chars.next();
+                        if ('\x40'..='\x7e').contains(&n) || !('\x20'..='\x3f').contains(&n) {
+                            break;
+                        }
+                    }
+                }
+                Some(']') => {
+                    while let Some(n) = chars.next() {
+                        if n == '\x07' || (n == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        if !matches!(c, '\x00'..='\x08' | '\x0b' | '\x0c' | '\x0e'..='\x1f' | '\x7f' | '\u{fffe}' | '\u{ffff}')
+        {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The panic message of a failed Rust test: the last `thread '…' panicked at …` block in the
+/// output, with its message lines (up to the `note:` line or a blank line). `None` if no panic
+/// is visible.
+pub fn panic_message(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .rposition(|l| l.starts_with("thread '") && l.contains(" panicked at "))?;
+    let mut msg: Vec<&str> = Vec::new();
+    let first = lines[start];
+    // Older toolchains: `thread 'x' panicked at 'msg', src/lib.rs:1:2` on one line.
+    let location = first.split(" panicked at ").nth(1).unwrap_or("");
+    for l in &lines[start + 1..] {
+        if l.is_empty() || l.starts_with("note: ") || l.starts_with("stack backtrace:") {
+            break;
+        }
+        msg.push(l);
+        if msg.len() >= 20 {
+            break;
+        }
+    }
+    let body = msg.join("\n");
+    Some(if body.is_empty() {
+        location.to_string()
+    } else {
+        format!("{body} (at {})", location.trim_end_matches(':'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_output_is_kept_whole() {
+        let mut o = CapturedOutput::new(8, 8);
+        o.push(b"hello ");
+        o.push(b"world");
+        assert_eq!(o.to_text(), "hello world");
+        assert_eq!(o.dropped_bytes(), 0);
+        assert_eq!(o.total, 11);
+    }
+
+    #[test]
+    fn large_output_keeps_head_and_tail_and_counts_the_rest() {
+        let mut o = CapturedOutput::new(4, 6);
+        for chunk in [&b"HEADxxxxxxxxxxxxxx"[..], b"yyyy", b"zzzz", b"TAIL!!"] {
+            o.push(chunk);
+        }
+        let t = o.to_text();
+        assert!(t.starts_with("HEAD\n[cargo-shuffle: "), "{t}");
+        assert!(t.ends_with("TAIL!!"), "{t}");
+        assert_eq!(o.total, 32);
+        assert_eq!(o.dropped_bytes(), 32 - 4 - 6);
+        assert!(t.contains("22 bytes of output not kept"), "{t}");
+    }
+
+    #[test]
+    fn one_huge_chunk() {
+        let mut o = CapturedOutput::new(2, 3);
+        o.push(&[b'a'; 1000]);
+        o.push(b"xyz");
+        assert_eq!(o.dropped_bytes(), 1003 - 5);
+        assert!(o.to_text().ends_with("xyz"));
+    }
+
+    #[test]
+    fn clean_text_removes_escapes_and_forbidden_chars() {
+        let s = "\x1b[31mred\x1b[0m \x00nul \x07bell \x1b]0;title\x07osc \u{fffe}ok\tx\r\n\x1b[";
+        assert_eq!(clean_text(s), "red nul bell osc ok\tx\r\n");
+    }
+
+    #[test]
+    fn panic_message_is_extracted() {
+        let out = "running 1 test\nthread 'tests::x' panicked at src/lib.rs:3:5:\nassertion `left == right` failed: boom\n  left: 4\n right: 5\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(
+            panic_message(out).unwrap(),
+            "assertion `left == right` failed: boom\n  left: 4\n right: 5 (at src/lib.rs:3:5)"
+        );
+        assert_eq!(panic_message("no panic here"), None);
+    }
+}

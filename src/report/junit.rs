@@ -1,0 +1,102 @@
+//! JUnit XML from the run record: one `<testsuite>` per test binary, one `<testcase>` per test
+//! with `classname` = binary id (unique across the workspace together with `name`), `time` in
+//! seconds; failures carry the message and the cleaned, capped output; every testsuite carries
+//! the run's properties (seed, shards, partition, version, repro command).
+//!
+//! Built with `quick-junit` rather than `junit-report`: junit-report cannot express testsuite
+//! properties or the `flakyFailure`/`rerunFailure` elements the retry support needs.
+
+use super::record::RunRecord;
+use crate::events::{Outcome, TestResult};
+use crate::output::clean_text;
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use std::collections::BTreeMap;
+
+fn testcase(r: &TestResult) -> TestCase {
+    let status = match r.outcome {
+        Outcome::Passed => TestCaseStatus::success(),
+        Outcome::Ignored => TestCaseStatus::skipped(),
+        o => {
+            let kind = if o == Outcome::Failed {
+                NonSuccessKind::Failure
+            } else {
+                NonSuccessKind::Error
+            };
+            let mut s = TestCaseStatus::non_success(kind);
+            let msg = r
+                .message
+                .clone()
+                .unwrap_or_else(|| o.label().to_lowercase());
+            s.set_message(clean_text(&msg));
+            s.set_type(match (&r.signal, o) {
+                (Some(sig), Outcome::Crashed) => sig.clone(),
+                _ => o.label().to_lowercase(),
+            });
+            s.set_description(clean_text(&r.output));
+            s
+        }
+    };
+    let mut tc = TestCase::new(clean_text(&r.test.name), status);
+    tc.set_classname(clean_text(&r.test.binary_id));
+    tc.set_time(r.duration);
+    if r.shard != 0 {
+        tc.add_property(Property::new("shard", r.shard.to_string()));
+        tc.add_property(Property::new("position", r.position.to_string()));
+    }
+    if r.leaked {
+        tc.add_property(Property::new("leaked", "true"));
+    }
+    if r.output_dropped > 0 {
+        tc.add_property(Property::new(
+            "output-dropped-bytes",
+            r.output_dropped.to_string(),
+        ));
+    }
+    tc
+}
+
+/// Renders the JUnit document for `record`.
+pub fn render(record: &RunRecord) -> String {
+    let mut report = Report::new("cargo-shuffle");
+    report.set_time(record.elapsed);
+    report.set_timestamp(chrono_like(record.started_at));
+    let mut suites: BTreeMap<&str, Vec<&TestResult>> = BTreeMap::new();
+    for r in &record.results {
+        suites.entry(&r.test.binary_id).or_default().push(r);
+    }
+    let props = [
+        ("seed", record.seed.to_string()),
+        ("shards", record.shard_count.to_string()),
+        (
+            "partition",
+            record.partition.map(|p| p.to_string()).unwrap_or_default(),
+        ),
+        ("version", env!("CARGO_PKG_VERSION").to_string()),
+        ("repro", record.repro.clone()),
+        ("interrupted", record.interrupted.to_string()),
+    ];
+    for (bin, mut results) in suites {
+        results.sort_by(|a, b| a.test.name.cmp(&b.test.name));
+        let mut suite = TestSuite::new(clean_text(bin));
+        suite.set_time(results.iter().map(|r| r.duration).sum());
+        for (k, v) in &props {
+            suite.add_property(Property::new(*k, clean_text(v)));
+        }
+        suite.add_test_cases(results.into_iter().map(testcase));
+        report.add_test_suite(suite);
+    }
+    report
+        .to_string()
+        .expect("serialising to a String cannot fail")
+}
+
+/// `SystemTime` as the UTC `DateTime` quick-junit wants.
+fn chrono_like(t: std::time::SystemTime) -> chrono::DateTime<chrono::FixedOffset> {
+    let secs = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .fixed_offset()
+}

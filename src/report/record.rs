@@ -1,0 +1,152 @@
+//! The run record: the plan plus every test's result, collected from events. Written as JSON
+//! with `--report` (schema `cargo-shuffle/run-record/v1`, documented in the README); the
+//! order-dependence work reads it back.
+
+use crate::events::{Outcome, RunEvent, TestResult};
+use crate::plan::{Partition, Plan};
+use crate::seed::Seed;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Identifier of the JSON schema written by [`RunRecord::to_json`].
+pub const SCHEMA: &str = "cargo-shuffle/run-record/v1";
+
+/// Everything known about a run once it ends.
+#[derive(Clone, Debug)]
+pub struct RunRecord {
+    /// The seed.
+    pub seed: Seed,
+    /// Shards in the plan.
+    pub shard_count: u32,
+    /// Partition, if any.
+    pub partition: Option<Partition>,
+    /// Worker threads.
+    pub jobs: usize,
+    /// Test ids (`BINARY_ID TEST_NAME`) per shard, in plan order; index 0 is shard 1.
+    pub plan: Vec<Vec<String>>,
+    /// Results in the order tests finished.
+    pub results: Vec<TestResult>,
+    /// Wall time of the execution phase.
+    pub elapsed: Duration,
+    /// The run was stopped early.
+    pub interrupted: bool,
+    /// Command that reproduces the whole run.
+    pub repro: String,
+    /// Wall-clock start, for report timestamps.
+    pub started_at: std::time::SystemTime,
+}
+
+impl RunRecord {
+    /// A record for `plan`, before any event.
+    pub fn new(plan: &Plan, jobs: usize, repro: String) -> RunRecord {
+        RunRecord {
+            seed: plan.seed,
+            shard_count: plan.shard_count(),
+            partition: plan.partition,
+            jobs,
+            plan: plan
+                .shards
+                .iter()
+                .map(|s| s.iter().map(|t| t.test.id()).collect())
+                .collect(),
+            results: Vec::new(),
+            elapsed: Duration::ZERO,
+            interrupted: false,
+            repro,
+            started_at: std::time::SystemTime::now(),
+        }
+    }
+
+    /// Folds one event into the record.
+    pub fn handle(&mut self, ev: &RunEvent) {
+        match ev {
+            RunEvent::TestFinished(r) => self.results.push((**r).clone()),
+            RunEvent::RunFinished {
+                elapsed,
+                interrupted,
+            } => {
+                self.elapsed = *elapsed;
+                self.interrupted = *interrupted;
+            }
+            _ => {}
+        }
+    }
+
+    /// Number of results per outcome.
+    pub fn counts(&self) -> BTreeMap<Outcome, usize> {
+        let mut m = BTreeMap::new();
+        for r in &self.results {
+            *m.entry(r.outcome).or_insert(0) += 1;
+        }
+        m
+    }
+
+    /// Whether any test failed, crashed, timed out or errored.
+    pub fn has_failures(&self) -> bool {
+        self.results.iter().any(|r| r.outcome.is_failure())
+    }
+
+    /// Planned tests that never produced a result (interrupted runs).
+    pub fn not_run(&self) -> usize {
+        let planned: usize = self.plan.iter().map(Vec::len).sum();
+        let ran = self.results.iter().filter(|r| r.shard != 0).count();
+        planned.saturating_sub(ran)
+    }
+
+    /// The JSON document (see the README for the schema).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let tests: Vec<serde_json::Value> = self
+            .results
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": r.test.id(),
+                    "binary_id": r.test.binary_id,
+                    "name": r.test.name,
+                    "outcome": r.outcome,
+                    "shard": r.shard,
+                    "position": r.position,
+                    "start_ms": r.start_ms,
+                    "end_ms": r.end_ms,
+                    "duration_ms": r.duration.as_secs_f64() * 1000.0,
+                    "exit_code": r.exit_code,
+                    "signal": r.signal,
+                    "leaked": r.leaked,
+                    "message": r.message,
+                    "output_bytes": r.output_bytes,
+                    "output_dropped_bytes": r.output_dropped,
+                })
+            })
+            .collect();
+        let counts: BTreeMap<String, usize> = self
+            .counts()
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    serde_json::to_value(k)
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    v,
+                )
+            })
+            .collect();
+        json!({
+            "schema": SCHEMA,
+            "version": env!("CARGO_PKG_VERSION"),
+            "seed": self.seed.to_string(),
+            "shard_count": self.shard_count,
+            "partition": self.partition.map(|p| p.to_string()),
+            "jobs": self.jobs,
+            "interrupted": self.interrupted,
+            "elapsed_ms": self.elapsed.as_millis() as u64,
+            "repro": self.repro,
+            "counts": counts,
+            "not_run": self.not_run(),
+            "plan": self.plan.iter().enumerate().map(|(i, ids)| json!({"shard": i + 1, "tests": ids})).collect::<Vec<_>>(),
+            "tests": tests,
+        })
+    }
+}

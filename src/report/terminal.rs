@@ -1,0 +1,179 @@
+//! The terminal reporter: a progress bar on a TTY (else one line per finished test), the
+//! failures' captured output, and the summary with counts, the slowest tests, the seed and the
+//! commands that reproduce the run and each failing test's shard. Writes to stderr.
+
+use super::record::RunRecord;
+use crate::config::PlanConfig;
+use crate::events::{Outcome, RunEvent, TestResult};
+use crate::output::clean_text;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+
+/// Prints progress while the run goes and the summary at its end.
+pub struct TerminalReporter {
+    bar: Option<ProgressBar>,
+}
+
+fn status_line(r: &TestResult) -> String {
+    let mut extra = String::new();
+    if let Some(sig) = &r.signal
+        && r.outcome == Outcome::Crashed
+    {
+        extra = format!(" ({sig})");
+    }
+    if r.leaked {
+        extra.push_str(" (leaky)");
+    }
+    format!(
+        "{:>7} [{:>8.3}s] shard {:>2}  {}{}",
+        r.outcome.label(),
+        r.duration.as_secs_f64(),
+        r.shard,
+        clean_text(&r.test.id()),
+        extra
+    )
+}
+
+impl TerminalReporter {
+    /// A reporter; `progress` allows the bar (drawn only when stderr is a terminal).
+    pub fn new(progress: bool) -> TerminalReporter {
+        TerminalReporter {
+            bar: None.or(if progress && std::io::stderr().is_terminal() {
+                Some(ProgressBar::with_draw_target(
+                    Some(0),
+                    ProgressDrawTarget::stderr(),
+                ))
+            } else {
+                None
+            }),
+        }
+    }
+
+    fn println(&self, line: &str) {
+        match &self.bar {
+            Some(b) => b.println(line),
+            None => {
+                let _ = writeln!(std::io::stderr().lock(), "{line}");
+            }
+        }
+    }
+
+    /// Handles one event.
+    pub fn handle(&mut self, ev: &RunEvent) {
+        match ev {
+            RunEvent::RunStarted {
+                seed,
+                shard_count,
+                test_count,
+                jobs,
+            } => {
+                self.println(&format!(
+                    "cargo-shuffle: running {test_count} tests in {shard_count} shards on {jobs} workers, seed {seed}"
+                ));
+                if let Some(b) = &self.bar {
+                    b.set_length(*test_count as u64);
+                    b.set_style(
+                        ProgressStyle::with_template(
+                            "{elapsed_precise} [{bar:40}] {pos}/{len} {msg}",
+                        )
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                    );
+                }
+            }
+            RunEvent::TestStarted { .. } => {}
+            RunEvent::TestFinished(r) => {
+                if r.outcome == Outcome::Ignored {
+                    return;
+                }
+                match &self.bar {
+                    Some(b) => {
+                        b.inc(1);
+                        if r.outcome.is_failure() {
+                            b.println(status_line(r));
+                        }
+                    }
+                    None => self.println(&status_line(r)),
+                }
+            }
+            RunEvent::RunFinished { .. } => {
+                if let Some(b) = self.bar.take() {
+                    b.finish_and_clear();
+                }
+            }
+        }
+    }
+
+    /// Prints failures' output and the summary.
+    pub fn summary(&self, record: &RunRecord, plan: &PlanConfig) {
+        let mut err = std::io::stderr().lock();
+        let mut failures: Vec<&TestResult> = record
+            .results
+            .iter()
+            .filter(|r| r.outcome.is_failure())
+            .collect();
+        failures.sort_by_key(|r| (r.shard, r.position));
+        for r in &failures {
+            let _ = writeln!(
+                err,
+                "\n--- {} {} ---",
+                r.outcome.label(),
+                clean_text(&r.test.id())
+            );
+            let _ = writeln!(err, "{}", clean_text(r.output.trim_end()));
+            if let Some(m) = &r.message {
+                let _ = writeln!(err, "reason: {}", clean_text(m));
+            }
+        }
+        let counts = record.counts();
+        let c = |o| counts.get(&o).copied().unwrap_or(0);
+        let _ = writeln!(err, "\n──────────── summary ────────────");
+        let _ = writeln!(
+            err,
+            "{} passed, {} failed, {} crashed, {} timed out, {} errors, {} ignored{} in {:.2}s",
+            c(Outcome::Passed),
+            c(Outcome::Failed),
+            c(Outcome::Crashed),
+            c(Outcome::TimedOut),
+            c(Outcome::Error),
+            c(Outcome::Ignored),
+            if record.interrupted {
+                format!(", {} not run (interrupted)", record.not_run())
+            } else {
+                String::new()
+            },
+            record.elapsed.as_secs_f64()
+        );
+        let mut slow: Vec<&TestResult> = record.results.iter().filter(|r| r.shard != 0).collect();
+        slow.sort_by(|a, b| {
+            b.duration
+                .cmp(&a.duration)
+                .then_with(|| a.test.id_cmp(&b.test))
+        });
+        if !slow.is_empty() {
+            let _ = writeln!(err, "slowest:");
+            for r in slow.iter().take(5) {
+                let _ = writeln!(
+                    err,
+                    "  {:>8.3}s  {}",
+                    r.duration.as_secs_f64(),
+                    clean_text(&r.test.id())
+                );
+            }
+        }
+        if !failures.is_empty() {
+            let _ = writeln!(err, "failing tests (reproduce each one's shard):");
+            for r in &failures {
+                let _ = writeln!(
+                    err,
+                    "  {:>7} {}\n          {}",
+                    r.outcome.label(),
+                    clean_text(&r.test.id()),
+                    plan.repro_command(&["--shard".into(), r.shard.to_string()])
+                );
+            }
+        }
+        let _ = writeln!(err, "seed: {}", record.seed);
+        let _ = writeln!(err, "reproduce this run: {}", record.repro);
+    }
+}

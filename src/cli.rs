@@ -129,7 +129,12 @@ pub struct PlanArgs {
     pub binary: Vec<String>,
 
     /// Seed of the shuffle: decimal or 0x-hex u64 [default: random, always printed].
-    #[arg(long, value_name = "SEED", help_heading = "Plan")]
+    #[arg(
+        long,
+        value_name = "SEED",
+        allow_hyphen_values = true,
+        help_heading = "Plan"
+    )]
     pub seed: Option<String>,
 
     /// Number of shards (ordered sequences). Fixed default so a seed reproduces on any machine.
@@ -138,7 +143,12 @@ pub struct PlanArgs {
     pub shards: u32,
 
     /// Run only the K-th of N disjoint parts of the selected tests (for parallel CI jobs).
-    #[arg(long, value_name = "K/N", help_heading = "Plan")]
+    #[arg(
+        long,
+        value_name = "K/N",
+        allow_hyphen_values = true,
+        help_heading = "Plan"
+    )]
     pub partition: Option<String>,
 
     /// Which #[ignore]d tests to run.
@@ -176,7 +186,12 @@ pub struct RunArgs {
     pub shard: Vec<u32>,
 
     /// Per-test timeout in seconds (TERM to the test's process group, grace period, KILL).
-    #[arg(long, value_name = "SECS", help_heading = "Execution")]
+    #[arg(
+        long,
+        value_name = "SECS",
+        allow_hyphen_values = true,
+        help_heading = "Execution"
+    )]
     pub timeout: Option<f64>,
 
     /// Exit 0 (not 4) when no test is selected.

@@ -1,0 +1,135 @@
+//! Bad input: each case is a clear error naming the input, with its documented exit code.
+
+mod common;
+use common::*;
+
+fn check(args: &[&str], code: i32, needle: &str) {
+    let (out, _d) = Shuffle::new(args).output();
+    assert_code(&out, code);
+    let err = stderr(&out);
+    assert!(err.contains(needle), "stderr lacks {needle:?}:\n{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn malformed_seeds_are_usage_errors() {
+    check(
+        &["list", "--seed", "-1"],
+        2,
+        "invalid seed `-1`: it is negative",
+    );
+    check(
+        &["list", "--seed", "18446744073709551616"],
+        2,
+        "larger than 2^64-1",
+    );
+    check(&["list", "--seed", "banana"], 2, "invalid seed `banana`");
+}
+
+#[test]
+fn malformed_partitions_shards_and_jobs_are_usage_errors() {
+    check(
+        &["list", "--partition", "0/3"],
+        2,
+        "invalid partition `0/3`",
+    );
+    check(
+        &["list", "--partition", "4/3"],
+        2,
+        "invalid partition `4/3`",
+    );
+    check(
+        &["list", "--partition", "1/0"],
+        2,
+        "invalid partition `1/0`",
+    );
+    check(&["list", "--partition", "x"], 2, "invalid partition `x`");
+    check(&["list", "--shards", "0"], 2, "--shards");
+    check(&["run", "--jobs", "0"], 2, "--jobs");
+    check(
+        &["run", "--shards", "4", "--shard", "5"],
+        2,
+        "--shard 5 does not exist",
+    );
+    check(&["run", "--timeout", "-3"], 2, "invalid --timeout");
+    check(&["run", "--no-such-flag"], 2, "--no-such-flag");
+}
+
+#[test]
+fn missing_inputs_are_named() {
+    check(
+        &["run", "--binary", "/nonexistent/test-bin"],
+        2,
+        "/nonexistent/test-bin",
+    );
+    check(
+        &["run", "--manifest-path", "/nonexistent/Cargo.toml"],
+        2,
+        "manifest `/nonexistent/Cargo.toml` does not exist",
+    );
+    check(
+        &["run", "--binary", "/bin/true", "-p", "foo"],
+        2,
+        "--binary runs the given executables without cargo",
+    );
+}
+
+#[test]
+fn a_filter_that_selects_nothing_exits_4_unless_allowed() {
+    let (out, _d) = Shuffle::fixture("run", &["--", "no_such_test_zzz"]).output();
+    assert_code(&out, 4);
+    assert!(stderr(&out).contains("no test selected"));
+    let (out, _d) =
+        Shuffle::fixture("run", &["--allow-no-tests", "--", "no_such_test_zzz"]).output();
+    assert_code(&out, 0);
+}
+
+#[test]
+fn a_workspace_that_fails_to_build_exits_101_with_cargos_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"broken\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("src/lib.rs"),
+        "pub fn f() -> u32 { \"not a number\" }\n",
+    )
+    .unwrap();
+    let m = dir.path().join("Cargo.toml");
+    let (out, _d) = Shuffle::new(&["run", "--manifest-path", m.to_str().unwrap()]).output();
+    assert_code(&out, 101);
+    let err = stderr(&out);
+    assert!(
+        err.contains("mismatched types"),
+        "cargo's diagnostics are shown: {err}"
+    );
+    assert!(err.contains("building the test binaries failed"), "{err}");
+}
+
+#[test]
+fn a_binary_whose_listing_is_junk_exits_104_quoting_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fake_binary(dir.path(), "junk", "hello junk\\n", "exit 0");
+    let (out, _d) = Shuffle::new(&["run", "--binary", bin.to_str().unwrap()]).output();
+    assert_code(&out, 104);
+    let err = stderr(&out);
+    assert!(
+        err.contains("\"hello junk\"") && err.contains("`junk`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_binary_whose_listing_fails_exits_104() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("failing");
+    std::fs::write(&bin, "#!/bin/sh\necho 'cannot list' >&2\nexit 3\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (out, _d) = Shuffle::new(&["run", "--binary", bin.to_str().unwrap()]).output();
+    assert_code(&out, 104);
+    assert!(stderr(&out).contains("cannot list"));
+}

@@ -1,0 +1,112 @@
+//! Shared helpers for the integration tests: run the real `cargo-shuffle` binary on the fixture
+//! workspace or on fake test binaries, in a fresh temporary directory.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The root of this repository.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The fixture workspace's manifest.
+pub fn fixture_manifest() -> PathBuf {
+    repo().join("fixtures/demo/Cargo.toml")
+}
+
+/// One target dir for every test's fixture builds, so the fixture compiles once.
+pub fn fixture_target() -> PathBuf {
+    repo().join("target/fixture-demo")
+}
+
+/// A `cargo-shuffle` command running in a fresh temp dir (also its TMPDIR).
+pub struct Shuffle {
+    pub cmd: Command,
+    pub dir: tempfile::TempDir,
+}
+
+impl Shuffle {
+    /// `cargo-shuffle ARGS…` with cwd and TMPDIR set to a new temp dir.
+    pub fn new(args: &[&str]) -> Shuffle {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-shuffle"));
+        cmd.args(args)
+            .current_dir(dir.path())
+            .env("TMPDIR", dir.path())
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("CARGO_TARGET_DIR");
+        Shuffle { cmd, dir }
+    }
+
+    /// `cargo-shuffle SUB --manifest-path <fixture> --target-dir <shared> ARGS…`.
+    pub fn fixture(sub: &str, args: &[&str]) -> Shuffle {
+        let m = fixture_manifest();
+        let t = fixture_target();
+        let mut all = vec![
+            sub,
+            "--manifest-path",
+            m.to_str().unwrap(),
+            "--target-dir",
+            t.to_str().unwrap(),
+        ];
+        all.extend_from_slice(args);
+        Shuffle::new(&all)
+    }
+
+    /// A path inside the temp dir.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Runs it and returns the output.
+    pub fn output(mut self) -> (Output, tempfile::TempDir) {
+        let out = self.cmd.output().unwrap();
+        (out, self.dir)
+    }
+}
+
+/// stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts the exit code, printing stderr on mismatch.
+pub fn assert_code(o: &Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "exit status {:?}\n--- stderr ---\n{}\n--- stdout ---\n{}",
+        o.status,
+        stderr(o),
+        stdout(o)
+    );
+}
+
+/// Writes an executable shell script that imitates a libtest binary. `list` is the terse
+/// listing; `run` is the shell body executed for `--exact NAME` (with `$NAME` set).
+pub fn fake_binary(dir: &Path, file: &str, list: &str, run: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(file);
+    let script = format!(
+        "#!/bin/sh\nif [ \"$1\" = --list ]; then\n  case \"$*\" in *--ignored*) exit 0;; esac\n  printf '{list}'\n  exit 0\nfi\nNAME=\"$2\"\n{run}\n"
+    );
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// Parses the JSON report or list output.
+pub fn json(path_or_text: &str) -> serde_json::Value {
+    let text = if Path::new(path_or_text).exists() {
+        std::fs::read_to_string(path_or_text).unwrap()
+    } else {
+        path_or_text.to_string()
+    };
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("invalid JSON ({e}): {text}"))
+}

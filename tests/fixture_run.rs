@@ -1,0 +1,287 @@
+//! Runs the real binary on the fixture workspace and checks what it writes: every test's
+//! outcome against `fixtures/demo/expected.json`, the JUnit file (strict XML parser), the JSON
+//! run record, and that the run executes exactly the plan `list` prints.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+fn expected() -> BTreeMap<String, String> {
+    let v = json(
+        common::repo()
+            .join("fixtures/demo/expected.json")
+            .to_str()
+            .unwrap(),
+    );
+    v.as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// Runs the fixture with `seed` and returns (exit code, stderr, report JSON, JUnit text).
+fn run_fixture(seed: &str, extra: &[&str]) -> (i32, String, Value, String) {
+    let out_dir = tempfile::tempdir().unwrap();
+    let junit = out_dir.path().join("out/junit.xml");
+    let report = out_dir.path().join("out/run.json");
+    let mut args = vec![
+        "--seed",
+        seed,
+        "--junit",
+        junit.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let (out, _dir) = Shuffle::fixture("run", &args).output();
+    let r = json(report.to_str().unwrap());
+    let j = std::fs::read_to_string(&junit).unwrap();
+    (out.status.code().unwrap(), stderr(&out), r, j)
+}
+
+fn outcome_map(report: &Value) -> BTreeMap<String, Value> {
+    let mut m = BTreeMap::new();
+    for t in report["tests"].as_array().unwrap() {
+        let id = t["id"].as_str().unwrap().to_string();
+        assert!(
+            m.insert(id.clone(), t.clone()).is_none(),
+            "{id} reported twice"
+        );
+    }
+    m
+}
+
+#[test]
+fn every_fixture_test_gets_its_expected_outcome() {
+    let (code, err, report, _) = run_fixture("8417923", &[]);
+    assert_eq!(code, 100, "{err}");
+    let results = outcome_map(&report);
+    let exp = expected();
+    assert_eq!(
+        results.keys().collect::<BTreeSet<_>>(),
+        exp.keys().collect::<BTreeSet<_>>(),
+        "reported test set differs from the fixture's"
+    );
+    // Where the polluter and the victim are relative to each other decides the victim.
+    let pos = |id: &str| {
+        let t = &results[id];
+        (
+            t["shard"].as_u64().unwrap(),
+            t["position"].as_u64().unwrap(),
+        )
+    };
+    let (ps, pp) = pos("demo-core::lib od::polluter_leaves_file");
+    let (vs, vp) = pos("demo-core::lib od::victim_expects_clean_tmp");
+    for (id, want) in &exp {
+        let got = results[id]["outcome"].as_str().unwrap();
+        let want = if want == "order-dependent" {
+            if ps == vs && pp < vp {
+                "failed"
+            } else {
+                "passed"
+            }
+        } else {
+            want.as_str()
+        };
+        assert_eq!(got, want, "{id}: {}", results[id]);
+    }
+    assert_eq!(results["demo-core::lib tests::aborts"]["signal"], "SIGABRT");
+    assert_eq!(
+        results["demo-core::lib tests::killed_by_signal"]["signal"],
+        "SIGSEGV"
+    );
+    let big = &results["demo-core::lib tests::fails_after_lots_of_output"];
+    assert!(
+        big["message"]
+            .as_str()
+            .unwrap()
+            .contains("fails_after_lots_of_output: the real failure message"),
+        "{big}"
+    );
+    assert!(big["output_dropped_bytes"].as_u64().unwrap() > 0);
+    assert!(big["output_bytes"].as_u64().unwrap() > 4 * 1024 * 1024);
+    let f = &results["demo-core::lib tests::fails_on_purpose"];
+    assert_eq!(f["exit_code"], 101);
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("deliberate failure")
+    );
+    // Seed at the start and at the end, pasteable.
+    assert!(err.matches("8417923").count() >= 2, "{err}");
+    assert!(err.contains("--seed 8417923"), "{err}");
+}
+
+#[test]
+fn junit_is_strict_xml_with_one_testcase_per_test() {
+    let (_, _, report, junit) = run_fixture("77", &[]);
+    let doc = roxmltree::Document::parse(&junit).expect("JUnit must be well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let mut seen = BTreeSet::new();
+    let mut suites = 0;
+    for suite in root.children().filter(|n| n.has_tag_name("testsuite")) {
+        suites += 1;
+        let props: BTreeMap<&str, &str> = suite
+            .descendants()
+            .filter(|n| n.has_tag_name("property") && n.parent().unwrap().parent() == Some(suite))
+            .map(|n| (n.attribute("name").unwrap(), n.attribute("value").unwrap()))
+            .collect();
+        assert_eq!(props["seed"], "77");
+        assert_eq!(props["shards"], "8");
+        assert!(props["repro"].contains("--seed 77"));
+        assert!(props.contains_key("version"));
+        for case in suite.children().filter(|n| n.has_tag_name("testcase")) {
+            let class = case.attribute("classname").unwrap();
+            assert_eq!(class, suite.attribute("name").unwrap());
+            let time = case.attribute("time").expect("time is always present");
+            assert!(time.parse::<f64>().is_ok() && !time.contains(','), "{time}");
+            assert!(seen.insert(format!("{class} {}", case.attribute("name").unwrap())));
+            if let Some(f) = case
+                .children()
+                .find(|n| n.has_tag_name("failure") || n.has_tag_name("error"))
+            {
+                assert!(!f.attribute("message").unwrap_or("").is_empty());
+            }
+        }
+    }
+    assert_eq!(suites, 5, "one testsuite per test binary");
+    assert_eq!(seen.len(), report["tests"].as_array().unwrap().len());
+    // Both binaries' `tests::it_works` are distinct testcases.
+    assert!(seen.contains("demo-core::test/api tests::it_works"));
+    assert!(seen.contains("demo-core::test/parse tests::it_works"));
+    assert!(seen.contains("demo-core::lib tests::ünïcödé_名前"));
+    // The huge failure is truncated visibly and keeps its message.
+    let big = root
+        .descendants()
+        .find(|n| n.attribute("name") == Some("tests::fails_after_lots_of_output"))
+        .unwrap();
+    let failure = big.children().find(|n| n.has_tag_name("failure")).unwrap();
+    assert!(
+        failure
+            .attribute("message")
+            .unwrap()
+            .contains("the real failure message")
+    );
+    assert!(failure.text().unwrap().contains("bytes of output not kept"));
+}
+
+#[test]
+fn run_executes_exactly_the_plan_that_list_prints() {
+    let (out, _d) =
+        Shuffle::fixture("list", &["--seed", "31337", "--message-format", "json"]).output();
+    assert_code(&out, 0);
+    let listed = json(&stdout(&out));
+    let (_, _, report, _) = run_fixture("31337", &[]);
+    let list_plan: Vec<Vec<String>> = listed["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s["tests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{} {}",
+                        t["binary_id"].as_str().unwrap(),
+                        t["name"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let run_plan: Vec<Vec<String>> = report["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| serde_json::from_value(s["tests"].clone()).unwrap())
+        .collect();
+    assert_eq!(list_plan, run_plan);
+    // Every test ran in its planned shard and position, and within a shard one after another.
+    let results = outcome_map(&report);
+    for (i, shard) in run_plan.iter().enumerate() {
+        let mut last_end = 0;
+        for (p, id) in shard.iter().enumerate() {
+            let r = &results[id];
+            assert_eq!(r["shard"].as_u64(), Some(i as u64 + 1), "{id}");
+            assert_eq!(r["position"].as_u64(), Some(p as u64), "{id}");
+            assert!(
+                r["start_ms"].as_u64().unwrap() >= last_end,
+                "{id} overlapped its predecessor"
+            );
+            last_end = r["end_ms"].as_u64().unwrap();
+        }
+    }
+}
+
+#[test]
+fn shard_flag_runs_only_that_shard_in_the_same_order() {
+    let (_, _, full, _) = run_fixture("5", &[]);
+    let (_, _, one, _) = run_fixture("5", &["--shard", "3"]);
+    let shard3: Vec<String> = serde_json::from_value(full["plan"][2]["tests"].clone()).unwrap();
+    let ran: Vec<String> = {
+        let mut v: Vec<(u64, String)> = one["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["shard"] != 0)
+            .map(|t| {
+                (
+                    t["position"].as_u64().unwrap(),
+                    t["id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v.into_iter().map(|(_, id)| id).collect()
+    };
+    assert_eq!(ran, shard3);
+}
+
+#[test]
+fn run_ignored_only_runs_the_ignored_tests() {
+    let (code, err, report, _) = run_fixture("9", &["--run-ignored", "only"]);
+    assert_eq!(code, 100, "{err}");
+    let r = outcome_map(&report);
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert_eq!(
+        r["demo-core::lib tests::ignored_passes"]["outcome"],
+        "passed"
+    );
+    assert_eq!(
+        r["demo-core::lib tests::ignored_fails"]["outcome"],
+        "failed"
+    );
+}
+
+#[test]
+fn filters_and_skip_select_by_name() {
+    let (code, err, report, _) = run_fixture("3", &["--skip", "parse_fails", "--", "parse"]);
+    assert_eq!(code, 0, "{err}");
+    let r = outcome_map(&report);
+    assert_eq!(
+        r.keys().cloned().collect::<Vec<_>>(),
+        vec!["demo-core::test/parse parse_number".to_string()]
+    );
+}
+
+#[test]
+fn cargo_selection_flags_pass_through() {
+    let (code, err, report, _) = run_fixture("3", &["-p", "demo-macro"]);
+    assert_eq!(code, 0, "{err}");
+    let r = outcome_map(&report);
+    assert_eq!(r.len(), 2);
+    assert!(r.keys().all(|k| k.starts_with("demo-macro::lib ")), "{r:?}");
+    let (code, err, report, _) = run_fixture("3", &["-p", "demo-core", "--test", "api"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        outcome_map(&report)
+            .keys()
+            .all(|k| k.starts_with("demo-core::test/api "))
+    );
+}

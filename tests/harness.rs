@@ -1,0 +1,101 @@
+//! Test binaries given by path (`--binary`), including harnesses that misbehave: one that runs
+//! zero tests for `--exact` and exits 0 (an error, never a pass), and one that hangs (timeout).
+
+mod common;
+use common::*;
+
+fn report_of(args: &[&str]) -> (i32, String, serde_json::Value) {
+    let out_dir = tempfile::tempdir().unwrap();
+    let report = out_dir.path().join("run.json");
+    let mut a = vec!["run", "--seed", "1", "--report", report.to_str().unwrap()];
+    a.extend_from_slice(args);
+    let (out, _d) = Shuffle::new(&a).output();
+    (
+        out.status.code().unwrap(),
+        stderr(&out),
+        json(report.to_str().unwrap()),
+    )
+}
+
+#[test]
+fn a_harness_that_runs_zero_tests_is_an_error_not_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let zero = fake_binary(
+        dir.path(),
+        "zero",
+        "a: test\\nb: test\\n",
+        "echo; echo 'running 0 tests'; exit 0",
+    );
+    let silent = fake_binary(dir.path(), "silent", "c: test\\n", "exit 0");
+    let (code, err, r) = report_of(&[
+        "--binary",
+        zero.to_str().unwrap(),
+        "--binary",
+        silent.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 100, "{err}");
+    let tests = r["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 3);
+    for t in tests {
+        assert_eq!(t["outcome"], "error", "{t}");
+    }
+}
+
+#[test]
+fn a_hanging_test_times_out_with_its_output_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let hang = fake_binary(
+        dir.path(),
+        "hang",
+        "hangs: test\\nquick: test\\n",
+        "echo 'running 1 test'; if [ \"$NAME\" = hangs ]; then echo 'before the hang'; sleep 30; fi; exit 0",
+    );
+    let start = std::time::Instant::now();
+    let (code, err, r) = report_of(&["--binary", hang.to_str().unwrap(), "--timeout", "0.5"]);
+    assert!(
+        start.elapsed().as_secs() < 20,
+        "timeout did not kill the test"
+    );
+    assert_eq!(code, 100, "{err}");
+    let by_name = |n: &str| {
+        r["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_name("hangs")["outcome"], "timed-out");
+    assert_eq!(by_name("quick")["outcome"], "passed");
+    assert!(err.contains("before the hang"), "output kept: {err}");
+}
+
+#[test]
+fn fixture_binary_runs_by_path_without_cargo() {
+    // Build the fixture through cargo-shuffle once, then run its `parse` binary by path.
+    let (out, _d) = Shuffle::fixture("list", &["--test", "parse"]).output();
+    assert_code(&out, 0);
+    let deps = fixture_target().join("debug/deps");
+    let bin = std::fs::read_dir(&deps)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with("parse-") && !n.contains('.')
+        })
+        .expect("parse test binary built");
+    let (code, err, r) = report_of(&["--binary", bin.to_str().unwrap()]);
+    assert_eq!(code, 100, "{err}");
+    let tests = r["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 3);
+    assert!(tests.iter().all(|t| t["binary_id"] == "parse"));
+    let (code, _, r) = report_of(&[
+        "--binary",
+        &format!("mine={}", bin.display()),
+        "--",
+        "parse_number",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(r["tests"][0]["id"], "mine parse_number");
+}

@@ -1,0 +1,109 @@
+//! The plan as the user sees it through `list`: byte-identical for a seed, different for
+//! another, stable under filtering, partitions that cover every test exactly once.
+
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+
+fn list(args: &[&str]) -> String {
+    let (out, _d) = Shuffle::fixture("list", args).output();
+    assert_code(&out, 0);
+    stdout(&out)
+}
+
+/// (shard, id) pairs in plan order.
+fn plan_of(args: &[&str]) -> Vec<(u64, String)> {
+    let mut a = vec!["--message-format", "json"];
+    a.extend_from_slice(args);
+    let v = json(&list(&a));
+    let mut out = Vec::new();
+    for s in v["shards"].as_array().unwrap() {
+        for t in s["tests"].as_array().unwrap() {
+            out.push((
+                s["shard"].as_u64().unwrap(),
+                format!(
+                    "{} {}",
+                    t["binary_id"].as_str().unwrap(),
+                    t["name"].as_str().unwrap()
+                ),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn same_seed_gives_byte_identical_list_and_other_seeds_differ() {
+    let a = list(&["--seed", "8417923"]);
+    let b = list(&["--seed", "8417923"]);
+    assert_eq!(a, b);
+    assert!(a.starts_with("seed 8417923, 8 shards, 21 tests\n"), "{a}");
+    let hex = list(&["--seed", "0x807283"]);
+    assert_eq!(a, hex, "0x807283 is 8417923");
+    let c = list(&["--seed", "8417924"]);
+    assert_ne!(
+        a.lines().skip(1).collect::<Vec<_>>(),
+        c.lines().skip(1).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn filtering_leaves_the_other_tests_in_the_same_shards_and_order() {
+    let all = plan_of(&["--seed", "99"]);
+    let some = plan_of(&["--seed", "99", "--", "tests::"]);
+    assert!(some.len() < all.len() && !some.is_empty());
+    let expected: Vec<(u64, String)> = all
+        .into_iter()
+        .filter(|(_, id)| id.split_once(' ').unwrap().1.contains("tests::"))
+        .collect();
+    assert_eq!(some, expected);
+}
+
+#[test]
+fn shard_count_changes_grouping_but_not_relative_order_within_a_shard() {
+    let one = plan_of(&["--seed", "4", "--shards", "1"]);
+    let four = plan_of(&["--seed", "4", "--shards", "4"]);
+    assert!(one.iter().all(|(s, _)| *s == 1));
+    let rank: BTreeMap<&String, usize> =
+        one.iter().enumerate().map(|(i, (_, id))| (id, i)).collect();
+    for s in 1..=4 {
+        let ranks: Vec<usize> = four
+            .iter()
+            .filter(|(k, _)| *k == s)
+            .map(|(_, id)| rank[id])
+            .collect();
+        assert!(
+            ranks.windows(2).all(|w| w[0] < w[1]),
+            "shard {s} not in global order"
+        );
+    }
+}
+
+#[test]
+fn partitions_cover_every_test_exactly_once() {
+    let all = plan_of(&["--seed", "12"]);
+    let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+    for k in 1..=3 {
+        for (_, id) in plan_of(&["--seed", "12", "--partition", &format!("{k}/3")]) {
+            *seen.entry(id).or_default() += 1;
+        }
+    }
+    assert_eq!(seen.len(), all.len());
+    assert!(seen.values().all(|&c| c == 1), "{seen:?}");
+}
+
+#[test]
+fn a_random_seed_is_printed_and_pastes_back() {
+    let (out, _d) = Shuffle::fixture("list", &[]).output();
+    assert_code(&out, 0);
+    let first = stdout(&out);
+    let seed = first
+        .split(',')
+        .next()
+        .unwrap()
+        .strip_prefix("seed ")
+        .unwrap()
+        .to_string();
+    assert!(stderr(&out).contains(&format!("--seed {seed}")));
+    assert_eq!(list(&["--seed", &seed]), first);
+}

@@ -207,6 +207,7 @@ fn run_shard(
             leak_timeout: opts.leak_timeout,
             head_cap: opts.head_cap,
             tail_cap: opts.tail_cap,
+            cancel,
         };
         let _ = events.send(RunEvent::TestStarted {
             test: pt.test.clone(),
@@ -214,6 +215,9 @@ fn run_shard(
         });
         let start = Instant::now();
         let result = match process::run(&spec) {
+            // Stopped by the runner because of an interrupt: its outcome says nothing about the
+            // test, so it counts as not run.
+            Ok(r) if r.interrupted => break,
             Ok(r) => {
                 let (outcome, mut message) = classify(&r);
                 if outcome == Outcome::TimedOut {

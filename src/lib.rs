@@ -17,6 +17,7 @@ pub mod plan;
 pub mod process;
 pub mod report;
 pub mod seed;
+pub mod signal;
 
 use clap::Parser;
 use cli::{Cli, CliCommand, ListFormat, RunIgnored};
@@ -162,6 +163,9 @@ fn run(cfg: &RunConfig) -> Result<i32, AppError> {
     let mut record = RunRecord::new(&plan, cfg.exec.jobs, repro);
     let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
     let cancel = execute::CancelFlag::default();
+    if let Err(e) = signal::install(&cancel) {
+        eprintln!("cargo-shuffle: warning: cannot handle Ctrl-C gracefully: {e}");
+    }
     let (tx, rx) = crossbeam_channel::unbounded();
     std::thread::scope(|s| {
         s.spawn(|| {

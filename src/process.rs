@@ -9,6 +9,7 @@ use std::io::{self, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Everything needed to start one test process.
@@ -32,6 +33,8 @@ pub struct ProcessSpec<'a> {
     pub head_cap: usize,
     /// Output bytes kept from the end.
     pub tail_cap: usize,
+    /// When this becomes true (Ctrl-C), the test's group gets TERM, then KILL after `grace`.
+    pub cancel: &'a AtomicBool,
 }
 
 /// How a test process ended, before libtest's output is interpreted.
@@ -43,6 +46,8 @@ pub struct ProcessResult {
     pub timed_out: bool,
     /// A process the test started kept its output pipe open after the test exited.
     pub leaked: bool,
+    /// The run was interrupted while this test ran, and the runner stopped it.
+    pub interrupted: bool,
     /// What the test printed.
     pub output: CapturedOutput,
     /// Wall time from spawn to reaping.
@@ -166,13 +171,14 @@ pub fn run(spec: &ProcessSpec<'_>) -> io::Result<ProcessResult> {
     let mut timed_out = false;
     let mut term_sent_at: Option<Instant> = None;
     let mut leaked = false;
+    let mut interrupted = false;
     let deadline = spec.timeout.map(|t| start + t);
-    // Without a pidfd we cannot sleep until exit, so wake up regularly to check.
-    let tick = if pidfd.is_some() {
-        None
+    // Wake up regularly to notice an interrupt; without a pidfd also to notice the exit.
+    let tick = Some(if pidfd.is_some() {
+        Duration::from_millis(100)
     } else {
-        Some(Duration::from_millis(10))
-    };
+        Duration::from_millis(10)
+    });
 
     loop {
         if !exited && has_exited(pid) {
@@ -191,6 +197,11 @@ pub fn run(spec: &ProcessSpec<'_>) -> io::Result<ProcessResult> {
             }
         }
         if !exited {
+            if term_sent_at.is_none() && spec.cancel.load(Ordering::SeqCst) {
+                interrupted = true;
+                term_sent_at = Some(now);
+                killpg(pid, libc::SIGTERM);
+            }
             if let Some(d) = deadline
                 && now >= d
                 && term_sent_at.is_none()
@@ -252,6 +263,7 @@ pub fn run(spec: &ProcessSpec<'_>) -> io::Result<ProcessResult> {
         status,
         timed_out,
         leaked,
+        interrupted,
         output,
         duration: start.elapsed(),
     })

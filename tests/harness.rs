@@ -99,3 +99,35 @@ fn fixture_binary_runs_by_path_without_cargo() {
     assert_eq!(code, 0);
     assert_eq!(r["tests"][0]["id"], "mine parse_number");
 }
+
+#[test]
+fn ctrl_c_stops_the_run_and_still_writes_reports_with_the_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fake_binary(
+        dir.path(),
+        "slow",
+        "a_fast: test\\nb_slow: test\\nc_slow: test\\nd_slow: test\\n",
+        "echo 'running 1 test'; case \"$NAME\" in *slow) sleep 30;; esac; exit 0",
+    );
+    let junit = dir.path().join("j.xml");
+    let report = dir.path().join("r.json");
+    let mut s = Shuffle::new(&[
+        "run", "--seed", "4242", "--shards", "1", "--binary", bin.to_str().unwrap(),
+        "--junit", junit.to_str().unwrap(), "--report", report.to_str().unwrap(),
+    ]);
+    let child = s.cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let start = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(start.elapsed().as_secs() < 10, "interrupt took too long");
+    assert_code(&out, 130);
+    let err = stderr(&out);
+    assert!(err.contains("seed: 4242") && err.contains("not run (interrupted)"), "{err}");
+    let r = json(report.to_str().unwrap());
+    assert_eq!(r["interrupted"], true);
+    assert!(r["not_run"].as_u64().unwrap() >= 1);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    roxmltree::Document::parse(&xml).unwrap();
+    assert!(xml.contains("name=\"interrupted\" value=\"true\""));
+}

@@ -60,9 +60,25 @@ pub fn render(record: &RunRecord) -> String {
     let mut report = Report::new("cargo-shuffle");
     report.set_time(record.elapsed);
     report.set_timestamp(chrono_like(record.started_at));
-    let mut suites: BTreeMap<&str, Vec<&TestResult>> = BTreeMap::new();
+    let mut suites: BTreeMap<&str, Vec<TestCase>> = BTreeMap::new();
+    let mut reported = std::collections::HashSet::new();
     for r in &record.results {
-        suites.entry(&r.test.binary_id).or_default().push(r);
+        reported.insert(r.test.id());
+        suites.entry(&r.test.binary_id).or_default().push(testcase(r));
+    }
+    // Planned tests that never ran (interrupted run): still one testcase each, skipped, so the
+    // report shows what is missing.
+    for (i, shard) in record.plan.iter().enumerate() {
+        for id in shard.iter().filter(|id| !reported.contains(*id)) {
+            let (bin, name) = id.split_once(' ').unwrap_or((id, ""));
+            let mut status = TestCaseStatus::skipped();
+            status.set_message("not run: the run was interrupted");
+            let mut tc = TestCase::new(clean_text(name), status);
+            tc.set_classname(clean_text(bin));
+            tc.set_time(std::time::Duration::ZERO);
+            tc.add_property(Property::new("shard", (i + 1).to_string()));
+            suites.entry(bin).or_default().push(tc);
+        }
     }
     let props = [
         ("seed", record.seed.to_string()),
@@ -75,14 +91,14 @@ pub fn render(record: &RunRecord) -> String {
         ("repro", record.repro.clone()),
         ("interrupted", record.interrupted.to_string()),
     ];
-    for (bin, mut results) in suites {
-        results.sort_by(|a, b| a.test.name.cmp(&b.test.name));
+    for (bin, mut cases) in suites {
+        cases.sort_by(|a, b| a.name.cmp(&b.name));
         let mut suite = TestSuite::new(clean_text(bin));
-        suite.set_time(results.iter().map(|r| r.duration).sum());
+        suite.set_time(cases.iter().filter_map(|c| c.time).sum());
         for (k, v) in &props {
             suite.add_property(Property::new(*k, clean_text(v)));
         }
-        suite.add_test_cases(results.into_iter().map(testcase));
+        suite.add_test_cases(cases);
         report.add_test_suite(suite);
     }
     report

@@ -13,7 +13,11 @@ pub fn install(cancel: &CancelFlag) -> std::io::Result<()> {
     for sig in [SIGINT, SIGTERM, SIGHUP] {
         // Registered first, so it sees the flag before this signal sets it: a second signal
         // exits immediately.
-        signal_hook::flag::register_conditional_shutdown(sig, crate::exit::INTERRUPTED, Arc::clone(cancel))?;
+        signal_hook::flag::register_conditional_shutdown(
+            sig,
+            crate::exit::INTERRUPTED,
+            Arc::clone(cancel),
+        )?;
         signal_hook::flag::register(sig, Arc::clone(cancel))?;
     }
     Ok(())

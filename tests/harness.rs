@@ -112,8 +112,17 @@ fn ctrl_c_stops_the_run_and_still_writes_reports_with_the_seed() {
     let junit = dir.path().join("j.xml");
     let report = dir.path().join("r.json");
     let mut s = Shuffle::new(&[
-        "run", "--seed", "4242", "--shards", "1", "--binary", bin.to_str().unwrap(),
-        "--junit", junit.to_str().unwrap(), "--report", report.to_str().unwrap(),
+        "run",
+        "--seed",
+        "4242",
+        "--shards",
+        "1",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
     ]);
     let child = s.cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1500));
@@ -123,7 +132,10 @@ fn ctrl_c_stops_the_run_and_still_writes_reports_with_the_seed() {
     assert!(start.elapsed().as_secs() < 10, "interrupt took too long");
     assert_code(&out, 130);
     let err = stderr(&out);
-    assert!(err.contains("seed: 4242") && err.contains("not run (interrupted)"), "{err}");
+    assert!(
+        err.contains("seed: 4242") && err.contains("not run (interrupted)"),
+        "{err}"
+    );
     let r = json(report.to_str().unwrap());
     assert_eq!(r["interrupted"], true);
     assert!(r["not_run"].as_u64().unwrap() >= 1);

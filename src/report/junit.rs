@@ -64,7 +64,10 @@ pub fn render(record: &RunRecord) -> String {
     let mut reported = std::collections::HashSet::new();
     for r in &record.results {
         reported.insert(r.test.id());
-        suites.entry(&r.test.binary_id).or_default().push(testcase(r));
+        suites
+            .entry(&r.test.binary_id)
+            .or_default()
+            .push(testcase(r));
     }
     // Planned tests that never ran (interrupted run): still one testcase each, skipped, so the
     // report shows what is missing.

@@ -8,6 +8,7 @@ use crate::list::TestCase;
 use crate::output::panic_message;
 use crate::plan::{Plan, PlannedTest};
 use crate::process::{self, ProcessSpec};
+use crate::watchdog::Watchdog;
 use crossbeam_channel::Sender;
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -117,8 +118,17 @@ pub fn execute(
     for t in &plan.ignored {
         let _ = events.send(RunEvent::TestFinished(Box::new(ignored_result(t))));
     }
+    let watchdog = Watchdog::start();
     let next = AtomicUsize::new(0);
-    let seed = plan.seed.to_string();
+    let ctx = RunContext {
+        binaries,
+        opts,
+        cancel,
+        watchdog: &watchdog,
+        events,
+        seed: plan.seed.to_string(),
+        t0,
+    };
     std::thread::scope(|scope| {
         for _ in 0..opts.jobs.min(order.len()).max(1) {
             scope.spawn(|| {
@@ -128,7 +138,7 @@ pub fn execute(
                     if cancel.load(Ordering::SeqCst) {
                         break;
                     }
-                    run_shard(shard, binaries, opts, cancel, events, &seed, t0);
+                    run_shard(shard, &ctx);
                 }
             });
         }
@@ -158,15 +168,28 @@ fn ignored_result(t: &TestCase) -> TestResult {
     }
 }
 
-fn run_shard(
-    shard: &[PlannedTest],
-    binaries: &HashMap<String, TestBinary>,
-    opts: &ExecOptions,
-    cancel: &CancelFlag,
-    events: &Sender<RunEvent>,
-    seed: &str,
+/// What every shard of one run shares.
+struct RunContext<'a> {
+    binaries: &'a HashMap<String, TestBinary>,
+    opts: &'a ExecOptions,
+    cancel: &'a CancelFlag,
+    watchdog: &'a Watchdog,
+    events: &'a Sender<RunEvent>,
+    seed: String,
     t0: Instant,
-) {
+}
+
+fn run_shard(shard: &[PlannedTest], ctx: &RunContext<'_>) {
+    let RunContext {
+        binaries,
+        opts,
+        cancel,
+        watchdog,
+        events,
+        seed,
+        t0,
+    } = ctx;
+    let (seed, t0) = (seed.as_str(), *t0);
     // A fresh temporary directory per sequence: temp-dir state left by a test stays inside its
     // shard, so shards do not race on it and every rerun starts clean.
     let sandbox = tempfile::Builder::new()
@@ -208,6 +231,7 @@ fn run_shard(
             head_cap: opts.head_cap,
             tail_cap: opts.tail_cap,
             cancel,
+            watchdog,
         };
         let _ = events.send(RunEvent::TestStarted {
             test: pt.test.clone(),
@@ -238,7 +262,12 @@ fn run_shard(
                     end_ms: ms_since(t0, Instant::now()),
                     duration: r.duration,
                     message,
-                    output: r.output.to_text(),
+                    // Passing tests' output is not reported; dropping it keeps memory flat.
+                    output: if outcome == Outcome::Passed {
+                        String::new()
+                    } else {
+                        r.output.to_text()
+                    },
                     output_bytes: r.output.total,
                     output_dropped: r.output.dropped_bytes(),
                 }

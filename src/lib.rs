@@ -18,6 +18,7 @@ pub mod process;
 pub mod report;
 pub mod seed;
 pub mod signal;
+pub mod watchdog;
 
 use clap::Parser;
 use cli::{Cli, CliCommand, ListFormat, RunIgnored};
@@ -36,6 +37,9 @@ use std::io::Write;
 pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
     if args.get(1).is_some_and(|a| a == "shuffle") {
         args.remove(1);
+    }
+    if args.get(1).is_some_and(|a| a == watchdog::ARG) {
+        return watchdog::main();
     }
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,

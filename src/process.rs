@@ -35,6 +35,8 @@ pub struct ProcessSpec<'a> {
     pub tail_cap: usize,
     /// When this becomes true (Ctrl-C), the test's group gets TERM, then KILL after `grace`.
     pub cancel: &'a AtomicBool,
+    /// Told about the test's process group, so it can kill it if the runner dies.
+    pub watchdog: &'a crate::watchdog::Watchdog,
 }
 
 /// How a test process ended, before libtest's output is interpreted.
@@ -143,6 +145,11 @@ fn poll_fds(fds: &[i32], timeout: Option<Duration>) -> Vec<bool> {
     pfds.iter().map(|p| p.revents != 0).collect()
 }
 
+thread_local! {
+    /// One read buffer per worker thread, reused for every test it runs.
+    static READ_BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 256 * 1024]);
+}
+
 /// Runs one test process to completion and returns how it ended. Errors only when the process
 /// cannot be started (e.g. the binary vanished).
 pub fn run(spec: &ProcessSpec<'_>) -> io::Result<ProcessResult> {
@@ -157,14 +164,13 @@ pub fn run(spec: &ProcessSpec<'_>) -> io::Result<ProcessResult> {
         .stdout(writer.try_clone()?)
         .stderr(writer)
         .process_group(0);
-    set_parent_death_signal(&mut cmd);
     let start = Instant::now();
     let mut child = cmd.spawn()?;
     drop(cmd); // closes our copies of the pipe's write end
     let pid = child.id();
+    spec.watchdog.register(pid);
     let pidfd = pidfd_open(pid);
     let mut output = CapturedOutput::new(spec.head_cap, spec.tail_cap);
-    let mut buf = vec![0u8; 64 * 1024];
     let mut pipe_open = true;
     let mut exited = false;
     let mut exited_at: Option<Instant> = None;
@@ -180,8 +186,11 @@ pub fn run(spec: &ProcessSpec<'_>) -> io::Result<ProcessResult> {
         Duration::from_millis(10)
     });
 
+    // Whether the child may have exited since we last looked (always, without a pidfd).
+    let mut check_exit = pidfd.is_none();
+    let mut reads: u32 = 0;
     loop {
-        if !exited && has_exited(pid) {
+        if !exited && (check_exit || !pipe_open) && has_exited(pid) {
             exited = true;
             exited_at = Some(Instant::now());
         }
@@ -246,10 +255,31 @@ pub fn run(spec: &ProcessSpec<'_>) -> io::Result<ProcessResult> {
             continue;
         }
         let ready = poll_fds(&fds, wait);
+        check_exit = pidfd.is_none() || ready.last() == Some(&true) && !exited;
         if pipe_open && ready[0] {
-            match reader.read(&mut buf) {
-                Ok(0) => pipe_open = false,
-                Ok(n) => output.push(&buf[..n]),
+            let read = READ_BUF.with_borrow_mut(|buf| {
+                let r = reader.read(buf);
+                if let Ok(n) = r {
+                    output.push(&buf[..n]);
+                }
+                r.map(|n| (n, n < buf.len() / 4))
+            });
+            match read {
+                Ok((0, _)) => pipe_open = false,
+                Ok((_, small)) => {
+                    reads += 1;
+                    if reads == 16 {
+                        // A chatty test: a bigger pipe lets it write while we batch.
+                        // SAFETY: fcntl on a pipe fd we own; failure is harmless.
+                        unsafe { libc::fcntl(reader.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
+                    }
+                    // A test printing line by line would otherwise wake us per line (hundreds
+                    // of thousands of wake-ups for a few MB); after a few reads, let small
+                    // writes pile up for a millisecond before reading again.
+                    if reads > 16 && small && !exited {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => pipe_open = false,
             }
@@ -258,6 +288,7 @@ pub fn run(spec: &ProcessSpec<'_>) -> io::Result<ProcessResult> {
     // Clean up whatever the test left running in its group, then reap it. The pid is not
     // reaped yet, so the group id cannot have been reused.
     killpg(pid, libc::SIGKILL);
+    spec.watchdog.unregister(pid);
     let status = child.wait()?;
     Ok(ProcessResult {
         status,
@@ -267,22 +298,4 @@ pub fn run(spec: &ProcessSpec<'_>) -> io::Result<ProcessResult> {
         output,
         duration: start.elapsed(),
     })
-}
-
-/// On Linux, ask the kernel to SIGKILL the test if the runner dies, so a runner killed with
-/// SIGKILL leaves no test behind (its grandchildren are covered only by the group kill; see the
-/// README's limits).
-fn set_parent_death_signal(cmd: &mut Command) {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: prctl is async-signal-safe; the closure allocates nothing.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-    }
 }

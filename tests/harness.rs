@@ -143,3 +143,40 @@ fn ctrl_c_stops_the_run_and_still_writes_reports_with_the_seed() {
     roxmltree::Document::parse(&xml).unwrap();
     assert!(xml.contains("name=\"interrupted\" value=\"true\""));
 }
+
+#[test]
+fn a_runner_killed_with_sigkill_leaves_no_test_process_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    // A marker unique to this test, so we can look for leftovers with pgrep.
+    let marker = format!("31.{}", std::process::id());
+    let bin = fake_binary(
+        dir.path(),
+        "sleepy",
+        "a: test\\nb: test\\n",
+        &format!("echo 'running 1 test'; sleep {marker} & sleep {marker}; exit 0"),
+    );
+    let mut s = Shuffle::new(&["run", "--seed", "1", "--binary", bin.to_str().unwrap()]);
+    let mut child = s.cmd.stderr(std::process::Stdio::null()).spawn().unwrap();
+    let alive = || {
+        std::process::Command::new("pgrep")
+            .args(["-f", &format!("sleep {marker}")])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    let t = std::time::Instant::now();
+    while !alive() && t.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(alive(), "the test processes should be running");
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let t = std::time::Instant::now();
+    while alive() && t.elapsed().as_secs() < 5 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        !alive(),
+        "test processes (and their background children) outlived the runner"
+    );
+}

@@ -142,6 +142,7 @@ impl RunRecord {
             "jobs": self.jobs,
             "interrupted": self.interrupted,
             "elapsed_ms": self.elapsed.as_millis() as u64,
+            "runner": runner_usage(),
             "repro": self.repro,
             "counts": counts,
             "not_run": self.not_run(),
@@ -149,4 +150,20 @@ impl RunRecord {
             "tests": tests,
         })
     }
+}
+
+/// The runner's own resource use so far (not its children's): CPU time in milliseconds (user +
+/// system) and peak resident memory in KiB, from `getrusage(RUSAGE_SELF)`. For benchmarks.
+pub fn runner_usage() -> serde_json::Value {
+    // SAFETY: zeroed rusage is a valid out-parameter.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: RUSAGE_SELF with a valid pointer.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
+        return serde_json::Value::Null;
+    }
+    let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
+    serde_json::json!({
+        "cpu_ms": ms(u.ru_utime) + ms(u.ru_stime),
+        "max_rss_kib": u.ru_maxrss,
+    })
 }

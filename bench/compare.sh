@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# compare.sh - time cargo-shuffle against cargo-nextest (and `cargo test --tests`) on
+# real and generated test suites.
+#
+# Usage: bench/compare.sh [SUITE...]
+#   SUITE is a crate name of the real suites (glam, glam-0.34.3, ...) or a path to a
+#   crate directory. Default: every suite of shared/real-suites.sh (found with
+#   `real-suites.sh --list`).
+#
+# Environment:
+#   SUITES="glam petgraph"  same as the arguments (arguments win)
+#   ROUNDS=3                timed rounds; cargo-shuffle and nextest alternate who goes
+#                           first, `cargo test --tests -q` runs last in each round
+#   GEN=1                   also bench the generated crates of bench/gen-suite.sh
+#   GEN_DIR=/tmp/cargo-shuffle-gen   where gen-suite.sh puts them
+#   CARGO_SHUFFLE=PATH      binary to bench (default: cargo-shuffle on PATH, else
+#                           /work/main/target/release/cargo-shuffle, i.e. REPO/target/...)
+#   SEED=1                  cargo-shuffle seed (a number, or "round" = the round number)
+#   CS_ARGS="--shards 8"    extra arguments for `cargo-shuffle run`
+#   NEXTEST_ARGS=""         extra arguments for `cargo nextest run`
+#   NO_CARGO_TEST=1         skip the `cargo test --tests -q` reference
+#   OUT=DIR                 logs and raw samples (default /tmp/cargo-shuffle-bench/DATE)
+#   REAL_SUITES_SH=PATH     default: REPO/../shared/real-suites.sh
+#
+# Output: per-suite medians of wall time, the ratios cargo-shuffle/nextest and
+# cargo-shuffle/cargo-test, cargo-shuffle's CPU time (user+sys of the whole process
+# tree) and peak RSS (/usr/bin/time %M: the largest single process of the tree).
+# Raw samples go to OUT/samples.tsv, the table to OUT/summary.md (also printed).
+# Builds are warmed first (cargo test --no-run, cargo nextest list, cargo-shuffle list)
+# and are not timed. Every tool runs with CARGO_NET_OFFLINE=true.
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
+ROUNDS="${ROUNDS:-3}"
+GEN="${GEN:-0}"
+GEN_DIR="${GEN_DIR:-/tmp/cargo-shuffle-gen}"
+SEED="${SEED:-1}"
+CS_ARGS="${CS_ARGS:-}"
+NEXTEST_ARGS="${NEXTEST_ARGS:-}"
+NO_CARGO_TEST="${NO_CARGO_TEST:-0}"
+REAL_SUITES_SH="${REAL_SUITES_SH:-$REPO/../shared/real-suites.sh}"
+OUT="${OUT:-/tmp/cargo-shuffle-bench/$(date +%Y%m%d-%H%M%S)}"
+export CARGO_NET_OFFLINE=true
+export PATH="$HOME/.cargo/bin:$PATH"
+
+case "${1:-}" in -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+
+die() { echo "compare.sh: $*" >&2; exit 2; }
+say() { printf '[compare] %s\n' "$*" >&2; }
+
+# --- tools -------------------------------------------------------------------
+if [ -z "${CARGO_SHUFFLE:-}" ]; then
+  if command -v cargo-shuffle >/dev/null 2>&1; then
+    CARGO_SHUFFLE="$(command -v cargo-shuffle)"
+  else
+    CARGO_SHUFFLE="$REPO/target/release/cargo-shuffle"
+  fi
+fi
+[ -x "$CARGO_SHUFFLE" ] || die "cargo-shuffle binary not found or not executable: $CARGO_SHUFFLE (set CARGO_SHUFFLE)"
+CARGO_SHUFFLE="$(cd "$(dirname "$CARGO_SHUFFLE")" && pwd)/$(basename "$CARGO_SHUFFLE")"
+command -v cargo >/dev/null || die "cargo not found"
+cargo nextest --version >/dev/null 2>&1 || die "cargo-nextest not installed (cargo install cargo-nextest)"
+command -v python3 >/dev/null || die "python3 not found"
+TIME_BIN=""
+if [ -x /usr/bin/time ] && /usr/bin/time -f '%M' true >/dev/null 2>&1; then TIME_BIN=/usr/bin/time; fi
+
+# --- suites ------------------------------------------------------------------
+declare -a NAMES=() DIRS=()
+add_suite() { NAMES+=("$1"); DIRS+=("$2"); }
+
+REQ=("$@")
+if [ ${#REQ[@]} -eq 0 ] && [ -n "${SUITES:-}" ]; then read -r -a REQ <<<"$SUITES"; fi
+
+LISTING=""
+if [ -f "$REAL_SUITES_SH" ]; then
+  LISTING="$(bash "$REAL_SUITES_SH" --list 2>/dev/null || true)"
+fi
+resolve() { # name-or-path -> "NAME<TAB>DIR" lines
+  local want=$1 id path
+  if [ -d "$want" ]; then
+    printf '%s\t%s\n' "$(basename "$(cd "$want" && pwd)")" "$(cd "$want" && pwd)"; return 0
+  fi
+  while IFS=$'\t' read -r id path; do
+    [ -n "$id" ] || continue
+    if [ "$want" = "$id" ] || [ "$want" = "${id%-*}" ]; then printf '%s\t%s\n' "$id" "$path"; return 0; fi
+  done <<<"$LISTING"
+  return 1
+}
+if [ ${#REQ[@]} -eq 0 ]; then
+  [ -n "$LISTING" ] || [ "$GEN" = 1 ] || die "no suites: $REAL_SUITES_SH --list gave nothing (set SUITES or pass paths)"
+  while IFS=$'\t' read -r id path; do [ -n "$id" ] && add_suite "$id" "$path"; done <<<"$LISTING"
+else
+  for s in "${REQ[@]}"; do
+    line="$(resolve "$s")" || die "unknown suite '$s' (not a directory, not in $REAL_SUITES_SH --list)"
+    add_suite "${line%%$'\t'*}" "${line#*$'\t'}"
+  done
+fi
+if [ "$GEN" = 1 ]; then
+  say "generating synthetic suites in $GEN_DIR"
+  bash "$HERE/gen-suite.sh" "$GEN_DIR" >/dev/null || die "gen-suite.sh failed"
+  add_suite gen-many "$GEN_DIR/gen-many"
+  add_suite gen-slow "$GEN_DIR/gen-slow"
+fi
+[ ${#NAMES[@]} -gt 0 ] || die "no suites selected"
+
+mkdir -p "$OUT" || die "cannot create $OUT"
+SAMPLES="$OUT/samples.tsv"
+printf 'suite\tround\trunner\twall_s\tcpu_s\tmaxrss_kb\texit\tnote\n' > "$SAMPLES"
+
+# --- environment header ------------------------------------------------------
+{
+  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "rustc: $(rustc --version 2>/dev/null)"
+  echo "nextest: $(cargo nextest --version 2>/dev/null | head -n1)"
+  echo "cargo-shuffle: $CARGO_SHUFFLE ($("$CARGO_SHUFFLE" --version 2>/dev/null))"
+  echo "rounds: $ROUNDS, seed: $SEED, CS_ARGS: '${CS_ARGS}', NEXTEST_ARGS: '${NEXTEST_ARGS}'"
+  echo "RUST_BACKTRACE=${RUST_BACKTRACE-<unset>} (inherited by all runners)"
+  echo "time: ${TIME_BIN:-python wait4 (no /usr/bin/time: no RSS)}"
+} | tee "$OUT/env.txt" >&2
+
+# --- measuring ---------------------------------------------------------------
+# measure SUITE ROUND RUNNER LOG CMD... : run CMD in the suite dir (cwd), append a sample
+measure() {
+  local suite=$1 round=$2 runner=$3 log=$4; shift 4
+  local tf="$OUT/.time.$$" t0 t1 rc wall cpu rss
+  t0=$(date +%s%N)
+  if [ -n "$TIME_BIN" ]; then
+    "$TIME_BIN" -o "$tf" -f '%U %S %M' "$@" >"$log" 2>&1; rc=$?
+  else
+    python3 - "$tf" "$@" >"$log" 2>&1 <<'PY'; rc=$?
+import os, subprocess, sys
+p = subprocess.Popen(sys.argv[2:])
+_, status, ru = os.wait4(p.pid, 0)
+open(sys.argv[1], "w").write(f"{ru.ru_utime} {ru.ru_stime} -\n")
+sys.exit(os.waitstatus_to_exitcode(status) & 0xff)
+PY
+  fi
+  t1=$(date +%s%N)
+  wall=$(python3 -c "print(f'{($t1-$t0)/1e9:.3f}')")
+  read -r u s rss < <(tail -n1 "$tf")
+  cpu=$(python3 -c "print(f'{$u+$s:.2f}')")
+  rm -f "$tf"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$suite" "$round" "$runner" "$wall" "$cpu" "$rss" "$rc" "${NOTE:-}" >> "$SAMPLES"
+  printf '  %-18s round %s %-13s %8ss  cpu %7ss  rss %8s KB  exit %s %s\n' "$suite" "$round" "$runner" "$wall" "$cpu" "$rss" "$rc" "${NOTE:-}" >&2
+}
+
+run_cs() { # suite round dir
+  local seed=$SEED; [ "$seed" = round ] && seed=$2
+  local rep="$OUT/logs/$1.cs.$2.json" log="$OUT/logs/$1.cs.$2.log"
+  # shellcheck disable=SC2086
+  NOTE="" measure "$1" "$2" cargo-shuffle "$log" "$CARGO_SHUFFLE" run --seed "$seed" --no-progress --report "$rep" $CS_ARGS
+  # attach the counts to the sample's note
+  local counts
+  counts="$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(' '.join(f'{k}={v}' for k,v in sorted(d['counts'].items())))" "$rep" 2>/dev/null || echo no-report)"
+  sed -i '$ s/\t$/\t'"$counts"'/' "$SAMPLES"
+}
+run_nx() {
+  local log="$OUT/logs/$1.nextest.$2.log"
+  # shellcheck disable=SC2086
+  NOTE="" measure "$1" "$2" nextest "$log" cargo nextest run --no-fail-fast $NEXTEST_ARGS
+  local summ
+  summ="$(grep -E '^ *Summary' "$log" | tail -n1 | sed 's/.*\] *//; s/tests run: //; s/, / /g; s/ passed/=passed/; s/ failed/=failed/; s/ skipped/=skipped/')"
+  sed -i '$ s/\t$/\t'"${summ//\//-}"'/' "$SAMPLES"
+}
+run_ct() {
+  local log="$OUT/logs/$1.cargo-test.$2.log"
+  NOTE="" measure "$1" "$2" cargo-test "$log" cargo test --tests -q
+}
+
+mkdir -p "$OUT/logs"
+for i in "${!NAMES[@]}"; do
+  name=${NAMES[$i]} dir=${DIRS[$i]}
+  if [ ! -f "$dir/Cargo.toml" ]; then
+    say "$name: $dir has no Cargo.toml, skipping (run shared/real-suites.sh first?)"
+    continue
+  fi
+  say "$name: warming builds in $dir"
+  if ! (cd "$dir" && cargo test --no-run -q >"$OUT/logs/$name.warm.log" 2>&1 \
+        && cargo nextest list >>"$OUT/logs/$name.warm.log" 2>&1 \
+        && "$CARGO_SHUFFLE" list --seed 1 >>"$OUT/logs/$name.warm.log" 2>&1); then
+    say "$name: warm-up failed, see $OUT/logs/$name.warm.log; skipping"
+    continue
+  fi
+  for ((r = 1; r <= ROUNDS; r++)); do
+    if (( r % 2 == 1 )); then
+      (cd "$dir" && run_cs "$name" "$r") ; (cd "$dir" && run_nx "$name" "$r")
+    else
+      (cd "$dir" && run_nx "$name" "$r") ; (cd "$dir" && run_cs "$name" "$r")
+    fi
+    [ "$NO_CARGO_TEST" = 1 ] || (cd "$dir" && run_ct "$name" "$r")
+  done
+done
+
+# --- summary -----------------------------------------------------------------
+python3 - "$SAMPLES" "$OUT/summary.md" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+suites = []
+for r in rows:
+    if r["suite"] not in suites:
+        suites.append(r["suite"])
+def med(suite, runner, col):
+    v = [float(r[col]) for r in rows if r["suite"] == suite and r["runner"] == runner
+         and r[col] not in ("", "-")]
+    return statistics.median(v) if v else None
+def mx(suite, runner, col):
+    v = [float(r[col]) for r in rows if r["suite"] == suite and r["runner"] == runner
+         and r[col] not in ("", "-")]
+    return max(v) if v else None
+def f(x, fmt="{:.2f}"):
+    return "–" if x is None else fmt.format(x)
+lines = [
+    "| suite | cargo-shuffle (s) | nextest (s) | cargo test --tests (s) | shuffle / nextest | shuffle / cargo test | shuffle CPU (s) | nextest CPU (s) | shuffle peak RSS (MB) | nextest peak RSS (MB) | failures |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+]
+for s in suites:
+    cs, nx, ct = med(s, "cargo-shuffle", "wall_s"), med(s, "nextest", "wall_s"), med(s, "cargo-test", "wall_s")
+    rss_cs, rss_nx = mx(s, "cargo-shuffle", "maxrss_kb"), mx(s, "nextest", "maxrss_kb")
+    bad = sorted({f"{r['runner']} r{r['round']} exit {r['exit']}" for r in rows
+                  if r["suite"] == s and r["exit"] != "0"})
+    lines.append("| " + " | ".join([
+        s, f(cs), f(nx), f(ct),
+        f(cs / nx if cs and nx else None, "{:.2f}×"),
+        f(cs / ct if cs and ct else None, "{:.2f}×"),
+        f(med(s, "cargo-shuffle", "cpu_s"), "{:.1f}"), f(med(s, "nextest", "cpu_s"), "{:.1f}"),
+        f(rss_cs / 1024 if rss_cs else None, "{:.0f}"), f(rss_nx / 1024 if rss_nx else None, "{:.0f}"),
+        ", ".join(bad) or "none"]) + " |")
+open(sys.argv[2], "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
+say "raw samples: $SAMPLES; logs: $OUT/logs"

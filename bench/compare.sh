@@ -23,8 +23,11 @@
 #   REAL_SUITES_SH=PATH     default: REPO/../shared/real-suites.sh
 #
 # Output: per-suite medians of wall time, the ratios cargo-shuffle/nextest and
-# cargo-shuffle/cargo-test, cargo-shuffle's CPU time (user+sys of the whole process
-# tree) and peak RSS (/usr/bin/time %M: the largest single process of the tree).
+# cargo-shuffle/cargo-test, CPU time (user+sys of the whole process tree, as
+# /usr/bin/time %U+%S) and the runner's own peak RSS (VmHWM of the runner process,
+# polled; /usr/bin/time's %M is also recorded as tree_rss_kb in samples.tsv, but it is
+# the largest single process of the tree, which is cargo itself at ~60 MB, so it
+# cannot show the runner's memory). See bench/measure.py.
 # Raw samples go to OUT/samples.tsv, the table to OUT/summary.md (also printed).
 # Builds are warmed first (cargo test --no-run, cargo nextest list, cargo-shuffle list)
 # and are not timed. Every tool runs with CARGO_NET_OFFLINE=true.
@@ -62,8 +65,6 @@ CARGO_SHUFFLE="$(cd "$(dirname "$CARGO_SHUFFLE")" && pwd)/$(basename "$CARGO_SHU
 command -v cargo >/dev/null || die "cargo not found"
 cargo nextest --version >/dev/null 2>&1 || die "cargo-nextest not installed (cargo install cargo-nextest)"
 command -v python3 >/dev/null || die "python3 not found"
-TIME_BIN=""
-if [ -x /usr/bin/time ] && /usr/bin/time -f '%M' true >/dev/null 2>&1; then TIME_BIN=/usr/bin/time; fi
 
 # --- suites ------------------------------------------------------------------
 declare -a NAMES=() DIRS=()
@@ -106,7 +107,7 @@ fi
 
 mkdir -p "$OUT" || die "cannot create $OUT"
 SAMPLES="$OUT/samples.tsv"
-printf 'suite\tround\trunner\twall_s\tcpu_s\tmaxrss_kb\texit\tnote\n' > "$SAMPLES"
+printf 'suite\tround\trunner\twall_s\tcpu_s\town_rss_kb\ttree_rss_kb\texit\tnote\n' > "$SAMPLES"
 
 # --- environment header ------------------------------------------------------
 {
@@ -117,56 +118,54 @@ printf 'suite\tround\trunner\twall_s\tcpu_s\tmaxrss_kb\texit\tnote\n' > "$SAMPLE
   echo "cargo-shuffle: $CARGO_SHUFFLE ($("$CARGO_SHUFFLE" --version 2>/dev/null))"
   echo "rounds: $ROUNDS, seed: $SEED, CS_ARGS: '${CS_ARGS}', NEXTEST_ARGS: '${NEXTEST_ARGS}'"
   echo "RUST_BACKTRACE=${RUST_BACKTRACE-<unset>} (inherited by all runners)"
-  echo "time: ${TIME_BIN:-python wait4 (no /usr/bin/time: no RSS)}"
 } | tee "$OUT/env.txt" >&2
 
 # --- measuring ---------------------------------------------------------------
 # measure SUITE ROUND RUNNER LOG CMD... : run CMD in the suite dir (cwd), append a sample
 measure() {
   local suite=$1 round=$2 runner=$3 log=$4; shift 4
-  local tf="$OUT/.time.$$" t0 t1 rc wall cpu rss
-  t0=$(date +%s%N)
-  if [ -n "$TIME_BIN" ]; then
-    "$TIME_BIN" -o "$tf" -f '%U %S %M' "$@" >"$log" 2>&1; rc=$?
-  else
-    python3 - "$tf" "$@" >"$log" 2>&1 <<'PY'; rc=$?
-import os, subprocess, sys
-p = subprocess.Popen(sys.argv[2:])
-_, status, ru = os.wait4(p.pid, 0)
-open(sys.argv[1], "w").write(f"{ru.ru_utime} {ru.ru_stime} -\n")
-sys.exit(os.waitstatus_to_exitcode(status) & 0xff)
-PY
-  fi
-  t1=$(date +%s%N)
-  wall=$(python3 -c "print(f'{($t1-$t0)/1e9:.3f}')")
-  read -r u s rss < <(tail -n1 "$tf")
-  cpu=$(python3 -c "print(f'{$u+$s:.2f}')")
+  local tf="$OUT/.measure.$$" rc wall cpu rss own
+  python3 "$HERE/measure.py" "$tf" "$@" >"$log" 2>&1 </dev/null; rc=$?
+  read -r wall cpu rss own < "$tf"
   rm -f "$tf"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$suite" "$round" "$runner" "$wall" "$cpu" "$rss" "$rc" "${NOTE:-}" >> "$SAMPLES"
-  printf '  %-18s round %s %-13s %8ss  cpu %7ss  rss %8s KB  exit %s %s\n' "$suite" "$round" "$runner" "$wall" "$cpu" "$rss" "$rc" "${NOTE:-}" >&2
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$suite" "$round" "$runner" "$wall" "$cpu" "$own" "$rss" "$rc" "$(note "$runner" "$log" "${REPORT:-}")" >> "$SAMPLES"
+  printf '  %-18s round %s %-13s %8ss  cpu %7ss  own rss %7s KB  tree rss %7s KB  exit %s\n' "$suite" "$round" "$runner" "$wall" "$cpu" "$own" "$rss" "$rc" >&2
 }
 
-run_cs() { # suite round dir
+# note RUNNER LOG [REPORT]: pass/fail counts of a run, for the samples file
+note() {
+  python3 - "$@" <<'PY' 2>/dev/null || true
+import json, re, sys
+runner, log = sys.argv[1], sys.argv[2]
+rep = sys.argv[3] if len(sys.argv) > 3 else ""
+if runner == "cargo-shuffle" and rep:
+    c = json.load(open(rep))["counts"]
+    print(" ".join(f"{k}={v}" for k, v in sorted(c.items())))
+else:
+    text = open(log, errors="replace").read()
+    if runner == "nextest":
+        m = re.findall(r"Summary \[.*?\] +(.*)", text)
+        print(m[-1].strip() if m else "")
+    else:
+        p = sum(int(x) for x in re.findall(r"(\d+) passed", text))
+        f = sum(int(x) for x in re.findall(r"(\d+) failed", text))
+        print(f"passed={p} failed={f}")
+PY
+}
+
+run_cs() { # suite round
   local seed=$SEED; [ "$seed" = round ] && seed=$2
-  local rep="$OUT/logs/$1.cs.$2.json" log="$OUT/logs/$1.cs.$2.log"
+  local rep="$OUT/logs/$1.cs.$2.json"
   # shellcheck disable=SC2086
-  NOTE="" measure "$1" "$2" cargo-shuffle "$log" "$CARGO_SHUFFLE" run --seed "$seed" --no-progress --report "$rep" $CS_ARGS
-  # attach the counts to the sample's note
-  local counts
-  counts="$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(' '.join(f'{k}={v}' for k,v in sorted(d['counts'].items())))" "$rep" 2>/dev/null || echo no-report)"
-  sed -i '$ s/\t$/\t'"$counts"'/' "$SAMPLES"
+  REPORT="$rep" measure "$1" "$2" cargo-shuffle "$OUT/logs/$1.cs.$2.log" \
+    "$CARGO_SHUFFLE" run --seed "$seed" --no-progress --report "$rep" $CS_ARGS
 }
 run_nx() {
-  local log="$OUT/logs/$1.nextest.$2.log"
   # shellcheck disable=SC2086
-  NOTE="" measure "$1" "$2" nextest "$log" cargo nextest run --no-fail-fast $NEXTEST_ARGS
-  local summ
-  summ="$(grep -E '^ *Summary' "$log" | tail -n1 | sed 's/.*\] *//; s/tests run: //; s/, / /g; s/ passed/=passed/; s/ failed/=failed/; s/ skipped/=skipped/')"
-  sed -i '$ s/\t$/\t'"${summ//\//-}"'/' "$SAMPLES"
+  measure "$1" "$2" nextest "$OUT/logs/$1.nextest.$2.log" cargo nextest run --no-fail-fast $NEXTEST_ARGS
 }
 run_ct() {
-  local log="$OUT/logs/$1.cargo-test.$2.log"
-  NOTE="" measure "$1" "$2" cargo-test "$log" cargo test --tests -q
+  measure "$1" "$2" cargo-test "$OUT/logs/$1.cargo-test.$2.log" cargo test --tests -q
 }
 
 mkdir -p "$OUT/logs"
@@ -201,32 +200,33 @@ suites = []
 for r in rows:
     if r["suite"] not in suites:
         suites.append(r["suite"])
+def vals(suite, runner, col):
+    return [float(r[col]) for r in rows if r["suite"] == suite and r["runner"] == runner
+            and r[col] not in ("", "-")]
 def med(suite, runner, col):
-    v = [float(r[col]) for r in rows if r["suite"] == suite and r["runner"] == runner
-         and r[col] not in ("", "-")]
+    v = vals(suite, runner, col)
     return statistics.median(v) if v else None
 def mx(suite, runner, col):
-    v = [float(r[col]) for r in rows if r["suite"] == suite and r["runner"] == runner
-         and r[col] not in ("", "-")]
+    v = vals(suite, runner, col)
     return max(v) if v else None
 def f(x, fmt="{:.2f}"):
     return "–" if x is None else fmt.format(x)
 lines = [
-    "| suite | cargo-shuffle (s) | nextest (s) | cargo test --tests (s) | shuffle / nextest | shuffle / cargo test | shuffle CPU (s) | nextest CPU (s) | shuffle peak RSS (MB) | nextest peak RSS (MB) | failures |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    "| suite | cargo-shuffle (s) | nextest (s) | cargo test --tests (s) | shuffle / nextest | shuffle / cargo test | CPU s: shuffle / nextest / cargo test | own peak RSS MB: shuffle / nextest | non-zero exits |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---|",
 ]
 for s in suites:
     cs, nx, ct = med(s, "cargo-shuffle", "wall_s"), med(s, "nextest", "wall_s"), med(s, "cargo-test", "wall_s")
-    rss_cs, rss_nx = mx(s, "cargo-shuffle", "maxrss_kb"), mx(s, "nextest", "maxrss_kb")
+    rss_cs, rss_nx = mx(s, "cargo-shuffle", "own_rss_kb"), mx(s, "nextest", "own_rss_kb")
     bad = sorted({f"{r['runner']} r{r['round']} exit {r['exit']}" for r in rows
                   if r["suite"] == s and r["exit"] != "0"})
+    cpu = " / ".join(f(med(s, rn, "cpu_s"), "{:.1f}") for rn in ("cargo-shuffle", "nextest", "cargo-test"))
+    rss = " / ".join(f(x / 1024 if x else None, "{:.0f}") for x in (rss_cs, rss_nx))
     lines.append("| " + " | ".join([
         s, f(cs), f(nx), f(ct),
         f(cs / nx if cs and nx else None, "{:.2f}×"),
         f(cs / ct if cs and ct else None, "{:.2f}×"),
-        f(med(s, "cargo-shuffle", "cpu_s"), "{:.1f}"), f(med(s, "nextest", "cpu_s"), "{:.1f}"),
-        f(rss_cs / 1024 if rss_cs else None, "{:.0f}"), f(rss_nx / 1024 if rss_nx else None, "{:.0f}"),
-        ", ".join(bad) or "none"]) + " |")
+        cpu, rss, ", ".join(bad) or "none"]) + " |")
 open(sys.argv[2], "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY

@@ -194,6 +194,20 @@ pub struct RunArgs {
     )]
     pub timeout: Option<f64>,
 
+    /// How long a test's output may stay open after the test exited (a background process it
+    /// started still holds it) before the test is marked LEAKY and its process group killed.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 200,
+        help_heading = "Execution"
+    )]
+    pub leak_timeout: u64,
+
+    /// Count a LEAKY test that passed as failed (default: it passes, labelled LEAKY).
+    #[arg(long, help_heading = "Execution")]
+    pub fail_leaky: bool,
+
     /// Exit 0 (not 4) when no test is selected.
     #[arg(long, help_heading = "Execution")]
     pub allow_no_tests: bool,

@@ -6,7 +6,7 @@ use crate::discover::TestBinary;
 use crate::events::{Outcome, RunEvent, TestResult};
 use crate::list::TestCase;
 use crate::output::panic_message;
-use crate::plan::{Plan, PlannedTest};
+use crate::plan::Plan;
 use crate::process::{self, ProcessSpec};
 use crate::watchdog::Watchdog;
 use crossbeam_channel::Sender;
@@ -28,6 +28,8 @@ pub struct ExecOptions {
     pub grace: Duration,
     /// Wait for a test's output pipe to close after it exited before calling it leaky.
     pub leak_timeout: Duration,
+    /// A leaky test that passed counts as failed.
+    pub fail_leaky: bool,
     /// Output bytes kept from the start of each test's output.
     pub head_cap: usize,
     /// Output bytes kept from the end.
@@ -87,137 +89,111 @@ fn classify(r: &process::ProcessResult) -> (Outcome, Option<String>) {
     }
 }
 
-/// Runs the plan, sending events to `events`. Blocks until every selected shard ran (or
-/// `cancel` was set). `binaries` maps binary id to binary; `run_ignored` adds `--ignored` to
-/// the command of every test marked ignored (they are in the plan only when selected to run).
-pub fn execute(
-    plan: &Plan,
-    binaries: &HashMap<String, TestBinary>,
-    opts: &ExecOptions,
-    cancel: &CancelFlag,
-    events: &Sender<RunEvent>,
-) {
-    let t0 = Instant::now();
-    // Shards to run, largest first so that the longest sequences start early.
-    let mut order: Vec<&Vec<PlannedTest>> = plan
-        .shards
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| opts.only_shards.is_empty() || opts.only_shards.contains(&(*i as u32 + 1)))
-        .map(|(_, s)| s)
-        .filter(|s| !s.is_empty())
-        .collect();
-    order.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    let test_count = order.iter().map(|s| s.len()).sum();
-    let _ = events.send(RunEvent::RunStarted {
-        seed: plan.seed,
-        shard_count: plan.shard_count(),
-        test_count,
-        jobs: opts.jobs,
-    });
-    for t in &plan.ignored {
-        let _ = events.send(RunEvent::TestFinished(Box::new(ignored_result(t))));
-    }
-    let watchdog = Watchdog::start();
-    let next = AtomicUsize::new(0);
-    let ctx = RunContext {
-        binaries,
-        opts,
-        cancel,
-        watchdog: &watchdog,
-        events,
-        seed: plan.seed.to_string(),
-        t0,
-    };
-    std::thread::scope(|scope| {
-        for _ in 0..opts.jobs.min(order.len()).max(1) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(shard) = order.get(i) else { break };
-                    if cancel.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    run_shard(shard, &ctx);
-                }
-            });
-        }
-    });
-    let _ = events.send(RunEvent::RunFinished {
-        elapsed: t0.elapsed(),
-        interrupted: cancel.load(Ordering::SeqCst),
-    });
-}
-
-fn ignored_result(t: &TestCase) -> TestResult {
-    TestResult {
-        test: t.clone(),
-        shard: 0,
-        position: 0,
-        outcome: Outcome::Ignored,
-        exit_code: None,
-        signal: None,
-        leaked: false,
-        start_ms: 0,
-        end_ms: 0,
-        duration: Duration::ZERO,
-        message: None,
-        output: String::new(),
-        output_bytes: 0,
-        output_dropped: 0,
-    }
-}
-
-/// What every shard of one run shares.
-struct RunContext<'a> {
+/// Runs sequences of tests, one process per test, each sequence in its own fresh temporary
+/// directory. Shared by the plan executor and by triage reruns.
+#[derive(Debug)]
+pub struct SequenceRunner<'a> {
     binaries: &'a HashMap<String, TestBinary>,
     opts: &'a ExecOptions,
     cancel: &'a CancelFlag,
-    watchdog: &'a Watchdog,
-    events: &'a Sender<RunEvent>,
+    watchdog: Watchdog,
     seed: String,
     t0: Instant,
 }
 
-fn run_shard(shard: &[PlannedTest], ctx: &RunContext<'_>) {
-    let RunContext {
-        binaries,
-        opts,
-        cancel,
-        watchdog,
-        events,
-        seed,
-        t0,
-    } = ctx;
-    let (seed, t0) = (seed.as_str(), *t0);
-    // A fresh temporary directory per sequence: temp-dir state left by a test stays inside its
-    // shard, so shards do not race on it and every rerun starts clean.
-    let sandbox = tempfile::Builder::new()
-        .prefix("cargo-shuffle-")
-        .tempdir()
-        .ok();
-    let shard_no = shard.first().map_or(0, |t| t.shard);
-    for pt in shard {
-        if cancel.load(Ordering::SeqCst) {
-            break;
+impl<'a> SequenceRunner<'a> {
+    /// A runner for tests of `binaries`; `seed` is exported as `CARGO_SHUFFLE_SEED`, and start/end
+    /// times are measured from `t0`. Starts the watchdog (see `watchdog`).
+    pub fn new(
+        binaries: &'a HashMap<String, TestBinary>,
+        opts: &'a ExecOptions,
+        cancel: &'a CancelFlag,
+        seed: &str,
+        t0: Instant,
+    ) -> SequenceRunner<'a> {
+        SequenceRunner {
+            binaries,
+            opts,
+            cancel,
+            watchdog: Watchdog::start(),
+            seed: seed.to_string(),
+            t0,
         }
-        let Some(bin) = binaries.get(&pt.test.binary_id) else {
-            continue;
+    }
+
+    /// Whether the run was interrupted.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
+
+    /// Runs `tests` one after another, in this order, in one fresh sandbox, as shard `shard`
+    /// (position = index). Calls `on_start` before and `on_result` after each test. Stops early
+    /// when the run is interrupted (the interrupted test yields no result).
+    pub fn run_sequence(
+        &self,
+        shard: u32,
+        tests: &[TestCase],
+        mut on_start: impl FnMut(&TestCase),
+        mut on_result: impl FnMut(TestResult),
+    ) {
+        // A fresh temporary directory per sequence: temp-dir state left by a test stays inside
+        // its sequence, so shards do not race on it and every rerun starts clean.
+        let sandbox = tempfile::Builder::new()
+            .prefix("cargo-shuffle-")
+            .tempdir()
+            .ok();
+        for (position, test) in tests.iter().enumerate() {
+            if self.cancelled() {
+                break;
+            }
+            on_start(test);
+            match self.run_one(
+                test,
+                shard,
+                position as u32,
+                sandbox.as_ref().map(|d| d.path()),
+            ) {
+                Some(r) => on_result(r),
+                None => break,
+            }
+        }
+        // Dropping the sandbox removes it and whatever the sequence's tests left there.
+        drop(sandbox);
+    }
+
+    /// Runs one test; `None` when it was stopped by an interrupt.
+    fn run_one(
+        &self,
+        test: &TestCase,
+        shard: u32,
+        position: u32,
+        sandbox: Option<&std::path::Path>,
+    ) -> Option<TestResult> {
+        let opts = self.opts;
+        let start = Instant::now();
+        let Some(bin) = self.binaries.get(&test.binary_id) else {
+            return Some(TestResult {
+                message: Some(format!("no test binary `{}` in this run", test.binary_id)),
+                outcome: Outcome::Error,
+                shard,
+                position,
+                ..ignored_result(test)
+            });
         };
         let mut env = bin.env.clone();
-        env.push(("CARGO_SHUFFLE_SEED".into(), seed.into()));
-        env.push(("CARGO_SHUFFLE_SHARD".into(), shard_no.to_string().into()));
-        if let Some(dir) = &sandbox {
+        env.push(("CARGO_SHUFFLE_SEED".into(), self.seed.clone().into()));
+        env.push(("CARGO_SHUFFLE_SHARD".into(), shard.to_string().into()));
+        if let Some(dir) = sandbox {
             for var in ["TMPDIR", "TMP", "TEMP"] {
-                env.push((var.into(), dir.path().into()));
+                env.push((var.into(), dir.into()));
             }
         }
         let mut args: Vec<OsString> = vec![
             "--exact".into(),
-            pt.test.name.clone().into(),
+            test.name.clone().into(),
             "--nocapture".into(),
         ];
-        if pt.test.ignored {
+        if test.ignored {
             args.push("--ignored".into());
         }
         let spec = ProcessSpec {
@@ -230,30 +206,33 @@ fn run_shard(shard: &[PlannedTest], ctx: &RunContext<'_>) {
             leak_timeout: opts.leak_timeout,
             head_cap: opts.head_cap,
             tail_cap: opts.tail_cap,
-            cancel,
-            watchdog,
+            cancel: self.cancel,
+            watchdog: &self.watchdog,
         };
-        let _ = events.send(RunEvent::TestStarted {
-            test: pt.test.clone(),
-            shard: pt.shard,
-        });
-        let start = Instant::now();
-        let result = match process::run(&spec) {
+        let t0 = self.t0;
+        Some(match process::run(&spec) {
             // Stopped by the runner because of an interrupt: its outcome says nothing about the
             // test, so it counts as not run.
-            Ok(r) if r.interrupted => break,
+            Ok(r) if r.interrupted => return None,
             Ok(r) => {
-                let (outcome, mut message) = classify(&r);
+                let (mut outcome, mut message) = classify(&r);
                 if outcome == Outcome::TimedOut {
                     message = Some(format!(
                         "timed out after {:.1}s (--timeout); killed",
                         opts.timeout.unwrap_or_default().as_secs_f64()
                     ));
                 }
+                if r.leaked && outcome == Outcome::Passed && opts.fail_leaky {
+                    outcome = Outcome::Failed;
+                    message = Some(format!(
+                        "leaky: a process it started still held its output {} ms after it exited (--fail-leaky)",
+                        opts.leak_timeout.as_millis()
+                    ));
+                }
                 TestResult {
-                    test: pt.test.clone(),
-                    shard: pt.shard,
-                    position: pt.position,
+                    test: test.clone(),
+                    shard,
+                    position,
                     outcome,
                     exit_code: r.status.code(),
                     signal: r.status.signal().map(process::signal_name),
@@ -278,15 +257,101 @@ fn run_shard(shard: &[PlannedTest], ctx: &RunContext<'_>) {
                     bin.path.display()
                 )),
                 outcome: Outcome::Error,
-                shard: pt.shard,
-                position: pt.position,
+                shard,
+                position,
                 start_ms: ms_since(t0, start),
                 end_ms: ms_since(t0, Instant::now()),
-                ..ignored_result(&pt.test)
+                ..ignored_result(test)
             },
-        };
-        let _ = events.send(RunEvent::TestFinished(Box::new(result)));
+        })
     }
-    // Dropping the sandbox removes it and whatever the shard's tests left there.
-    drop(sandbox);
+}
+
+/// Runs the plan, sending events to `events`. Blocks until every selected shard ran (or
+/// `cancel` was set). `binaries` maps binary id to binary; tests marked ignored run with
+/// `--ignored` (they are in the plan only when selected to run).
+pub fn execute(
+    plan: &Plan,
+    binaries: &HashMap<String, TestBinary>,
+    opts: &ExecOptions,
+    cancel: &CancelFlag,
+    events: &Sender<RunEvent>,
+) {
+    let t0 = Instant::now();
+    // Shards to run, largest first so that the longest sequences start early.
+    let mut order: Vec<(u32, Vec<TestCase>)> = plan
+        .shards
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            (
+                i as u32 + 1,
+                s.iter().map(|t| t.test.clone()).collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(k, s)| {
+            !s.is_empty() && (opts.only_shards.is_empty() || opts.only_shards.contains(k))
+        })
+        .collect();
+    order.sort_by_key(|(_, s)| std::cmp::Reverse(s.len()));
+    let test_count = order.iter().map(|(_, s)| s.len()).sum();
+    let _ = events.send(RunEvent::RunStarted {
+        seed: plan.seed,
+        shard_count: plan.shard_count(),
+        test_count,
+        jobs: opts.jobs,
+    });
+    for t in &plan.ignored {
+        let _ = events.send(RunEvent::TestFinished(Box::new(ignored_result(t))));
+    }
+    let runner = SequenceRunner::new(binaries, opts, cancel, &plan.seed.to_string(), t0);
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..opts.jobs.min(order.len()).max(1) {
+            scope.spawn(|| {
+                while let Some((shard, tests)) = order.get(next.fetch_add(1, Ordering::SeqCst)) {
+                    if runner.cancelled() {
+                        break;
+                    }
+                    runner.run_sequence(
+                        *shard,
+                        tests,
+                        |t| {
+                            let _ = events.send(RunEvent::TestStarted {
+                                test: t.clone(),
+                                shard: *shard,
+                            });
+                        },
+                        |r| {
+                            let _ = events.send(RunEvent::TestFinished(Box::new(r)));
+                        },
+                    );
+                }
+            });
+        }
+    });
+    let _ = events.send(RunEvent::RunFinished {
+        elapsed: t0.elapsed(),
+        interrupted: cancel.load(Ordering::SeqCst),
+    });
+}
+
+/// The result recorded for an ignored test that was not run.
+pub fn ignored_result(t: &TestCase) -> TestResult {
+    TestResult {
+        test: t.clone(),
+        shard: 0,
+        position: 0,
+        outcome: Outcome::Ignored,
+        exit_code: None,
+        signal: None,
+        leaked: false,
+        start_ms: 0,
+        end_ms: 0,
+        duration: Duration::ZERO,
+        message: None,
+        output: String::new(),
+        output_bytes: 0,
+        output_dropped: 0,
+    }
 }

@@ -151,6 +151,12 @@ pub struct PlanArgs {
     )]
     pub partition: Option<String>,
 
+    /// Run exactly these tests, in exactly this order, in one sequence (ids as printed:
+    /// 'BINARY_ID TEST_NAME'). Used by repro commands; filters and partitions do not apply.
+    #[arg(long, value_name = "ID", num_args = 1.., conflicts_with = "partition",
+          help_heading = "Plan")]
+    pub order: Vec<String>,
+
     /// Which #[ignore]d tests to run.
     #[arg(long, value_enum, default_value_t = RunIgnored::Default, help_heading = "Test selection")]
     pub run_ignored: RunIgnored,

@@ -77,6 +77,8 @@ pub struct PlanConfig {
     pub run_ignored: RunIgnored,
     /// Name filters.
     pub filter: NameFilter,
+    /// `--order`: exact sequence of test ids to run, if given.
+    pub order: Option<Vec<String>>,
     /// The arguments that select the same tests again (cargo flags or `--binary`, filters),
     /// for repro commands.
     pub selection_args: Vec<String>,
@@ -224,8 +226,20 @@ impl PlanConfig {
                 skip: a.skip.clone(),
                 exact: a.exact,
             },
+            order: (!a.order.is_empty()).then(|| a.order.clone()),
             selection_args,
         })
+    }
+
+    /// The shell command that runs exactly `ids` in this order in one sequence, with the same
+    /// test binaries (cargo selection or `--binary`): the repro command of a finding.
+    pub fn order_command(&self, ids: &[String]) -> String {
+        let mut words: Vec<String> = vec!["cargo".into(), "shuffle".into(), "run".into()];
+        words.extend(self.selection_args.iter().cloned());
+        words.extend(["--seed".into(), self.seed.to_string()]);
+        words.push("--order".into());
+        words.extend(ids.iter().cloned());
+        shell_words::join(words)
     }
 
     /// The shell command that makes the same plan again: `cargo shuffle run <selection>
@@ -234,6 +248,11 @@ impl PlanConfig {
         let mut words: Vec<String> = vec!["cargo".into(), "shuffle".into(), "run".into()];
         words.extend(self.selection_args.iter().cloned());
         words.extend(["--seed".into(), self.seed.to_string()]);
+        if let Some(order) = &self.order {
+            words.push("--order".into());
+            words.extend(order.iter().cloned());
+            return shell_words::join(words);
+        }
         words.extend(["--shards".into(), self.shards.to_string()]);
         if let Some(p) = self.partition {
             words.extend(["--partition".into(), p.to_string()]);

@@ -78,6 +78,21 @@ fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<(Vec<TestBinary>, Plan
         Source::Binaries(paths) => discover::from_paths(paths)?,
     };
     let tests = list::list_all(&binaries)?;
+    if let Some(order) = &cfg.order {
+        let by_id: HashMap<String, &TestCase> = tests.iter().map(|t| (t.id(), t)).collect();
+        let mut seq = Vec::with_capacity(order.len());
+        for id in order {
+            match by_id.get(id.trim()) {
+                Some(t) => seq.push((*t).clone()),
+                None => {
+                    return Err(AppError::Usage(config::UsageError(format!(
+                        "--order names `{id}`, which is not a test of the selected binaries; ids are 'BINARY_ID TEST_NAME' as `cargo shuffle list` prints them"
+                    ))));
+                }
+            }
+        }
+        return Ok((binaries, Plan::ordered(cfg.seed, seq)));
+    }
     let (run, ignored): (Vec<TestCase>, Vec<TestCase>) = tests
         .into_iter()
         .filter(|t| cfg.filter.matches(&t.name))

@@ -175,6 +175,25 @@ impl Plan {
         }
     }
 
+    /// A one-shard plan running exactly `tests` in the given order (`--order`).
+    pub fn ordered(seed: Seed, tests: Vec<TestCase>) -> Plan {
+        let shard = tests
+            .into_iter()
+            .enumerate()
+            .map(|(i, test)| PlannedTest {
+                test,
+                shard: 1,
+                position: i as u32,
+            })
+            .collect();
+        Plan {
+            seed,
+            partition: None,
+            shards: vec![shard],
+            ignored: Vec::new(),
+        }
+    }
+
     /// Number of shards (including empty ones).
     pub fn shard_count(&self) -> u32 {
         self.shards.len() as u32

@@ -285,3 +285,21 @@ fn cargo_selection_flags_pass_through() {
             .all(|k| k.starts_with("demo-core::test/api "))
     );
 }
+
+#[test]
+fn order_runs_exactly_the_given_sequence() {
+    let p = "demo-core::lib od::polluter_leaves_file";
+    let v = "demo-core::lib od::victim_expects_clean_tmp";
+    let (code, err, report, _) = run_fixture("1", &["--order", p, v]);
+    assert_eq!(code, 100, "{err}");
+    let tests = report["tests"].as_array().unwrap();
+    let ids: Vec<&str> = tests.iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec![p, v]);
+    assert_eq!(tests[1]["outcome"], "failed");
+    let (code, err, report, _) = run_fixture("1", &["--order", v, p]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(report["tests"][0]["outcome"], "passed");
+    let (out, _d) = Shuffle::fixture("run", &["--order", "demo-core::lib no_such_test"]).output();
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("`demo-core::lib no_such_test`"));
+}

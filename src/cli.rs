@@ -226,6 +226,36 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH", help_heading = "Reports")]
     pub report: Option<PathBuf>,
 
+    /// Write the findings and summary as Markdown (e.g. to $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "PATH", help_heading = "Reports")]
+    pub summary: Option<PathBuf>,
+
+    /// Do not triage failing tests (no reruns; every failure exits 100).
+    #[arg(long, help_heading = "Triage")]
+    pub no_triage: bool,
+
+    /// Time budget for triage, in seconds [default: unlimited].
+    #[arg(long, value_name = "SECS", help_heading = "Triage")]
+    pub triage_budget: Option<f64>,
+
+    /// Maximum reruns per failing test.
+    #[arg(long, value_name = "N", default_value_t = 64, help_heading = "Triage")]
+    pub triage_max_reruns: usize,
+
+    /// Extra confirmations of an order-dependence finding (polluters+victim fails again and
+    /// the victim alone passes again), against reporting a flaky test as order-dependent.
+    #[arg(long, value_name = "N", default_value_t = 2, help_heading = "Triage")]
+    pub confirmations: u32,
+
+    /// Look for cleaners of each OD victim among the run's other tests (one rerun each).
+    #[arg(long, help_heading = "Triage")]
+    pub find_cleaners: bool,
+
+    /// Non-deterministic (NOD) flaky failures fail the gate (exit 105) instead of passing with
+    /// a warning.
+    #[arg(long, help_heading = "Triage")]
+    pub fail_flaky: bool,
+
     /// Never draw a progress bar, print one line per finished test instead.
     #[arg(long, help_heading = "Reports")]
     pub no_progress: bool,

@@ -95,6 +95,12 @@ pub struct RunConfig {
     pub junit: Option<PathBuf>,
     /// `--report`.
     pub report: Option<PathBuf>,
+    /// `--summary` (Markdown).
+    pub summary: Option<PathBuf>,
+    /// Triage options; `None` with `--no-triage`.
+    pub triage: Option<crate::triage::TriageOptions>,
+    /// Gate policy.
+    pub gate: crate::gate::GatePolicy,
     /// `--allow-no-tests`.
     pub allow_no_tests: bool,
     /// Progress bar allowed (still only on a terminal).
@@ -280,6 +286,15 @@ impl RunConfig {
                 )));
             }
         };
+        let budget = match a.triage_budget {
+            None => None,
+            Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
+            Some(t) => {
+                return Err(UsageError(format!(
+                    "invalid --triage-budget `{t}`: give a positive number of seconds"
+                )));
+            }
+        };
         if let Some(&bad) = a.shard.iter().find(|&&k| k > plan.shards) {
             return Err(UsageError(format!(
                 "--shard {bad} does not exist: the plan has {} shards (--shards); pick 1..={}",
@@ -305,6 +320,16 @@ impl RunConfig {
             },
             junit: a.junit.clone(),
             report: a.report.clone(),
+            summary: a.summary.clone(),
+            triage: (!a.no_triage).then_some(crate::triage::TriageOptions {
+                budget,
+                max_reruns: a.triage_max_reruns,
+                confirmations: a.confirmations,
+                find_cleaners: a.find_cleaners,
+            }),
+            gate: crate::gate::GatePolicy {
+                fail_flaky: a.fail_flaky,
+            },
             allow_no_tests: a.allow_no_tests,
             progress: !a.no_progress,
         })

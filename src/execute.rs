@@ -46,6 +46,17 @@ fn ms_since(t0: Instant, t: Instant) -> u64 {
     t.saturating_duration_since(t0).as_millis() as u64
 }
 
+/// Whether libtest's summary says exactly one test passed. Looks at the end of the output,
+/// where libtest prints it (the tail is always kept, however much the test printed).
+fn confirmed_pass(out: &crate::output::CapturedOutput) -> bool {
+    let last = out.last_bytes(4096);
+    String::from_utf8_lossy(&last)
+        .lines()
+        .rev()
+        .take(8)
+        .any(|l| l.starts_with("test result: ok. 1 passed;"))
+}
+
 /// Interprets libtest's output and the exit status of `<bin> --exact NAME --nocapture`.
 fn classify(r: &process::ProcessResult) -> (Outcome, Option<String>) {
     let head = String::from_utf8_lossy(r.output.head());
@@ -69,7 +80,13 @@ fn classify(r: &process::ProcessResult) -> (Outcome, Option<String>) {
     }
     match r.status.code() {
         Some(0) => match ran {
-            Some(1) => (Outcome::Passed, None),
+            // libtest's closing line proves the test body returned; a test that calls
+            // `process::exit(0)` never gets there.
+            Some(1) if confirmed_pass(&r.output) => (Outcome::Passed, None),
+            Some(1) => (
+                Outcome::Error,
+                Some("exit code 0 but libtest never reported a result (`test result: ok. 1 passed`): did the test call std::process::exit?".into()),
+            ),
             Some(n) => (
                 Outcome::Error,
                 Some(format!(

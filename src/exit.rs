@@ -10,6 +10,10 @@ pub const USAGE: i32 = 2;
 pub const NO_TESTS: i32 = 4;
 /// At least one test failed, crashed, timed out or could not be run.
 pub const TESTS_FAILED: i32 = 100;
+/// Order-dependent tests were found (OD victims or brittle tests), and no other failure.
+pub const ORDER_DEPENDENT: i32 = 102;
+/// Only NOD-flaky failures, and `--fail-flaky` was given.
+pub const FLAKY: i32 = 105;
 /// Building the test binaries failed.
 pub const BUILD_FAILED: i32 = 101;
 /// Listing the tests of a binary failed.

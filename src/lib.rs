@@ -11,6 +11,7 @@ pub mod discover;
 pub mod events;
 pub mod execute;
 pub mod exit;
+pub mod gate;
 pub mod list;
 pub mod output;
 pub mod plan;
@@ -18,6 +19,7 @@ pub mod process;
 pub mod report;
 pub mod seed;
 pub mod signal;
+pub mod triage;
 pub mod watchdog;
 
 use clap::Parser;
@@ -72,7 +74,10 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
 
 /// Discovers, lists, filters and plans. `allow_empty` turns "no test selected" into an empty
 /// plan instead of an error.
-fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<(Vec<TestBinary>, Plan), AppError> {
+/// Returns the binaries, the plan and every listed test (unfiltered, for triage).
+type Prepared = (Vec<TestBinary>, Plan, Vec<TestCase>);
+
+fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, AppError> {
     let binaries = match &cfg.source {
         Source::Cargo(sel) => discover::build_with_cargo(sel)?,
         Source::Binaries(paths) => discover::from_paths(paths)?,
@@ -91,12 +96,13 @@ fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<(Vec<TestBinary>, Plan
                 }
             }
         }
-        return Ok((binaries, Plan::ordered(cfg.seed, seq)));
+        return Ok((binaries, Plan::ordered(cfg.seed, seq), tests));
     }
     let (run, ignored): (Vec<TestCase>, Vec<TestCase>) = tests
-        .into_iter()
+        .iter()
         .filter(|t| cfg.filter.matches(&t.name))
         .filter(|t| cfg.run_ignored != RunIgnored::Only || t.ignored)
+        .cloned()
         .partition(|t| cfg.run_ignored != RunIgnored::Default || !t.ignored);
     let plan = Plan::new(cfg.seed, cfg.shards, cfg.partition, run, ignored);
     if plan.test_count() == 0 && !allow_empty {
@@ -107,7 +113,7 @@ fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<(Vec<TestBinary>, Plan
         };
         return Err(AppError::NoTests(why));
     }
-    Ok((binaries, plan))
+    Ok((binaries, plan, tests))
 }
 
 fn announce_seed(cfg: &PlanConfig) {
@@ -122,7 +128,7 @@ fn announce_seed(cfg: &PlanConfig) {
 }
 
 fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
-    let (_, plan) = prepare(&cfg.plan, true)?;
+    let (_, plan, _) = prepare(&cfg.plan, true)?;
     announce_seed(&cfg.plan);
     let mut out = String::new();
     match cfg.format {
@@ -168,7 +174,7 @@ fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
 }
 
 fn run(cfg: &RunConfig) -> Result<i32, AppError> {
-    let (binaries, plan) = match prepare(&cfg.plan, cfg.allow_no_tests) {
+    let (binaries, plan, all_tests) = match prepare(&cfg.plan, cfg.allow_no_tests) {
         Err(AppError::NoTests(why)) => {
             announce_seed(&cfg.plan);
             return Err(AppError::NoTests(why));
@@ -196,28 +202,50 @@ fn run(cfg: &RunConfig) -> Result<i32, AppError> {
             record.handle(&ev);
         }
     });
-    let mut write_failed = false;
-    if let Some(path) = &cfg.junit
-        && let Err(e) = report::write_file(path, report::junit::render(&record).as_bytes())
+    if let Some(topts) = &cfg.triage
+        && record.has_failures()
+        && !record.interrupted
     {
-        eprintln!("error: {e:#}");
-        write_failed = true;
+        // Reruns are one sequence at a time: concurrent shards would let state leak between
+        // reruns and blur the evidence.
+        let runner = execute::SequenceRunner::new(
+            &by_id,
+            &cfg.exec,
+            &cancel,
+            &plan.seed.to_string(),
+            std::time::Instant::now(),
+        );
+        let view = triage::RunView {
+            plan: &record.plan,
+            results: &record.results,
+            all_tests: &all_tests,
+        };
+        let order_cmd = |ids: &[String]| cfg.plan.order_command(ids);
+        let findings = triage::triage(&view, &runner, topts, &order_cmd, &mut |line| {
+            terminal.note(&line)
+        });
+        record.findings = Some(findings);
+        record.interrupted |= cancel.load(std::sync::atomic::Ordering::SeqCst);
     }
-    if let Some(path) = &cfg.report {
-        let json = serde_json::to_string_pretty(&record.to_json()).expect("JSON values serialise");
-        if let Err(e) = report::write_file(path, json.as_bytes()) {
+    let mut write_failed = false;
+    let mut write = |path: &Option<std::path::PathBuf>, contents: &dyn Fn() -> String| {
+        if let Some(path) = path
+            && let Err(e) = report::write_file(path, contents().as_bytes())
+        {
             eprintln!("error: {e:#}");
             write_failed = true;
         }
-    }
+    };
+    write(&cfg.junit, &|| report::junit::render(&record));
+    write(&cfg.report, &|| {
+        serde_json::to_string_pretty(&record.to_json()).expect("JSON values serialise")
+    });
+    write(&cfg.summary, &|| report::markdown::render(&record));
     terminal.summary(&record, &cfg.plan);
-    Ok(if record.interrupted {
-        exit::INTERRUPTED
-    } else if record.has_failures() {
-        exit::TESTS_FAILED
-    } else if write_failed {
+    let code = gate::exit_code(&record, &cfg.gate);
+    Ok(if code == exit::OK && write_failed {
         exit::OTHER_ERROR
     } else {
-        exit::OK
+        code
     })
 }

@@ -69,6 +69,16 @@ impl CapturedOutput {
         self.dropped + (self.tail.len() - self.tail_kept().len()) as u64
     }
 
+    /// The last `n` kept bytes (or fewer), across head and tail.
+    pub fn last_bytes(&self, n: usize) -> Vec<u8> {
+        let tail = self.tail_kept();
+        let from_tail = tail.len().min(n);
+        let from_head = (n - from_tail).min(self.head.len());
+        let mut v = self.head[self.head.len() - from_head..].to_vec();
+        v.extend_from_slice(&tail[tail.len() - from_tail..]);
+        v
+    }
+
     /// The first bytes (used to check libtest's `running 1 test` line).
     pub fn head(&self) -> &[u8] {
         &self.head
@@ -106,9 +116,14 @@ pub fn clean_text(s: &str) -> String {
             match chars.next() {
                 Some('[') => {
                     // Parameter and intermediate bytes, then one final byte in 0x40..=0x7e.
+                    // A byte outside 0x20..=0x7e (e.g. a newline) ends a malformed sequence
+                    // and is kept.
                     while let Some(&n) = chars.peek() {
+                        if !('\x20'..='\x7e').contains(&n) {
+                            break;
+                        }
                         chars.next();
-                        if ('\x40'..='\x7e').contains(&n) || !('\x20'..='\x3f').contains(&n) {
+                        if ('\x40'..='\x7e').contains(&n) {
                             break;
                         }
                     }
@@ -190,6 +205,17 @@ mod tests {
     }
 
     #[test]
+    fn last_bytes_spans_head_and_tail() {
+        let mut o = CapturedOutput::new(4, 4);
+        o.push(b"abcdefgh");
+        assert_eq!(o.last_bytes(6), b"cdefgh");
+        assert_eq!(o.last_bytes(100), b"abcdefgh");
+        let mut small = CapturedOutput::new(10, 10);
+        small.push(b"xyz");
+        assert_eq!(small.last_bytes(2), b"yz");
+    }
+
+    #[test]
     fn one_huge_chunk() {
         let mut o = CapturedOutput::new(2, 3);
         o.push(&[b'a'; 1000]);
@@ -202,6 +228,8 @@ mod tests {
     fn clean_text_removes_escapes_and_forbidden_chars() {
         let s = "\x1b[31mred\x1b[0m \x00nul \x07bell \x1b]0;title\x07osc \u{fffe}ok\tx\r\n\x1b[";
         assert_eq!(clean_text(s), "red nul bell osc ok\tx\r\n");
+        // An unfinished sequence does not swallow the line break after it.
+        assert_eq!(clean_text("a\x1b[\nb"), "a\nb");
     }
 
     #[test]

@@ -291,7 +291,8 @@ fn order_runs_exactly_the_given_sequence() {
     let p = "demo-core::lib od::polluter_leaves_file";
     let v = "demo-core::lib od::victim_expects_clean_tmp";
     let (code, err, report, _) = run_fixture("1", &["--order", p, v]);
-    assert_eq!(code, 100, "{err}");
+    // Triage finds the victim order-dependent: the gate's own exit code.
+    assert_eq!(code, 102, "{err}");
     let tests = report["tests"].as_array().unwrap();
     let ids: Vec<&str> = tests.iter().map(|t| t["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec![p, v]);

@@ -48,7 +48,7 @@ fn a_hanging_test_times_out_with_its_output_kept() {
         dir.path(),
         "hang",
         "hangs: test\\nquick: test\\n",
-        "echo 'running 1 test'; if [ \"$NAME\" = hangs ]; then echo 'before the hang'; sleep 30; fi; exit 0",
+        "echo 'running 1 test'; if [ \"$NAME\" = hangs ]; then echo 'before the hang'; sleep 30; fi; echo 'test result: ok. 1 passed; 0 failed'; exit 0",
     );
     let start = std::time::Instant::now();
     let (code, err, r) = report_of(&["--binary", hang.to_str().unwrap(), "--timeout", "0.5"]);
@@ -179,4 +179,21 @@ fn a_runner_killed_with_sigkill_leaves_no_test_process_behind() {
         !alive(),
         "test processes (and their background children) outlived the runner"
     );
+}
+
+#[test]
+fn exit_zero_without_libtests_result_line_is_not_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fake_binary(
+        dir.path(),
+        "early",
+        "quits_early: test\\nfinishes: test\\n",
+        "echo; echo 'running 1 test'; [ \"$NAME\" = finishes ] && echo 'test result: ok. 1 passed; 0 failed; 0 ignored'; exit 0",
+    );
+    let (code, err, r) = report_of(&["--binary", bin.to_str().unwrap(), "--no-triage"]);
+    assert_eq!(code, 100, "{err}");
+    for t in r["tests"].as_array().unwrap() {
+        let want = if t["name"] == "finishes" { "passed" } else { "error" };
+        assert_eq!(t["outcome"], want, "{t}");
+    }
 }

@@ -3,6 +3,7 @@
 //! JUnit XML from it, `terminal` prints progress and the summary.
 
 pub mod junit;
+pub mod markdown;
 pub mod record;
 pub mod terminal;
 

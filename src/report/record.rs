@@ -34,6 +34,8 @@ pub struct RunRecord {
     pub repro: String,
     /// Wall-clock start, for report timestamps.
     pub started_at: std::time::SystemTime,
+    /// Triage findings, one per failing test; `None` when triage did not run.
+    pub findings: Option<Vec<crate::triage::Finding>>,
 }
 
 impl RunRecord {
@@ -54,6 +56,7 @@ impl RunRecord {
             interrupted: false,
             repro,
             started_at: std::time::SystemTime::now(),
+            findings: None,
         }
     }
 
@@ -148,6 +151,8 @@ impl RunRecord {
             "not_run": self.not_run(),
             "plan": self.plan.iter().enumerate().map(|(i, ids)| json!({"shard": i + 1, "tests": ids})).collect::<Vec<_>>(),
             "tests": tests,
+            "triaged": self.findings.is_some(),
+            "findings": self.findings.as_deref().unwrap_or_default(),
         })
     }
 }

@@ -9,6 +9,9 @@ use crate::output::clean_text;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 
+/// Lines of a failing test's output shown on the terminal (its last ones).
+const TERMINAL_OUTPUT_LINES: usize = 60;
+
 /// Prints progress while the run goes and the summary at its end.
 pub struct TerminalReporter {
     bar: Option<ProgressBar>,
@@ -56,6 +59,11 @@ impl TerminalReporter {
                 let _ = writeln!(std::io::stderr().lock(), "{line}");
             }
         }
+    }
+
+    /// Prints a progress note (e.g. triage steps).
+    pub fn note(&self, line: &str) {
+        self.println(&format!("cargo-shuffle: {}", clean_text(line)));
     }
 
     /// Handles one event.
@@ -120,7 +128,20 @@ impl TerminalReporter {
                 r.outcome.label(),
                 clean_text(&r.test.id())
             );
-            let _ = writeln!(err, "{}", clean_text(r.output.trim_end()));
+            // The terminal gets the end of the output (where the panic is); the reports keep
+            // the head too.
+            let text = clean_text(r.output.trim_end());
+            let lines: Vec<&str> = text.lines().collect();
+            if lines.len() > TERMINAL_OUTPUT_LINES {
+                let _ = writeln!(
+                    err,
+                    "[{} earlier lines not shown]",
+                    lines.len() - TERMINAL_OUTPUT_LINES
+                );
+            }
+            for l in &lines[lines.len().saturating_sub(TERMINAL_OUTPUT_LINES)..] {
+                let _ = writeln!(err, "{l}");
+            }
             if let Some(m) = &r.message {
                 let _ = writeln!(err, "reason: {}", clean_text(m));
             }
@@ -171,6 +192,22 @@ impl TerminalReporter {
                     clean_text(&r.test.id()),
                     plan.repro_command(&["--shard".into(), r.shard.to_string()])
                 );
+            }
+        }
+        if let Some(findings) = &record.findings {
+            let _ = writeln!(err, "findings ({}):", findings.len());
+            for f in findings {
+                let _ = writeln!(err, "  {} — {}", clean_text(&f.test), f.kind.label());
+                let _ = writeln!(err, "      {}", clean_text(&f.note));
+                if !f.cleaners.is_empty() {
+                    let _ = writeln!(
+                        err,
+                        "      cleaners: {}",
+                        clean_text(&f.cleaners.join(", "))
+                    );
+                }
+                let _ = writeln!(err, "      reruns: {}", f.reruns);
+                let _ = writeln!(err, "      repro: {}", f.repro);
             }
         }
         let _ = writeln!(err, "seed: {}", record.seed);

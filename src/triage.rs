@@ -1,0 +1,489 @@
+//! Order-dependence triage: reruns each failing test in chosen orders to tell *why* it failed,
+//! and finds the tests responsible. Vocabulary and classification follow iDFlakies (Lam et al.,
+//! ICST 2019) and iFixFlakies (Shi et al., FSE 2019):
+//!
+//! - **OD victim**: passes alone, fails after its **polluter(s)**; found by rerunning the tests
+//!   that ran before it in its shard, then minimised by delta debugging (Zeller & Hildebrandt,
+//!   TSE 2002) — a single polluter among n predecessors in at most ⌈log2 n⌉ + 3 reruns.
+//! - **brittle**: fails alone, passes after its **state-setter(s)** in the reference order (the
+//!   order `cargo test` uses: its binary's tests alphabetically).
+//! - **NOD flaky**: the same order gives a different outcome (nothing reproduces the failure).
+//! - **failure**: fails alone and in the reference order: an ordinary failing test.
+//! - **cleaner**: a test that, run between the polluters and the victim, makes the victim pass.
+//!
+//! Every rerun is one sequence in a fresh sandbox (see `execute::SequenceRunner`), recorded as
+//! evidence. Reruns are capped by a count and a time budget; what could not be finished is
+//! reported as such.
+
+use crate::events::{Outcome, TestResult};
+use crate::execute::SequenceRunner;
+use crate::list::TestCase;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// Limits and switches of triage (validated; from `--triage-*` flags).
+#[derive(Clone, Debug)]
+pub struct TriageOptions {
+    /// Wall-time budget for all of triage; `None` = unlimited.
+    pub budget: Option<Duration>,
+    /// Maximum reruns per failing test.
+    pub max_reruns: usize,
+    /// Extra confirmations of an OD finding (each: polluters+victim fails once more and the
+    /// victim alone passes once more). They guard against reporting a NOD test as OD.
+    pub confirmations: u32,
+    /// Look for cleaners among the other tests of the run (one rerun per candidate, capped by
+    /// `max_reruns`).
+    pub find_cleaners: bool,
+}
+
+/// The class of a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// Passes alone, fails after its polluters.
+    OdVictim,
+    /// Fails alone, passes after its state-setters.
+    Brittle,
+    /// Fails or passes in the same order: not order-dependent.
+    NodFlaky,
+    /// Fails alone and in the reference order.
+    Failure,
+    /// Triage ran out of budget before it could classify the test.
+    Unfinished,
+}
+
+impl FindingKind {
+    /// Human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            FindingKind::OdVictim => "order-dependent victim",
+            FindingKind::Brittle => "brittle (needs a state-setter)",
+            FindingKind::NodFlaky => "non-deterministic (NOD) flaky",
+            FindingKind::Failure => "failure (fails alone too)",
+            FindingKind::Unfinished => "unfinished (triage budget exhausted)",
+        }
+    }
+}
+
+/// One rerun made as evidence.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Rerun {
+    /// Why it was run (`alone`, `prefix`, `bisect`, `confirm`, `reference`, `cleaner`, …).
+    pub purpose: &'static str,
+    /// Test ids in the order they ran; the last is the test under triage.
+    pub order: Vec<String>,
+    /// The outcome of the test under triage.
+    pub outcome: Outcome,
+    /// Wall time of the whole sequence, milliseconds.
+    pub duration_ms: f64,
+}
+
+/// What triage found out about one failing test.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Finding {
+    /// Classification.
+    pub kind: FindingKind,
+    /// The test (`BINARY_ID TEST_NAME`).
+    pub test: String,
+    /// Minimal set of tests that make it fail when run before it (OD victims), in run order.
+    pub polluters: Vec<String>,
+    /// Minimal set of tests it needs before it to pass (brittle tests).
+    pub state_setters: Vec<String>,
+    /// Tests that, run between the polluters and the victim, make it pass.
+    pub cleaners: Vec<String>,
+    /// Shell command that reproduces the failure (runs exactly the given order).
+    pub repro: String,
+    /// Every rerun made, in order.
+    pub evidence: Vec<Rerun>,
+    /// Reruns used in all.
+    pub reruns: usize,
+    /// Reruns used to find the polluters/state-setters (search + one confirmation), the part
+    /// bounded by ⌈log2 n⌉ + 3 for a single polluter among n predecessors.
+    pub search_reruns: usize,
+    /// One-line explanation.
+    pub note: String,
+}
+
+/// Triage state for one failing test.
+struct Session<'r, 'a> {
+    runner: &'r SequenceRunner<'a>,
+    opts: &'r TriageOptions,
+    started: Instant,
+    evidence: Vec<Rerun>,
+}
+
+/// Budget exhausted or run interrupted.
+struct OutOfBudget;
+
+impl Session<'_, '_> {
+    /// Runs `seq` (target last) and returns the target's outcome.
+    fn run(&mut self, purpose: &'static str, seq: &[TestCase]) -> Result<Outcome, OutOfBudget> {
+        if self.runner.cancelled()
+            || self.evidence.len() >= self.opts.max_reruns
+            || self
+                .opts
+                .budget
+                .is_some_and(|b| self.started.elapsed() >= b)
+        {
+            return Err(OutOfBudget);
+        }
+        let t = Instant::now();
+        let mut last: Option<Outcome> = None;
+        let n = seq.len();
+        let mut count = 0;
+        self.runner.run_sequence(
+            0,
+            seq,
+            |_| {},
+            |r: TestResult| {
+                count += 1;
+                if count == n {
+                    last = Some(r.outcome);
+                }
+            },
+        );
+        let outcome = last.ok_or(OutOfBudget)?;
+        self.evidence.push(Rerun {
+            purpose,
+            order: seq.iter().map(TestCase::id).collect(),
+            outcome,
+            duration_ms: t.elapsed().as_secs_f64() * 1000.0,
+        });
+        Ok(outcome)
+    }
+
+    /// Whether `subset` (kept in original order) followed by `target` gives the wanted result.
+    fn holds(
+        &mut self,
+        purpose: &'static str,
+        subset: &[TestCase],
+        target: &TestCase,
+        want_fail: bool,
+    ) -> Result<bool, OutOfBudget> {
+        let mut seq = subset.to_vec();
+        seq.push(target.clone());
+        Ok(self.run(purpose, &seq)?.is_failure() == want_fail)
+    }
+
+    /// Minimal subset of `cands` (order kept) that, run before `target`, makes the predicate
+    /// hold (`want_fail`: target fails). Precondition: it holds for all of `cands`.
+    /// Optimistic binary search for a single culprit (one rerun per halving, then one
+    /// confirmation), falling back to delta debugging with interference for conjunctions.
+    fn minimize(
+        &mut self,
+        cands: &[TestCase],
+        target: &TestCase,
+        want_fail: bool,
+    ) -> Result<Option<Vec<TestCase>>, OutOfBudget> {
+        if cands.is_empty() {
+            return Ok(None);
+        }
+        let mut range = cands.to_vec();
+        while range.len() > 1 {
+            let (a, b) = range.split_at(range.len() / 2);
+            range = if self.holds("bisect", a, target, want_fail)? {
+                a.to_vec()
+            } else {
+                b.to_vec()
+            };
+        }
+        if self.holds("confirm", &range, target, want_fail)? {
+            return Ok(Some(range));
+        }
+        // No single culprit: several tests are needed together.
+        let found = self.dd(cands.to_vec(), Vec::new(), target, want_fail, cands)?;
+        if self.holds("confirm", &found, target, want_fail)? {
+            Ok(Some(found))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Delta debugging with interference: minimal `c' ⊆ c` such that `r ∪ c'` before target
+    /// holds. `all` gives the original order to merge subsets in.
+    fn dd(
+        &mut self,
+        c: Vec<TestCase>,
+        r: Vec<TestCase>,
+        target: &TestCase,
+        want_fail: bool,
+        all: &[TestCase],
+    ) -> Result<Vec<TestCase>, OutOfBudget> {
+        if c.len() <= 1 {
+            return Ok(c);
+        }
+        let merge = |x: &[TestCase], y: &[TestCase]| -> Vec<TestCase> {
+            all.iter()
+                .filter(|t| x.contains(t) || y.contains(t))
+                .cloned()
+                .collect()
+        };
+        let (c1, c2) = c.split_at(c.len() / 2);
+        let (c1, c2) = (c1.to_vec(), c2.to_vec());
+        if self.holds("bisect", &merge(&r, &c1), target, want_fail)? {
+            return self.dd(c1, r, target, want_fail, all);
+        }
+        if self.holds("bisect", &merge(&r, &c2), target, want_fail)? {
+            return self.dd(c2, r, target, want_fail, all);
+        }
+        let d1 = self.dd(c1, merge(&r, &c2), target, want_fail, all)?;
+        let d2 = self.dd(c2, merge(&r, &d1), target, want_fail, all)?;
+        Ok(merge(&d1, &d2))
+    }
+}
+
+/// What triage needs to know about the run that failed.
+pub struct RunView<'a> {
+    /// Test ids per shard in plan order (index 0 = shard 1).
+    pub plan: &'a [Vec<String>],
+    /// Results of the run.
+    pub results: &'a [TestResult],
+    /// Every listed test (for the reference order and cleaner candidates).
+    pub all_tests: &'a [TestCase],
+}
+
+fn ids(tests: &[TestCase]) -> Vec<String> {
+    tests.iter().map(TestCase::id).collect()
+}
+
+/// Triages every failing test of the run, in plan order. `order_command` renders the repro
+/// command for an order of ids; `progress` is called with one line per step.
+pub fn triage(
+    view: &RunView<'_>,
+    runner: &SequenceRunner<'_>,
+    opts: &TriageOptions,
+    order_command: &dyn Fn(&[String]) -> String,
+    progress: &mut dyn FnMut(String),
+) -> Vec<Finding> {
+    let started = Instant::now();
+    let by_id: HashMap<String, &TestCase> = view.all_tests.iter().map(|t| (t.id(), t)).collect();
+    let lookup = |id: &String| by_id.get(id).map(|t| (*t).clone());
+    let mut failing: Vec<&TestResult> = view
+        .results
+        .iter()
+        .filter(|r| r.outcome.is_failure() && r.shard != 0)
+        .collect();
+    failing.sort_by_key(|r| (r.shard, r.position));
+    let mut findings = Vec::new();
+    for (i, r) in failing.iter().enumerate() {
+        progress(format!(
+            "triage {}/{}: {}",
+            i + 1,
+            failing.len(),
+            r.test.id()
+        ));
+        let mut s = Session {
+            runner,
+            opts,
+            started,
+            evidence: Vec::new(),
+        };
+        let target = r.test.clone();
+        let prefix: Vec<TestCase> = view.plan[r.shard as usize - 1]
+            .iter()
+            .take(r.position as usize)
+            .filter_map(lookup)
+            .collect();
+        // Tests of other shards that finished before this one started, in finishing order.
+        let mut cross: Vec<&TestResult> = view
+            .results
+            .iter()
+            .filter(|o| o.shard != r.shard && o.shard != 0 && o.end_ms <= r.start_ms)
+            .collect();
+        cross.sort_by_key(|o| (o.end_ms, o.shard));
+        let cross: Vec<TestCase> = cross.iter().map(|o| o.test.clone()).collect();
+        let reference: Vec<TestCase> = {
+            let mut same_bin: Vec<&TestCase> = view
+                .all_tests
+                .iter()
+                .filter(|t| t.binary_id == target.binary_id && !t.ignored && t.name < target.name)
+                .collect();
+            same_bin.sort_by(|a, b| a.name.cmp(&b.name));
+            same_bin.into_iter().cloned().collect()
+        };
+        let result = classify(
+            &mut s,
+            &target,
+            &prefix,
+            &cross,
+            &reference,
+            view,
+            order_command,
+        );
+        let mut f = match result {
+            Ok(f) => f,
+            Err(OutOfBudget) => Finding {
+                kind: FindingKind::Unfinished,
+                test: target.id(),
+                polluters: vec![],
+                state_setters: vec![],
+                cleaners: vec![],
+                repro: order_command(&ids(&prefix_with(&prefix, &target))),
+                evidence: vec![],
+                reruns: 0,
+                search_reruns: 0,
+                note: "triage budget exhausted (or interrupted) before the test was classified; raise --triage-budget / --triage-max-reruns".into(),
+            },
+        };
+        f.reruns = s.evidence.len();
+        f.evidence = std::mem::take(&mut s.evidence);
+        progress(format!("  → {}: {}", f.kind.label(), f.note));
+        findings.push(f);
+    }
+    findings
+}
+
+fn prefix_with(prefix: &[TestCase], target: &TestCase) -> Vec<TestCase> {
+    let mut v = prefix.to_vec();
+    v.push(target.clone());
+    v
+}
+
+fn finding(kind: FindingKind, target: &TestCase, repro: String, note: String) -> Finding {
+    Finding {
+        kind,
+        test: target.id(),
+        polluters: vec![],
+        state_setters: vec![],
+        cleaners: vec![],
+        repro,
+        evidence: vec![],
+        reruns: 0,
+        search_reruns: 0,
+        note,
+    }
+}
+
+fn classify(
+    s: &mut Session<'_, '_>,
+    target: &TestCase,
+    prefix: &[TestCase],
+    cross: &[TestCase],
+    reference: &[TestCase],
+    view: &RunView<'_>,
+    order_command: &dyn Fn(&[String]) -> String,
+) -> Result<Finding, OutOfBudget> {
+    let alone = s.run("alone", std::slice::from_ref(target))?;
+    if alone.is_failure() {
+        // Fails alone: brittle if the reference order makes it pass.
+        if !reference.is_empty()
+            && !s.holds("reference", reference, target, true)?
+            && let Some(setters) = s.minimize(reference, target, false)?
+        {
+            {
+                let search = s.evidence.len();
+                let mut f = finding(
+                    FindingKind::Brittle,
+                    target,
+                    order_command(&[target.id()]),
+                    format!(
+                        "fails alone, passes after {} (its state-setter{})",
+                        ids(&setters).join(", "),
+                        if setters.len() > 1 { "s" } else { "" }
+                    ),
+                );
+                f.state_setters = ids(&setters);
+                f.search_reruns = search;
+                return Ok(f);
+            }
+        }
+        return Ok(finding(
+            FindingKind::Failure,
+            target,
+            order_command(&[target.id()]),
+            "fails when run alone".into(),
+        ));
+    }
+    // Passes alone: look for polluters, first among its own shard's predecessors, then among
+    // tests of other shards that finished before it started (state outside the sandbox).
+    for (purpose, cands) in [("prefix", prefix), ("cross-shard", cross)] {
+        if cands.is_empty() || !s.holds(purpose, cands, target, true)? {
+            continue;
+        }
+        let Some(polluters) = s.minimize(cands, target, true)? else {
+            continue;
+        };
+        let search = s.evidence.len();
+        // Guard against a NOD test that happened to fail in the right places.
+        for _ in 0..s.opts.confirmations {
+            if !s.holds("confirm", &polluters, target, true)?
+                || s.run("confirm-alone", std::slice::from_ref(target))?
+                    .is_failure()
+            {
+                return Ok(nod(
+                    target,
+                    prefix,
+                    order_command,
+                    "its failure did not reproduce consistently",
+                ));
+            }
+        }
+        let mut f = finding(
+            FindingKind::OdVictim,
+            target,
+            order_command(&ids(&prefix_with(&polluters, target))),
+            format!(
+                "passes alone, fails after {}{}",
+                ids(&polluters).join(", "),
+                if purpose == "cross-shard" {
+                    " (from another shard: state outside the per-shard temp dir)"
+                } else {
+                    ""
+                }
+            ),
+        );
+        f.polluters = ids(&polluters);
+        f.search_reruns = search;
+        if s.opts.find_cleaners {
+            f.cleaners = find_cleaners(s, &polluters, target, view);
+        }
+        return Ok(f);
+    }
+    Ok(nod(
+        target,
+        prefix,
+        order_command,
+        "passes alone and after the tests that ran before it",
+    ))
+}
+
+fn nod(
+    target: &TestCase,
+    prefix: &[TestCase],
+    order_command: &dyn Fn(&[String]) -> String,
+    why: &str,
+) -> Finding {
+    finding(
+        FindingKind::NodFlaky,
+        target,
+        order_command(&ids(&prefix_with(prefix, target))),
+        format!("{why}: the same order gives different outcomes"),
+    )
+}
+
+/// Candidates: every other test of the run that is not a polluter, in plan order; a cleaner is
+/// one that, placed between the polluters and the victim, makes the victim pass.
+fn find_cleaners(
+    s: &mut Session<'_, '_>,
+    polluters: &[TestCase],
+    target: &TestCase,
+    view: &RunView<'_>,
+) -> Vec<String> {
+    let by_id: HashMap<String, &TestCase> = view.all_tests.iter().map(|t| (t.id(), t)).collect();
+    let mut cleaners = Vec::new();
+    for id in view.plan.iter().flatten() {
+        let Some(c) = by_id.get(id) else { continue };
+        if *c == target || polluters.contains(c) {
+            continue;
+        }
+        let mut seq = polluters.to_vec();
+        seq.push((*c).clone());
+        seq.push(target.clone());
+        match s.run("cleaner", &seq) {
+            Ok(o) if !o.is_failure() => cleaners.push(id.clone()),
+            Ok(_) => {}
+            Err(OutOfBudget) => break,
+        }
+    }
+    cleaners
+}

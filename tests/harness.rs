@@ -193,7 +193,11 @@ fn exit_zero_without_libtests_result_line_is_not_a_pass() {
     let (code, err, r) = report_of(&["--binary", bin.to_str().unwrap(), "--no-triage"]);
     assert_eq!(code, 100, "{err}");
     for t in r["tests"].as_array().unwrap() {
-        let want = if t["name"] == "finishes" { "passed" } else { "error" };
+        let want = if t["name"] == "finishes" {
+            "passed"
+        } else {
+            "error"
+        };
         assert_eq!(t["outcome"], want, "{t}");
     }
 }

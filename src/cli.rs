@@ -21,6 +21,27 @@ pub enum CliCommand {
     Run(RunArgs),
     /// Print the plan (the tests of every shard, in order) without running anything.
     List(ListArgs),
+    /// Run several planned orders and triage each, aggregating the findings: run 1 is the
+    /// seed's plan, run 2 the same shards reversed (every pair sharing a shard is seen in both
+    /// orders), runs 3 and 4 the same with a seed derived from the first, and so on.
+    Hunt(HuntArgs),
+}
+
+/// `cargo shuffle hunt`.
+#[derive(Debug, Args)]
+pub struct HuntArgs {
+    /// Everything `run` takes.
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Number of orders to run.
+    #[arg(long, value_name = "K", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Hunt")]
+    pub runs: u32,
+
+    /// Keep starting new orders until this many seconds have passed (at least --runs orders).
+    #[arg(long = "for", value_name = "SECS", help_heading = "Hunt")]
+    pub for_secs: Option<f64>,
 }
 
 /// Which `#[ignore]`d tests to run.
@@ -156,6 +177,10 @@ pub struct PlanArgs {
     #[arg(long, value_name = "ID", num_args = 1.., conflicts_with = "partition",
           help_heading = "Plan")]
     pub order: Vec<String>,
+
+    /// Run every shard in reverse order (what `hunt` does in its even-numbered runs).
+    #[arg(long, help_heading = "Plan")]
+    pub reverse: bool,
 
     /// Which #[ignore]d tests to run.
     #[arg(long, value_enum, default_value_t = RunIgnored::Default, help_heading = "Test selection")]

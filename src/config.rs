@@ -77,6 +77,8 @@ pub struct PlanConfig {
     pub run_ignored: RunIgnored,
     /// Name filters.
     pub filter: NameFilter,
+    /// `--reverse`: every shard runs backwards.
+    pub reverse: bool,
     /// `--order`: exact sequence of test ids to run, if given.
     pub order: Option<Vec<String>>,
     /// The arguments that select the same tests again (cargo flags or `--binary`, filters),
@@ -233,6 +235,7 @@ impl PlanConfig {
                 exact: a.exact,
             },
             order: (!a.order.is_empty()).then(|| a.order.clone()),
+            reverse: a.reverse,
             selection_args,
         })
     }
@@ -262,6 +265,9 @@ impl PlanConfig {
         words.extend(["--shards".into(), self.shards.to_string()]);
         if let Some(p) = self.partition {
             words.extend(["--partition".into(), p.to_string()]);
+        }
+        if self.reverse {
+            words.push("--reverse".into());
         }
         words.extend(extra.iter().cloned());
         if !self.filter.filters.is_empty() {

@@ -3,7 +3,7 @@
 
 use crate::exit;
 use crate::report::record::RunRecord;
-use crate::triage::FindingKind;
+use crate::triage::{Finding, FindingKind};
 
 /// Gate policy (from `--fail-flaky`).
 #[derive(Clone, Debug, Default)]
@@ -12,25 +12,41 @@ pub struct GatePolicy {
     pub fail_flaky: bool,
 }
 
-/// The exit code of a finished run: interrupted → 130; any failing test that triage did not
-/// explain as order-dependent or flaky (or no triage) → 100; else order-dependent tests (OD
-/// victims, brittle tests) → 102; else NOD flaky only → 105 with `--fail-flaky`, 0 without;
-/// else 0.
+/// The exit code of a finished run (see [`decide`]).
 pub fn exit_code(record: &RunRecord, policy: &GatePolicy) -> i32 {
-    if record.interrupted {
-        return exit::INTERRUPTED;
-    }
-    if !record.has_failures() {
-        return exit::OK;
-    }
-    let Some(findings) = &record.findings else {
-        return exit::TESTS_FAILED;
-    };
-    let failing = record
+    let failing: std::collections::BTreeSet<String> = record
         .results
         .iter()
         .filter(|r| r.outcome.is_failure())
-        .count();
+        .map(|r| r.test.id())
+        .collect();
+    decide(
+        record.interrupted,
+        failing.len(),
+        record.findings.as_deref(),
+        policy,
+    )
+}
+
+/// The gate: interrupted → 130; no failing test → 0; any failing test that triage did not
+/// explain as order-dependent or flaky (or no triage) → 100; else order-dependent tests (OD
+/// victims, brittle tests) → 102; else NOD flaky only → 105 with `--fail-flaky`, 0 without.
+/// `failing` counts distinct failing tests; `findings` has at most one per failing test.
+pub fn decide(
+    interrupted: bool,
+    failing: usize,
+    findings: Option<&[Finding]>,
+    policy: &GatePolicy,
+) -> i32 {
+    if interrupted {
+        return exit::INTERRUPTED;
+    }
+    if failing == 0 {
+        return exit::OK;
+    }
+    let Some(findings) = findings else {
+        return exit::TESTS_FAILED;
+    };
     let kinds: Vec<FindingKind> = findings.iter().map(|f| f.kind).collect();
     let plain = kinds
         .iter()
@@ -48,5 +64,61 @@ pub fn exit_code(record: &RunRecord, policy: &GatePolicy) -> i32 {
         exit::FLAKY
     } else {
         exit::OK
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(kind: FindingKind) -> Finding {
+        Finding {
+            kind,
+            test: "b t".into(),
+            polluters: vec![],
+            state_setters: vec![],
+            cleaners: vec![],
+            repro: String::new(),
+            evidence: vec![],
+            reruns: 0,
+            search_reruns: 0,
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn gate_codes() {
+        let p = GatePolicy::default();
+        let strict = GatePolicy { fail_flaky: true };
+        use FindingKind::*;
+        assert_eq!(decide(false, 0, None, &p), exit::OK);
+        assert_eq!(decide(true, 0, None, &p), exit::INTERRUPTED);
+        assert_eq!(decide(false, 1, None, &p), exit::TESTS_FAILED);
+        assert_eq!(
+            decide(false, 1, Some(&[f(OdVictim)]), &p),
+            exit::ORDER_DEPENDENT
+        );
+        assert_eq!(
+            decide(false, 1, Some(&[f(Brittle)]), &p),
+            exit::ORDER_DEPENDENT
+        );
+        assert_eq!(
+            decide(false, 2, Some(&[f(OdVictim), f(Failure)]), &p),
+            exit::TESTS_FAILED
+        );
+        assert_eq!(
+            decide(false, 2, Some(&[f(OdVictim)]), &p),
+            exit::TESTS_FAILED
+        );
+        assert_eq!(decide(false, 1, Some(&[f(NodFlaky)]), &p), exit::OK);
+        assert_eq!(decide(false, 1, Some(&[f(NodFlaky)]), &strict), exit::FLAKY);
+        assert_eq!(
+            decide(false, 2, Some(&[f(NodFlaky), f(OdVictim)]), &strict),
+            exit::ORDER_DEPENDENT
+        );
+        assert_eq!(
+            decide(false, 1, Some(&[f(Unfinished)]), &p),
+            exit::TESTS_FAILED
+        );
     }
 }

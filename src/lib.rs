@@ -62,6 +62,9 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
         CliCommand::List(a) => ListConfig::from_args(&a)
             .map_err(AppError::from)
             .and_then(|c| list_cmd(&c)),
+        CliCommand::Hunt(a) => RunConfig::from_args(&a.run)
+            .map_err(AppError::from)
+            .and_then(|c| hunt(&c, a.runs, a.for_secs)),
     };
     match result {
         Ok(code) => code,
@@ -104,7 +107,10 @@ fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, AppError> {
         .filter(|t| cfg.run_ignored != RunIgnored::Only || t.ignored)
         .cloned()
         .partition(|t| cfg.run_ignored != RunIgnored::Default || !t.ignored);
-    let plan = Plan::new(cfg.seed, cfg.shards, cfg.partition, run, ignored);
+    let mut plan = Plan::new(cfg.seed, cfg.shards, cfg.partition, run, ignored);
+    if cfg.reverse {
+        plan = plan.reversed();
+    }
     if plan.test_count() == 0 && !allow_empty {
         let why = if binaries.is_empty() {
             " (no test binary was found)".to_string()
@@ -173,7 +179,66 @@ fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
     Ok(exit::OK)
 }
 
-fn run(cfg: &RunConfig) -> Result<i32, AppError> {
+/// What a run needs once the binaries are built and listed.
+struct Session<'a> {
+    cfg: &'a RunConfig,
+    binaries: HashMap<String, TestBinary>,
+    all_tests: Vec<TestCase>,
+    cancel: execute::CancelFlag,
+}
+
+impl Session<'_> {
+    /// Executes `plan` (reporting to `terminal`), then triages its failures.
+    fn execute(
+        &self,
+        plan: &Plan,
+        plan_cfg: &PlanConfig,
+        terminal: &mut report::terminal::TerminalReporter,
+    ) -> RunRecord {
+        let cfg = self.cfg;
+        let mut record = RunRecord::new(plan, cfg.exec.jobs, plan_cfg.repro_command(&[]));
+        let (tx, rx) = crossbeam_channel::unbounded();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                execute::execute(plan, &self.binaries, &cfg.exec, &self.cancel, &tx);
+                drop(tx);
+            });
+            for ev in rx.iter() {
+                terminal.handle(&ev);
+                record.handle(&ev);
+            }
+        });
+        if let Some(topts) = &cfg.triage
+            && record.has_failures()
+            && !record.interrupted
+        {
+            // Reruns are one sequence at a time: concurrent shards would let state leak between
+            // reruns and blur the evidence.
+            let runner = execute::SequenceRunner::new(
+                &self.binaries,
+                &cfg.exec,
+                &self.cancel,
+                &plan.seed.to_string(),
+                std::time::Instant::now(),
+            );
+            let view = triage::RunView {
+                plan: &record.plan,
+                results: &record.results,
+                all_tests: &self.all_tests,
+            };
+            let order_cmd = |ids: &[String]| plan_cfg.order_command(ids);
+            let findings = triage::triage(&view, &runner, topts, &order_cmd, &mut |line| {
+                terminal.note(&line)
+            });
+            record.findings = Some(findings);
+            record.interrupted |= self.cancel.load(std::sync::atomic::Ordering::SeqCst);
+        }
+        record
+    }
+}
+
+/// Builds, lists and prepares a session; `Err` for the usual setup errors.
+fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
     let (binaries, plan, all_tests) = match prepare(&cfg.plan, cfg.allow_no_tests) {
         Err(AppError::NoTests(why)) => {
             announce_seed(&cfg.plan);
@@ -182,68 +247,174 @@ fn run(cfg: &RunConfig) -> Result<i32, AppError> {
         r => r?,
     };
     announce_seed(&cfg.plan);
-    let by_id: HashMap<String, TestBinary> =
-        binaries.into_iter().map(|b| (b.id.clone(), b)).collect();
-    let repro = cfg.plan.repro_command(&[]);
-    let mut record = RunRecord::new(&plan, cfg.exec.jobs, repro);
-    let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
     let cancel = execute::CancelFlag::default();
     if let Err(e) = signal::install(&cancel) {
         eprintln!("cargo-shuffle: warning: cannot handle Ctrl-C gracefully: {e}");
     }
-    let (tx, rx) = crossbeam_channel::unbounded();
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            execute::execute(&plan, &by_id, &cfg.exec, &cancel, &tx);
-            drop(tx);
-        });
-        for ev in rx.iter() {
-            terminal.handle(&ev);
-            record.handle(&ev);
-        }
-    });
-    if let Some(topts) = &cfg.triage
-        && record.has_failures()
-        && !record.interrupted
-    {
-        // Reruns are one sequence at a time: concurrent shards would let state leak between
-        // reruns and blur the evidence.
-        let runner = execute::SequenceRunner::new(
-            &by_id,
-            &cfg.exec,
-            &cancel,
-            &plan.seed.to_string(),
-            std::time::Instant::now(),
-        );
-        let view = triage::RunView {
-            plan: &record.plan,
-            results: &record.results,
-            all_tests: &all_tests,
-        };
-        let order_cmd = |ids: &[String]| cfg.plan.order_command(ids);
-        let findings = triage::triage(&view, &runner, topts, &order_cmd, &mut |line| {
-            terminal.note(&line)
-        });
-        record.findings = Some(findings);
-        record.interrupted |= cancel.load(std::sync::atomic::Ordering::SeqCst);
-    }
-    let mut write_failed = false;
+    let binaries = binaries.into_iter().map(|b| (b.id.clone(), b)).collect();
+    Ok((
+        Session {
+            cfg,
+            binaries,
+            all_tests,
+            cancel,
+        },
+        plan,
+    ))
+}
+
+/// Writes the reports that were asked for; returns false if one could not be written (the
+/// error is printed and the others are still written).
+fn write_reports(
+    cfg: &RunConfig,
+    record: &RunRecord,
+    json: &dyn Fn() -> serde_json::Value,
+) -> bool {
+    let mut ok = true;
     let mut write = |path: &Option<std::path::PathBuf>, contents: &dyn Fn() -> String| {
         if let Some(path) = path
             && let Err(e) = report::write_file(path, contents().as_bytes())
         {
             eprintln!("error: {e:#}");
-            write_failed = true;
+            ok = false;
         }
     };
-    write(&cfg.junit, &|| report::junit::render(&record));
+    write(&cfg.junit, &|| report::junit::render(record));
     write(&cfg.report, &|| {
-        serde_json::to_string_pretty(&record.to_json()).expect("JSON values serialise")
+        serde_json::to_string_pretty(&json()).expect("JSON values serialise")
     });
-    write(&cfg.summary, &|| report::markdown::render(&record));
+    write(&cfg.summary, &|| report::markdown::render(record));
+    ok
+}
+
+fn run(cfg: &RunConfig) -> Result<i32, AppError> {
+    let (session, plan) = start(cfg)?;
+    let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
+    let record = session.execute(&plan, &cfg.plan, &mut terminal);
+    let written = write_reports(cfg, &record, &|| record.to_json());
     terminal.summary(&record, &cfg.plan);
     let code = gate::exit_code(&record, &cfg.gate);
-    Ok(if code == exit::OK && write_failed {
+    Ok(if code == exit::OK && !written {
+        exit::OTHER_ERROR
+    } else {
+        code
+    })
+}
+
+/// The plan configuration of hunt run `k` (0-based): even runs use a seed (the given one for
+/// k = 0, then one derived from it), odd runs the previous plan reversed.
+fn hunt_plan_config(base: &PlanConfig, k: u32) -> PlanConfig {
+    let mut c = base.clone();
+    let pair = k / 2;
+    if pair > 0 {
+        c.seed = seed::Seed(plan::key(
+            base.seed,
+            plan::HUNT_DOMAIN,
+            "hunt",
+            &pair.to_string(),
+        ));
+    }
+    c.reverse = base.reverse ^ (k % 2 == 1);
+    c
+}
+
+/// The plan of a hunt run: the first plan's tests re-planned with `pc`'s seed (the test set
+/// stays that of the first plan, partition included), reversed when `pc.reverse` differs from
+/// the first plan's. An `--order` plan keeps its order.
+fn replan(first: &Plan, base: &PlanConfig, pc: &PlanConfig) -> Plan {
+    let mut plan = if pc.seed == first.seed || base.order.is_some() {
+        first.clone()
+    } else {
+        let tests: Vec<TestCase> = first.iter().map(|t| t.test.clone()).collect();
+        let mut p = Plan::new(
+            pc.seed,
+            first.shard_count(),
+            None,
+            tests,
+            first.ignored.clone(),
+        );
+        p.partition = first.partition;
+        if base.reverse {
+            p = p.reversed();
+        }
+        p
+    };
+    if pc.reverse != base.reverse {
+        plan = plan.reversed();
+    }
+    plan
+}
+
+fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<i32, AppError> {
+    let (session, first_plan) = start(cfg)?;
+    let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
+    let started = std::time::Instant::now();
+    let mut records: Vec<RunRecord> = Vec::new();
+    let mut k = 0;
+    loop {
+        let more_time = for_secs.is_some_and(|s| started.elapsed().as_secs_f64() < s);
+        if (k >= runs && !more_time) || session.cancel.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        let pc = hunt_plan_config(&cfg.plan, k);
+        let plan = replan(&first_plan, &cfg.plan, &pc);
+        terminal.note(&format!(
+            "hunt run {}: seed {}{}",
+            k + 1,
+            pc.seed,
+            if pc.reverse { ", shards reversed" } else { "" }
+        ));
+        let record = session.execute(&plan, &pc, &mut terminal);
+        terminal.summary(&record, &pc);
+        records.push(record);
+        k += 1;
+    }
+    // One finding per test: the most specific classification any run reached.
+    let mut by_test: std::collections::BTreeMap<String, triage::Finding> = Default::default();
+    for f in records.iter().filter_map(|r| r.findings.as_ref()).flatten() {
+        match by_test.get(&f.test) {
+            Some(old) if old.kind <= f.kind => {}
+            _ => {
+                by_test.insert(f.test.clone(), f.clone());
+            }
+        }
+    }
+    let findings: Vec<triage::Finding> = by_test.into_values().collect();
+    let failing: std::collections::BTreeSet<String> = records
+        .iter()
+        .flat_map(|r| r.results.iter())
+        .filter(|r| r.outcome.is_failure())
+        .map(|r| r.test.id())
+        .collect();
+    let interrupted = records.iter().any(|r| r.interrupted);
+    let mut summary = records.first().cloned().expect("at least one run");
+    summary.findings = cfg.triage.as_ref().map(|_| findings.clone());
+    let json = || {
+        serde_json::json!({
+            "schema": "cargo-shuffle/hunt/v1",
+            "version": env!("CARGO_PKG_VERSION"),
+            "runs": records.iter().map(RunRecord::to_json).collect::<Vec<_>>(),
+            "failing_tests": failing,
+            "findings": findings,
+        })
+    };
+    let written = write_reports(cfg, &summary, &json);
+    terminal.note(&format!(
+        "hunt: {} runs, {} distinct failing tests, {} findings",
+        records.len(),
+        failing.len(),
+        findings.len()
+    ));
+    for f in &findings {
+        terminal.note(&format!("  {} — {}: {}", f.test, f.kind.label(), f.repro));
+    }
+    let code = gate::decide(
+        interrupted,
+        failing.len(),
+        cfg.triage.as_ref().map(|_| findings.as_slice()),
+        &cfg.gate,
+    );
+    Ok(if code == exit::OK && !written {
         exit::OTHER_ERROR
     } else {
         code

@@ -27,6 +27,9 @@ pub const SHARD_DOMAIN: u64 = u64::from_be_bytes(*b"shuf-shd");
 /// Key half for `--partition` (ASCII `shuf-prt`).
 pub const PARTITION_DOMAIN: u64 = u64::from_be_bytes(*b"shuf-prt");
 
+/// Key half for deriving the seeds of `hunt`'s later runs (ASCII `shuf-hnt`).
+pub const HUNT_DOMAIN: u64 = u64::from_be_bytes(*b"shuf-hnt");
+
 /// Default number of shards. Fixed (never derived from the machine) so that a seed reproduces
 /// a CI run on a laptop with another core count. Chosen by measurement: see `bench/RESULTS.md`.
 pub const DEFAULT_SHARDS: u32 = 8;
@@ -194,6 +197,19 @@ impl Plan {
         }
     }
 
+    /// The same plan with every shard run backwards (positions renumbered). Every pair of tests
+    /// that shares a shard then runs in the other relative order.
+    pub fn reversed(&self) -> Plan {
+        let mut p = self.clone();
+        for shard in &mut p.shards {
+            shard.reverse();
+            for (i, t) in shard.iter_mut().enumerate() {
+                t.position = i as u32;
+            }
+        }
+        p
+    }
+
     /// Number of shards (including empty ones).
     pub fn shard_count(&self) -> u32 {
         self.shards.len() as u32
@@ -272,6 +288,19 @@ mod tests {
             .filter(|(_, id)| keep.contains(id))
             .collect();
         assert_eq!(ids(&filtered), expected);
+    }
+
+    #[test]
+    fn reversed_plan_flips_every_shard() {
+        let plan = Plan::new(Seed(3), 3, None, suite(30), vec![]);
+        let rev = plan.reversed();
+        for (a, b) in plan.shards.iter().zip(&rev.shards) {
+            let fwd: Vec<_> = a.iter().map(|t| t.test.clone()).collect();
+            let mut back: Vec<_> = b.iter().map(|t| t.test.clone()).collect();
+            back.reverse();
+            assert_eq!(fwd, back);
+            assert!(b.iter().enumerate().all(|(i, t)| t.position as usize == i));
+        }
     }
 
     #[test]

@@ -369,17 +369,7 @@ fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<i32, AppErr
         records.push(record);
         k += 1;
     }
-    // One finding per test: the most specific classification any run reached.
-    let mut by_test: std::collections::BTreeMap<String, triage::Finding> = Default::default();
-    for f in records.iter().filter_map(|r| r.findings.as_ref()).flatten() {
-        match by_test.get(&f.test) {
-            Some(old) if old.kind <= f.kind => {}
-            _ => {
-                by_test.insert(f.test.clone(), f.clone());
-            }
-        }
-    }
-    let findings: Vec<triage::Finding> = by_test.into_values().collect();
+    let findings = triage::aggregate(records.iter().filter_map(|r| r.findings.as_deref()));
     let failing: std::collections::BTreeSet<String> = records
         .iter()
         .flat_map(|r| r.results.iter())

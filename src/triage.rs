@@ -370,8 +370,23 @@ fn classify(
             && !s.holds("reference", reference, target, true)?
             && let Some(setters) = s.minimize(reference, target, false)?
         {
+            let search = s.evidence.len();
+            // Guard against a NOD test that failed alone by chance.
+            for _ in 0..s.opts.confirmations {
+                if !s.holds("confirm", &setters, target, false)?
+                    || !s
+                        .run("confirm-alone", std::slice::from_ref(target))?
+                        .is_failure()
+                {
+                    return Ok(nod(
+                        target,
+                        prefix,
+                        order_command,
+                        "its failure alone did not reproduce consistently",
+                    ));
+                }
+            }
             {
-                let search = s.evidence.len();
                 let mut f = finding(
                     FindingKind::Brittle,
                     target,
@@ -461,7 +476,8 @@ fn nod(
     )
 }
 
-/// Candidates: every other test of the run that is not a polluter, in plan order; a cleaner is
+/// Candidates: every other test of the run that is not a polluter, in plan order, then the other
+/// listed tests; a cleaner is
 /// one that, placed between the polluters and the victim, makes the victim pass.
 fn find_cleaners(
     s: &mut Session<'_, '_>,
@@ -470,20 +486,109 @@ fn find_cleaners(
     view: &RunView<'_>,
 ) -> Vec<String> {
     let by_id: HashMap<String, &TestCase> = view.all_tests.iter().map(|t| (t.id(), t)).collect();
+    // The run's own tests first (in plan order), then the other listed tests.
+    let planned: Vec<&TestCase> = view
+        .plan
+        .iter()
+        .flatten()
+        .filter_map(|id| by_id.get(id).copied())
+        .collect();
+    let rest = view
+        .all_tests
+        .iter()
+        .filter(|t| !t.ignored && !planned.contains(t));
     let mut cleaners = Vec::new();
-    for id in view.plan.iter().flatten() {
-        let Some(c) = by_id.get(id) else { continue };
-        if *c == target || polluters.contains(c) {
+    for c in planned.iter().copied().chain(rest) {
+        if c == target || polluters.contains(c) {
             continue;
         }
+        let id = c.id();
         let mut seq = polluters.to_vec();
-        seq.push((*c).clone());
+        seq.push(c.clone());
         seq.push(target.clone());
         match s.run("cleaner", &seq) {
-            Ok(o) if !o.is_failure() => cleaners.push(id.clone()),
+            Ok(o) if !o.is_failure() => cleaners.push(id),
             Ok(_) => {}
             Err(OutOfBudget) => break,
         }
     }
     cleaners
+}
+
+/// Merges the findings of several runs into one per test. Order-dependence must be
+/// deterministic, so a test that any run found NOD-flaky is reported NOD-flaky (with the other
+/// classification in its note); otherwise the most specific classification wins
+/// (OD victim, brittle, failure, unfinished).
+pub fn aggregate<'a>(runs: impl Iterator<Item = &'a [Finding]>) -> Vec<Finding> {
+    let mut by_test: std::collections::BTreeMap<String, Finding> = Default::default();
+    for f in runs.flatten() {
+        let Some(old) = by_test.get_mut(&f.test) else {
+            by_test.insert(f.test.clone(), f.clone());
+            continue;
+        };
+        let nod = FindingKind::NodFlaky;
+        if old.kind == f.kind {
+            continue;
+        }
+        if f.kind == nod || old.kind == nod {
+            let other = if f.kind == nod { old.kind } else { f.kind };
+            if old.kind != nod {
+                *old = f.clone();
+            }
+            if !old.note.contains("another run classified") {
+                old.note.push_str(&format!(
+                    "; another run classified it as {}, but order dependence must be deterministic",
+                    other.label()
+                ));
+            }
+        } else if f.kind < old.kind {
+            *old = f.clone();
+        }
+    }
+    by_test.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(test: &str, kind: FindingKind) -> Finding {
+        Finding {
+            kind,
+            test: test.into(),
+            polluters: vec![],
+            state_setters: vec![],
+            cleaners: vec![],
+            repro: String::new(),
+            evidence: vec![],
+            reruns: 0,
+            search_reruns: 0,
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn aggregation_prefers_nod_over_od_and_specific_over_plain() {
+        use FindingKind::*;
+        let run1 = vec![f("a", OdVictim), f("b", Failure), f("c", Unfinished)];
+        let run2 = vec![
+            f("a", NodFlaky),
+            f("b", Brittle),
+            f("c", Failure),
+            f("d", OdVictim),
+        ];
+        let agg = aggregate([run1.as_slice(), run2.as_slice()].into_iter());
+        let kinds: Vec<(&str, FindingKind)> =
+            agg.iter().map(|x| (x.test.as_str(), x.kind)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("a", NodFlaky),
+                ("b", Brittle),
+                ("c", Failure),
+                ("d", OdVictim)
+            ]
+        );
+        assert!(agg[0].note.contains("order-dependent victim"));
+    }
 }

@@ -1,0 +1,250 @@
+//! Order-dependence triage on `fixtures/od`: `hunt --runs 2` must find every planted case with
+//! the exact roles and a working repro command, never report a passing test, never call the
+//! NOD test order-dependent, and stay within the rerun bound.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+const L: &str = "od-core::lib ";
+
+fn od(sub: &str, args: &[&str]) -> Shuffle {
+    let m = repo().join("fixtures/od/Cargo.toml");
+    let t = repo().join("target/fixture-od");
+    let mut all = vec![
+        sub,
+        "--manifest-path",
+        m.to_str().unwrap(),
+        "--target-dir",
+        t.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    Shuffle::new(&all)
+}
+
+fn findings_of(report: &Value) -> BTreeMap<String, Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["test"].as_str().unwrap().to_string(), f.clone()))
+        .collect()
+}
+
+fn strs(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Runs a repro command (as printed) with our binary; returns (exit code, report).
+fn run_repro(repro: &str) -> (i32, Value) {
+    let words = shell_words::split(repro).unwrap();
+    assert_eq!(&words[..3], ["cargo", "shuffle", "run"], "{repro}");
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let mut args: Vec<&str> = words[3..].iter().map(String::as_str).collect();
+    args.extend(["--no-triage", "--report", report.to_str().unwrap()]);
+    let mut all = vec!["run"];
+    all.extend(args);
+    let (out, _d) = Shuffle::new(&all).output();
+    (out.status.code().unwrap(), json(report.to_str().unwrap()))
+}
+
+#[test]
+fn hunt_finds_every_planted_case_with_exact_roles_and_working_repros() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("hunt.json");
+    let (out, _d) = od(
+        "hunt",
+        &[
+            "--seed",
+            "7",
+            "--shards",
+            "1",
+            "--runs",
+            "2",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    )
+    .output();
+    // g::always_fails is a plain failure, so the gate says 100.
+    assert_code(&out, 100);
+    let r = json(report.to_str().unwrap());
+    let f = findings_of(&r);
+    let kind = |t: &str| f[t]["kind"].as_str().unwrap().to_string();
+
+    let single = [
+        ("od-core::test/pairs a_victim", "od-core::lib a::polluter"),
+        (
+            "od-core::test/more b_victim",
+            "od-core::test/pairs b_polluter",
+        ),
+        ("od-core::lib d::victim", "od-core::lib d::polluter"),
+    ];
+    for (victim, polluter) in single {
+        assert_eq!(kind(victim), "od-victim", "{victim}: {}", f[victim]);
+        assert_eq!(strs(&f[victim]["polluters"]), vec![polluter.to_string()]);
+    }
+    let c = format!("{L}c::victim");
+    assert_eq!(kind(&c), "od-victim", "{}", f[&c]);
+    let got: BTreeSet<String> = strs(&f[&c]["polluters"]).into_iter().collect();
+    let want: BTreeSet<String> = [format!("{L}c::first"), format!("{L}c::second")].into();
+    assert_eq!(got, want, "the conjunction needs both polluters");
+    let e = format!("{L}e::uses_state");
+    assert_eq!(kind(&e), "brittle");
+    assert_eq!(
+        strs(&f[&e]["state_setters"]),
+        vec![format!("{L}e::setup_state")]
+    );
+    assert_eq!(kind(&format!("{L}g::always_fails")), "failure");
+    if let Some(nod) = f.get(&format!("{L}f::nod_flaky")) {
+        assert_eq!(
+            nod["kind"], "nod-flaky",
+            "NOD must never be called OD: {nod}"
+        );
+    }
+    // No passing test is ever reported: every finding is about a test that failed in a run.
+    let failing: BTreeSet<String> = strs(&r["failing_tests"]).into_iter().collect();
+    for t in f.keys() {
+        assert!(failing.contains(t), "{t} reported but never failed");
+    }
+    let planted: BTreeSet<&str> = [
+        "od-core::test/pairs a_victim",
+        "od-core::test/more b_victim",
+        "od-core::lib c::victim",
+        "od-core::lib d::victim",
+        "od-core::lib e::uses_state",
+        "od-core::lib f::nod_flaky",
+        "od-core::lib g::always_fails",
+    ]
+    .into();
+    for t in f.keys() {
+        assert!(planted.contains(t.as_str()), "{t} is not a planted case");
+    }
+
+    for (victim, _) in single {
+        let fi = &f[victim];
+        // Rerun bound for a single polluter among n predecessors.
+        let prefix = fi["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["purpose"] == "prefix")
+            .unwrap();
+        let n = prefix["order"].as_array().unwrap().len() - 1;
+        let bound = (n as f64).log2().ceil() as u64 + 3;
+        assert!(
+            fi["search_reruns"].as_u64().unwrap() <= bound,
+            "{victim}: {} search reruns for n = {n} (bound {bound})",
+            fi["search_reruns"]
+        );
+        // The repro command reproduces: the victim fails after its polluter...
+        let (code, rep) = run_repro(fi["repro"].as_str().unwrap());
+        assert_eq!(code, 100, "{victim}");
+        let last = rep["tests"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["id"], victim);
+        assert_eq!(last["outcome"], "failed");
+        // ... and passes alone.
+        let alone = fi["repro"]
+            .as_str()
+            .unwrap()
+            .split(" --order ")
+            .next()
+            .unwrap()
+            .to_string()
+            + " --order "
+            + &shell_words::quote(victim);
+        let (code, rep) = run_repro(&alone);
+        assert_eq!(code, 0, "{victim} alone: {rep}");
+    }
+}
+
+#[test]
+fn a_cleaner_between_polluter_and_victim_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let (out, _d) = od(
+        "run",
+        &[
+            "--seed",
+            "1",
+            "--find-cleaners",
+            "--report",
+            report.to_str().unwrap(),
+            "--order",
+            "od-core::lib d::polluter",
+            "od-core::lib h::pass_0",
+            "od-core::lib d::victim",
+        ],
+    )
+    .output();
+    assert_code(&out, 102);
+    let r = json(report.to_str().unwrap());
+    let f = &findings_of(&r)["od-core::lib d::victim"];
+    assert_eq!(f["kind"], "od-victim");
+    assert_eq!(
+        strs(&f["polluters"]),
+        vec!["od-core::lib d::polluter".to_string()]
+    );
+    assert_eq!(
+        strs(&f["cleaners"]),
+        vec!["od-core::lib d::cleaner".to_string()]
+    );
+}
+
+#[test]
+fn a_nod_test_is_never_reported_as_order_dependent() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let (out, _d) = od(
+        "hunt",
+        &[
+            "--seed",
+            "3",
+            "--shards",
+            "1",
+            "--runs",
+            "6",
+            "--confirmations",
+            "4",
+            "--report",
+            report.to_str().unwrap(),
+            "--",
+            "f::nod_flaky",
+            "h::",
+        ],
+    )
+    .output();
+    let code = out.status.code().unwrap();
+    assert!(code == 0 || code == 100, "exit {code}: {}", stderr(&out));
+    let r = json(report.to_str().unwrap());
+    for f in r["findings"].as_array().unwrap() {
+        assert_eq!(f["test"], "od-core::lib f::nod_flaky", "{f}");
+        assert!(
+            f["kind"] == "nod-flaky" || f["kind"] == "failure",
+            "NOD reported as {}: {f}",
+            f["kind"]
+        );
+    }
+}
+
+#[test]
+fn the_gate_says_102_for_order_dependence_alone_and_no_triage_says_100() {
+    let order = [
+        "--order",
+        "od-core::lib a::polluter",
+        "od-core::test/pairs a_victim",
+    ];
+    let mut args = vec!["--seed", "1"];
+    args.extend(order);
+    let (out, _d) = od("run", &args).output();
+    assert_code(&out, 102);
+    args.push("--no-triage");
+    let (out, _d) = od("run", &args).output();
+    assert_code(&out, 100);
+}

@@ -103,8 +103,10 @@ fn hunt_finds_every_planted_case_with_exact_roles_and_working_repros() {
     );
     assert_eq!(kind(&format!("{L}g::always_fails")), "failure");
     if let Some(nod) = f.get(&format!("{L}f::nod_flaky")) {
-        assert_eq!(
-            nod["kind"], "nod-flaky",
+        // It may also fail alone and in the reference order by chance ("failure"); what it
+        // must never be is order-dependent.
+        assert!(
+            nod["kind"] == "nod-flaky" || nod["kind"] == "failure",
             "NOD must never be called OD: {nod}"
         );
     }

@@ -239,6 +239,15 @@ pub struct RunArgs {
     #[arg(long, help_heading = "Execution")]
     pub fail_leaky: bool,
 
+    /// Rerun a failing test in place up to N times; passing on a retry marks it flaky.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        help_heading = "Execution"
+    )]
+    pub retries: u32,
+
     /// Exit 0 (not 4) when no test is selected.
     #[arg(long, help_heading = "Execution")]
     pub allow_no_tests: bool,

@@ -320,6 +320,7 @@ impl RunConfig {
                 grace: Duration::from_secs(2),
                 leak_timeout: Duration::from_millis(a.leak_timeout),
                 fail_leaky: a.fail_leaky,
+                retries: a.retries,
                 head_cap: DEFAULT_HEAD,
                 tail_cap: DEFAULT_TAIL,
                 only_shards: a.shard.clone(),

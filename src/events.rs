@@ -76,6 +76,41 @@ pub struct TestResult {
     pub output_bytes: u64,
     /// Bytes not kept because of the cap.
     pub output_dropped: u64,
+    /// Failed attempts before this one (`--retries`), oldest first. A passing result with
+    /// failed attempts is flaky.
+    pub previous_attempts: Vec<Attempt>,
+}
+
+impl TestResult {
+    /// Passed only on a retry: flaky (non-deterministic in the same place of the same order).
+    pub fn is_flaky(&self) -> bool {
+        self.outcome == Outcome::Passed && !self.previous_attempts.is_empty()
+    }
+}
+
+/// A failed attempt of a test that was retried.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Attempt {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Reason, as in [`TestResult::message`].
+    pub message: Option<String>,
+    /// Wall time, milliseconds.
+    pub duration_ms: f64,
+    /// Captured output (capped like every test's).
+    #[serde(skip)]
+    pub output: String,
+}
+
+impl From<&TestResult> for Attempt {
+    fn from(r: &TestResult) -> Attempt {
+        Attempt {
+            outcome: r.outcome,
+            message: r.message.clone(),
+            duration_ms: r.duration.as_secs_f64() * 1000.0,
+            output: r.output.clone(),
+        }
+    }
 }
 
 /// One event of a run, in the order the executor produced it.

@@ -3,7 +3,7 @@
 //! per test, and reports only through [`RunEvent`]s.
 
 use crate::discover::TestBinary;
-use crate::events::{Outcome, RunEvent, TestResult};
+use crate::events::{Attempt, Outcome, RunEvent, TestResult};
 use crate::list::TestCase;
 use crate::output::panic_message;
 use crate::plan::Plan;
@@ -30,6 +30,8 @@ pub struct ExecOptions {
     pub leak_timeout: Duration,
     /// A leaky test that passed counts as failed.
     pub fail_leaky: bool,
+    /// Reruns of a failing test, in place, until it passes (`--retries`).
+    pub retries: u32,
     /// Output bytes kept from the start of each test's output.
     pub head_cap: usize,
     /// Output bytes kept from the end.
@@ -164,15 +166,21 @@ impl<'a> SequenceRunner<'a> {
                 break;
             }
             on_start(test);
-            match self.run_one(
-                test,
-                shard,
-                position as u32,
-                sandbox.as_ref().map(|d| d.path()),
-            ) {
-                Some(r) => on_result(r),
-                None => break,
+            let dir = sandbox.as_ref().map(|d| d.path());
+            let Some(mut r) = self.run_one(test, shard, position as u32, dir) else {
+                break;
+            };
+            // `--retries`: rerun a failure in place, right away, until it passes.
+            let mut failed: Vec<Attempt> = Vec::new();
+            while r.outcome.is_failure() && (failed.len() as u32) < self.opts.retries {
+                let Some(again) = self.run_one(test, shard, position as u32, dir) else {
+                    break;
+                };
+                failed.push(Attempt::from(&r));
+                r = again;
             }
+            r.previous_attempts = failed;
+            on_result(r);
         }
         // Dropping the sandbox removes it and whatever the sequence's tests left there.
         drop(sandbox);
@@ -266,6 +274,7 @@ impl<'a> SequenceRunner<'a> {
                     },
                     output_bytes: r.output.total,
                     output_dropped: r.output.dropped_bytes(),
+                    previous_attempts: Vec::new(),
                 }
             }
             Err(e) => TestResult {
@@ -370,5 +379,6 @@ pub fn ignored_result(t: &TestCase) -> TestResult {
         output: String::new(),
         output_bytes: 0,
         output_dropped: 0,
+        previous_attempts: Vec::new(),
     }
 }

@@ -20,12 +20,18 @@ pub fn exit_code(record: &RunRecord, policy: &GatePolicy) -> i32 {
         .filter(|r| r.outcome.is_failure())
         .map(|r| r.test.id())
         .collect();
-    decide(
+    let code = decide(
         record.interrupted,
         failing.len(),
         record.findings.as_deref(),
         policy,
-    )
+    );
+    // Tests that passed only on a retry (`--retries`) are flaky too.
+    if code == exit::OK && policy.fail_flaky && record.flaky_passes() > 0 {
+        exit::FLAKY
+    } else {
+        code
+    }
 }
 
 /// The gate: interrupted → 130; no failing test → 0; any failing test that triage did not

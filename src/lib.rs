@@ -233,6 +233,23 @@ impl Session<'_> {
             record.findings = Some(findings);
             record.interrupted |= self.cancel.load(std::sync::atomic::Ordering::SeqCst);
         }
+        if cfg.triage.is_some() {
+            // Tests that passed on a retry need no reruns: the retry is the evidence.
+            let flaky: Vec<triage::Finding> = record
+                .results
+                .iter()
+                .filter(|r| r.is_flaky())
+                .map(|r| {
+                    triage::flaky_on_retry(
+                        r,
+                        &plan_cfg.repro_command(&["--shard".into(), r.shard.to_string()]),
+                    )
+                })
+                .collect();
+            if !flaky.is_empty() {
+                record.findings.get_or_insert_with(Vec::new).extend(flaky);
+            }
+        }
         record
     }
 }

@@ -515,6 +515,36 @@ fn find_cleaners(
     cleaners
 }
 
+/// The finding for a test that failed and then passed on a retry in place (`--retries`): NOD
+/// flaky, with the failed attempts as evidence. `repro` reruns its shard.
+pub fn flaky_on_retry(r: &TestResult, repro: &str) -> Finding {
+    let mut f = finding(
+        FindingKind::NodFlaky,
+        &r.test,
+        repro.to_string(),
+        format!(
+            "failed {} time{}, then passed on a retry in the same place of the same order",
+            r.previous_attempts.len(),
+            if r.previous_attempts.len() > 1 {
+                "s"
+            } else {
+                ""
+            }
+        ),
+    );
+    f.evidence = r
+        .previous_attempts
+        .iter()
+        .map(|a| Rerun {
+            purpose: "retry",
+            order: vec![r.test.id()],
+            outcome: a.outcome,
+            duration_ms: a.duration_ms,
+        })
+        .collect();
+    f
+}
+
 /// Merges the findings of several runs into one per test. Order-dependence must be
 /// deterministic, so a test that any run found NOD-flaky is reported NOD-flaky (with the other
 /// classification in its note); otherwise the most specific classification wins

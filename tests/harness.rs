@@ -201,3 +201,111 @@ fn exit_zero_without_libtests_result_line_is_not_a_pass() {
         assert_eq!(t["outcome"], want, "{t}");
     }
 }
+
+#[test]
+fn retries_mark_flaky_tests_and_junit_records_every_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    // `flaky` fails on its first two attempts (a counter in the sequence's TMPDIR), then
+    // passes; `broken` always fails.
+    let bin = fake_binary(
+        dir.path(),
+        "retry",
+        "broken: test\\nflaky: test\\nfine: test\\n",
+        r#"echo 'running 1 test'
+case "$NAME" in
+  flaky) n=$(cat "$TMPDIR/count" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$TMPDIR/count"
+         if [ $n -lt 3 ]; then echo "attempt $n fails"; exit 101; fi ;;
+  broken) echo 'broken fails'; exit 101 ;;
+esac
+echo 'test result: ok. 1 passed; 0 failed'"#,
+    );
+    let junit = dir.path().join("j.xml");
+    let (code, err, r) = report_of(&[
+        "--binary",
+        bin.to_str().unwrap(),
+        "--retries",
+        "3",
+        "--shards",
+        "1",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 100, "{err}");
+    let by = |n: &str| {
+        r["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by("flaky")["outcome"], "passed");
+    assert_eq!(by("flaky")["flaky"], true);
+    assert_eq!(by("flaky")["failed_attempts"].as_array().unwrap().len(), 2);
+    assert_eq!(by("broken")["outcome"], "failed");
+    assert_eq!(by("broken")["failed_attempts"].as_array().unwrap().len(), 3);
+    assert_eq!(by("fine")["flaky"], false);
+    let kinds: Vec<(String, String)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["test"].as_str().unwrap().into(),
+                f["kind"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        kinds.contains(&("retry flaky".into(), "nod-flaky".into())),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("retry broken".into(), "failure".into())),
+        "{kinds:?}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let case = |n: &str| {
+        doc.descendants()
+            .find(|x| x.has_tag_name("testcase") && x.attribute("name") == Some(n))
+            .unwrap()
+    };
+    let count = |n: &str, tag: &str| case(n).children().filter(|c| c.has_tag_name(tag)).count();
+    assert_eq!(
+        doc.descendants()
+            .filter(|x| x.has_tag_name("testcase"))
+            .count(),
+        3,
+        "one testcase per test"
+    );
+    assert_eq!(
+        (count("flaky", "failure"), count("flaky", "flakyFailure")),
+        (0, 2)
+    );
+    assert_eq!(
+        (count("broken", "failure"), count("broken", "rerunFailure")),
+        (1, 3)
+    );
+    // With only the flaky test, the gate passes by default and says 105 with --fail-flaky.
+    let (code, _, _) = report_of(&[
+        "--binary",
+        bin.to_str().unwrap(),
+        "--retries",
+        "3",
+        "--",
+        "flaky",
+    ]);
+    assert_eq!(code, 0);
+    let (code, _, _) = report_of(&[
+        "--binary",
+        bin.to_str().unwrap(),
+        "--retries",
+        "3",
+        "--fail-flaky",
+        "--",
+        "flaky",
+    ]);
+    assert_eq!(code, 105);
+}

@@ -9,12 +9,35 @@
 use super::record::RunRecord;
 use crate::events::{Outcome, TestResult};
 use crate::output::clean_text;
-use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{
+    NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite,
+};
 use std::collections::BTreeMap;
+
+/// A failed attempt as a JUnit rerun element (`flakyFailure`/`rerunFailure` or the `Error`
+/// variants, by outcome).
+fn rerun(a: &crate::events::Attempt) -> TestRerun {
+    let kind = if a.outcome == Outcome::Failed {
+        NonSuccessKind::Failure
+    } else {
+        NonSuccessKind::Error
+    };
+    let mut rr = TestRerun::new(kind);
+    rr.set_time(std::time::Duration::from_secs_f64(a.duration_ms / 1000.0));
+    rr.set_message(clean_text(
+        a.message.as_deref().unwrap_or(a.outcome.label()),
+    ));
+    rr.set_type(a.outcome.label().to_lowercase());
+    rr.set_system_out(clean_text(&a.output));
+    rr
+}
 
 fn testcase(r: &TestResult) -> TestCase {
     let status = match r.outcome {
-        Outcome::Passed => TestCaseStatus::success(),
+        // Passed on a retry: no <failure>, one <flakyFailure> per failed attempt.
+        Outcome::Passed => TestCaseStatus::Success {
+            flaky_runs: r.previous_attempts.iter().map(rerun).collect(),
+        },
         Outcome::Ignored => TestCaseStatus::skipped(),
         o => {
             let kind = if o == Outcome::Failed {
@@ -33,6 +56,8 @@ fn testcase(r: &TestResult) -> TestCase {
                 _ => o.label().to_lowercase(),
             });
             s.set_description(clean_text(&r.output));
+            // Never passed: one <failure> plus a <rerunFailure> per earlier attempt.
+            s.add_reruns(r.previous_attempts.iter().map(rerun));
             s
         }
     };

@@ -89,6 +89,11 @@ impl RunRecord {
         self.results.iter().any(|r| r.outcome.is_failure())
     }
 
+    /// Tests that passed only on a retry.
+    pub fn flaky_passes(&self) -> usize {
+        self.results.iter().filter(|r| r.is_flaky()).count()
+    }
+
     /// Planned tests that never produced a result (interrupted runs).
     pub fn not_run(&self) -> usize {
         let planned: usize = self.plan.iter().map(Vec::len).sum();
@@ -119,6 +124,8 @@ impl RunRecord {
                     "message": r.message,
                     "output_bytes": r.output_bytes,
                     "output_dropped_bytes": r.output_dropped,
+                    "flaky": r.is_flaky(),
+                    "failed_attempts": r.previous_attempts,
                 })
             })
             .collect();

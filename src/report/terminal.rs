@@ -27,6 +27,23 @@ fn status_line(r: &TestResult) -> String {
     if r.leaked {
         extra.push_str(" (leaky)");
     }
+    if !r.previous_attempts.is_empty() {
+        extra.push_str(&format!(
+            " ({} after {} failed attempt{}{})",
+            if r.is_flaky() {
+                "FLAKY: passed"
+            } else {
+                "still failing"
+            },
+            r.previous_attempts.len(),
+            if r.previous_attempts.len() > 1 {
+                "s"
+            } else {
+                ""
+            },
+            if r.is_flaky() { "" } else { " more" },
+        ));
+    }
     format!(
         "{:>7} [{:>8.3}s] shard {:>2}  {}{}",
         r.outcome.label(),

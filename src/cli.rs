@@ -21,10 +21,36 @@ pub enum CliCommand {
     Run(RunArgs),
     /// Print the plan (the tests of every shard, in order) without running anything.
     List(ListArgs),
+    /// Maintain the baseline of known order-dependent and flaky tests (quarantine).
+    Baseline(BaselineArgs),
     /// Run several planned orders and triage each, aggregating the findings: run 1 is the
     /// seed's plan, run 2 the same shards reversed (every pair sharing a shard is seen in both
     /// orders), runs 3 and 4 the same with a seed derived from the first, and so on.
     Hunt(HuntArgs),
+}
+
+/// `cargo shuffle baseline`.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Add the report's OD victims, brittle and NOD-flaky tests to the baseline file.
+    #[arg(long, required = true)]
+    pub update: bool,
+
+    /// JSON report of `run` or `hunt` (`--report`) to read findings from.
+    #[arg(long, value_name = "REPORT")]
+    pub from: PathBuf,
+
+    /// The baseline file to update (created if missing).
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = ".config/shuffle-baseline.json"
+    )]
+    pub baseline: PathBuf,
+
+    /// Also remove known tests that the report shows fixed.
+    #[arg(long)]
+    pub prune: bool,
 }
 
 /// `cargo shuffle hunt`.
@@ -263,6 +289,11 @@ pub struct RunArgs {
     /// Write the findings and summary as Markdown (e.g. to $GITHUB_STEP_SUMMARY).
     #[arg(long, value_name = "PATH", help_heading = "Reports")]
     pub summary: Option<PathBuf>,
+
+    /// Known order-dependent / flaky tests (e.g. .config/shuffle-baseline.json): they do not
+    /// fail the gate; new ones do; fixed ones are reported.
+    #[arg(long, value_name = "FILE", help_heading = "Triage")]
+    pub baseline: Option<PathBuf>,
 
     /// Do not triage failing tests (no reruns; every failure exits 100).
     #[arg(long, help_heading = "Triage")]

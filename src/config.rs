@@ -103,6 +103,8 @@ pub struct RunConfig {
     pub triage: Option<crate::triage::TriageOptions>,
     /// Gate policy.
     pub gate: crate::gate::GatePolicy,
+    /// `--baseline`, loaded.
+    pub baseline: Option<crate::baseline::Baseline>,
     /// `--allow-no-tests`.
     pub allow_no_tests: bool,
     /// Progress bar allowed (still only on a terminal).
@@ -337,6 +339,12 @@ impl RunConfig {
             gate: crate::gate::GatePolicy {
                 fail_flaky: a.fail_flaky,
             },
+            baseline: a
+                .baseline
+                .as_deref()
+                .map(crate::baseline::Baseline::load)
+                .transpose()
+                .map_err(|e| UsageError(e.to_string()))?,
             allow_no_tests: a.allow_no_tests,
             progress: !a.no_progress,
         })

@@ -275,6 +275,7 @@ impl<'a> SequenceRunner<'a> {
                     output_bytes: r.output.total,
                     output_dropped: r.output.dropped_bytes(),
                     previous_attempts: Vec::new(),
+                    quarantined: false,
                 }
             }
             Err(e) => TestResult {
@@ -380,5 +381,6 @@ pub fn ignored_result(t: &TestCase) -> TestResult {
         output_bytes: 0,
         output_dropped: 0,
         previous_attempts: Vec::new(),
+        quarantined: false,
     }
 }

@@ -17,7 +17,7 @@ pub fn exit_code(record: &RunRecord, policy: &GatePolicy) -> i32 {
     let failing: std::collections::BTreeSet<String> = record
         .results
         .iter()
-        .filter(|r| r.outcome.is_failure())
+        .filter(|r| r.outcome.is_failure() && !r.quarantined)
         .map(|r| r.test.id())
         .collect();
     let code = decide(

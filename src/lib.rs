@@ -5,6 +5,7 @@
 //! [`report`] (terminal, JUnit, JSON run record) → exit code ([`exit`]).
 //! [`cli`] holds the raw arguments, [`config`] the validated configuration.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod discover;
@@ -62,6 +63,7 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
         CliCommand::List(a) => ListConfig::from_args(&a)
             .map_err(AppError::from)
             .and_then(|c| list_cmd(&c)),
+        CliCommand::Baseline(a) => baseline_cmd(&a),
         CliCommand::Hunt(a) => RunConfig::from_args(&a.run)
             .map_err(AppError::from)
             .and_then(|c| hunt(&c, a.runs, a.for_secs)),
@@ -304,10 +306,82 @@ fn write_reports(
     ok
 }
 
+/// Applies `--baseline` to a finished run and says what it did.
+fn apply_baseline(
+    cfg: &RunConfig,
+    record: &mut RunRecord,
+    terminal: &report::terminal::TerminalReporter,
+) {
+    let Some(b) = &cfg.baseline else { return };
+    let applied = baseline::apply(b, record);
+    for t in &applied.quarantined {
+        terminal.note(&format!(
+            "baseline: {t} is a known order-dependent/flaky test (quarantined)"
+        ));
+    }
+    for t in &applied.fixed {
+        terminal.note(&format!(
+            "baseline: {t} passed: fixed? remove it from the baseline (`baseline --update --prune`)"
+        ));
+    }
+    record.baseline = Some(applied);
+}
+
+/// `cargo shuffle baseline --update`.
+fn baseline_cmd(a: &cli::BaselineArgs) -> Result<i32, AppError> {
+    let usage = |m: String| AppError::Usage(config::UsageError(m));
+    let text = std::fs::read_to_string(&a.from)
+        .map_err(|e| usage(format!("cannot read report {}: {e}; pass the file written by `run --report` or `hunt --report`", a.from.display())))?;
+    let report: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| usage(format!("report {} is not JSON: {e}", a.from.display())))?;
+    let findings: Vec<triage::Finding> = report["findings"]
+        .as_array()
+        .ok_or_else(|| {
+            usage(format!(
+                "report {} has no findings: was it written with triage on?",
+                a.from.display()
+            ))
+        })?
+        .iter()
+        .filter_map(|f| triage::Finding::from_json(f))
+        .collect();
+    let mut b = if a.baseline.exists() {
+        baseline::Baseline::load(&a.baseline).map_err(|e| usage(e.to_string()))?
+    } else {
+        baseline::Baseline::default()
+    };
+    let added = b.add(&findings);
+    let mut removed = 0;
+    if a.prune {
+        let fixed: std::collections::BTreeSet<String> = report["baseline"]["fixed"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(
+                report["runs"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|r| r["baseline"]["fixed"].as_array().into_iter().flatten()),
+            )
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect();
+        removed = b.remove(&fixed);
+    }
+    report::write_file(&a.baseline, b.to_json().as_bytes())?;
+    eprintln!(
+        "cargo-shuffle: baseline {}: {} known tests ({added} added, {removed} removed)",
+        a.baseline.display(),
+        b.known.len()
+    );
+    Ok(exit::OK)
+}
+
 fn run(cfg: &RunConfig) -> Result<i32, AppError> {
     let (session, plan) = start(cfg)?;
     let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
-    let record = session.execute(&plan, &cfg.plan, &mut terminal);
+    let mut record = session.execute(&plan, &cfg.plan, &mut terminal);
+    apply_baseline(cfg, &mut record, &terminal);
     let written = write_reports(cfg, &record, &|| record.to_json());
     terminal.summary(&record, &cfg.plan);
     let code = gate::exit_code(&record, &cfg.gate);
@@ -381,7 +455,8 @@ fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<i32, AppErr
             pc.seed,
             if pc.reverse { ", shards reversed" } else { "" }
         ));
-        let record = session.execute(&plan, &pc, &mut terminal);
+        let mut record = session.execute(&plan, &pc, &mut terminal);
+        apply_baseline(cfg, &mut record, &terminal);
         terminal.summary(&record, &pc);
         records.push(record);
         k += 1;
@@ -390,7 +465,7 @@ fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<i32, AppErr
     let failing: std::collections::BTreeSet<String> = records
         .iter()
         .flat_map(|r| r.results.iter())
-        .filter(|r| r.outcome.is_failure())
+        .filter(|r| r.outcome.is_failure() && !r.quarantined)
         .map(|r| r.test.id())
         .collect();
     let interrupted = records.iter().any(|r| r.interrupted);

@@ -515,6 +515,39 @@ fn find_cleaners(
     cleaners
 }
 
+impl Finding {
+    /// Reads the parts of a finding the baseline needs back from a JSON report (`None` if the
+    /// value is not a finding).
+    pub fn from_json(v: &serde_json::Value) -> Option<Finding> {
+        let kind: FindingKind = match v["kind"].as_str()? {
+            "od-victim" => FindingKind::OdVictim,
+            "brittle" => FindingKind::Brittle,
+            "nod-flaky" => FindingKind::NodFlaky,
+            "failure" => FindingKind::Failure,
+            _ => FindingKind::Unfinished,
+        };
+        let strs = |k: &str| -> Vec<String> {
+            v[k].as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        };
+        Some(Finding {
+            kind,
+            test: v["test"].as_str()?.to_string(),
+            polluters: strs("polluters"),
+            state_setters: strs("state_setters"),
+            cleaners: strs("cleaners"),
+            repro: v["repro"].as_str().unwrap_or_default().to_string(),
+            evidence: vec![],
+            reruns: 0,
+            search_reruns: 0,
+            note: v["note"].as_str().unwrap_or_default().to_string(),
+        })
+    }
+}
+
 /// The finding for a test that failed and then passed on a retry in place (`--retries`): NOD
 /// flaky, with the failed attempts as evidence. `repro` reruns its shard.
 pub fn flaky_on_retry(r: &TestResult, repro: &str) -> Finding {

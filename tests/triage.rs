@@ -250,3 +250,84 @@ fn the_gate_says_102_for_order_dependence_alone_and_no_triage_says_100() {
     let (out, _d) = od("run", &args).output();
     assert_code(&out, 100);
 }
+
+#[test]
+fn the_baseline_quarantines_known_cases_flags_new_ones_and_reports_fixed_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let a = [
+        "--order",
+        "od-core::lib a::polluter",
+        "od-core::test/pairs a_victim",
+    ];
+    let run = |extra: &[&str], report: &str| {
+        let mut args = vec!["--seed", "1", "--report", report];
+        args.extend_from_slice(extra);
+        let (out, _d) = od("run", &args).output();
+        (out.status.code().unwrap(), stderr(&out))
+    };
+    let (code, _) = run(&a, &p("r1.json"));
+    assert_eq!(code, 102);
+    let baseline = p("config/shuffle-baseline.json");
+    let (out, _d) = Shuffle::new(&[
+        "baseline",
+        "--update",
+        "--from",
+        &p("r1.json"),
+        "--baseline",
+        &baseline,
+    ])
+    .output();
+    assert_code(&out, 0);
+    let b = json(&baseline);
+    assert_eq!(b["known"][0]["test"], "od-core::test/pairs a_victim");
+    assert_eq!(b["known"][0]["kind"], "od-victim");
+    // Known: quarantined, the gate passes.
+    let mut with = a.to_vec();
+    with.extend(["--baseline", &baseline]);
+    let (code, err) = run(&with, &p("r2.json"));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("quarantined"), "{err}");
+    // A new order-dependent test still fails the gate.
+    let (code, _) = run(
+        &[
+            "--order",
+            "od-core::test/pairs b_polluter",
+            "od-core::test/more b_victim",
+            "--baseline",
+            &baseline,
+        ],
+        &p("r3.json"),
+    );
+    assert_eq!(code, 102);
+    // The known victim passing is reported fixed, and --prune removes it.
+    let (code, err) = run(
+        &[
+            "--order",
+            "od-core::test/pairs a_victim",
+            "--baseline",
+            &baseline,
+        ],
+        &p("r4.json"),
+    );
+    assert_eq!(code, 0);
+    assert!(err.contains("fixed?"), "{err}");
+    let r4 = json(&p("r4.json"));
+    assert_eq!(r4["baseline"]["fixed"][0], "od-core::test/pairs a_victim");
+    let (out, _d) = Shuffle::new(&[
+        "baseline",
+        "--update",
+        "--prune",
+        "--from",
+        &p("r4.json"),
+        "--baseline",
+        &baseline,
+    ])
+    .output();
+    assert_code(&out, 0);
+    assert_eq!(json(&baseline)["known"].as_array().unwrap().len(), 0);
+    // A baseline that does not exist is a usage error naming it.
+    let (code, err) = run(&["--baseline", "/nonexistent/b.json"], &p("r5.json"));
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/b.json"), "{err}");
+}

@@ -36,6 +36,8 @@ pub struct RunRecord {
     pub started_at: std::time::SystemTime,
     /// Triage findings, one per failing test; `None` when triage did not run.
     pub findings: Option<Vec<crate::triage::Finding>>,
+    /// What `--baseline` quarantined and which known tests are fixed.
+    pub baseline: Option<crate::baseline::Applied>,
 }
 
 impl RunRecord {
@@ -57,6 +59,7 @@ impl RunRecord {
             repro,
             started_at: std::time::SystemTime::now(),
             findings: None,
+            baseline: None,
         }
     }
 
@@ -126,6 +129,7 @@ impl RunRecord {
                     "output_dropped_bytes": r.output_dropped,
                     "flaky": r.is_flaky(),
                     "failed_attempts": r.previous_attempts,
+                    "quarantined": r.quarantined,
                 })
             })
             .collect();
@@ -160,6 +164,7 @@ impl RunRecord {
             "tests": tests,
             "triaged": self.findings.is_some(),
             "findings": self.findings.as_deref().unwrap_or_default(),
+            "baseline": self.baseline,
         })
     }
 }

@@ -1,0 +1,163 @@
+//! The baseline (quarantine): a committed file listing known order-dependent and flaky tests,
+//! so that they do not fail the gate while new ones do, and fixed ones are reported.
+//!
+//! File format (JSON, schema `cargo-shuffle/baseline/v1`):
+//! `{"schema": "…", "known": [{"test": "BINARY_ID TEST_NAME", "kind": "od-victim",
+//! "polluters": [...], "state_setters": [...], "note": "..."}]}`, sorted by test id.
+
+use crate::report::record::RunRecord;
+use crate::triage::{Finding, FindingKind};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Schema id of the baseline file.
+pub const SCHEMA: &str = "cargo-shuffle/baseline/v1";
+
+/// One known test.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Known {
+    /// `BINARY_ID TEST_NAME`.
+    pub test: String,
+    /// `od-victim`, `brittle` or `nod-flaky`.
+    pub kind: String,
+    /// Polluters when it was recorded (informative).
+    #[serde(default)]
+    pub polluters: Vec<String>,
+    /// State-setters when it was recorded (informative).
+    #[serde(default)]
+    pub state_setters: Vec<String>,
+    /// Why it is known.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The baseline file's contents.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Baseline {
+    /// Schema id.
+    #[serde(default)]
+    pub schema: String,
+    /// Known tests, sorted by id.
+    pub known: Vec<Known>,
+}
+
+/// Reading or writing a baseline failed; names the file.
+#[derive(Debug, thiserror::Error)]
+#[error("baseline {path}: {problem}")]
+pub struct BaselineError {
+    /// The file.
+    pub path: String,
+    /// What went wrong and what to do.
+    pub problem: String,
+}
+
+fn quarantinable(kind: FindingKind) -> bool {
+    matches!(
+        kind,
+        FindingKind::OdVictim | FindingKind::Brittle | FindingKind::NodFlaky
+    )
+}
+
+impl Baseline {
+    /// Reads a baseline; a missing file is an error (pass a path that exists, or create one
+    /// with `cargo shuffle baseline --update`).
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+        let err = |problem: String| BaselineError {
+            path: path.display().to_string(),
+            problem,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            err(format!(
+                "cannot read it ({e}); create it with `cargo shuffle baseline --update --from REPORT --baseline {}`",
+                path.display()
+            ))
+        })?;
+        serde_json::from_str(&text).map_err(|e| err(format!("not a baseline file ({e})")))
+    }
+
+    /// Ids of the known tests.
+    pub fn ids(&self) -> BTreeSet<&str> {
+        self.known.iter().map(|k| k.test.as_str()).collect()
+    }
+
+    /// Adds the quarantinable findings (OD victims, brittle, NOD flaky) not yet known; returns
+    /// how many were added.
+    pub fn add(&mut self, findings: &[Finding]) -> usize {
+        let mut by: BTreeMap<String, Known> =
+            self.known.drain(..).map(|k| (k.test.clone(), k)).collect();
+        let before = by.len();
+        for f in findings.iter().filter(|f| quarantinable(f.kind)) {
+            by.entry(f.test.clone()).or_insert_with(|| Known {
+                test: f.test.clone(),
+                kind: serde_json::to_value(f.kind)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                polluters: f.polluters.clone(),
+                state_setters: f.state_setters.clone(),
+                note: f.note.clone(),
+            });
+        }
+        let added = by.len() - before;
+        self.known = by.into_values().collect();
+        added
+    }
+
+    /// Removes the given tests; returns how many were removed.
+    pub fn remove(&mut self, tests: &BTreeSet<String>) -> usize {
+        let before = self.known.len();
+        self.known.retain(|k| !tests.contains(&k.test));
+        before - self.known.len()
+    }
+
+    /// The file's JSON text.
+    pub fn to_json(&self) -> String {
+        let mut b = self.clone();
+        b.schema = SCHEMA.to_string();
+        serde_json::to_string_pretty(&b).expect("JSON values serialise") + "\n"
+    }
+}
+
+/// What the baseline did to a run's verdict.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Applied {
+    /// Known tests that failed again as order-dependent or flaky: not counted by the gate.
+    pub quarantined: Vec<String>,
+    /// Known tests that ran and passed without a finding: fixed, remove them from the baseline.
+    pub fixed: Vec<String>,
+}
+
+/// Applies the baseline to a run: findings of known tests (OD, brittle, NOD) are taken out of
+/// `record.findings` and their failures no longer count; returns what was quarantined and
+/// which known tests now pass.
+pub fn apply(baseline: &Baseline, record: &mut RunRecord) -> Applied {
+    let known = baseline.ids();
+    let mut applied = Applied::default();
+    if let Some(findings) = &mut record.findings {
+        findings.retain(|f| {
+            let q = quarantinable(f.kind) && known.contains(f.test.as_str());
+            if q {
+                applied.quarantined.push(f.test.clone());
+            }
+            !q
+        });
+    }
+    let quarantined: BTreeSet<&String> = applied.quarantined.iter().collect();
+    for r in &mut record.results {
+        let id = r.test.id();
+        if quarantined.contains(&id) && r.outcome.is_failure() {
+            r.quarantined = true;
+        }
+        if known.contains(id.as_str())
+            && r.outcome == crate::events::Outcome::Passed
+            && !r.is_flaky()
+        {
+            applied.fixed.push(id);
+        }
+    }
+    applied.fixed.sort();
+    applied.fixed.dedup();
+    applied.fixed.retain(|t| !quarantined.contains(t));
+    applied
+}

@@ -343,7 +343,7 @@ fn baseline_cmd(a: &cli::BaselineArgs) -> Result<i32, AppError> {
             ))
         })?
         .iter()
-        .filter_map(|f| triage::Finding::from_json(f))
+        .filter_map(triage::Finding::from_json)
         .collect();
     let mut b = if a.baseline.exists() {
         baseline::Baseline::load(&a.baseline).map_err(|e| usage(e.to_string()))?

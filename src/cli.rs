@@ -274,6 +274,16 @@ pub struct RunArgs {
     )]
     pub retries: u32,
 
+    /// Keep each sequence's temporary directory (TMPDIR) instead of removing it; the path is in
+    /// the JSON report (`sandbox`) and on the terminal for failing tests.
+    #[arg(long, help_heading = "Execution")]
+    pub keep_sandbox: bool,
+
+    /// Shell command run before each sequence (shard or triage rerun) to reset state the
+    /// runner cannot sandbox (a database, a fixed path). TMPDIR is the sequence's sandbox.
+    #[arg(long, value_name = "CMD", help_heading = "Execution")]
+    pub reset_cmd: Option<String>,
+
     /// Exit 0 (not 4) when no test is selected.
     #[arg(long, help_heading = "Execution")]
     pub allow_no_tests: bool,

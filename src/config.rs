@@ -323,6 +323,8 @@ impl RunConfig {
                 leak_timeout: Duration::from_millis(a.leak_timeout),
                 fail_leaky: a.fail_leaky,
                 retries: a.retries,
+                keep_sandbox: a.keep_sandbox,
+                reset_cmd: a.reset_cmd.clone(),
                 head_cap: DEFAULT_HEAD,
                 tail_cap: DEFAULT_TAIL,
                 only_shards: a.shard.clone(),

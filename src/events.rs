@@ -82,6 +82,8 @@ pub struct TestResult {
     /// Failed, but is a known order-dependent or flaky test of the baseline: not counted by
     /// the gate.
     pub quarantined: bool,
+    /// Its sequence's temporary directory, when kept (`--keep-sandbox`).
+    pub sandbox: Option<std::path::PathBuf>,
 }
 
 impl TestResult {

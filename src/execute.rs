@@ -32,6 +32,10 @@ pub struct ExecOptions {
     pub fail_leaky: bool,
     /// Reruns of a failing test, in place, until it passes (`--retries`).
     pub retries: u32,
+    /// Keep each sequence's temporary directory (`--keep-sandbox`).
+    pub keep_sandbox: bool,
+    /// Shell command run before each sequence (`--reset-cmd`).
+    pub reset_cmd: Option<String>,
     /// Output bytes kept from the start of each test's output.
     pub head_cap: usize,
     /// Output bytes kept from the end.
@@ -161,29 +165,68 @@ impl<'a> SequenceRunner<'a> {
             .prefix("cargo-shuffle-")
             .tempdir()
             .ok();
+        let dir = sandbox.as_ref().map(|d| d.path().to_path_buf());
+        // `--reset-cmd`: state the runner cannot sandbox is reset by the user before each
+        // sequence; if that fails, the sequence's tests cannot be trusted and are not run.
+        let reset_error = self.reset(dir.as_deref());
+        let kept = if self.opts.keep_sandbox {
+            sandbox.map(|d| d.keep())
+        } else {
+            None
+        };
         for (position, test) in tests.iter().enumerate() {
             if self.cancelled() {
                 break;
             }
             on_start(test);
-            let dir = sandbox.as_ref().map(|d| d.path());
-            let Some(mut r) = self.run_one(test, shard, position as u32, dir) else {
+            if let Some(e) = &reset_error {
+                on_result(TestResult {
+                    outcome: Outcome::Error,
+                    message: Some(e.clone()),
+                    shard,
+                    position: position as u32,
+                    ..ignored_result(test)
+                });
+                continue;
+            }
+            let Some(mut r) = self.run_one(test, shard, position as u32, dir.as_deref()) else {
                 break;
             };
             // `--retries`: rerun a failure in place, right away, until it passes.
             let mut failed: Vec<Attempt> = Vec::new();
             while r.outcome.is_failure() && (failed.len() as u32) < self.opts.retries {
-                let Some(again) = self.run_one(test, shard, position as u32, dir) else {
+                let Some(again) = self.run_one(test, shard, position as u32, dir.as_deref()) else {
                     break;
                 };
                 failed.push(Attempt::from(&r));
                 r = again;
             }
             r.previous_attempts = failed;
+            r.sandbox = kept.clone();
             on_result(r);
         }
-        // Dropping the sandbox removes it and whatever the sequence's tests left there.
-        drop(sandbox);
+        // Unless kept, dropping the sandbox (above, or here) removes it and whatever the
+        // sequence's tests left there.
+    }
+
+    /// Runs `--reset-cmd` (through `sh -c`, with the sequence's TMPDIR); the error message if
+    /// it could not run or failed.
+    fn reset(&self, tmp: Option<&std::path::Path>) -> Option<String> {
+        let cmd = self.opts.reset_cmd.as_deref()?;
+        let mut c = std::process::Command::new("sh");
+        c.args(["-c", cmd]).stdin(std::process::Stdio::null());
+        if let Some(t) = tmp {
+            c.env("TMPDIR", t).env("TMP", t).env("TEMP", t);
+        }
+        match c.output() {
+            Ok(o) if o.status.success() => None,
+            Ok(o) => Some(format!(
+                "--reset-cmd `{cmd}` failed ({}): {}; the sequence was not run",
+                process::describe_status(o.status),
+                String::from_utf8_lossy(&o.stderr).trim()
+            )),
+            Err(e) => Some(format!("--reset-cmd `{cmd}` could not run: {e}")),
+        }
     }
 
     /// Runs one test; `None` when it was stopped by an interrupt.
@@ -276,6 +319,7 @@ impl<'a> SequenceRunner<'a> {
                     output_dropped: r.output.dropped_bytes(),
                     previous_attempts: Vec::new(),
                     quarantined: false,
+                    sandbox: None,
                 }
             }
             Err(e) => TestResult {
@@ -382,5 +426,6 @@ pub fn ignored_result(t: &TestCase) -> TestResult {
         output_dropped: 0,
         previous_attempts: Vec::new(),
         quarantined: false,
+        sandbox: None,
     }
 }

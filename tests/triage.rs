@@ -331,3 +331,70 @@ fn the_baseline_quarantines_known_cases_flags_new_ones_and_reports_fixed_ones() 
     assert_eq!(code, 2);
     assert!(err.contains("/nonexistent/b.json"), "{err}");
 }
+
+#[test]
+fn keep_sandbox_and_reset_cmd_work_on_each_sequence() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let (out, _d) = od(
+        "run",
+        &[
+            "--seed",
+            "1",
+            "--keep-sandbox",
+            "--report",
+            report.to_str().unwrap(),
+            "--order",
+            "od-core::lib a::polluter",
+        ],
+    )
+    .output();
+    assert_code(&out, 0);
+    let r = json(report.to_str().unwrap());
+    let sandbox = std::path::PathBuf::from(r["tests"][0]["sandbox"].as_str().unwrap());
+    assert!(
+        sandbox.join("cargo-shuffle-od-a").exists(),
+        "the polluter's marker is in the kept sandbox"
+    );
+    std::fs::remove_dir_all(&sandbox).unwrap();
+    // The reset command runs in the sequence's sandbox before its tests: here it pollutes.
+    let (out, _d) = od(
+        "run",
+        &[
+            "--seed",
+            "1",
+            "--no-triage",
+            "--reset-cmd",
+            "touch \"$TMPDIR/cargo-shuffle-od-b\"",
+            "--order",
+            "od-core::test/more b_victim",
+        ],
+    )
+    .output();
+    assert_code(&out, 100);
+    // A failing reset command: the sequence's tests are errors, never passes.
+    let (out, _d) = od(
+        "run",
+        &[
+            "--seed",
+            "1",
+            "--no-triage",
+            "--report",
+            report.to_str().unwrap(),
+            "--reset-cmd",
+            "echo db down >&2; exit 3",
+            "--order",
+            "od-core::lib h::pass_0",
+        ],
+    )
+    .output();
+    assert_code(&out, 100);
+    let r = json(report.to_str().unwrap());
+    assert_eq!(r["tests"][0]["outcome"], "error");
+    assert!(
+        r["tests"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("db down")
+    );
+}

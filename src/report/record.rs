@@ -130,6 +130,7 @@ impl RunRecord {
                     "flaky": r.is_flaky(),
                     "failed_attempts": r.previous_attempts,
                     "quarantined": r.quarantined,
+                    "sandbox": r.sandbox,
                 })
             })
             .collect();

@@ -162,6 +162,9 @@ impl TerminalReporter {
             if let Some(m) = &r.message {
                 let _ = writeln!(err, "reason: {}", clean_text(m));
             }
+            if let Some(dir) = &r.sandbox {
+                let _ = writeln!(err, "sandbox kept: {}", dir.display());
+            }
         }
         let counts = record.counts();
         let c = |o| counts.get(&o).copied().unwrap_or(0);

@@ -208,6 +208,12 @@ pub struct PlanArgs {
     #[arg(long, help_heading = "Plan")]
     pub reverse: bool,
 
+    /// `process`: one process per test. `shared`: the tests of a binary in a shard share one
+    /// process (`--test-threads=1`), exposing in-process state (statics, env vars, cwd).
+    #[arg(long, value_enum, default_value_t = crate::execute::Isolation::Process,
+          help_heading = "Plan")]
+    pub isolation: crate::execute::Isolation,
+
     /// Which #[ignore]d tests to run.
     #[arg(long, value_enum, default_value_t = RunIgnored::Default, help_heading = "Test selection")]
     pub run_ignored: RunIgnored,

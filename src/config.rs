@@ -79,6 +79,8 @@ pub struct PlanConfig {
     pub filter: NameFilter,
     /// `--reverse`: every shard runs backwards.
     pub reverse: bool,
+    /// `--isolation`.
+    pub isolation: crate::execute::Isolation,
     /// `--order`: exact sequence of test ids to run, if given.
     pub order: Option<Vec<String>>,
     /// The arguments that select the same tests again (cargo flags or `--binary`, filters),
@@ -207,6 +209,9 @@ impl PlanConfig {
             }
             Source::Binaries(a.binary.clone())
         };
+        if a.isolation == crate::execute::Isolation::Shared {
+            selection_args.extend(["--isolation".into(), "shared".into()]);
+        }
         if a.run_ignored != RunIgnored::Default {
             selection_args.push("--run-ignored".into());
             selection_args.push(
@@ -238,6 +243,7 @@ impl PlanConfig {
             },
             order: (!a.order.is_empty()).then(|| a.order.clone()),
             reverse: a.reverse,
+            isolation: a.isolation,
             selection_args,
         })
     }
@@ -325,6 +331,7 @@ impl RunConfig {
                 retries: a.retries,
                 keep_sandbox: a.keep_sandbox,
                 reset_cmd: a.reset_cmd.clone(),
+                isolation: a.plan.isolation,
                 head_cap: DEFAULT_HEAD,
                 tail_cap: DEFAULT_TAIL,
                 only_shards: a.shard.clone(),

@@ -36,12 +36,26 @@ pub struct ExecOptions {
     pub keep_sandbox: bool,
     /// Shell command run before each sequence (`--reset-cmd`).
     pub reset_cmd: Option<String>,
+    /// One process per test, or per (shard, binary).
+    pub isolation: Isolation,
     /// Output bytes kept from the start of each test's output.
     pub head_cap: usize,
     /// Output bytes kept from the end.
     pub tail_cap: usize,
     /// 1-based shards to run; empty = all.
     pub only_shards: Vec<u32>,
+}
+
+/// How tests are isolated from each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Isolation {
+    /// One process per test (like cargo-nextest): only state outside the process leaks.
+    #[default]
+    Process,
+    /// One process per (shard, binary) with `--test-threads=1` (like `cargo test`, one thread):
+    /// in-process state (statics, env vars, current dir) leaks to later tests too.
+    Shared,
 }
 
 /// Set to stop the run between tests (Ctrl-C); tests already running finish or are killed by
@@ -121,7 +135,10 @@ pub struct SequenceRunner<'a> {
     cancel: &'a CancelFlag,
     watchdog: Watchdog,
     seed: String,
+    plan_seed: crate::seed::Seed,
     t0: Instant,
+    /// Binaries already warned about (shared mode fallback), so each warns once.
+    warned: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl<'a> SequenceRunner<'a> {
@@ -131,7 +148,7 @@ impl<'a> SequenceRunner<'a> {
         binaries: &'a HashMap<String, TestBinary>,
         opts: &'a ExecOptions,
         cancel: &'a CancelFlag,
-        seed: &str,
+        seed: crate::seed::Seed,
         t0: Instant,
     ) -> SequenceRunner<'a> {
         SequenceRunner {
@@ -140,8 +157,16 @@ impl<'a> SequenceRunner<'a> {
             cancel,
             watchdog: Watchdog::start(),
             seed: seed.to_string(),
+            plan_seed: seed,
             t0,
+            warned: Default::default(),
         }
+    }
+
+    /// The same runner in another isolation mode (triage checks a shared-mode finding in
+    /// process mode).
+    pub fn isolation(&self) -> Isolation {
+        self.opts.isolation
     }
 
     /// Whether the run was interrupted.
@@ -174,6 +199,10 @@ impl<'a> SequenceRunner<'a> {
         } else {
             None
         };
+        if self.opts.isolation == Isolation::Shared && reset_error.is_none() {
+            self.run_shared(shard, tests, dir.as_deref(), kept, &mut on_result);
+            return;
+        }
         for (position, test) in tests.iter().enumerate() {
             if self.cancelled() {
                 break;
@@ -207,6 +236,65 @@ impl<'a> SequenceRunner<'a> {
         }
         // Unless kept, dropping the sandbox (above, or here) removes it and whatever the
         // sequence's tests left there.
+    }
+
+    /// Shared-process isolation: one process per binary of the sequence (see `shared`).
+    fn run_shared(
+        &self,
+        shard: u32,
+        tests: &[TestCase],
+        sandbox: Option<&std::path::Path>,
+        kept: Option<std::path::PathBuf>,
+        on_result: &mut dyn FnMut(TestResult),
+    ) {
+        let mut position = 0;
+        for group in crate::shared::groups(self.plan_seed, shard, tests) {
+            let Some(bin) = self.binaries.get(&group.binary_id) else {
+                continue;
+            };
+            let ctx = crate::shared::GroupContext {
+                bin,
+                env: self.test_env(bin, shard, sandbox),
+                timeout: self.opts.timeout,
+                grace: self.opts.grace,
+                leak_timeout: self.opts.leak_timeout,
+                cancel: self.cancel,
+                watchdog: &self.watchdog,
+                t0: self.t0,
+                shard,
+            };
+            let mut report = |mut r: TestResult| {
+                r.sandbox = kept.clone();
+                on_result(r)
+            };
+            let mut warn = |w: String| {
+                let mut warned = self.warned.lock().unwrap_or_else(|p| p.into_inner());
+                if warned.insert(bin.id.clone()) {
+                    eprintln!("cargo-shuffle: warning: {w}");
+                }
+            };
+            if !crate::shared::run_group(&ctx, &group, &mut position, &mut report, &mut warn) {
+                break;
+            }
+        }
+    }
+
+    /// The environment of a test process: the binary's, the seed and shard, the sandbox.
+    fn test_env(
+        &self,
+        bin: &TestBinary,
+        shard: u32,
+        sandbox: Option<&std::path::Path>,
+    ) -> Vec<(OsString, OsString)> {
+        let mut env = bin.env.clone();
+        env.push(("CARGO_SHUFFLE_SEED".into(), self.seed.clone().into()));
+        env.push(("CARGO_SHUFFLE_SHARD".into(), shard.to_string().into()));
+        if let Some(dir) = sandbox {
+            for var in ["TMPDIR", "TMP", "TEMP"] {
+                env.push((var.into(), dir.into()));
+            }
+        }
+        env
     }
 
     /// Runs `--reset-cmd` (through `sh -c`, with the sequence's TMPDIR); the error message if
@@ -248,14 +336,7 @@ impl<'a> SequenceRunner<'a> {
                 ..ignored_result(test)
             });
         };
-        let mut env = bin.env.clone();
-        env.push(("CARGO_SHUFFLE_SEED".into(), self.seed.clone().into()));
-        env.push(("CARGO_SHUFFLE_SHARD".into(), shard.to_string().into()));
-        if let Some(dir) = sandbox {
-            for var in ["TMPDIR", "TMP", "TEMP"] {
-                env.push((var.into(), dir.into()));
-            }
-        }
+        let env = self.test_env(bin, shard, sandbox);
         let mut args: Vec<OsString> = vec![
             "--exact".into(),
             test.name.clone().into(),
@@ -278,7 +359,7 @@ impl<'a> SequenceRunner<'a> {
             watchdog: &self.watchdog,
         };
         let t0 = self.t0;
-        Some(match process::run(&spec) {
+        Some(match process::run(&spec, &mut process::NoWatch) {
             // Stopped by the runner because of an interrupt: its outcome says nothing about the
             // test, so it counts as not run.
             Ok(r) if r.interrupted => return None,
@@ -375,7 +456,7 @@ pub fn execute(
     for t in &plan.ignored {
         let _ = events.send(RunEvent::TestFinished(Box::new(ignored_result(t))));
     }
-    let runner = SequenceRunner::new(binaries, opts, cancel, &plan.seed.to_string(), t0);
+    let runner = SequenceRunner::new(binaries, opts, cancel, plan.seed, t0);
     let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..opts.jobs.min(order.len()).max(1) {

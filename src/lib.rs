@@ -13,12 +13,14 @@ pub mod events;
 pub mod execute;
 pub mod exit;
 pub mod gate;
+pub mod libtest;
 pub mod list;
 pub mod output;
 pub mod plan;
 pub mod process;
 pub mod report;
 pub mod seed;
+pub mod shared;
 pub mod signal;
 pub mod triage;
 pub mod watchdog;
@@ -220,7 +222,7 @@ impl Session<'_> {
                 &self.binaries,
                 &cfg.exec,
                 &self.cancel,
-                &plan.seed.to_string(),
+                plan.seed,
                 std::time::Instant::now(),
             );
             let view = triage::RunView {

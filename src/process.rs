@@ -150,9 +150,28 @@ thread_local! {
     static READ_BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 256 * 1024]);
 }
 
+/// Follows a process's output as it arrives and may move its deadline (shared-process mode
+/// gives each test its own timeout, starting when libtest reports it started).
+pub trait Watch {
+    /// Every chunk read from the process's output, in order.
+    fn data(&mut self, bytes: &[u8]);
+    /// When to stop the process (TERM, grace, KILL); `None` = the spec's own timeout.
+    fn deadline(&self) -> Option<Instant>;
+}
+
+/// A [`Watch`] that does nothing (process-per-test mode).
+pub struct NoWatch;
+
+impl Watch for NoWatch {
+    fn data(&mut self, _: &[u8]) {}
+    fn deadline(&self) -> Option<Instant> {
+        None
+    }
+}
+
 /// Runs one test process to completion and returns how it ended. Errors only when the process
 /// cannot be started (e.g. the binary vanished).
-pub fn run(spec: &ProcessSpec<'_>) -> io::Result<ProcessResult> {
+pub fn run(spec: &ProcessSpec<'_>, watch: &mut dyn Watch) -> io::Result<ProcessResult> {
     // std::io::pipe creates both ends close-on-exec atomically, so a test started concurrently
     // by another worker never inherits this pipe (which would make this test look leaky).
     let (mut reader, writer) = io::pipe()?;
@@ -178,7 +197,7 @@ pub fn run(spec: &ProcessSpec<'_>) -> io::Result<ProcessResult> {
     let mut term_sent_at: Option<Instant> = None;
     let mut leaked = false;
     let mut interrupted = false;
-    let deadline = spec.timeout.map(|t| start + t);
+    let fixed_deadline = spec.timeout.map(|t| start + t);
     // Wake up regularly to notice an interrupt; without a pidfd also to notice the exit.
     let tick = Some(if pidfd.is_some() {
         Duration::from_millis(100)
@@ -190,6 +209,7 @@ pub fn run(spec: &ProcessSpec<'_>) -> io::Result<ProcessResult> {
     let mut check_exit = pidfd.is_none();
     let mut reads: u32 = 0;
     loop {
+        let deadline = watch.deadline().or(fixed_deadline);
         if !exited && (check_exit || !pipe_open) && has_exited(pid) {
             exited = true;
             exited_at = Some(Instant::now());
@@ -261,6 +281,7 @@ pub fn run(spec: &ProcessSpec<'_>) -> io::Result<ProcessResult> {
                 let r = reader.read(buf);
                 if let Ok(n) = r {
                     output.push(&buf[..n]);
+                    watch.data(&buf[..n]);
                 }
                 r.map(|n| (n, n < buf.len() / 4))
             });

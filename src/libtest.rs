@@ -1,0 +1,232 @@
+//! What we know about libtest's own behaviour in shared-process mode: its seeded shuffle
+//! (`-Z unstable-options --shuffle-seed S`, reimplemented here so that the order a process will
+//! use can be predicted and a seed chosen that puts a given test last), and its JSON event
+//! stream (`--format json`).
+//!
+//! The shuffle reimplemented is libtest's `helpers/shuffle.rs` (Rust 1.57 onwards): the
+//! filtered tests, sorted by name, are shuffled by a Fisher–Yates whose generator is
+//! `state = SipHash-1-3[0,0]((state, hash(names)))`, where `hash(names)` is the std `Hash` of the
+//! `Vec<&TestName>` of the (name-padded) test names. Predictions are always verified against the
+//! observed order; if a toolchain changes the algorithm, the caller falls back to trying seeds.
+
+use siphasher::sip::SipHasher13;
+use std::hash::Hasher;
+
+fn sip13(f: impl FnOnce(&mut SipHasher13)) -> u64 {
+    // std's DefaultHasher::new() is SipHash-1-3 with zero keys.
+    let mut h = SipHasher13::new_with_keys(0, 0);
+    f(&mut h);
+    h.finish()
+}
+
+/// The std `Hash` of libtest's `Vec<&TestName>` for test functions: length prefix, then per
+/// name the `AlignedTestName` discriminant (2), the string (bytes + 0xff) and `PadNone` (0).
+fn names_hash(sorted: &[&str]) -> u64 {
+    sip13(|h| {
+        h.write(&(sorted.len() as u64).to_ne_bytes());
+        for n in sorted {
+            h.write(&2i64.to_ne_bytes());
+            h.write(n.as_bytes());
+            h.write(&[0xff]);
+            h.write(&0i64.to_ne_bytes());
+        }
+    })
+}
+
+/// The order in which libtest runs `names` (any order; duplicates not allowed) with
+/// `--test-threads=1 --shuffle-seed seed`, as predicted.
+pub fn predict_order(seed: u64, names: &[&str]) -> Vec<String> {
+    let mut sorted: Vec<&str> = names.to_vec();
+    sorted.sort_unstable();
+    let extra = names_hash(&sorted);
+    let mut state = seed;
+    for i in 0..sorted.len() {
+        state = sip13(|h| {
+            h.write(&state.to_ne_bytes());
+            h.write(&extra.to_ne_bytes());
+        });
+        let j = i + (state % (sorted.len() - i) as u64) as usize;
+        sorted.swap(i, j);
+    }
+    sorted.into_iter().map(String::from).collect()
+}
+
+/// A libtest seed, searched from `start`, under which `target` runs last among `names`
+/// (`target` must be one of them). Expected tries: `names.len()`; `None` after `limit` tries.
+pub fn seed_putting_last(names: &[&str], target: &str, start: u64, limit: u64) -> Option<u64> {
+    (start..start.saturating_add(limit)).find(|&s| {
+        predict_order(s, names)
+            .last()
+            .is_some_and(|last| last == target)
+    })
+}
+
+/// One event of libtest's JSON output that matters to us.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// The suite started (the harness accepted the flags).
+    SuiteStarted,
+    /// A test started.
+    Started(String),
+    /// A test finished: `event` is `ok`, `failed`, `ignored` or `timeout`.
+    Finished {
+        /// Test name.
+        name: String,
+        /// libtest's event word.
+        event: String,
+        /// `exec_time`, seconds, when `--report-time` was given.
+        exec_time: Option<f64>,
+        /// Captured output (`stdout` field, failures only) plus `message`, if any.
+        output: String,
+    },
+}
+
+/// Longest JSON line parsed as a whole; longer ones (a failing test that printed hundreds of
+/// MB is one line) are parsed from their head, where libtest puts the name and event.
+pub const MAX_LINE: usize = 8 * 1024 * 1024;
+
+/// Parses one line of libtest's JSON output; `None` for anything else (raw output that a test
+/// or the runtime wrote straight to the file descriptor).
+pub fn parse_line(line: &str) -> Option<Event> {
+    let t = line.trim();
+    if !t.starts_with('{') {
+        return None;
+    }
+    let v: serde_json::Value = match serde_json::from_str(t) {
+        Ok(v) => v,
+        Err(_) => return parse_head(t),
+    };
+    match (v["type"].as_str()?, v["event"].as_str()?) {
+        ("suite", "started") => Some(Event::SuiteStarted),
+        ("test", "started") => Some(Event::Started(v["name"].as_str()?.to_string())),
+        ("test", ev) => {
+            let mut output = v["stdout"].as_str().unwrap_or_default().to_string();
+            if let Some(m) = v["message"].as_str() {
+                output.push_str(m);
+            }
+            Some(Event::Finished {
+                name: v["name"].as_str()?.to_string(),
+                event: ev.to_string(),
+                exec_time: v["exec_time"].as_f64(),
+                output,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Reads `"name": "…", "event": "…"` from the head of a line that is not whole JSON (cut
+/// because it was too long). The output is reported as dropped.
+fn parse_head(t: &str) -> Option<Event> {
+    let field = |key: &str| -> Option<String> {
+        let at = t.find(&format!("\"{key}\": \""))? + key.len() + 5;
+        let rest = &t[at..];
+        let mut end = 0;
+        let bytes = rest.as_bytes();
+        while end < bytes.len() {
+            match bytes[end] {
+                b'\\' => end += 2,
+                b'"' => break,
+                _ => end += 1,
+            }
+        }
+        serde_json::from_str(&format!("\"{}\"", rest.get(..end)?)).ok()
+    };
+    if !t.contains("\"type\": \"test\"") {
+        return None;
+    }
+    let event = field("event")?;
+    let name = field("name")?;
+    if event == "started" {
+        return Some(Event::Started(name));
+    }
+    Some(Event::Finished {
+        name,
+        event,
+        exec_time: None,
+        output: "[cargo-shuffle: this test's output was too large to keep; rerun it alone with --isolation process to see it]".into(),
+    })
+}
+
+/// Parses libtest's human ("pretty") result line `test NAME ... ok|FAILED|ignored`, for
+/// harnesses that refuse the JSON flags.
+pub fn parse_pretty(line: &str) -> Option<(String, String)> {
+    let rest = line.strip_prefix("test ")?;
+    let (name, result) = rest.rsplit_once(" ... ")?;
+    let word = result.split_whitespace().next()?;
+    let event = match word {
+        "ok" => "ok",
+        "FAILED" => "failed",
+        "ignored" | "ignored," => "ignored",
+        _ => return None,
+    };
+    Some((name.to_string(), event.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prediction_matches_libtest_for_a_recorded_case() {
+        // Observed with rustc 1.95 (`--shuffle-seed 12345` on fixtures/od's h::pass_* tests).
+        let names: Vec<String> = (0..10).map(|i| format!("h::pass_{i}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let order = predict_order(12345, &refs);
+        assert_eq!(&order[..3], ["h::pass_1", "h::pass_2", "h::pass_5"]);
+        assert_eq!(order.len(), 10);
+    }
+
+    #[test]
+    fn seed_search_puts_the_target_last() {
+        let names = ["a", "b", "c", "d", "victim", "e"];
+        let s = seed_putting_last(&names, "victim", 0, 10_000).unwrap();
+        assert_eq!(predict_order(s, &names).last().unwrap(), "victim");
+    }
+
+    #[test]
+    fn json_events_parse() {
+        assert_eq!(
+            parse_line(r#"{ "type": "suite", "event": "started", "test_count": 2 }"#),
+            Some(Event::SuiteStarted)
+        );
+        assert_eq!(
+            parse_line(r#"{ "type": "test", "event": "started", "name": "a::b" }"#),
+            Some(Event::Started("a::b".into()))
+        );
+        let f = parse_line(
+            r#"{ "type": "test", "name": "a::b", "event": "failed", "exec_time": 0.5, "stdout": "boom\n" }"#,
+        );
+        assert_eq!(
+            f,
+            Some(Event::Finished {
+                name: "a::b".into(),
+                event: "failed".into(),
+                exec_time: Some(0.5),
+                output: "boom\n".into()
+            })
+        );
+        assert_eq!(parse_line("raw output"), None);
+        // A cut line still yields name and event.
+        let cut = r#"{ "type": "test", "name": "x \"y\"", "event": "failed", "exec_time": 0.1, "stdout": "aaaa"#;
+        match parse_line(cut) {
+            Some(Event::Finished { name, event, .. }) => {
+                assert_eq!((name.as_str(), event.as_str()), ("x \"y\"", "failed"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn pretty_lines_parse() {
+        assert_eq!(
+            parse_pretty("test a::b ... ok"),
+            Some(("a::b".into(), "ok".into()))
+        );
+        assert_eq!(
+            parse_pretty("test a ... FAILED"),
+            Some(("a".into(), "failed".into()))
+        );
+        assert_eq!(parse_pretty("running 3 tests"), None);
+    }
+}

@@ -1,0 +1,557 @@
+//! Shared-process isolation (`--isolation shared`): inside a shard, the tests of one binary run
+//! in one process with `--test-threads=1`, as `cargo test` runs them, so that state tests leave
+//! in the process (statics, `set_var`, the current directory, loggers) reaches the tests after
+//! them. libtest cannot be told an order, but its seeded shuffle can be predicted (see
+//! `libtest`): each process gets a seed derived from the run seed, and the order libtest
+//! reports in its JSON events is what is recorded. A crash, abort or timeout kills the process:
+//! it is attributed to the running test and the remaining tests resume in a new process.
+
+use crate::discover::TestBinary;
+use crate::events::{Outcome, TestResult};
+use crate::libtest::{self, Event};
+use crate::list::TestCase;
+use crate::output::panic_message;
+use crate::plan::key;
+use crate::process::{self, ProcessSpec, Watch};
+use crate::seed::Seed;
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::os::unix::process::ExitStatusExt;
+use std::time::{Duration, Instant};
+
+/// Key half for the libtest seed of each (shard, binary) process (ASCII `shuf-lts`).
+pub const LIBTEST_DOMAIN: u64 = u64::from_be_bytes(*b"shuf-lts");
+
+/// How many seeds to try (by prediction) to put a test last; libtest needs about n.
+const SEED_SEARCH: u64 = 1_000_000;
+
+/// The tests of one binary that one process runs, in the order libtest is predicted to run
+/// them under `seed`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    /// Binary id.
+    pub binary_id: String,
+    /// libtest's `--shuffle-seed` for the process.
+    pub seed: u64,
+    /// Tests in predicted order.
+    pub tests: Vec<TestCase>,
+}
+
+/// Splits a sequence into per-binary processes (in order of each binary's first test, except
+/// that the binary of the sequence's last test goes last) and predicts each one's order. The
+/// seed of a process is derived from the run seed, the shard and the binary id; the group of the
+/// last test gets the first seed (searching from that one) under which that test runs last, so
+/// that "these tests, then this one" — a triage rerun or an `--order` repro — holds in shared
+/// mode too.
+pub fn groups(run_seed: Seed, shard: u32, tests: &[TestCase]) -> Vec<Group> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut by_bin: HashMap<&str, Vec<&TestCase>> = HashMap::new();
+    for t in tests {
+        if !by_bin.contains_key(t.binary_id.as_str()) {
+            order.push(&t.binary_id);
+        }
+        by_bin.entry(&t.binary_id).or_default().push(t);
+    }
+    let last = tests.last();
+    if let Some(l) = last {
+        order.retain(|b| *b != l.binary_id);
+        order.push(&l.binary_id);
+    }
+    order
+        .into_iter()
+        .map(|bin| {
+            let members = &by_bin[bin];
+            let names: Vec<&str> = members.iter().map(|t| t.name.as_str()).collect();
+            let mut seed = key(run_seed, LIBTEST_DOMAIN, bin, &shard.to_string());
+            if let Some(l) = last.filter(|l| l.binary_id == bin)
+                && let Some(s) = libtest::seed_putting_last(&names, &l.name, seed, SEED_SEARCH)
+            {
+                seed = s;
+            }
+            let predicted = libtest::predict_order(seed, &names);
+            let by_name: HashMap<&str, &TestCase> =
+                members.iter().map(|t| (t.name.as_str(), *t)).collect();
+            Group {
+                binary_id: bin.to_string(),
+                seed,
+                tests: predicted
+                    .iter()
+                    .filter_map(|n| by_name.get(n.as_str()).map(|t| (*t).clone()))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// What a group run needs from the sequence runner.
+pub struct GroupContext<'a> {
+    /// The binary.
+    pub bin: &'a TestBinary,
+    /// Environment for the process (binary env + seed/shard + sandbox).
+    pub env: Vec<(OsString, OsString)>,
+    /// Per-test timeout.
+    pub timeout: Option<Duration>,
+    /// TERM→KILL grace.
+    pub grace: Duration,
+    /// Leak timeout.
+    pub leak_timeout: Duration,
+    /// Interrupt flag.
+    pub cancel: &'a std::sync::atomic::AtomicBool,
+    /// Watchdog.
+    pub watchdog: &'a crate::watchdog::Watchdog,
+    /// Run start, for start/end times.
+    pub t0: Instant,
+    /// Shard number for results.
+    pub shard: u32,
+}
+
+/// Follows one shared process: parses libtest's JSON events as they arrive, reports each
+/// finished test at once, and gives the running test its own deadline.
+struct GroupWatch<'a, 'f> {
+    ctx: &'a GroupContext<'a>,
+    by_name: HashMap<String, TestCase>,
+    line: Vec<u8>,
+    line_too_long: bool,
+    suite_started: bool,
+    current: Option<(String, Instant)>,
+    raw_since_start: String,
+    done: Vec<String>,
+    next_position: &'a mut u32,
+    on_result: &'f mut dyn FnMut(TestResult),
+}
+
+impl GroupWatch<'_, '_> {
+    fn finish(&mut self, name: &str, event: &str, exec: Option<f64>, output: String) {
+        let Some(test) = self.by_name.get(name).cloned() else {
+            return;
+        };
+        let started = self
+            .current
+            .take()
+            .filter(|(n, _)| n == name)
+            .map(|(_, t)| t)
+            .unwrap_or_else(Instant::now);
+        let outcome = match event {
+            "ok" => Outcome::Passed,
+            "ignored" => Outcome::Ignored,
+            _ => Outcome::Failed,
+        };
+        let message = (outcome == Outcome::Failed).then(|| {
+            panic_message(&output).unwrap_or_else(|| format!("libtest reported `{event}`"))
+        });
+        let duration = exec
+            .map(Duration::from_secs_f64)
+            .unwrap_or_else(|| started.elapsed());
+        let r = result(
+            self.ctx,
+            test,
+            *self.next_position,
+            outcome,
+            started,
+            duration,
+            message,
+            output,
+        );
+        *self.next_position += 1;
+        self.done.push(name.to_string());
+        self.raw_since_start.clear();
+        (self.on_result)(r);
+    }
+
+    fn handle_line(&mut self, line: &str) {
+        match libtest::parse_line(line) {
+            Some(Event::SuiteStarted) => self.suite_started = true,
+            Some(Event::Started(name)) => {
+                self.current = Some((name, Instant::now()));
+                self.raw_since_start.clear();
+            }
+            Some(Event::Finished {
+                name,
+                event,
+                exec_time,
+                output,
+            }) => {
+                // libtest's own "running for over 60 s" note is not an end.
+                if event != "timeout" {
+                    self.finish(&name, &event, exec_time, output);
+                }
+            }
+            None => {
+                // Output written straight to the file descriptor (the runtime's abort message,
+                // child processes): it belongs to the running test.
+                if self.raw_since_start.len() < 64 * 1024 {
+                    self.raw_since_start.push_str(line);
+                    self.raw_since_start.push('\n');
+                }
+            }
+        }
+    }
+}
+
+impl Watch for GroupWatch<'_, '_> {
+    fn data(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if b == b'\n' {
+                let line = std::mem::take(&mut self.line);
+                self.line_too_long = false;
+                self.handle_line(&String::from_utf8_lossy(&line));
+            } else if self.line.len() < libtest::MAX_LINE {
+                self.line.push(b);
+            } else {
+                self.line_too_long = true;
+            }
+        }
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        let t = self.ctx.timeout?;
+        self.current.as_ref().map(|(_, start)| *start + t)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn result(
+    ctx: &GroupContext<'_>,
+    test: TestCase,
+    position: u32,
+    outcome: Outcome,
+    started: Instant,
+    duration: Duration,
+    message: Option<String>,
+    output: String,
+) -> TestResult {
+    let ms = |t: Instant| t.saturating_duration_since(ctx.t0).as_millis() as u64;
+    TestResult {
+        test,
+        shard: ctx.shard,
+        position,
+        outcome,
+        exit_code: None,
+        signal: None,
+        leaked: false,
+        start_ms: ms(started),
+        end_ms: ms(Instant::now()),
+        duration,
+        message,
+        output_bytes: output.len() as u64,
+        output: if outcome == Outcome::Passed {
+            String::new()
+        } else {
+            output
+        },
+        output_dropped: 0,
+        previous_attempts: Vec::new(),
+        quarantined: false,
+        sandbox: None,
+    }
+}
+
+/// Runs one group in as many processes as it takes: the first with the group's seed; after a
+/// crash or timeout, the tests not yet run resume in a new process (whose seed again puts the
+/// group's last test last). Reports every test exactly once through `on_result`, in the order
+/// they ran, numbering positions from `*position`. Returns `false` if interrupted.
+/// `warn` receives one-line warnings (a harness refusing the shuffle flags).
+pub fn run_group(
+    ctx: &GroupContext<'_>,
+    group: &Group,
+    position: &mut u32,
+    on_result: &mut dyn FnMut(TestResult),
+    warn: &mut dyn FnMut(String),
+) -> bool {
+    let last = group.tests.last().map(|t| t.name.clone());
+    let mut remaining: Vec<TestCase> = group.tests.clone();
+    let mut seed = group.seed;
+    let mut attempt: u64 = 0;
+    while !remaining.is_empty() {
+        if ctx.cancel.load(std::sync::atomic::Ordering::SeqCst) {
+            return false;
+        }
+        let names: Vec<&str> = remaining.iter().map(|t| t.name.as_str()).collect();
+        if attempt > 0 {
+            let base = key(
+                Seed(group.seed),
+                LIBTEST_DOMAIN,
+                "resume",
+                &attempt.to_string(),
+            );
+            seed = last
+                .as_deref()
+                .filter(|l| names.contains(l))
+                .and_then(|l| libtest::seed_putting_last(&names, l, base, SEED_SEARCH))
+                .unwrap_or(base);
+        }
+        let mut args: Vec<OsString> = vec!["--exact".into()];
+        args.extend(names.iter().map(OsString::from));
+        args.extend(
+            [
+                "--test-threads=1",
+                "-Z",
+                "unstable-options",
+                "--format",
+                "json",
+                "--report-time",
+                "--shuffle-seed",
+            ]
+            .map(OsString::from),
+        );
+        args.push(seed.to_string().into());
+        if remaining.iter().any(|t| t.ignored) {
+            args.push("--include-ignored".into());
+        }
+        let mut env = ctx.env.clone();
+        // A stable-built test binary accepts libtest's unstable flags with this set.
+        env.push(("RUSTC_BOOTSTRAP".into(), "1".into()));
+        let spec = ProcessSpec {
+            program: &ctx.bin.path,
+            args,
+            cwd: &ctx.bin.cwd,
+            env,
+            timeout: None,
+            grace: ctx.grace,
+            leak_timeout: ctx.leak_timeout,
+            head_cap: 16 * 1024,
+            tail_cap: 64 * 1024,
+            cancel: ctx.cancel,
+            watchdog: ctx.watchdog,
+        };
+        let mut watch = GroupWatch {
+            ctx,
+            by_name: remaining
+                .iter()
+                .map(|t| (t.name.clone(), t.clone()))
+                .collect(),
+            line: Vec::new(),
+            line_too_long: false,
+            suite_started: false,
+            current: None,
+            raw_since_start: String::new(),
+            done: Vec::new(),
+            next_position: position,
+            on_result,
+        };
+        let outcome = process::run(&spec, &mut watch);
+        if !watch.line.is_empty() {
+            let line = String::from_utf8_lossy(&std::mem::take(&mut watch.line)).into_owned();
+            watch.handle_line(&line);
+        }
+        let r = match outcome {
+            Ok(r) => r,
+            Err(e) => {
+                for t in remaining.drain(..) {
+                    let msg = format!(
+                        "could not start test binary {}: {e}",
+                        ctx.bin.path.display()
+                    );
+                    let res = result(
+                        ctx,
+                        t,
+                        *watch.next_position,
+                        Outcome::Error,
+                        Instant::now(),
+                        Duration::ZERO,
+                        Some(msg),
+                        String::new(),
+                    );
+                    *watch.next_position += 1;
+                    (watch.on_result)(res);
+                }
+                return true;
+            }
+        };
+        if r.interrupted {
+            return false;
+        }
+        if !watch.suite_started {
+            warn(format!(
+                "test binary `{}` refused libtest's shuffle flags ({}); running its tests in its own (alphabetical) order",
+                ctx.bin.id,
+                process::describe_status(r.status)
+            ));
+            let rest: Vec<TestCase> = remaining
+                .iter()
+                .filter(|t| !watch.done.contains(&t.name))
+                .cloned()
+                .collect();
+            return run_pretty(ctx, &rest, watch.next_position, watch.on_result);
+        }
+        // The test that was running when the process ended did not finish: it crashed, timed
+        // out, or ended the process itself.
+        if let Some((name, started)) = watch.current.take()
+            && let Some(test) = watch.by_name.get(&name).cloned()
+        {
+            let (outcome, message) = if r.timed_out {
+                (
+                    Outcome::TimedOut,
+                    format!(
+                        "timed out after {:.1}s (--timeout); its process was killed",
+                        ctx.timeout.unwrap_or_default().as_secs_f64()
+                    ),
+                )
+            } else if let Some(sig) = r.status.signal() {
+                (
+                    Outcome::Crashed,
+                    format!(
+                        "killed by {} (the whole shared process died)",
+                        process::signal_name(sig)
+                    ),
+                )
+            } else {
+                (
+                    Outcome::Error,
+                    format!(
+                        "the shared process ended ({}) while this test ran",
+                        process::describe_status(r.status)
+                    ),
+                )
+            };
+            let output = std::mem::take(&mut watch.raw_since_start);
+            let mut res = result(
+                ctx,
+                test,
+                *watch.next_position,
+                outcome,
+                started,
+                started.elapsed(),
+                Some(message),
+                output,
+            );
+            res.signal = r.status.signal().map(process::signal_name);
+            res.exit_code = r.status.code();
+            *watch.next_position += 1;
+            watch.done.push(name);
+            (watch.on_result)(res);
+        }
+        let done = std::mem::take(&mut watch.done);
+        let before = remaining.len();
+        remaining.retain(|t| !done.contains(&t.name));
+        if remaining.len() == before {
+            // The process ran nothing: give up on these rather than loop.
+            for t in remaining.drain(..) {
+                let msg = format!(
+                    "the shared process ended ({}) before running this test",
+                    process::describe_status(r.status)
+                );
+                let res = result(
+                    ctx,
+                    t,
+                    *position,
+                    Outcome::Error,
+                    Instant::now(),
+                    Duration::ZERO,
+                    Some(msg),
+                    r.output.to_text(),
+                );
+                *position += 1;
+                on_result(res);
+            }
+        }
+        attempt += 1;
+    }
+    true
+}
+
+/// Fallback for harnesses that refuse the unstable flags: one process, `--test-threads=1`,
+/// libtest's human output parsed line by line (`test NAME ... ok`).
+fn run_pretty(
+    ctx: &GroupContext<'_>,
+    tests: &[TestCase],
+    position: &mut u32,
+    on_result: &mut dyn FnMut(TestResult),
+) -> bool {
+    let mut args: Vec<OsString> = vec!["--exact".into()];
+    args.extend(tests.iter().map(|t| OsString::from(&t.name)));
+    args.push("--test-threads=1".into());
+    let spec = ProcessSpec {
+        program: &ctx.bin.path,
+        args,
+        cwd: &ctx.bin.cwd,
+        env: ctx.env.clone(),
+        timeout: ctx.timeout.map(|t| t * tests.len().max(1) as u32),
+        grace: ctx.grace,
+        leak_timeout: ctx.leak_timeout,
+        head_cap: 64 * 1024,
+        tail_cap: 1024 * 1024,
+        cancel: ctx.cancel,
+        watchdog: ctx.watchdog,
+    };
+    let started = Instant::now();
+    let Ok(r) = process::run(&spec, &mut process::NoWatch) else {
+        return true;
+    };
+    let text = r.output.to_text();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for line in text.lines() {
+        if let Some((name, event)) = libtest::parse_pretty(line) {
+            seen.insert(name, event);
+        }
+    }
+    for t in tests {
+        let (outcome, message) = match seen.get(&t.name).map(String::as_str) {
+            Some("ok") => (Outcome::Passed, None),
+            Some("ignored") => (Outcome::Ignored, None),
+            Some(_) => (
+                Outcome::Failed,
+                Some("failed (see the process output)".to_string()),
+            ),
+            None => (
+                Outcome::Error,
+                Some(format!(
+                    "no result line for this test ({})",
+                    process::describe_status(r.status)
+                )),
+            ),
+        };
+        let out = if outcome == Outcome::Passed {
+            String::new()
+        } else {
+            text.clone()
+        };
+        let res = result(
+            ctx,
+            t.clone(),
+            *position,
+            outcome,
+            started,
+            started.elapsed(),
+            message,
+            out,
+        );
+        *position += 1;
+        on_result(res);
+    }
+    !r.interrupted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tc(bin: &str, name: &str) -> TestCase {
+        TestCase {
+            binary_id: bin.into(),
+            name: name.into(),
+            ignored: false,
+        }
+    }
+
+    #[test]
+    fn groups_keep_each_binary_together_and_the_last_test_last() {
+        let seq = vec![
+            tc("b", "x"),
+            tc("a", "p1"),
+            tc("b", "y"),
+            tc("a", "p2"),
+            tc("a", "p3"),
+            tc("b", "victim"),
+        ];
+        let g = groups(Seed(9), 1, &seq);
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].binary_id, "a");
+        assert_eq!(g[1].binary_id, "b");
+        assert_eq!(g[1].tests.last().unwrap().name, "victim");
+        let names: Vec<&str> = g[1].tests.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(libtest::predict_order(g[1].seed, &names), names);
+        // Deterministic.
+        assert_eq!(g, groups(Seed(9), 1, &seq));
+    }
+}

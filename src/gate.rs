@@ -89,6 +89,8 @@ mod tests {
             reruns: 0,
             search_reruns: 0,
             note: String::new(),
+            isolation: crate::execute::Isolation::Process,
+            in_process_state: false,
         }
     }
 

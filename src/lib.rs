@@ -103,7 +103,8 @@ fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, AppError> {
                 }
             }
         }
-        return Ok((binaries, Plan::ordered(cfg.seed, seq), tests));
+        let plan = shared_order(cfg, Plan::ordered(cfg.seed, seq));
+        return Ok((binaries, plan, tests));
     }
     let (run, ignored): (Vec<TestCase>, Vec<TestCase>) = tests
         .iter()
@@ -115,6 +116,7 @@ fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, AppError> {
     if cfg.reverse {
         plan = plan.reversed();
     }
+    let plan = shared_order(cfg, plan);
     if plan.test_count() == 0 && !allow_empty {
         let why = if binaries.is_empty() {
             " (no test binary was found)".to_string()
@@ -124,6 +126,30 @@ fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, AppError> {
         return Err(AppError::NoTests(why));
     }
     Ok((binaries, plan, tests))
+}
+
+/// In shared isolation, libtest decides the order inside each process: rewrite every shard
+/// to the order it is predicted to run in (per binary, see `shared::groups`), so that `list`
+/// shows and the record holds what really runs.
+fn shared_order(cfg: &PlanConfig, mut plan: Plan) -> Plan {
+    if cfg.isolation != execute::Isolation::Shared {
+        return plan;
+    }
+    for (i, shard) in plan.shards.iter_mut().enumerate() {
+        let tests: Vec<TestCase> = shard.iter().map(|t| t.test.clone()).collect();
+        let ordered = shared::groups(plan.seed, i as u32 + 1, &tests)
+            .into_iter()
+            .flat_map(|g| g.tests);
+        *shard = ordered
+            .enumerate()
+            .map(|(p, test)| plan::PlannedTest {
+                test,
+                shard: i as u32 + 1,
+                position: p as u32,
+            })
+            .collect();
+    }
+    plan
 }
 
 fn announce_seed(cfg: &PlanConfig) {
@@ -212,6 +238,14 @@ impl Session<'_> {
                 record.handle(&ev);
             }
         });
+        if cfg.exec.isolation == execute::Isolation::Shared {
+            // What libtest really ran is what triage and the report must use.
+            let observed = record.observed_plan();
+            if observed != record.plan && !record.interrupted {
+                terminal.note("libtest ran a different order than predicted (did the toolchain change its shuffle?); the observed order is recorded");
+            }
+            record.plan = observed;
+        }
         if let Some(topts) = &cfg.triage
             && record.has_failures()
             && !record.interrupted
@@ -231,9 +265,27 @@ impl Session<'_> {
                 all_tests: &self.all_tests,
             };
             let order_cmd = |ids: &[String]| plan_cfg.order_command(ids);
-            let findings = triage::triage(&view, &runner, topts, &order_cmd, &mut |line| {
-                terminal.note(&line)
+            let process_opts = execute::ExecOptions {
+                isolation: execute::Isolation::Process,
+                ..cfg.exec.clone()
+            };
+            let process_runner = (cfg.exec.isolation == execute::Isolation::Shared).then(|| {
+                execute::SequenceRunner::new(
+                    &self.binaries,
+                    &process_opts,
+                    &self.cancel,
+                    plan.seed,
+                    std::time::Instant::now(),
+                )
             });
+            let findings = triage::triage(
+                &view,
+                &runner,
+                process_runner.as_ref(),
+                topts,
+                &order_cmd,
+                &mut |line| terminal.note(&line),
+            );
             record.findings = Some(findings);
             record.interrupted |= self.cancel.load(std::sync::atomic::Ordering::SeqCst);
         }

@@ -111,7 +111,6 @@ struct GroupWatch<'a, 'f> {
     ctx: &'a GroupContext<'a>,
     by_name: HashMap<String, TestCase>,
     line: Vec<u8>,
-    line_too_long: bool,
     suite_started: bool,
     current: Option<(String, Instant)>,
     raw_since_start: String,
@@ -189,17 +188,21 @@ impl GroupWatch<'_, '_> {
 }
 
 impl Watch for GroupWatch<'_, '_> {
-    fn data(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            if b == b'\n' {
-                let line = std::mem::take(&mut self.line);
-                self.line_too_long = false;
-                self.handle_line(&String::from_utf8_lossy(&line));
-            } else if self.line.len() < libtest::MAX_LINE {
-                self.line.push(b);
-            } else {
-                self.line_too_long = true;
+    fn data(&mut self, mut bytes: &[u8]) {
+        loop {
+            let (chunk, rest, complete) = match memchr::memchr(b'\n', bytes) {
+                Some(i) => (&bytes[..i], &bytes[i + 1..], true),
+                None => (bytes, &[][..], false),
+            };
+            // Keep at most MAX_LINE bytes of a line (its head holds the name and event).
+            let room = libtest::MAX_LINE.saturating_sub(self.line.len());
+            self.line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if !complete {
+                break;
             }
+            let line = std::mem::take(&mut self.line);
+            self.handle_line(&String::from_utf8_lossy(&line));
+            bytes = rest;
         }
     }
 
@@ -321,7 +324,6 @@ pub fn run_group(
                 .map(|t| (t.name.clone(), t.clone()))
                 .collect(),
             line: Vec::new(),
-            line_too_long: false,
             suite_started: false,
             current: None,
             raw_since_start: String::new(),
@@ -395,11 +397,20 @@ pub fn run_group(
                         process::signal_name(sig)
                     ),
                 )
+            } else if r.status.code().is_some_and(|c| c != 0) {
+                // As in process isolation: a test that exits non-zero failed.
+                (
+                    Outcome::Failed,
+                    format!(
+                        "the test ended its process ({}); the remaining tests resumed in a new one",
+                        process::describe_status(r.status)
+                    ),
+                )
             } else {
                 (
                     Outcome::Error,
                     format!(
-                        "the shared process ended ({}) while this test ran",
+                        "the shared process ended ({}) while this test ran, before libtest reported a result",
                         process::describe_status(r.status)
                     ),
                 )

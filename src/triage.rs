@@ -102,6 +102,11 @@ pub struct Finding {
     pub search_reruns: usize,
     /// One-line explanation.
     pub note: String,
+    /// The isolation mode the finding was made in.
+    pub isolation: crate::execute::Isolation,
+    /// Found in shared isolation but not reproduced with one process per test: the state is
+    /// inside the process (statics, env vars, the current directory, …).
+    pub in_process_state: bool,
 }
 
 /// Triage state for one failing test.
@@ -128,24 +133,26 @@ impl Session<'_, '_> {
             return Err(OutOfBudget);
         }
         let t = Instant::now();
-        let mut last: Option<Outcome> = None;
-        let n = seq.len();
-        let mut count = 0;
+        let target = seq.last().ok_or(OutOfBudget)?;
+        let mut outcome: Option<Outcome> = None;
+        // The order as it really ran (in shared isolation libtest decides it).
+        let mut ran: Vec<(u32, String)> = Vec::new();
         self.runner.run_sequence(
             0,
             seq,
             |_| {},
             |r: TestResult| {
-                count += 1;
-                if count == n {
-                    last = Some(r.outcome);
+                if r.test == *target {
+                    outcome = Some(r.outcome);
                 }
+                ran.push((r.position, r.test.id()));
             },
         );
-        let outcome = last.ok_or(OutOfBudget)?;
+        let outcome = outcome.ok_or(OutOfBudget)?;
+        ran.sort();
         self.evidence.push(Rerun {
             purpose,
-            order: seq.iter().map(TestCase::id).collect(),
+            order: ran.into_iter().map(|(_, id)| id).collect(),
             outcome,
             duration_ms: t.elapsed().as_secs_f64() * 1000.0,
         });
@@ -247,10 +254,13 @@ fn ids(tests: &[TestCase]) -> Vec<String> {
 }
 
 /// Triages every failing test of the run, in plan order. `order_command` renders the repro
-/// command for an order of ids; `progress` is called with one line per step.
+/// command for an order of ids; `progress` is called with one line per step. With
+/// `process_check` (a process-isolation runner, given in shared mode), OD and brittle findings
+/// are rerun once with one process per test to tell in-process state apart.
 pub fn triage(
     view: &RunView<'_>,
     runner: &SequenceRunner<'_>,
+    process_check: Option<&SequenceRunner<'_>>,
     opts: &TriageOptions,
     order_command: &dyn Fn(&[String]) -> String,
     progress: &mut dyn FnMut(String),
@@ -323,8 +333,38 @@ pub fn triage(
                 reruns: 0,
                 search_reruns: 0,
                 note: "triage budget exhausted (or interrupted) before the test was classified; raise --triage-budget / --triage-max-reruns".into(),
+                isolation: runner.isolation(),
+                in_process_state: false,
             },
         };
+        f.isolation = runner.isolation();
+        // A shared-mode finding that one process per test does not reproduce lives in the
+        // process's own state.
+        if let Some(check) = process_check
+            && matches!(f.kind, FindingKind::OdVictim | FindingKind::Brittle)
+        {
+            let mut seq: Vec<TestCase> = if f.kind == FindingKind::OdVictim {
+                f.polluters.iter().filter_map(lookup).collect()
+            } else {
+                vec![]
+            };
+            seq.push(target.clone());
+            let want_fail = f.kind == FindingKind::OdVictim;
+            let mut ps = Session {
+                runner: check,
+                opts,
+                started,
+                evidence: Vec::new(),
+            };
+            if let Ok(o) = ps.run("process-check", &seq) {
+                if o.is_failure() != want_fail {
+                    f.in_process_state = true;
+                    f.note
+                        .push_str(" — in-process state: not seen with one process per test");
+                }
+                s.evidence.extend(ps.evidence);
+            }
+        }
         f.reruns = s.evidence.len();
         f.evidence = std::mem::take(&mut s.evidence);
         progress(format!("  → {}: {}", f.kind.label(), f.note));
@@ -351,6 +391,8 @@ fn finding(kind: FindingKind, target: &TestCase, repro: String, note: String) ->
         reruns: 0,
         search_reruns: 0,
         note,
+        isolation: crate::execute::Isolation::Process,
+        in_process_state: false,
     }
 }
 
@@ -544,6 +586,12 @@ impl Finding {
             reruns: 0,
             search_reruns: 0,
             note: v["note"].as_str().unwrap_or_default().to_string(),
+            isolation: if v["isolation"] == "shared" {
+                crate::execute::Isolation::Shared
+            } else {
+                crate::execute::Isolation::Process
+            },
+            in_process_state: v["in_process_state"].as_bool().unwrap_or(false),
         })
     }
 }
@@ -627,6 +675,8 @@ mod tests {
             reruns: 0,
             search_reruns: 0,
             note: String::new(),
+            isolation: crate::execute::Isolation::Process,
+            in_process_state: false,
         }
     }
 

@@ -78,6 +78,24 @@ impl RunRecord {
         }
     }
 
+    /// The order tests really ran in: per shard, results sorted by position (ids of tests that
+    /// never ran are left out).
+    pub fn observed_plan(&self) -> Vec<Vec<String>> {
+        let mut shards: Vec<Vec<(u32, String)>> = vec![Vec::new(); self.plan.len()];
+        for r in self.results.iter().filter(|r| r.shard != 0) {
+            if let Some(s) = shards.get_mut(r.shard as usize - 1) {
+                s.push((r.position, r.test.id()));
+            }
+        }
+        shards
+            .into_iter()
+            .map(|mut s| {
+                s.sort();
+                s.into_iter().map(|(_, id)| id).collect()
+            })
+            .collect()
+    }
+
     /// Number of results per outcome.
     pub fn counts(&self) -> BTreeMap<Outcome, usize> {
         let mut m = BTreeMap::new();

@@ -1,0 +1,244 @@
+//! Shared-process isolation: in-process polluter→victim pairs (env var, static, current dir)
+//! are found with the right polluter and labelled in-process state; process isolation passes
+//! them; crashes and timeouts resume without losing a test; results agree with `cargo test`.
+
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+
+fn fixture(name: &str, sub: &str, args: &[&str]) -> Shuffle {
+    let m = repo().join(format!("fixtures/{name}/Cargo.toml"));
+    let t = repo().join(format!("target/fixture-{name}"));
+    let mut all = vec![
+        sub,
+        "--manifest-path",
+        m.to_str().unwrap(),
+        "--target-dir",
+        t.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    Shuffle::new(&all)
+}
+
+fn report(name: &str, args: &[&str]) -> (i32, String, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    let mut a = vec!["--report", path.to_str().unwrap()];
+    a.extend_from_slice(args);
+    let (out, _d) = fixture(name, "run", &a).output();
+    (
+        out.status.code().unwrap(),
+        stderr(&out),
+        json(path.to_str().unwrap()),
+    )
+}
+
+#[test]
+fn in_process_pairs_are_found_in_shared_mode_and_hidden_in_process_mode() {
+    // Seed 1 puts each polluter before its victim in libtest's order (see `list`).
+    let args = ["--seed", "1", "--shards", "1", "--", "inproc::"];
+    let mut shared = vec!["--isolation", "shared"];
+    shared.extend(args);
+    let (code, err, r) = report("od", &shared);
+    assert_eq!(code, 102, "{err}");
+    let findings: BTreeMap<String, serde_json::Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["test"].as_str().unwrap().to_string(), f.clone()))
+        .collect();
+    assert_eq!(findings.len(), 3, "{findings:?}");
+    for kind in ["env", "static", "cwd"] {
+        let f = &findings[&format!("od-core::lib inproc::{kind}_victim")];
+        assert_eq!(f["kind"], "od-victim", "{f}");
+        assert_eq!(
+            f["polluters"][0],
+            format!("od-core::lib inproc::{kind}_polluter")
+        );
+        assert_eq!(f["polluters"].as_array().unwrap().len(), 1);
+        assert_eq!(f["isolation"], "shared");
+        assert_eq!(f["in_process_state"], true, "{f}");
+        // Its repro command reproduces in shared mode.
+        let words = shell_words::split(f["repro"].as_str().unwrap()).unwrap();
+        assert!(
+            words.contains(&"--isolation".to_string()) && words.contains(&"shared".to_string())
+        );
+        let mut a: Vec<&str> = vec!["run"];
+        a.extend(words[3..].iter().map(String::as_str));
+        a.push("--no-triage");
+        let (out, _d) = Shuffle::new(&a).output();
+        assert_code(&out, 100);
+    }
+    let (code, err, _) = report("od", &args);
+    assert_eq!(code, 0, "process isolation hides in-process state: {err}");
+}
+
+#[test]
+fn shared_mode_records_the_order_libtest_really_ran_and_list_predicts_it() {
+    let (out, _d) = fixture(
+        "od",
+        "list",
+        &[
+            "--seed",
+            "5",
+            "--shards",
+            "2",
+            "--isolation",
+            "shared",
+            "--message-format",
+            "json",
+            "--",
+            "h::",
+        ],
+    )
+    .output();
+    assert_code(&out, 0);
+    let listed = json(&stdout(&out));
+    let (code, err, r) = report(
+        "od",
+        &[
+            "--seed",
+            "5",
+            "--shards",
+            "2",
+            "--isolation",
+            "shared",
+            "--",
+            "h::",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("different order than predicted"), "{err}");
+    for (i, shard) in listed["shards"].as_array().unwrap().iter().enumerate() {
+        let predicted: Vec<String> = shard["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} {}",
+                    t["binary_id"].as_str().unwrap(),
+                    t["name"].as_str().unwrap()
+                )
+            })
+            .collect();
+        let observed: Vec<String> = serde_json::from_value(r["plan"][i]["tests"].clone()).unwrap();
+        assert_eq!(predicted, observed, "shard {}", i + 1);
+    }
+}
+
+#[test]
+fn crashes_and_timeouts_resume_without_losing_a_test() {
+    let (code, err, r) = report(
+        "hostile",
+        &[
+            "--seed",
+            "2",
+            "--isolation",
+            "shared",
+            "--timeout",
+            "3",
+            "--no-triage",
+        ],
+    );
+    assert_eq!(code, 100, "{err}");
+    let expected = json(
+        repo()
+            .join("fixtures/hostile/expected.json")
+            .to_str()
+            .unwrap(),
+    );
+    let mut seen = BTreeMap::new();
+    for t in r["tests"].as_array().unwrap() {
+        assert!(
+            seen.insert(t["id"].as_str().unwrap().to_string(), t.clone())
+                .is_none(),
+            "reported twice: {t}"
+        );
+    }
+    assert_eq!(
+        seen.len(),
+        expected.as_object().unwrap().len(),
+        "every test reported once"
+    );
+    for (id, want) in expected.as_object().unwrap() {
+        let want = want.as_str().unwrap().trim_start_matches("leaky-");
+        assert_eq!(seen[id]["outcome"], want, "{id}: {}", seen[id]);
+    }
+}
+
+/// `test NAME ... ok|FAILED` lines of `cargo test` output, per test name.
+fn cargo_test_results(
+    manifest: &std::path::Path,
+    target: &std::path::Path,
+    skip: &[&str],
+) -> BTreeMap<String, String> {
+    let mut cmd = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()));
+    cmd.args(["test", "--no-fail-fast", "--tests", "--manifest-path"])
+        .arg(manifest)
+        .arg("--target-dir")
+        .arg(target)
+        .args(["--", "--test-threads=1"]);
+    for s in skip {
+        cmd.args(["--skip", s]);
+    }
+    let out = cmd
+        .env("TMPDIR", tempfile::tempdir().unwrap().keep())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .filter_map(|l| l.strip_prefix("test "))
+        .filter_map(|l| l.rsplit_once(" ... "))
+        .filter(|(_, r)| !r.starts_with("ignored"))
+        .map(|(n, r)| {
+            let n = n.trim_end_matches(" - should panic");
+            (
+                n.to_string(),
+                if r.starts_with("ok") {
+                    "passed"
+                } else {
+                    "failed"
+                }
+                .to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn shared_mode_agrees_with_cargo_test_single_threaded() {
+    // The demo fixture without its crashers (which end `cargo test`'s process early) and its
+    // temp-dir pair (whose outcome depends on the order).
+    let skip = ["aborts", "killed_by_signal", "od::"];
+    let want = cargo_test_results(
+        &repo().join("fixtures/demo/Cargo.toml"),
+        &repo().join("target/fixture-demo"),
+        &skip,
+    );
+    let mut args = vec!["--seed", "4", "--isolation", "shared", "--no-triage"];
+    for s in &skip {
+        args.extend(["--skip", s]);
+    }
+    let (_, err, r) = report("demo", &args);
+    let got: BTreeMap<String, String> = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["outcome"] != "ignored")
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // Names repeat across binaries (`tests::it_works`), so compare the multiset of outcomes per
+    // name through the set of (name, outcome) pairs.
+    let set = |m: &BTreeMap<String, String>| {
+        m.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(set(&got), set(&want), "{err}");
+}

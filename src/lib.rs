@@ -338,25 +338,21 @@ fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
 
 /// Writes the reports that were asked for; returns false if one could not be written (the
 /// error is printed and the others are still written).
-fn write_reports(
-    cfg: &RunConfig,
-    record: &RunRecord,
-    json: &dyn Fn() -> serde_json::Value,
-) -> bool {
+fn write_reports(cfg: &RunConfig, record: &RunRecord, json: &dyn Fn() -> Vec<u8>) -> bool {
     let mut ok = true;
-    let mut write = |path: &Option<std::path::PathBuf>, contents: &dyn Fn() -> String| {
+    let mut write = |path: &Option<std::path::PathBuf>, contents: &dyn Fn() -> Vec<u8>| {
         if let Some(path) = path
-            && let Err(e) = report::write_file(path, contents().as_bytes())
+            && let Err(e) = report::write_file(path, &contents())
         {
             eprintln!("error: {e:#}");
             ok = false;
         }
     };
-    write(&cfg.junit, &|| report::junit::render(record));
-    write(&cfg.report, &|| {
-        serde_json::to_string_pretty(&json()).expect("JSON values serialise")
+    write(&cfg.junit, &|| report::junit::render(record).into_bytes());
+    write(&cfg.report, json);
+    write(&cfg.summary, &|| {
+        report::markdown::render(record).into_bytes()
     });
-    write(&cfg.summary, &|| report::markdown::render(record));
     ok
 }
 
@@ -436,7 +432,9 @@ fn run(cfg: &RunConfig) -> Result<i32, AppError> {
     let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
     let mut record = session.execute(&plan, &cfg.plan, &mut terminal);
     apply_baseline(cfg, &mut record, &terminal);
-    let written = write_reports(cfg, &record, &|| record.to_json());
+    let written = write_reports(cfg, &record, &|| {
+        serde_json::to_vec_pretty(&record.to_json()).expect("the record serialises")
+    });
     terminal.summary(&record, &cfg.plan);
     let code = gate::exit_code(&record, &cfg.gate);
     Ok(if code == exit::OK && !written {
@@ -526,13 +524,14 @@ fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<i32, AppErr
     let mut summary = records.first().cloned().expect("at least one run");
     summary.findings = cfg.triage.as_ref().map(|_| findings.clone());
     let json = || {
-        serde_json::json!({
+        let doc = serde_json::json!({
             "schema": "cargo-shuffle/hunt/v1",
             "version": env!("CARGO_PKG_VERSION"),
-            "runs": records.iter().map(RunRecord::to_json).collect::<Vec<_>>(),
+            "runs": records.iter().map(|r| serde_json::to_value(r.to_json()).expect("the record serialises")).collect::<Vec<_>>(),
             "failing_tests": failing,
             "findings": findings,
-        })
+        });
+        serde_json::to_vec_pretty(&doc).expect("JSON values serialise")
     };
     let written = write_reports(cfg, &summary, &json);
     terminal.note(&format!(

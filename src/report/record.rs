@@ -122,69 +122,95 @@ impl RunRecord {
         planned.saturating_sub(ran)
     }
 
-    /// The JSON document (see the README for the schema).
-    pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::json;
-        let tests: Vec<serde_json::Value> = self
-            .results
-            .iter()
-            .map(|r| {
-                json!({
-                    "id": r.test.id(),
-                    "binary_id": r.test.binary_id,
-                    "name": r.test.name,
-                    "outcome": r.outcome,
-                    "shard": r.shard,
-                    "position": r.position,
-                    "start_ms": r.start_ms,
-                    "end_ms": r.end_ms,
-                    "duration_ms": r.duration.as_secs_f64() * 1000.0,
-                    "exit_code": r.exit_code,
-                    "signal": r.signal,
-                    "leaked": r.leaked,
-                    "message": r.message,
-                    "output_bytes": r.output_bytes,
-                    "output_dropped_bytes": r.output_dropped,
-                    "flaky": r.is_flaky(),
-                    "failed_attempts": r.previous_attempts,
-                    "quarantined": r.quarantined,
-                    "sandbox": r.sandbox,
+    /// The JSON document (see the README for the schema), as a serialisable view that borrows
+    /// from the record: serialising it streams, without building a JSON tree per test.
+    pub fn to_json(&self) -> RecordJson<'_> {
+        RecordJson {
+            schema: SCHEMA,
+            version: env!("CARGO_PKG_VERSION"),
+            seed: self.seed.to_string(),
+            shard_count: self.shard_count,
+            partition: self.partition.map(|p| p.to_string()),
+            jobs: self.jobs,
+            interrupted: self.interrupted,
+            elapsed_ms: self.elapsed.as_millis() as u64,
+            runner: runner_usage(),
+            repro: &self.repro,
+            counts: self.counts(),
+            not_run: self.not_run(),
+            plan: self
+                .plan
+                .iter()
+                .enumerate()
+                .map(|(i, tests)| ShardJson {
+                    shard: i + 1,
+                    tests,
                 })
-            })
-            .collect();
-        let counts: BTreeMap<String, usize> = self
-            .counts()
-            .into_iter()
-            .map(|(k, v)| {
-                (
-                    serde_json::to_value(k)
-                        .unwrap()
-                        .as_str()
-                        .unwrap()
-                        .to_string(),
-                    v,
-                )
-            })
-            .collect();
-        json!({
-            "schema": SCHEMA,
-            "version": env!("CARGO_PKG_VERSION"),
-            "seed": self.seed.to_string(),
-            "shard_count": self.shard_count,
-            "partition": self.partition.map(|p| p.to_string()),
-            "jobs": self.jobs,
-            "interrupted": self.interrupted,
-            "elapsed_ms": self.elapsed.as_millis() as u64,
-            "runner": runner_usage(),
-            "repro": self.repro,
-            "counts": counts,
-            "not_run": self.not_run(),
-            "plan": self.plan.iter().enumerate().map(|(i, ids)| json!({"shard": i + 1, "tests": ids})).collect::<Vec<_>>(),
-            "tests": tests,
-            "triaged": self.findings.is_some(),
-            "findings": self.findings.as_deref().unwrap_or_default(),
-            "baseline": self.baseline,
-        })
+                .collect(),
+            tests: self.results.iter().map(TestJson).collect(),
+            triaged: self.findings.is_some(),
+            findings: self.findings.as_deref().unwrap_or_default(),
+            baseline: self.baseline.as_ref(),
+        }
+    }
+}
+
+/// The run record's JSON form (schema [`SCHEMA`]); field meanings are in the README.
+#[derive(serde::Serialize)]
+pub struct RecordJson<'a> {
+    schema: &'static str,
+    version: &'static str,
+    seed: String,
+    shard_count: u32,
+    partition: Option<String>,
+    jobs: usize,
+    interrupted: bool,
+    elapsed_ms: u64,
+    runner: serde_json::Value,
+    repro: &'a str,
+    counts: BTreeMap<Outcome, usize>,
+    not_run: usize,
+    plan: Vec<ShardJson<'a>>,
+    tests: Vec<TestJson<'a>>,
+    triaged: bool,
+    findings: &'a [crate::triage::Finding],
+    baseline: Option<&'a crate::baseline::Applied>,
+}
+
+#[derive(serde::Serialize)]
+struct ShardJson<'a> {
+    shard: usize,
+    tests: &'a [String],
+}
+
+/// One test of the JSON record.
+struct TestJson<'a>(&'a TestResult);
+
+impl serde::Serialize for TestJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let r = self.0;
+        let mut m = s.serialize_map(Some(20))?;
+        m.serialize_entry("id", &r.test.id())?;
+        m.serialize_entry("binary_id", &r.test.binary_id)?;
+        m.serialize_entry("name", &r.test.name)?;
+        m.serialize_entry("outcome", &r.outcome)?;
+        m.serialize_entry("shard", &r.shard)?;
+        m.serialize_entry("position", &r.position)?;
+        m.serialize_entry("start_ms", &r.start_ms)?;
+        m.serialize_entry("end_ms", &r.end_ms)?;
+        m.serialize_entry("duration_ms", &(r.duration.as_secs_f64() * 1000.0))?;
+        m.serialize_entry("exit_code", &r.exit_code)?;
+        m.serialize_entry("signal", &r.signal)?;
+        m.serialize_entry("leaked", &r.leaked)?;
+        m.serialize_entry("message", &r.message)?;
+        m.serialize_entry("output_bytes", &r.output_bytes)?;
+        m.serialize_entry("output_dropped_bytes", &r.output_dropped)?;
+        m.serialize_entry("flaky", &r.is_flaky())?;
+        m.serialize_entry("failed_attempts", &r.previous_attempts)?;
+        m.serialize_entry("quarantined", &r.quarantined)?;
+        m.serialize_entry("sandbox", &r.sandbox)?;
+        m.end()
     }
 }
 

@@ -175,7 +175,8 @@ pub struct PlanArgs {
     )]
     pub binary: Vec<String>,
 
-    /// Seed of the shuffle: decimal or 0x-hex u64 [default: random, always printed].
+    /// Seed of the shuffle: decimal or 0x-hex u64, or `git` (from the HEAD commit id)
+    /// [default: $CARGO_SHUFFLE_SEED, else random; always printed].
     #[arg(
         long,
         value_name = "SEED",

@@ -25,12 +25,46 @@ pub enum Source {
 }
 
 /// Where the seed came from (printed next to it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SeedSource {
-    /// `--seed`.
+    /// `--seed N`.
     Flag,
+    /// The `CARGO_SHUFFLE_SEED` environment variable (set once for a whole pipeline).
+    Env,
+    /// `--seed git`: the HEAD commit id (this 40-hex id).
+    Git(String),
     /// Drawn at random for this run.
     Random,
+}
+
+/// The environment variable a pipeline sets so that all its jobs share one seed.
+pub const SEED_ENV: &str = "CARGO_SHUFFLE_SEED";
+
+/// The seed for `--seed git`: the first 16 hex digits of the HEAD commit id of the repository
+/// containing `dir`, so all partitions of one pipeline agree, a re-run of a commit repeats its
+/// order and every new commit gets a new one.
+pub fn seed_from_git(dir: &std::path::Path) -> Result<(Seed, String), UsageError> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .map_err(|e| {
+            UsageError(format!(
+                "--seed git: cannot run git ({e}); install git or pass --seed N"
+            ))
+        })?;
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() || id.len() < 16 {
+        return Err(UsageError(format!(
+            "--seed git: {} is not in a git repository with a commit ({}); pass --seed N instead",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let seed = u64::from_str_radix(&id[..16], 16)
+        .map_err(|_| UsageError(format!("--seed git: unexpected commit id `{id}`")))?;
+    Ok((Seed(seed), id))
 }
 
 /// Test-name filtering, libtest-style: a test is selected when it matches any filter (or there
@@ -172,12 +206,32 @@ impl PlanConfig {
     /// Validates the plan arguments. Errors: a malformed seed or partition, or `--binary`
     /// mixed with cargo's selection flags.
     pub fn from_args(a: &PlanArgs) -> Result<PlanConfig, UsageError> {
-        let (seed, seed_source) = match &a.seed {
-            Some(s) => (
+        let env_seed = std::env::var(SEED_ENV)
+            .ok()
+            .filter(|s| !s.trim().is_empty());
+        let (seed, seed_source) = match (&a.seed, env_seed) {
+            (Some(s), _) if s == "git" => {
+                let dir = a
+                    .cargo
+                    .manifest_path
+                    .as_deref()
+                    .and_then(|m| m.parent())
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or_else(|| std::path::PathBuf::from("."));
+                let (seed, id) = seed_from_git(&dir)?;
+                (seed, SeedSource::Git(id))
+            }
+            (Some(s), _) => (
                 s.parse::<Seed>().map_err(|e| UsageError(e.to_string()))?,
                 SeedSource::Flag,
             ),
-            None => (Seed::random(), SeedSource::Random),
+            (None, Some(e)) => (
+                e.parse::<Seed>()
+                    .map_err(|err| UsageError(format!("${SEED_ENV}: {err}")))?,
+                SeedSource::Env,
+            ),
+            (None, None) => (Seed::random(), SeedSource::Random),
         };
         let partition = a
             .partition

@@ -112,11 +112,20 @@ fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, AppError> {
         .filter(|t| cfg.run_ignored != RunIgnored::Only || t.ignored)
         .cloned()
         .partition(|t| cfg.run_ignored != RunIgnored::Default || !t.ignored);
+    let selected = run.len();
     let mut plan = Plan::new(cfg.seed, cfg.shards, cfg.partition, run, ignored);
     if cfg.reverse {
         plan = plan.reversed();
     }
     let plan = shared_order(cfg, plan);
+    if plan.test_count() == 0 && selected > 0 && cfg.partition.is_some() {
+        // More parts than tests: this CI job has nothing to do, which is not an error.
+        eprintln!(
+            "cargo-shuffle: warning: partition {} of the {selected} selected tests is empty (more parts than tests?)",
+            cfg.partition.map(|p| p.to_string()).unwrap_or_default()
+        );
+        return Ok((binaries, plan, tests));
+    }
     if plan.test_count() == 0 && !allow_empty {
         let why = if binaries.is_empty() {
             " (no test binary was found)".to_string()
@@ -153,9 +162,11 @@ fn shared_order(cfg: &PlanConfig, mut plan: Plan) -> Plan {
 }
 
 fn announce_seed(cfg: &PlanConfig) {
-    let how = match cfg.seed_source {
-        SeedSource::Flag => "from --seed",
-        SeedSource::Random => "random",
+    let how = match &cfg.seed_source {
+        SeedSource::Flag => "from --seed".to_string(),
+        SeedSource::Env => format!("from ${}", config::SEED_ENV),
+        SeedSource::Git(id) => format!("from git HEAD {id}"),
+        SeedSource::Random => "random".to_string(),
     };
     eprintln!(
         "cargo-shuffle: seed {} ({how}; pass --seed {} to repeat this order)",

@@ -49,18 +49,34 @@ fn bucket(hash: u64, n: u32) -> u32 {
     ((u128::from(hash) * u128::from(n)) >> 64) as u32
 }
 
-/// `--partition K/N`: the K-th (1-based) of N disjoint parts of the selected tests.
+/// `--partition [hash:|slice:]K/N`: the K-th (1-based) of N disjoint parts of the selected tests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Partition {
     /// 1-based index of the part this job runs, `1..=total`.
     pub index: u32,
     /// Number of parts, at least 1.
     pub total: u32,
+    /// How tests are assigned to parts.
+    pub kind: PartitionKind,
+}
+
+/// How `--partition` assigns tests to parts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum PartitionKind {
+    /// By a keyed hash of each test id (`K/N` or `hash:K/N`): a test's part depends only on the
+    /// seed, its id and N, so filtering does not move other tests; sizes vary randomly.
+    #[default]
+    Hash,
+    /// Every N-th test of the seeded order (`slice:K/N`): parts differ in size by at most one
+    /// test and mix all binaries; filtering moves tests between parts.
+    Slice,
 }
 
 /// Why a `--partition` value was rejected.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("invalid partition `{input}`: {reason}; write K/N with 1 <= K <= N, e.g. --partition 2/3")]
+#[error(
+    "invalid partition `{input}`: {reason}; write K/N (or slice:K/N) with 1 <= K <= N, e.g. --partition 2/3"
+)]
 pub struct PartitionError {
     /// The text as given.
     pub input: String,
@@ -76,7 +92,13 @@ impl FromStr for Partition {
             input: s.to_string(),
             reason,
         };
-        let (k, n) = s.split_once('/').ok_or_else(|| err("there is no `/`"))?;
+        let (kind, rest) = match s.split_once(':') {
+            Some(("hash", r)) => (PartitionKind::Hash, r),
+            Some(("slice", r)) => (PartitionKind::Slice, r),
+            Some(_) => return Err(err("the kind before `:` must be `hash` or `slice`")),
+            None => (PartitionKind::Hash, s),
+        };
+        let (k, n) = rest.split_once('/').ok_or_else(|| err("there is no `/`"))?;
         let k: u32 = k
             .trim()
             .parse()
@@ -94,13 +116,20 @@ impl FromStr for Partition {
         if k > n {
             return Err(err("K is larger than N"));
         }
-        Ok(Partition { index: k, total: n })
+        Ok(Partition {
+            index: k,
+            total: n,
+            kind,
+        })
     }
 }
 
 impl fmt::Display for Partition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.index, self.total)
+        match self.kind {
+            PartitionKind::Hash => write!(f, "{}/{}", self.index, self.total),
+            PartitionKind::Slice => write!(f, "slice:{}/{}", self.index, self.total),
+        }
     }
 }
 
@@ -151,10 +180,19 @@ impl Plan {
         let keep = |t: &TestCase| partition.is_none_or(|p| p.contains(seed, t));
         let mut keyed: Vec<(u64, TestCase)> = tests
             .into_iter()
-            .filter(keep)
             .map(|t| (key(seed, ORDER_DOMAIN, &t.binary_id, &t.name), t))
             .collect();
         keyed.sort_by(|(ka, a), (kb, b)| ka.cmp(kb).then_with(|| a.id_cmp(b)));
+        let keyed: Vec<(u64, TestCase)> = match partition {
+            None => keyed,
+            Some(p) if p.kind == PartitionKind::Slice => keyed
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| (*i as u64 % u64::from(p.total)) as u32 + 1 == p.index)
+                .map(|(_, kt)| kt)
+                .collect(),
+            Some(_) => keyed.into_iter().filter(|(_, t)| keep(t)).collect(),
+        };
         let mut shards: Vec<Vec<PlannedTest>> = vec![Vec::new(); shard_count as usize];
         for (_, test) in keyed {
             let s = bucket(
@@ -317,19 +355,63 @@ mod tests {
 
     #[test]
     fn partition_parse() {
-        assert_eq!("2/3".parse(), Ok(Partition { index: 2, total: 3 }));
-        for bad in ["0/3", "4/3", "1/0", "x", "1/x", "/3", "-1/3", ""] {
+        assert_eq!(
+            "2/3".parse(),
+            Ok(Partition {
+                index: 2,
+                total: 3,
+                kind: PartitionKind::Hash
+            })
+        );
+        assert_eq!(
+            "slice:1/2".parse::<Partition>().unwrap().kind,
+            PartitionKind::Slice
+        );
+        assert_eq!(
+            "slice:1/2".parse::<Partition>().unwrap().to_string(),
+            "slice:1/2"
+        );
+        for bad in [
+            "0/3",
+            "4/3",
+            "1/0",
+            "x",
+            "1/x",
+            "/3",
+            "-1/3",
+            "",
+            "count:1/2",
+            "slice:0/2",
+        ] {
             assert!(bad.parse::<Partition>().is_err(), "{bad}");
         }
     }
 
     proptest::proptest! {
         #[test]
+        fn slice_partitions_are_balanced_and_cover_once(seed in proptest::prelude::any::<u64>(), n in 1u32..9, count in 0usize..120) {
+            let tests = suite(count);
+            let mut seen = std::collections::BTreeSet::new();
+            let mut sizes = Vec::new();
+            for k in 1..=n {
+                let p = Partition { index: k, total: n, kind: PartitionKind::Slice };
+                let plan = Plan::new(Seed(seed), 3, Some(p), tests.clone(), vec![]);
+                sizes.push(plan.test_count());
+                for t in plan.iter() {
+                    proptest::prop_assert!(seen.insert(t.test.id()));
+                }
+            }
+            proptest::prop_assert_eq!(seen.len(), count);
+            let (min, max) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            proptest::prop_assert!(max - min <= 1, "{:?}", sizes);
+        }
+
+        #[test]
         fn partitions_cover_every_test_exactly_once(seed in proptest::prelude::any::<u64>(), n in 1u32..9, count in 0usize..120) {
             let tests = suite(count);
             let mut seen = std::collections::BTreeMap::new();
             for k in 1..=n {
-                let p = Partition { index: k, total: n };
+                let p = Partition { index: k, total: n, kind: PartitionKind::Hash };
                 let plan = Plan::new(Seed(seed), 3, Some(p), tests.clone(), vec![]);
                 for t in plan.iter() {
                     *seen.entry(format!("{} {}", t.test.binary_id, t.test.name)).or_insert(0) += 1;

@@ -107,3 +107,82 @@ fn a_random_seed_is_printed_and_pastes_back() {
     assert!(stderr(&out).contains(&format!("--seed {seed}")));
     assert_eq!(list(&["--seed", &seed]), first);
 }
+
+#[test]
+fn slice_partitions_are_balanced_and_cover_every_test_once() {
+    let all = plan_of(&["--seed", "12"]);
+    let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+    let mut sizes = Vec::new();
+    for k in 1..=4 {
+        let part = plan_of(&["--seed", "12", "--partition", &format!("slice:{k}/4")]);
+        sizes.push(part.len());
+        for (_, id) in part {
+            *seen.entry(id).or_default() += 1;
+        }
+    }
+    assert_eq!(seen.len(), all.len());
+    assert!(seen.values().all(|&c| c == 1));
+    assert!(
+        sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1,
+        "{sizes:?}"
+    );
+}
+
+#[test]
+fn an_empty_partition_warns_and_exits_0() {
+    // 21 runnable tests, 40 parts: part 40 of a slice partition is empty.
+    let (out, _d) =
+        Shuffle::fixture("run", &["--seed", "1", "--partition", "slice:40/40"]).output();
+    assert_code(&out, 0);
+    assert!(stderr(&out).contains("is empty"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_seed_comes_from_the_environment_or_from_git() {
+    let (out, _d) = {
+        let mut s = Shuffle::fixture("list", &[]);
+        s.cmd.env("CARGO_SHUFFLE_SEED", "777");
+        s.output()
+    };
+    assert_code(&out, 0);
+    assert!(stdout(&out).starts_with("seed 777,"));
+    assert!(stderr(&out).contains("from $CARGO_SHUFFLE_SEED"));
+    // --seed git: stable for a commit, different for another commit.
+    let repo = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(repo.path())
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "one"]);
+    // Without --manifest-path the repository is the current directory's.
+    let bin = fake_binary(repo.path(), "t", "a: test\\nb: test\\n", "exit 0");
+    let seed_at = || {
+        let (out, _d) = {
+            let mut s = Shuffle::new(&["list", "--seed", "git", "--binary", bin.to_str().unwrap()]);
+            s.cmd.current_dir(repo.path());
+            s.output()
+        };
+        assert_code(&out, 0);
+        assert!(stderr(&out).contains("from git HEAD"), "{}", stderr(&out));
+        stdout(&out).lines().next().unwrap().to_string()
+    };
+    let first = seed_at();
+    assert_eq!(first, seed_at(), "stable for a commit");
+    git(&["commit", "-q", "--allow-empty", "-m", "two"]);
+    assert_ne!(first, seed_at(), "changes with the commit");
+}

@@ -35,6 +35,7 @@ impl Shuffle {
             .current_dir(dir.path())
             .env("TMPDIR", dir.path())
             .env_remove("RUST_BACKTRACE")
+            .env_remove("CARGO_SHUFFLE_SEED")
             .env_remove("CARGO_TARGET_DIR");
         Shuffle { cmd, dir }
     }

@@ -23,6 +23,9 @@ pub enum CliCommand {
     List(ListArgs),
     /// Maintain the baseline of known order-dependent and flaky tests (quarantine).
     Baseline(BaselineArgs),
+    /// Merge the JSON reports and JUnit files of a partitioned run's jobs into one of each,
+    /// check that they belong together, and gate on the result.
+    Merge(MergeArgs),
     /// Run several planned orders and triage each, aggregating the findings: run 1 is the
     /// seed's plan, run 2 the same shards reversed (every pair sharing a shard is seen in both
     /// orders), runs 3 and 4 the same with a seed derived from the first, and so on.
@@ -51,6 +54,34 @@ pub struct BaselineArgs {
     /// Also remove known tests that the report shows fixed.
     #[arg(long)]
     pub prune: bool,
+}
+
+/// `cargo shuffle merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The partitions' files: `*.json` run records (`--report`) and `*.xml` JUnit files.
+    #[arg(required = true, value_name = "FILES")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Write the merged JSON run record here.
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+
+    /// Write the merged JUnit XML here.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+
+    /// Write the merged Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "PATH")]
+    pub summary: Option<PathBuf>,
+
+    /// Accept a set of partitions with parts missing (they are still listed).
+    #[arg(long)]
+    pub allow_missing: bool,
+
+    /// NOD-flaky failures fail the gate (exit 105).
+    #[arg(long)]
+    pub fail_flaky: bool,
 }
 
 /// `cargo shuffle hunt`.

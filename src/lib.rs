@@ -15,6 +15,7 @@ pub mod exit;
 pub mod gate;
 pub mod libtest;
 pub mod list;
+pub mod merge;
 pub mod output;
 pub mod plan;
 pub mod process;
@@ -66,6 +67,7 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
             .map_err(AppError::from)
             .and_then(|c| list_cmd(&c)),
         CliCommand::Baseline(a) => baseline_cmd(&a),
+        CliCommand::Merge(a) => merge_cmd(&a),
         CliCommand::Hunt(a) => RunConfig::from_args(&a.run)
             .map_err(AppError::from)
             .and_then(|c| hunt(&c, a.runs, a.for_secs)),
@@ -257,6 +259,10 @@ impl Session<'_> {
             }
             record.plan = observed;
         }
+        if cfg.triage.is_some() && !record.interrupted {
+            // Triage was on: "no findings" is a finding too (merge relies on it).
+            record.findings = Some(Vec::new());
+        }
         if let Some(topts) = &cfg.triage
             && record.has_failures()
             && !record.interrupted
@@ -386,6 +392,89 @@ fn apply_baseline(
         ));
     }
     record.baseline = Some(applied);
+}
+
+/// `cargo shuffle merge`: merged reports, then the gate on the merged run.
+fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
+    let usage = |e: merge::MergeError| AppError::Usage(config::UsageError(e.to_string()));
+    let is = |p: &std::path::PathBuf, ext: &str| p.extension().is_some_and(|e| e == ext);
+    let json_in: Vec<_> = a.inputs.iter().filter(|p| is(p, "json")).cloned().collect();
+    let xml_in: Vec<_> = a.inputs.iter().filter(|p| is(p, "xml")).cloned().collect();
+    if let Some(bad) = a.inputs.iter().find(|p| !is(p, "json") && !is(p, "xml")) {
+        return Err(usage(merge::MergeError(format!(
+            "{}: merge takes the partitions' *.json run records and *.xml JUnit files",
+            bad.display()
+        ))));
+    }
+    if json_in.is_empty() {
+        return Err(usage(merge::MergeError(
+            "merge needs the partitions' JSON run records (written with --report): the gate is computed from them".into(),
+        )));
+    }
+    let merged = merge::merge_records(&json_in, a.allow_missing).map_err(usage)?;
+    let junit = if xml_in.is_empty() {
+        None
+    } else {
+        Some(merge::merge_junit(&xml_in).map_err(usage)?)
+    };
+    let mut ok = true;
+    let mut write = |path: &Option<std::path::PathBuf>, bytes: &[u8]| {
+        if let Some(p) = path
+            && let Err(e) = report::write_file(p, bytes)
+        {
+            eprintln!("error: {e:#}");
+            ok = false;
+        }
+    };
+    write(
+        &a.report,
+        &serde_json::to_vec_pretty(&merged).expect("JSON values serialise"),
+    );
+    if let Some(j) = &junit {
+        write(&a.junit, j.as_bytes());
+    } else if a.junit.is_some() {
+        eprintln!("cargo-shuffle: warning: --junit given but no *.xml input to merge");
+    }
+    write(
+        &a.summary,
+        report::markdown::render_json(&merged).as_bytes(),
+    );
+    let failing: std::collections::BTreeSet<&str> = merged["tests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| {
+            !matches!(t["outcome"].as_str(), Some("passed" | "ignored")) && t["quarantined"] != true
+        })
+        .filter_map(|t| t["id"].as_str())
+        .collect();
+    let findings: Vec<triage::Finding> = merged["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(triage::Finding::from_json)
+        .collect();
+    let parts = merged["merged_from"].as_array().map_or(0, Vec::len);
+    eprintln!(
+        "cargo-shuffle: merged {parts} partition(s) of seed {}: {} tests, {} failing, {} findings",
+        merged["seed"].as_str().unwrap_or_default(),
+        merged["tests"].as_array().map_or(0, Vec::len),
+        failing.len(),
+        findings.len()
+    );
+    let code = gate::decide(
+        merged["interrupted"] == true,
+        failing.len(),
+        (merged["triaged"] == true).then_some(findings.as_slice()),
+        &gate::GatePolicy {
+            fail_flaky: a.fail_flaky,
+        },
+    );
+    Ok(if code == exit::OK && !ok {
+        exit::OTHER_ERROR
+    } else {
+        code
+    })
 }
 
 /// `cargo shuffle baseline --update`.

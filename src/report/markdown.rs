@@ -1,53 +1,67 @@
 //! The Markdown summary (`--summary PATH`) for CI job pages such as `$GITHUB_STEP_SUMMARY`:
-//! counts, seed, the repro command, and one section per triage finding.
+//! counts, seed, the repro command, and one section per triage finding. Rendered from the JSON
+//! run record, so that `merge` summarises merged partitions the same way.
 
 use super::record::RunRecord;
-use crate::events::Outcome;
 use crate::output::clean_text;
+use serde_json::Value;
 
 /// Renders the summary of `record` as GitHub-flavoured Markdown.
 pub fn render(record: &RunRecord) -> String {
-    let counts = record.counts();
-    let c = |o| counts.get(&o).copied().unwrap_or(0);
+    render_json(&serde_json::to_value(record.to_json()).expect("the record serialises"))
+}
+
+/// Renders the summary of a JSON run record (schema `cargo-shuffle/run-record/v1`).
+pub fn render_json(r: &Value) -> String {
+    let c = |o: &str| r["counts"][o].as_u64().unwrap_or(0);
     let mut md = String::from("## cargo-shuffle\n\n");
     md.push_str(&format!(
         "| passed | failed | crashed | timed out | errors | ignored |\n|---|---|---|---|---|---|\n| {} | {} | {} | {} | {} | {} |\n\n",
-        c(Outcome::Passed),
-        c(Outcome::Failed),
-        c(Outcome::Crashed),
-        c(Outcome::TimedOut),
-        c(Outcome::Error),
-        c(Outcome::Ignored)
+        c("passed"),
+        c("failed"),
+        c("crashed"),
+        c("timed-out"),
+        c("error"),
+        c("ignored")
     ));
     md.push_str(&format!(
         "Seed `{}`, {} shards{}.\n\nReproduce this run:\n```sh\n{}\n```\n",
-        record.seed,
-        record.shard_count,
-        if record.interrupted {
-            format!(" — **interrupted**, {} tests not run", record.not_run())
+        r["seed"].as_str().unwrap_or_default(),
+        r["shard_count"],
+        if r["interrupted"] == true {
+            format!(" — **interrupted**, {} tests not run", r["not_run"])
         } else {
             String::new()
         },
-        record.repro
+        r["repro"].as_str().unwrap_or_default()
     ));
-    if let Some(findings) = &record.findings {
+    if r["triaged"] == true {
+        let findings = r["findings"].as_array().cloned().unwrap_or_default();
         md.push_str(&format!("\n### Findings ({})\n", findings.len()));
-        for f in findings {
+        for f in &findings {
+            let s = |k: &str| clean_text(f[k].as_str().unwrap_or_default());
             md.push_str(&format!(
                 "\n**`{}`** — {}\n\n{}\n",
-                clean_text(&f.test),
-                f.kind.label(),
-                clean_text(&f.note)
+                s("test"),
+                s("kind"),
+                s("note")
             ));
-            if !f.cleaners.is_empty() {
+            let cleaners: Vec<&str> = f["cleaners"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            if !cleaners.is_empty() {
                 md.push_str(&format!(
                     "\nCleaners: `{}`\n",
-                    clean_text(&f.cleaners.join("`, `"))
+                    clean_text(&cleaners.join("`, `"))
                 ));
             }
             md.push_str(&format!(
                 "\n```sh\n{}\n```\n({} reruns)\n",
-                f.repro, f.reruns
+                s("repro"),
+                f["reruns"]
             ));
         }
     }

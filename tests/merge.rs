@@ -1,0 +1,142 @@
+//! `merge`: three partitions run separately, merged, equal one unpartitioned run with the same
+//! seed; mismatched seeds, duplicated and missing partitions are refused.
+
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+
+/// Runs the demo fixture (without its order-dependent pair, whose outcome depends on which
+/// tests share a shard) and returns the paths of its JSON and JUnit reports.
+fn run_part(
+    dir: &std::path::Path,
+    seed: &str,
+    part: Option<&str>,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let tag = part
+        .map(|p| p.replace(['/', ':'], "_"))
+        .unwrap_or("all".into());
+    let json_path = dir.join(format!("{tag}.json"));
+    let xml_path = dir.join(format!("{tag}.xml"));
+    let mut args = vec![
+        "--seed",
+        seed,
+        "--skip",
+        "od::",
+        "--report",
+        json_path.to_str().unwrap(),
+        "--junit",
+        xml_path.to_str().unwrap(),
+    ];
+    if let Some(p) = part {
+        args.extend(["--partition", p]);
+    }
+    let (out, _d) = Shuffle::fixture("run", &args).output();
+    let code = out.status.code().unwrap();
+    assert!(code == 100 || code == 0, "{}", stderr(&out));
+    (json_path, xml_path)
+}
+
+fn outcomes(v: &serde_json::Value) -> BTreeMap<String, String> {
+    v["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_str().unwrap().into(),
+                t["outcome"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn three_partitions_merge_into_the_unpartitioned_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (all_json, _) = run_part(dir.path(), "31", None);
+    let mut inputs = Vec::new();
+    for k in 1..=3 {
+        // Each part in its own temp dir, as separate CI jobs would be.
+        let job = tempfile::tempdir().unwrap();
+        let (j, x) = run_part(job.path(), "31", Some(&format!("{k}/3")));
+        let keep_j = dir.path().join(format!("p{k}.json"));
+        let keep_x = dir.path().join(format!("p{k}.xml"));
+        std::fs::copy(j, &keep_j).unwrap();
+        std::fs::copy(x, &keep_x).unwrap();
+        inputs.push(keep_j);
+        inputs.push(keep_x);
+    }
+    let merged_json = dir.path().join("merged.json");
+    let merged_xml = dir.path().join("merged.xml");
+    let summary = dir.path().join("summary.md");
+    let mut args = vec![
+        "merge".to_string(),
+        "--report".into(),
+        merged_json.display().to_string(),
+        "--junit".into(),
+        merged_xml.display().to_string(),
+        "--summary".into(),
+        summary.display().to_string(),
+    ];
+    args.extend(inputs.iter().map(|p| p.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (out, _d) = Shuffle::new(&args).output();
+    assert_code(&out, 100);
+    let merged = json(merged_json.to_str().unwrap());
+    let all = json(all_json.to_str().unwrap());
+    assert_eq!(
+        outcomes(&merged),
+        outcomes(&all),
+        "same tests, same outcomes"
+    );
+    assert_eq!(
+        merged["plan"], all["plan"],
+        "the merged plan is the unpartitioned plan"
+    );
+    assert_eq!(merged["seed"], "31");
+    let xml = std::fs::read_to_string(&merged_xml).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let cases = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    assert_eq!(cases, outcomes(&all).len());
+    assert!(
+        std::fs::read_to_string(&summary)
+            .unwrap()
+            .contains("Seed `31`")
+    );
+
+    // A missing part is refused (or accepted with --allow-missing), a duplicate too.
+    let two: Vec<String> = vec![
+        "merge".into(),
+        inputs[0].display().to_string(),
+        inputs[2].display().to_string(),
+    ];
+    let (out, _d) = Shuffle::new(&two.iter().map(String::as_str).collect::<Vec<_>>()).output();
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("3/3 missing"), "{}", stderr(&out));
+    let dup: Vec<String> = vec![
+        "merge".into(),
+        inputs[0].display().to_string(),
+        inputs[0].display().to_string(),
+    ];
+    let (out, _d) = Shuffle::new(&dup.iter().map(String::as_str).collect::<Vec<_>>()).output();
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("appears twice"), "{}", stderr(&out));
+}
+
+#[test]
+fn merge_refuses_partitions_of_different_seeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, _) = run_part(dir.path(), "1", Some("1/2"));
+    let other = tempfile::tempdir().unwrap();
+    let (b, _) = run_part(other.path(), "2", Some("2/2"));
+    let (out, _d) = Shuffle::new(&["merge", a.to_str().unwrap(), b.to_str().unwrap()]).output();
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("must share --seed"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -240,6 +240,7 @@ impl Session<'_> {
     ) -> RunRecord {
         let cfg = self.cfg;
         let mut record = RunRecord::new(plan, cfg.exec.jobs, plan_cfg.repro_command(&[]));
+        record.only_shards = cfg.exec.only_shards.clone();
         let (tx, rx) = crossbeam_channel::unbounded();
         std::thread::scope(|s| {
             s.spawn(|| {

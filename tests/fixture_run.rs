@@ -222,7 +222,16 @@ fn run_executes_exactly_the_plan_that_list_prints() {
 #[test]
 fn shard_flag_runs_only_that_shard_in_the_same_order() {
     let (_, _, full, _) = run_fixture("5", &[]);
-    let (_, _, one, _) = run_fixture("5", &["--shard", "3"]);
+    let (_, _, one, junit) = run_fixture("5", &["--shard", "3"]);
+    // Only that shard's tests (and the ignored ones) are in the reports; nothing "not run".
+    assert_eq!(one["not_run"], 0);
+    let doc = roxmltree::Document::parse(&junit).unwrap();
+    let cases = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    assert_eq!(cases, one["tests"].as_array().unwrap().len());
+    assert!(!junit.contains("not run"));
     let shard3: Vec<String> = serde_json::from_value(full["plan"][2]["tests"].clone()).unwrap();
     let ran: Vec<String> = {
         let mut v: Vec<(u64, String)> = one["tests"]

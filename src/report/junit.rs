@@ -87,16 +87,44 @@ pub fn render(record: &RunRecord) -> String {
     report.set_timestamp(chrono_like(record.started_at));
     let mut suites: BTreeMap<&str, Vec<TestCase>> = BTreeMap::new();
     let mut reported = std::collections::HashSet::new();
+    let findings: std::collections::HashMap<&str, &crate::triage::Finding> = record
+        .findings
+        .iter()
+        .flatten()
+        .map(|f| (f.test.as_str(), f))
+        .collect();
     for r in &record.results {
-        reported.insert(r.test.id());
-        suites
-            .entry(&r.test.binary_id)
-            .or_default()
-            .push(testcase(r));
+        let id = r.test.id();
+        let mut tc = testcase(r);
+        if let Some(f) = findings.get(id.as_str()) {
+            // Findings go on their testcase, where CI shows them next to the failure.
+            tc.add_property(Property::new("finding", f.kind.label()));
+            for (k, v) in [
+                ("polluters", &f.polluters),
+                ("state-setters", &f.state_setters),
+                ("cleaners", &f.cleaners),
+            ] {
+                if !v.is_empty() {
+                    tc.add_property(Property::new(k, clean_text(&v.join(", "))));
+                }
+            }
+            if f.in_process_state {
+                tc.add_property(Property::new("in-process-state", "true"));
+            }
+            tc.add_property(Property::new("repro", clean_text(&f.repro)));
+        }
+        if r.quarantined {
+            tc.add_property(Property::new("quarantined", "true"));
+        }
+        reported.insert(id);
+        suites.entry(&r.test.binary_id).or_default().push(tc);
     }
-    // Planned tests that never ran (interrupted run): still one testcase each, skipped, so the
-    // report shows what is missing.
+    // Planned tests of the selected shards that never ran (interrupted run): still one testcase
+    // each, skipped, so the report shows what is missing.
     for (i, shard) in record.plan.iter().enumerate() {
+        if !record.interrupted || !record.shard_selected(i as u32 + 1) {
+            continue;
+        }
         for id in shard.iter().filter(|id| !reported.contains(*id)) {
             let (bin, name) = id.split_once(' ').unwrap_or((id, ""));
             let mut status = TestCaseStatus::skipped();

@@ -38,6 +38,8 @@ pub struct RunRecord {
     pub findings: Option<Vec<crate::triage::Finding>>,
     /// What `--baseline` quarantined and which known tests are fixed.
     pub baseline: Option<crate::baseline::Applied>,
+    /// Shards selected with `--shard` (empty: all).
+    pub only_shards: Vec<u32>,
 }
 
 impl RunRecord {
@@ -60,6 +62,7 @@ impl RunRecord {
             started_at: std::time::SystemTime::now(),
             findings: None,
             baseline: None,
+            only_shards: Vec::new(),
         }
     }
 
@@ -115,9 +118,20 @@ impl RunRecord {
         self.results.iter().filter(|r| r.is_flaky()).count()
     }
 
-    /// Planned tests that never produced a result (interrupted runs).
+    /// Whether shard `k` (1-based) was selected to run.
+    pub fn shard_selected(&self, k: u32) -> bool {
+        self.only_shards.is_empty() || self.only_shards.contains(&k)
+    }
+
+    /// Planned tests of the selected shards that never produced a result (interrupted runs).
     pub fn not_run(&self) -> usize {
-        let planned: usize = self.plan.iter().map(Vec::len).sum();
+        let planned: usize = self
+            .plan
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.shard_selected(*i as u32 + 1))
+            .map(|(_, s)| s.len())
+            .sum();
         let ran = self.results.iter().filter(|r| r.shard != 0).count();
         planned.saturating_sub(ran)
     }

@@ -79,9 +79,9 @@ pub struct MergeArgs {
     #[arg(long)]
     pub allow_missing: bool,
 
-    /// NOD-flaky failures fail the gate (exit 105).
+    /// Let NOD-flaky failures pass the gate (with a warning) instead of exit 105.
     #[arg(long)]
-    pub fail_flaky: bool,
+    pub allow_flaky: bool,
 }
 
 /// `cargo shuffle hunt`.
@@ -218,7 +218,7 @@ pub struct PlanArgs {
 
     /// Number of shards (ordered sequences). Fixed default so a seed reproduces on any machine.
     #[arg(long, value_name = "N", default_value_t = crate::plan::DEFAULT_SHARDS,
-          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Plan")]
+          value_parser = clap::value_parser!(u32).range(1..=100_000), help_heading = "Plan")]
     pub shards: u32,
 
     /// Run only the K-th of N disjoint parts of the selected tests (for parallel CI jobs).
@@ -271,7 +271,7 @@ pub struct RunArgs {
     pub plan: PlanArgs,
 
     /// Worker threads running shards in parallel [default: available parallelism].
-    #[arg(short = 'j', long, value_name = "J", value_parser = clap::value_parser!(u32).range(1..),
+    #[arg(short = 'j', long, value_name = "J", value_parser = clap::value_parser!(u32).range(1..=1024),
           help_heading = "Execution")]
     pub jobs: Option<u32>,
 
@@ -295,6 +295,7 @@ pub struct RunArgs {
         long,
         value_name = "MS",
         default_value_t = 200,
+        value_parser = clap::value_parser!(u64).range(1..=3_600_000),
         help_heading = "Execution"
     )]
     pub leak_timeout: u64,
@@ -364,10 +365,10 @@ pub struct RunArgs {
     #[arg(long, help_heading = "Triage")]
     pub find_cleaners: bool,
 
-    /// Non-deterministic (NOD) flaky failures fail the gate (exit 105) instead of passing with
-    /// a warning.
+    /// Let non-deterministic (NOD) flaky failures pass the gate with a warning instead of
+    /// failing it with exit 105.
     #[arg(long, help_heading = "Triage")]
-    pub fail_flaky: bool,
+    pub allow_flaky: bool,
 
     /// Never draw a progress bar, print one line per finished test instead.
     #[arg(long, help_heading = "Reports")]

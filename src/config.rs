@@ -202,6 +202,60 @@ fn cargo_args_given(c: &CargoArgs) -> bool {
     !cargo_args(c).is_empty() || c.manifest_path.is_some()
 }
 
+/// libtest's own options given after `--`, as `cargo test -- --skip x --exact` users write them.
+struct LibtestFlags {
+    filters: Vec<String>,
+    skip: Vec<String>,
+    exact: bool,
+    run_ignored: Option<RunIgnored>,
+}
+
+/// Separates libtest options from name filters in the arguments after `--`: `--skip P`
+/// (`--skip=P`), `--exact`, `--ignored`, `--include-ignored` are honoured; options about how
+/// libtest runs or prints (`--nocapture`, `--test-threads N`, …) are ignored (the runner decides
+/// those); anything else starting with `-` is a usage error rather than a silent filter.
+fn libtest_flags(args: &[String]) -> Result<LibtestFlags, UsageError> {
+    let mut f = LibtestFlags {
+        filters: Vec::new(),
+        skip: Vec::new(),
+        exact: false,
+        run_ignored: None,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (name, inline) = match a.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
+            _ => (a.as_str(), None),
+        };
+        let mut value = |flag: &str| -> Result<String, UsageError> {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| UsageError(format!("`{flag}` after -- needs a value")))
+        };
+        match name {
+            "--skip" => f.skip.push(value("--skip")?),
+            "--exact" => f.exact = true,
+            "--ignored" => f.run_ignored = Some(RunIgnored::Only),
+            "--include-ignored" => f.run_ignored = Some(RunIgnored::All),
+            "--nocapture" | "--no-capture" | "--show-output" | "--quiet" | "-q"
+            | "--report-time" | "--ensure-time" => {}
+            "--test-threads" | "--color" | "--format" | "--shuffle-seed" => {
+                value(name)?;
+            }
+            "--shuffle" => {}
+            "--" => f.filters.extend(it.by_ref().cloned()),
+            s if s.starts_with('-') => {
+                return Err(UsageError(format!(
+                    "`{a}` after -- is not a libtest option cargo-shuffle understands; after -- give test-name filters and --skip/--exact/--ignored/--include-ignored"
+                )));
+            }
+            _ => f.filters.push(a.clone()),
+        }
+    }
+    Ok(f)
+}
+
 impl PlanConfig {
     /// Validates the plan arguments. Errors: a malformed seed or partition, or `--binary`
     /// mixed with cargo's selection flags.
@@ -239,6 +293,15 @@ impl PlanConfig {
             .map(str::parse::<Partition>)
             .transpose()
             .map_err(|e| UsageError(e.to_string()))?;
+        let lt = libtest_flags(&a.filters)?;
+        let mut a = a.clone();
+        a.filters = lt.filters;
+        a.skip.extend(lt.skip);
+        a.exact |= lt.exact;
+        if let Some(ri) = lt.run_ignored {
+            a.run_ignored = ri;
+        }
+        let a = &a;
         let mut selection_args = Vec::new();
         let source = if a.binary.is_empty() {
             let args = cargo_args(&a.cargo);
@@ -340,6 +403,13 @@ impl PlanConfig {
     }
 }
 
+/// A positive, finite number of seconds up to a year, as a `Duration`.
+fn seconds(t: f64) -> Option<Duration> {
+    (t.is_finite() && t > 0.0 && t <= 366.0 * 86_400.0)
+        .then(|| Duration::try_from_secs_f64(t).ok())
+        .flatten()
+}
+
 impl RunConfig {
     /// Validates `run` arguments. Errors: those of [`PlanConfig::from_args`], a non-positive or
     /// non-finite timeout, or a `--shard` beyond `--shards`.
@@ -347,21 +417,19 @@ impl RunConfig {
         let plan = PlanConfig::from_args(&a.plan)?;
         let timeout = match a.timeout {
             None => None,
-            Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
-            Some(t) => {
-                return Err(UsageError(format!(
-                    "invalid --timeout `{t}`: give a positive number of seconds, e.g. --timeout 60"
-                )));
-            }
+            Some(t) => Some(seconds(t).ok_or_else(|| {
+                UsageError(format!(
+                    "invalid --timeout `{t:?}`: give a positive number of seconds up to a year, e.g. --timeout 60"
+                ))
+            })?),
         };
         let budget = match a.triage_budget {
             None => None,
-            Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
-            Some(t) => {
-                return Err(UsageError(format!(
-                    "invalid --triage-budget `{t}`: give a positive number of seconds"
-                )));
-            }
+            Some(t) => Some(seconds(t).ok_or_else(|| {
+                UsageError(format!(
+                    "invalid --triage-budget `{t:?}`: give a positive number of seconds up to a year"
+                ))
+            })?),
         };
         if let Some(&bad) = a.shard.iter().find(|&&k| k > plan.shards) {
             return Err(UsageError(format!(
@@ -400,7 +468,7 @@ impl RunConfig {
                 find_cleaners: a.find_cleaners,
             }),
             gate: crate::gate::GatePolicy {
-                fail_flaky: a.fail_flaky,
+                allow_flaky: a.allow_flaky,
             },
             baseline: a
                 .baseline
@@ -427,6 +495,30 @@ impl ListConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn libtest_flags_after_double_dash() {
+        let args: Vec<String> = [
+            "parse",
+            "--skip",
+            "fails",
+            "--exact",
+            "--skip=x",
+            "--test-threads",
+            "4",
+            "--nocapture",
+        ]
+        .map(String::from)
+        .to_vec();
+        let f = libtest_flags(&args).unwrap();
+        assert_eq!(f.filters, vec!["parse".to_string()]);
+        assert_eq!(f.skip, vec!["fails".to_string(), "x".to_string()]);
+        assert!(f.exact);
+        let f = libtest_flags(&["--ignored".to_string()]).unwrap();
+        assert_eq!(f.run_ignored, Some(RunIgnored::Only));
+        assert!(libtest_flags(&["--bogus".to_string()]).is_err());
+        assert!(libtest_flags(&["--skip".to_string()]).is_err());
+    }
 
     #[test]
     fn name_filter_semantics() {

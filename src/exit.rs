@@ -12,7 +12,8 @@ pub const NO_TESTS: i32 = 4;
 pub const TESTS_FAILED: i32 = 100;
 /// Order-dependent tests were found (OD victims or brittle tests), and no other failure.
 pub const ORDER_DEPENDENT: i32 = 102;
-/// Only NOD-flaky failures, and `--fail-flaky` was given.
+/// Only NOD-flaky failures (tests that failed and passed again in the same order), and
+/// `--allow-flaky` was not given.
 pub const FLAKY: i32 = 105;
 /// Building the test binaries failed.
 pub const BUILD_FAILED: i32 = 101;

@@ -5,11 +5,13 @@ use crate::exit;
 use crate::report::record::RunRecord;
 use crate::triage::{Finding, FindingKind};
 
-/// Gate policy (from `--fail-flaky`).
+/// Gate policy (from `--allow-flaky`).
 #[derive(Clone, Debug, Default)]
 pub struct GatePolicy {
-    /// NOD-flaky tests fail the gate (exit [`exit::FLAKY`]) instead of passing with a warning.
-    pub fail_flaky: bool,
+    /// NOD-flaky tests pass the gate (with a warning) instead of failing it with
+    /// [`exit::FLAKY`]. Off by default: a new flaky test is blocked like any other failure
+    /// until it is fixed or quarantined in the baseline.
+    pub allow_flaky: bool,
 }
 
 /// The exit code of a finished run (see [`decide`]).
@@ -27,7 +29,7 @@ pub fn exit_code(record: &RunRecord, policy: &GatePolicy) -> i32 {
         policy,
     );
     // Tests that passed only on a retry (`--retries`) are flaky too.
-    if code == exit::OK && policy.fail_flaky && record.flaky_passes() > 0 {
+    if code == exit::OK && !policy.allow_flaky && record.flaky_passes() > 0 {
         exit::FLAKY
     } else {
         code
@@ -36,7 +38,7 @@ pub fn exit_code(record: &RunRecord, policy: &GatePolicy) -> i32 {
 
 /// The gate: interrupted → 130; no failing test → 0; any failing test that triage did not
 /// explain as order-dependent or flaky (or no triage) → 100; else order-dependent tests (OD
-/// victims, brittle tests) → 102; else NOD flaky only → 105 with `--fail-flaky`, 0 without.
+/// victims, brittle tests) → 102; else NOD flaky only → 105 (0 with `--allow-flaky`).
 /// `failing` counts distinct failing tests; `findings` has at most one per failing test.
 pub fn decide(
     interrupted: bool,
@@ -66,10 +68,10 @@ pub fn decide(
     {
         return exit::ORDER_DEPENDENT;
     }
-    if policy.fail_flaky {
-        exit::FLAKY
-    } else {
+    if policy.allow_flaky {
         exit::OK
+    } else {
+        exit::FLAKY
     }
 }
 
@@ -96,12 +98,12 @@ mod tests {
 
     #[test]
     fn gate_codes() {
-        let p = GatePolicy::default();
-        let strict = GatePolicy { fail_flaky: true };
+        let strict = GatePolicy::default();
+        let p = GatePolicy { allow_flaky: true };
         use FindingKind::*;
         assert_eq!(decide(false, 0, None, &p), exit::OK);
         assert_eq!(decide(true, 0, None, &p), exit::INTERRUPTED);
-        assert_eq!(decide(false, 1, None, &p), exit::TESTS_FAILED);
+        assert_eq!(decide(false, 1, None, &strict), exit::TESTS_FAILED);
         assert_eq!(
             decide(false, 1, Some(&[f(OdVictim)]), &p),
             exit::ORDER_DEPENDENT

@@ -395,6 +395,26 @@ fn apply_baseline(
     record.baseline = Some(applied);
 }
 
+/// Says what the gate made of flaky findings (they fail it unless `--allow-flaky`).
+fn note_flaky(findings: &[triage::Finding], policy: &gate::GatePolicy) {
+    let n = findings
+        .iter()
+        .filter(|f| f.kind == triage::FindingKind::NodFlaky)
+        .count();
+    if n == 0 {
+        return;
+    }
+    if policy.allow_flaky {
+        eprintln!(
+            "cargo-shuffle: warning: {n} flaky test(s) passed the gate because of --allow-flaky"
+        );
+    } else {
+        eprintln!(
+            "cargo-shuffle: {n} flaky test(s) fail the gate (exit 105 when nothing else failed): fix them, quarantine them with --baseline, or pass --allow-flaky"
+        );
+    }
+}
+
 /// `cargo shuffle merge`: merged reports, then the gate on the merged run.
 fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
     let usage = |e: merge::MergeError| AppError::Usage(config::UsageError(e.to_string()));
@@ -468,7 +488,7 @@ fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
         failing.len(),
         (merged["triaged"] == true).then_some(findings.as_slice()),
         &gate::GatePolicy {
-            fail_flaky: a.fail_flaky,
+            allow_flaky: a.allow_flaky,
         },
     );
     Ok(if code == exit::OK && !ok {
@@ -537,6 +557,7 @@ fn run(cfg: &RunConfig) -> Result<i32, AppError> {
         serde_json::to_vec_pretty(&record.to_json()).expect("the record serialises")
     });
     terminal.summary(&record, &cfg.plan);
+    note_flaky(record.findings.as_deref().unwrap_or_default(), &cfg.gate);
     let code = gate::exit_code(&record, &cfg.gate);
     Ok(if code == exit::OK && !written {
         exit::OTHER_ERROR

@@ -99,14 +99,16 @@ impl FromStr for Partition {
             None => (PartitionKind::Hash, s),
         };
         let (k, n) = rest.split_once('/').ok_or_else(|| err("there is no `/`"))?;
-        let k: u32 = k
-            .trim()
-            .parse()
-            .map_err(|_| err("K is not a whole number"))?;
-        let n: u32 = n
-            .trim()
-            .parse()
-            .map_err(|_| err("N is not a whole number"))?;
+        let number = |x: &str, what| -> Result<u32, PartitionError> {
+            let x = x.trim();
+            match x.parse::<u64>() {
+                Ok(v) if v <= 100_000 => Ok(v as u32),
+                Ok(_) => Err(err(what)),
+                Err(_) => Err(err("K and N must be whole numbers")),
+            }
+        };
+        let k = number(k, "K is too large")?;
+        let n = number(n, "N is larger than 100000")?;
         if n == 0 {
             return Err(err("N must be at least 1"));
         }

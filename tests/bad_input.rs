@@ -53,6 +53,20 @@ fn malformed_partitions_shards_and_jobs_are_usage_errors() {
     );
     check(&["run", "--timeout", "-3"], 2, "invalid --timeout");
     check(&["run", "--no-such-flag"], 2, "--no-such-flag");
+    // Huge values are refused, not allocated or panicked on.
+    check(&["list", "--shards", "4294967295"], 2, "--shards");
+    check(&["run", "--timeout", "1e20"], 2, "invalid --timeout");
+    check(
+        &["run", "--triage-budget", "1e308"],
+        2,
+        "invalid --triage-budget",
+    );
+    check(&["run", "--leak-timeout", "0"], 2, "--leak-timeout");
+    check(
+        &["list", "--partition", "1/4294967296"],
+        2,
+        "N is larger than 100000",
+    );
 }
 
 #[test]

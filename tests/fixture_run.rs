@@ -313,3 +313,25 @@ fn order_runs_exactly_the_given_sequence() {
     assert_code(&out, 2);
     assert!(stderr(&out).contains("`demo-core::lib no_such_test`"));
 }
+
+#[test]
+fn libtest_options_after_double_dash_work_like_cargo_test() {
+    // `cargo shuffle run -- --skip X` must skip X, as `cargo test -- --skip X` does.
+    let (code, err, report, _) = run_fixture("3", &["--", "parse", "--skip", "parse_fails"]);
+    assert_eq!(code, 0, "{err}");
+    let r = outcome_map(&report);
+    assert_eq!(
+        r.keys().cloned().collect::<Vec<_>>(),
+        vec!["demo-core::test/parse parse_number".to_string()]
+    );
+    let (code, _, report, _) = run_fixture("3", &["--", "--exact", "tests::it_works"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        outcome_map(&report).len(),
+        4,
+        "four binaries have tests::it_works"
+    );
+    let (out, _d) = Shuffle::fixture("run", &["--", "--frobnicate"]).output();
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("--frobnicate"));
+}

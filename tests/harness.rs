@@ -288,24 +288,24 @@ echo 'test result: ok. 1 passed; 0 failed'"#,
         (count("broken", "failure"), count("broken", "rerunFailure")),
         (1, 3)
     );
-    // With only the flaky test, the gate passes by default and says 105 with --fail-flaky.
+    // With only the flaky test, the gate says 105 by default and passes with --allow-flaky.
     let (code, _, _) = report_of(&[
         "--binary",
         bin.to_str().unwrap(),
         "--retries",
         "3",
-        "--",
-        "flaky",
-    ]);
-    assert_eq!(code, 0);
-    let (code, _, _) = report_of(&[
-        "--binary",
-        bin.to_str().unwrap(),
-        "--retries",
-        "3",
-        "--fail-flaky",
         "--",
         "flaky",
     ]);
     assert_eq!(code, 105);
+    let (code, _, _) = report_of(&[
+        "--binary",
+        bin.to_str().unwrap(),
+        "--retries",
+        "3",
+        "--allow-flaky",
+        "--",
+        "flaky",
+    ]);
+    assert_eq!(code, 0);
 }

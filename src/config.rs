@@ -414,7 +414,24 @@ impl RunConfig {
     /// Validates `run` arguments. Errors: those of [`PlanConfig::from_args`], a non-positive or
     /// non-finite timeout, or a `--shard` beyond `--shards`.
     pub fn from_args(a: &RunArgs) -> Result<RunConfig, UsageError> {
-        let plan = PlanConfig::from_args(&a.plan)?;
+        let mut plan = PlanConfig::from_args(&a.plan)?;
+        // How tests are run belongs in every repro command too: a timed-out test's repro
+        // without --timeout would hang.
+        if let Some(t) = a.timeout {
+            plan.selection_args
+                .extend(["--timeout".into(), t.to_string()]);
+        }
+        if a.leak_timeout != 200 {
+            plan.selection_args
+                .extend(["--leak-timeout".into(), a.leak_timeout.to_string()]);
+        }
+        if a.fail_leaky {
+            plan.selection_args.push("--fail-leaky".into());
+        }
+        if let Some(c) = &a.reset_cmd {
+            plan.selection_args
+                .extend(["--reset-cmd".into(), c.clone()]);
+        }
         let timeout = match a.timeout {
             None => None,
             Some(t) => Some(seconds(t).ok_or_else(|| {

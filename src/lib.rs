@@ -96,7 +96,7 @@ fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, AppError> {
         let by_id: HashMap<String, &TestCase> = tests.iter().map(|t| (t.id(), t)).collect();
         let mut seq = Vec::with_capacity(order.len());
         for id in order {
-            match by_id.get(id.trim()) {
+            match by_id.get(id.as_str()) {
                 Some(t) => seq.push((*t).clone()),
                 None => {
                     return Err(AppError::Usage(config::UsageError(format!(
@@ -177,8 +177,8 @@ fn announce_seed(cfg: &PlanConfig) {
 }
 
 fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
-    let (_, plan, _) = prepare(&cfg.plan, true)?;
     announce_seed(&cfg.plan);
+    let (_, plan, _) = prepare(&cfg.plan, true)?;
     let mut out = String::new();
     match cfg.format {
         ListFormat::Human => {
@@ -296,12 +296,15 @@ impl Session<'_> {
                     std::time::Instant::now(),
                 )
             });
+            let shard_cmd =
+                |k: u32| plan_cfg.repro_command(&["--shard".to_string(), k.to_string()]);
             let findings = triage::triage(
                 &view,
                 &runner,
                 process_runner.as_ref(),
                 topts,
                 &order_cmd,
+                &shard_cmd,
                 &mut |line| terminal.note(&line),
             );
             record.findings = Some(findings);
@@ -330,14 +333,21 @@ impl Session<'_> {
 
 /// Builds, lists and prepares a session; `Err` for the usual setup errors.
 fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
-    let (binaries, plan, all_tests) = match prepare(&cfg.plan, cfg.allow_no_tests) {
-        Err(AppError::NoTests(why)) => {
-            announce_seed(&cfg.plan);
-            return Err(AppError::NoTests(why));
-        }
-        r => r?,
-    };
+    // Printed before the build, so even a run stopped while building shows its seed.
     announce_seed(&cfg.plan);
+    let (binaries, plan, all_tests) = prepare(&cfg.plan, cfg.allow_no_tests)?;
+    let selected: usize = plan
+        .shards
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            cfg.exec.only_shards.is_empty() || cfg.exec.only_shards.contains(&(*i as u32 + 1))
+        })
+        .map(|(_, s)| s.len())
+        .sum();
+    if selected == 0 && plan.test_count() > 0 && !cfg.allow_no_tests {
+        return Err(AppError::NoTests(" in the chosen --shard(s)".into()));
+    }
     let cancel = execute::CancelFlag::default();
     if let Err(e) = signal::install(&cancel) {
         eprintln!("cargo-shuffle: warning: cannot handle Ctrl-C gracefully: {e}");

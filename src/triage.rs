@@ -263,6 +263,7 @@ pub fn triage(
     process_check: Option<&SequenceRunner<'_>>,
     opts: &TriageOptions,
     order_command: &dyn Fn(&[String]) -> String,
+    shard_command: &dyn Fn(u32) -> String,
     progress: &mut dyn FnMut(String),
 ) -> Vec<Finding> {
     let started = Instant::now();
@@ -311,6 +312,13 @@ pub fn triage(
             same_bin.sort_by(|a, b| a.name.cmp(&b.name));
             same_bin.into_iter().cloned().collect()
         };
+        // The repro of a non-deterministic failure is the order it failed in: the prefix and
+        // the test, or for a long prefix its whole shard (same order, a shorter command).
+        let nod_repro = if prefix.len() > 20 {
+            shard_command(r.shard)
+        } else {
+            order_command(&ids(&prefix_with(&prefix, &target)))
+        };
         let result = classify(
             &mut s,
             &target,
@@ -319,6 +327,7 @@ pub fn triage(
             &reference,
             view,
             order_command,
+            &nod_repro,
         );
         let mut f = match result {
             Ok(f) => f,
@@ -328,7 +337,7 @@ pub fn triage(
                 polluters: vec![],
                 state_setters: vec![],
                 cleaners: vec![],
-                repro: order_command(&ids(&prefix_with(&prefix, &target))),
+                repro: nod_repro.clone(),
                 evidence: vec![],
                 reruns: 0,
                 search_reruns: 0,
@@ -396,6 +405,7 @@ fn finding(kind: FindingKind, target: &TestCase, repro: String, note: String) ->
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn classify(
     s: &mut Session<'_, '_>,
     target: &TestCase,
@@ -404,6 +414,7 @@ fn classify(
     reference: &[TestCase],
     view: &RunView<'_>,
     order_command: &dyn Fn(&[String]) -> String,
+    nod_repro: &str,
 ) -> Result<Finding, OutOfBudget> {
     let alone = s.run("alone", std::slice::from_ref(target))?;
     if alone.is_failure() {
@@ -422,8 +433,7 @@ fn classify(
                 {
                     return Ok(nod(
                         target,
-                        prefix,
-                        order_command,
+                        nod_repro,
                         "its failure alone did not reproduce consistently",
                     ));
                 }
@@ -469,8 +479,7 @@ fn classify(
             {
                 return Ok(nod(
                     target,
-                    prefix,
-                    order_command,
+                    nod_repro,
                     "its failure did not reproduce consistently",
                 ));
             }
@@ -498,22 +507,16 @@ fn classify(
     }
     Ok(nod(
         target,
-        prefix,
-        order_command,
+        nod_repro,
         "passes alone and after the tests that ran before it",
     ))
 }
 
-fn nod(
-    target: &TestCase,
-    prefix: &[TestCase],
-    order_command: &dyn Fn(&[String]) -> String,
-    why: &str,
-) -> Finding {
+fn nod(target: &TestCase, repro: &str, why: &str) -> Finding {
     finding(
         FindingKind::NodFlaky,
         target,
-        order_command(&ids(&prefix_with(prefix, target))),
+        repro.to_string(),
         format!("{why}: the same order gives different outcomes"),
     )
 }

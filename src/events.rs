@@ -24,6 +24,9 @@ pub enum Outcome {
     /// The harness did not run exactly one test (e.g. `running 0 tests` and exit 0), or the
     /// binary could not be started: never counted as a pass.
     Error,
+    /// Still running when the run was interrupted (Ctrl-C, SIGTERM, SIGHUP) and stopped by the
+    /// runner: its output so far is kept, which tells which test a cancelled CI job hung in.
+    Interrupted,
 }
 
 impl Outcome {
@@ -41,6 +44,7 @@ impl Outcome {
             Outcome::TimedOut => "TIMEOUT",
             Outcome::Ignored => "IGNORE",
             Outcome::Error => "ERROR",
+            Outcome::Interrupted => "INTERRUPTED",
         }
     }
 }

@@ -221,9 +221,16 @@ impl<'a> SequenceRunner<'a> {
             let Some(mut r) = self.run_one(test, shard, position as u32, dir.as_deref()) else {
                 break;
             };
+            if r.outcome == Outcome::Interrupted {
+                on_result(r);
+                break;
+            }
             // `--retries`: rerun a failure in place, right away, until it passes.
             let mut failed: Vec<Attempt> = Vec::new();
-            while r.outcome.is_failure() && (failed.len() as u32) < self.opts.retries {
+            while r.outcome.is_failure()
+                && !self.cancelled()
+                && (failed.len() as u32) < self.opts.retries
+            {
                 let Some(again) = self.run_one(test, shard, position as u32, dir.as_deref()) else {
                     break;
                 };
@@ -361,8 +368,23 @@ impl<'a> SequenceRunner<'a> {
         let t0 = self.t0;
         Some(match process::run(&spec, &mut process::NoWatch) {
             // Stopped by the runner because of an interrupt: its outcome says nothing about the
-            // test, so it counts as not run.
-            Ok(r) if r.interrupted => return None,
+            // test's correctness, but which test was running (and its output) matters.
+            Ok(r) if r.interrupted => TestResult {
+                outcome: Outcome::Interrupted,
+                message: Some(format!(
+                    "still running after {:.1}s when the run was interrupted; stopped",
+                    r.duration.as_secs_f64()
+                )),
+                shard,
+                position,
+                start_ms: ms_since(t0, start),
+                end_ms: ms_since(t0, Instant::now()),
+                duration: r.duration,
+                output: r.output.to_text(),
+                output_bytes: r.output.total,
+                output_dropped: r.output.dropped_bytes(),
+                ..ignored_result(test)
+            },
             Ok(r) => {
                 let (mut outcome, mut message) = classify(&r);
                 if outcome == Outcome::TimedOut {

@@ -361,6 +361,28 @@ pub fn run_group(
             }
         };
         if r.interrupted {
+            // The test that was running tells which one a cancelled job hung in.
+            if let Some((name, started)) = watch.current.take()
+                && let Some(test) = watch.by_name.get(&name).cloned()
+            {
+                let msg = format!(
+                    "still running after {:.1}s when the run was interrupted; its process was stopped",
+                    started.elapsed().as_secs_f64()
+                );
+                let output = std::mem::take(&mut watch.raw_since_start);
+                let res = result(
+                    ctx,
+                    test,
+                    *watch.next_position,
+                    Outcome::Interrupted,
+                    started,
+                    started.elapsed(),
+                    Some(msg),
+                    output,
+                );
+                *watch.next_position += 1;
+                (watch.on_result)(res);
+            }
             return false;
         }
         if !watch.suite_started {

@@ -139,6 +139,16 @@ fn ctrl_c_stops_the_run_and_still_writes_reports_with_the_seed() {
     let r = json(report.to_str().unwrap());
     assert_eq!(r["interrupted"], true);
     assert!(r["not_run"].as_u64().unwrap() >= 1);
+    // The test that was running is reported as interrupted, with its output: it tells which
+    // test a cancelled job hung in.
+    let running: Vec<&serde_json::Value> = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["outcome"] == "interrupted")
+        .collect();
+    assert_eq!(running.len(), 1, "{r}");
+    assert!(running[0]["name"].as_str().unwrap().ends_with("_slow"));
     let xml = std::fs::read_to_string(&junit).unwrap();
     roxmltree::Document::parse(&xml).unwrap();
     assert!(xml.contains("name=\"interrupted\" value=\"true\""));

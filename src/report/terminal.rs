@@ -179,7 +179,11 @@ impl TerminalReporter {
             c(Outcome::Error),
             c(Outcome::Ignored),
             if record.interrupted {
-                format!(", {} not run (interrupted)", record.not_run())
+                format!(
+                    ", {} stopped by the interrupt, {} not run (interrupted)",
+                    c(Outcome::Interrupted),
+                    record.not_run()
+                )
             } else {
                 String::new()
             },

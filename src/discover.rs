@@ -199,7 +199,8 @@ pub fn build_with_cargo(sel: &CargoSelection) -> Result<Vec<TestBinary>, Discove
         },
         || rayon::join(rustc_lib_dirs, || run_cargo_build(&cargo, sel)),
     );
-    let (artifacts, scripts) = build?;
+    let (artifacts, bins, scripts) = build?;
+    let config_env = config_env(&std::env::current_dir().unwrap_or_default());
     let meta = meta.map_err(|e| DiscoverError::Metadata(e.to_string()))?;
     let packages: HashMap<_, _> = meta.packages.iter().map(|p| (&p.id, p)).collect();
     let target_dir = meta.target_directory.as_std_path();
@@ -237,7 +238,20 @@ pub fn build_with_cargo(sel: &CargoSelection) -> Result<Vec<TestBinary>, Discove
         let mut lib_dirs: Vec<PathBuf> = Vec::new();
         if let Some(script) = scripts.get(&art.package_id) {
             env.push(("OUT_DIR".into(), script.out_dir.clone().into()));
+            // `cargo:rustc-env=K=V`: cargo sets these for the test's run too.
+            for (k, v) in &script.env {
+                env.push((k.into(), v.into()));
+            }
         }
+        for b in bins.iter().filter(|b| b.package_id == art.package_id) {
+            if let Some(exe) = &b.executable {
+                env.push((
+                    format!("CARGO_BIN_EXE_{}", b.target.name).into(),
+                    exe.clone().into(),
+                ));
+            }
+        }
+        env.extend(config_env.iter().cloned());
         // Native library dirs that build scripts of any package put inside the target dir,
         // as cargo does for `cargo test`.
         for script in scripts.values() {
@@ -266,7 +280,9 @@ pub fn build_with_cargo(sel: &CargoSelection) -> Result<Vec<TestBinary>, Discove
     Ok(binaries)
 }
 
+/// Test artifacts, bin artifacts, and build-script results per package.
 type BuildOutput = (
+    Vec<cargo_metadata::Artifact>,
     Vec<cargo_metadata::Artifact>,
     BTreeMap<cargo_metadata::PackageId, cargo_metadata::BuildScript>,
 );
@@ -292,11 +308,18 @@ fn run_cargo_build(cargo: &OsString, sel: &CargoSelection) -> Result<BuildOutput
     })?;
     let stdout = child.stdout.take().expect("stdout is piped");
     let mut artifacts = Vec::new();
+    let mut bins = Vec::new();
     let mut scripts = BTreeMap::new();
     for msg in Message::parse_stream(BufReader::new(stdout)).flatten() {
         match msg {
             Message::CompilerArtifact(a) if a.profile.test && a.executable.is_some() => {
                 artifacts.push(a)
+            }
+            // Binaries built for integration tests: `CARGO_BIN_EXE_<name>`.
+            Message::CompilerArtifact(a)
+                if a.executable.is_some() && a.target.kind.contains(&TargetKind::Bin) =>
+            {
+                bins.push(a)
             }
             Message::BuildScriptExecuted(s) => {
                 scripts.insert(s.package_id.clone(), s);
@@ -313,7 +336,74 @@ fn run_cargo_build(cargo: &OsString, sel: &CargoSelection) -> Result<BuildOutput
             status: crate::process::describe_status(status),
         });
     }
-    Ok((artifacts, scripts))
+    Ok((artifacts, bins, scripts))
+}
+
+/// The `[env]` table of cargo's configuration files, as cargo applies it to `cargo test` runs:
+/// files are `.cargo/config.toml` (or `.cargo/config`) in `cwd` and each parent, then
+/// `$CARGO_HOME/config.toml`; a closer file wins. An entry is `KEY = "value"` or
+/// `KEY = { value = "…", force = bool, relative = bool }`; without `force` it does not
+/// override a variable already set; `relative` makes the value a path relative to the directory
+/// containing the `.cargo` folder. Unreadable files are skipped (cargo reported them already).
+pub fn config_env(cwd: &Path) -> Vec<(OsString, OsString)> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in cwd.ancestors() {
+        for name in ["config.toml", "config"] {
+            let f = dir.join(".cargo").join(name);
+            if f.is_file() {
+                files.push(f);
+                break;
+            }
+        }
+    }
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    if let Some(h) = home {
+        let f = h.join("config.toml");
+        if f.is_file() && !files.contains(&f) {
+            files.push(f);
+        }
+    }
+    let mut out: BTreeMap<String, OsString> = BTreeMap::new();
+    // Farthest first, so that closer files overwrite.
+    for f in files.iter().rev() {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        let Ok(doc) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        let Some(env) = doc.get("env").and_then(|e| e.as_table()) else {
+            continue;
+        };
+        let base = f.parent().and_then(Path::parent).unwrap_or(Path::new("/"));
+        for (k, v) in env {
+            let (value, force, relative) = match v {
+                toml::Value::String(s) => (s.clone(), false, false),
+                toml::Value::Table(t) => (
+                    t.get("value")
+                        .and_then(|x| x.as_str())
+                        .unwrap_or_default()
+                        .to_string(),
+                    t.get("force").and_then(|x| x.as_bool()).unwrap_or(false),
+                    t.get("relative").and_then(|x| x.as_bool()).unwrap_or(false),
+                ),
+                _ => continue,
+            };
+            if !force && std::env::var_os(k).is_some() {
+                out.remove(k);
+                continue;
+            }
+            let value: OsString = if relative {
+                base.join(value).into()
+            } else {
+                value.into()
+            };
+            out.insert(k.clone(), value);
+        }
+    }
+    out.into_iter().map(|(k, v)| (k.into(), v)).collect()
 }
 
 /// Strips cargo's `-<16 hex digits>` suffix from a test executable's file name.

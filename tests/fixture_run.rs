@@ -335,3 +335,28 @@ fn libtest_options_after_double_dash_work_like_cargo_test() {
     assert_code(&out, 2);
     assert!(stderr(&out).contains("--frobnicate"));
 }
+
+#[test]
+fn tests_see_the_environment_cargo_test_gives_them() {
+    // fixtures/env's tests read at run time: `[env]` from .cargo/config.toml (plain, relative,
+    // forced over an existing variable), a build script's `cargo:rustc-env`, and
+    // `CARGO_BIN_EXE_<name>`. cargo reads its config from the current directory.
+    let dir = repo().join("fixtures/env");
+    let target = repo().join("target/fixture-env");
+    let report = tempfile::tempdir().unwrap();
+    let path = report.path().join("r.json");
+    let mut s = Shuffle::new(&[
+        "run",
+        "--target-dir",
+        target.to_str().unwrap(),
+        "--seed",
+        "1",
+        "--report",
+        path.to_str().unwrap(),
+    ]);
+    s.cmd.current_dir(&dir).env("FIXTURE_FORCED", "outer");
+    let (out, _d) = s.output();
+    assert_code(&out, 0);
+    let r = json(path.to_str().unwrap());
+    assert_eq!(r["counts"]["passed"], 4, "{r}");
+}

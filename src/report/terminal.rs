@@ -218,7 +218,7 @@ impl TerminalReporter {
                 );
             }
         }
-        if let Some(findings) = &record.findings {
+        if let Some(findings) = record.findings.as_ref().filter(|f| !f.is_empty()) {
             let _ = writeln!(err, "findings ({}):", findings.len());
             for f in findings {
                 let _ = writeln!(err, "  {} — {}", clean_text(&f.test), f.kind.label());

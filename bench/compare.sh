@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# compare.sh - time cargo-shuffle against cargo-nextest (and `cargo test --tests`) on
+# compare.sh - time cargo-shuffle against cargo-nextest (process isolation) and
+# `cargo-shuffle run --isolation shared` against `cargo test --tests` (in-process), on
 # real and generated test suites.
 #
 # Usage: bench/compare.sh [SUITE...]
@@ -9,25 +10,33 @@
 #
 # Environment:
 #   SUITES="glam petgraph"  same as the arguments (arguments win)
-#   ROUNDS=3                timed rounds; cargo-shuffle and nextest alternate who goes
-#                           first, `cargo test --tests -q` runs last in each round
+#   ROUNDS=3                timed rounds. Each round runs cargo-shuffle (process mode)
+#                           and nextest, then cargo-shuffle --isolation shared and
+#                           `cargo test --tests -q`; within each pair the order
+#                           alternates from one round to the next
 #   GEN=1                   also bench the generated crates of bench/gen-suite.sh
 #   GEN_DIR=/tmp/cargo-shuffle-gen   where gen-suite.sh puts them
 #   CARGO_SHUFFLE=PATH      binary to bench (default: cargo-shuffle on PATH, else
 #                           /work/main/target/release/cargo-shuffle, i.e. REPO/target/...)
 #   SEED=1                  cargo-shuffle seed (a number, or "round" = the round number)
-#   CS_ARGS="--shards 8"    extra arguments for `cargo-shuffle run`
+#   CS_ARGS="--shards 8"    extra arguments for `cargo-shuffle run` (both modes)
 #   NEXTEST_ARGS=""         extra arguments for `cargo nextest run`
+#   NO_SHARED=1             skip `cargo-shuffle run --isolation shared`
 #   NO_CARGO_TEST=1         skip the `cargo test --tests -q` reference
+#   KEEP_RUST_BACKTRACE=1   keep an inherited RUST_BACKTRACE (default: unset it for all
+#                           runners; with RUST_BACKTRACE=1 every panicking should_panic
+#                           test symbolizes a backtrace, ~80 ms per process)
 #   OUT=DIR                 logs and raw samples (default /tmp/cargo-shuffle-bench/DATE)
 #   REAL_SUITES_SH=PATH     default: REPO/../shared/real-suites.sh
 #
 # Output: per-suite medians of wall time, the ratios cargo-shuffle/nextest and
-# cargo-shuffle/cargo-test, CPU time (user+sys of the whole process tree, as
+# shuffle-shared/cargo-test, CPU time (user+sys of the whole process tree, as
 # /usr/bin/time %U+%S) and the runner's own peak RSS (VmHWM of the runner process,
 # polled; /usr/bin/time's %M is also recorded as tree_rss_kb in samples.tsv, but it is
 # the largest single process of the tree, which is cargo itself at ~60 MB, so it
-# cannot show the runner's memory). See bench/measure.py.
+# cannot show the runner's memory). See bench/measure.py. For cargo-shuffle also the
+# runner process's own CPU and peak RSS from its JSON report (`runner.cpu_ms`,
+# `runner.max_rss_kib`, getrusage of the runner alone, no children), per test.
 # Raw samples go to OUT/samples.tsv, the table to OUT/summary.md (also printed).
 # Builds are warmed first (cargo test --no-run, cargo nextest list, cargo-shuffle list)
 # and are not timed. Every tool runs with CARGO_NET_OFFLINE=true.
@@ -42,12 +51,16 @@ SEED="${SEED:-1}"
 CS_ARGS="${CS_ARGS:-}"
 NEXTEST_ARGS="${NEXTEST_ARGS:-}"
 NO_CARGO_TEST="${NO_CARGO_TEST:-0}"
+NO_SHARED="${NO_SHARED:-0}"
+KEEP_RUST_BACKTRACE="${KEEP_RUST_BACKTRACE:-0}"
 REAL_SUITES_SH="${REAL_SUITES_SH:-$REPO/../shared/real-suites.sh}"
 OUT="${OUT:-/tmp/cargo-shuffle-bench/$(date +%Y%m%d-%H%M%S)}"
 export CARGO_NET_OFFLINE=true
 export PATH="$HOME/.cargo/bin:$PATH"
+INHERITED_RUST_BACKTRACE="${RUST_BACKTRACE-<unset>}"
+if [ "$KEEP_RUST_BACKTRACE" != 1 ]; then unset RUST_BACKTRACE; fi
 
-case "${1:-}" in -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 die() { echo "compare.sh: $*" >&2; exit 2; }
 say() { printf '[compare] %s\n' "$*" >&2; }
@@ -107,7 +120,7 @@ fi
 
 mkdir -p "$OUT" || die "cannot create $OUT"
 SAMPLES="$OUT/samples.tsv"
-printf 'suite\tround\trunner\twall_s\tcpu_s\town_rss_kb\ttree_rss_kb\texit\tnote\n' > "$SAMPLES"
+printf 'suite\tround\trunner\twall_s\tcpu_s\town_rss_kb\ttree_rss_kb\texit\tnote\ttests\trunner_cpu_ms\trunner_rss_kib\n' > "$SAMPLES"
 
 # --- environment header ------------------------------------------------------
 {
@@ -117,7 +130,11 @@ printf 'suite\tround\trunner\twall_s\tcpu_s\town_rss_kb\ttree_rss_kb\texit\tnote
   echo "nextest: $(cargo nextest --version 2>/dev/null | head -n1)"
   echo "cargo-shuffle: $CARGO_SHUFFLE ($("$CARGO_SHUFFLE" --version 2>/dev/null))"
   echo "rounds: $ROUNDS, seed: $SEED, CS_ARGS: '${CS_ARGS}', NEXTEST_ARGS: '${NEXTEST_ARGS}'"
-  echo "RUST_BACKTRACE=${RUST_BACKTRACE-<unset>} (inherited by all runners)"
+  if [ "$KEEP_RUST_BACKTRACE" = 1 ]; then
+    echo "RUST_BACKTRACE=${RUST_BACKTRACE-<unset>} (kept: KEEP_RUST_BACKTRACE=1; inherited by all runners)"
+  else
+    echo "RUST_BACKTRACE: unset for all runners (was ${INHERITED_RUST_BACKTRACE}; KEEP_RUST_BACKTRACE=1 keeps it)"
+  fi
 } | tee "$OUT/env.txt" >&2
 
 # --- measuring ---------------------------------------------------------------
@@ -128,8 +145,22 @@ measure() {
   python3 "$HERE/measure.py" "$tf" "$@" >"$log" 2>&1 </dev/null; rc=$?
   read -r wall cpu rss own < "$tf"
   rm -f "$tf"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$suite" "$round" "$runner" "$wall" "$cpu" "$own" "$rss" "$rc" "$(note "$runner" "$log" "${REPORT:-}")" >> "$SAMPLES"
-  printf '  %-18s round %s %-13s %8ss  cpu %7ss  own rss %7s KB  tree rss %7s KB  exit %s\n' "$suite" "$round" "$runner" "$wall" "$cpu" "$own" "$rss" "$rc" >&2
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$suite" "$round" "$runner" "$wall" "$cpu" "$own" "$rss" "$rc" "$(note "$runner" "$log" "${REPORT:-}")" "$(runner_stats "${REPORT:-}")" >> "$SAMPLES"
+  printf '  %-18s round %s %-14s %8ss  cpu %7ss  own rss %7s KB  tree rss %7s KB  exit %s\n' "$suite" "$round" "$runner" "$wall" "$cpu" "$own" "$rss" "$rc" >&2
+}
+
+# runner_stats [REPORT]: "tests<TAB>runner_cpu_ms<TAB>runner_rss_kib" from a
+# cargo-shuffle JSON report (runner.* = getrusage of the runner process alone), else "-"
+runner_stats() {
+  python3 - "${1:-}" <<'PY' 2>/dev/null || printf -- '-\t-\t-\n'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d.get("runner") or {}
+def g(k):
+    v = r.get(k)
+    return "-" if v is None else (f"{v:.1f}" if isinstance(v, float) else str(v))
+print(f"{len(d['tests'])}\t{g('cpu_ms')}\t{g('max_rss_kib')}")
+PY
 }
 
 # note RUNNER LOG [REPORT]: pass/fail counts of a run, for the samples file
@@ -138,7 +169,7 @@ note() {
 import json, re, sys
 runner, log = sys.argv[1], sys.argv[2]
 rep = sys.argv[3] if len(sys.argv) > 3 else ""
-if runner == "cargo-shuffle" and rep:
+if runner in ("cargo-shuffle", "shuffle-shared") and rep:
     c = json.load(open(rep))["counts"]
     print(" ".join(f"{k}={v}" for k, v in sorted(c.items())))
 else:
@@ -159,6 +190,13 @@ run_cs() { # suite round
   # shellcheck disable=SC2086
   REPORT="$rep" measure "$1" "$2" cargo-shuffle "$OUT/logs/$1.cs.$2.log" \
     "$CARGO_SHUFFLE" run --seed "$seed" --no-progress --report "$rep" $CS_ARGS
+}
+run_sh() { # suite round: cargo-shuffle, one process per (shard, binary)
+  local seed=$SEED; [ "$seed" = round ] && seed=$2
+  local rep="$OUT/logs/$1.shared.$2.json"
+  # shellcheck disable=SC2086
+  REPORT="$rep" measure "$1" "$2" shuffle-shared "$OUT/logs/$1.shared.$2.log" \
+    "$CARGO_SHUFFLE" run --isolation shared --seed "$seed" --no-progress --report "$rep" $CS_ARGS
 }
 run_nx() {
   # shellcheck disable=SC2086
@@ -188,7 +226,14 @@ for i in "${!NAMES[@]}"; do
     else
       (cd "$dir" && run_nx "$name" "$r") ; (cd "$dir" && run_cs "$name" "$r")
     fi
-    [ "$NO_CARGO_TEST" = 1 ] || (cd "$dir" && run_ct "$name" "$r")
+    # the in-process pair: shuffle --isolation shared and cargo test, order alternating
+    if (( r % 2 == 1 )); then
+      [ "$NO_SHARED" = 1 ] || (cd "$dir" && run_sh "$name" "$r")
+      [ "$NO_CARGO_TEST" = 1 ] || (cd "$dir" && run_ct "$name" "$r")
+    else
+      [ "$NO_CARGO_TEST" = 1 ] || (cd "$dir" && run_ct "$name" "$r")
+      [ "$NO_SHARED" = 1 ] || (cd "$dir" && run_sh "$name" "$r")
+    fi
   done
 done
 

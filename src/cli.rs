@@ -370,6 +370,11 @@ pub struct RunArgs {
     #[arg(long, help_heading = "Triage")]
     pub allow_flaky: bool,
 
+    /// `json`: also stream events as JSON lines on stdout (run-started, test-started,
+    /// test-finished, finding, run-finished); human output stays on stderr.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human, help_heading = "Reports")]
+    pub message_format: ListFormat,
+
     /// Never draw a progress bar, print one line per finished test instead.
     #[arg(long, help_heading = "Reports")]
     pub no_progress: bool,

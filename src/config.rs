@@ -145,6 +145,8 @@ pub struct RunConfig {
     pub allow_no_tests: bool,
     /// Progress bar allowed (still only on a terminal).
     pub progress: bool,
+    /// Stream JSON events on stdout.
+    pub json_events: bool,
 }
 
 /// Validated `list` configuration.
@@ -495,6 +497,7 @@ impl RunConfig {
                 .map_err(|e| UsageError(e.to_string()))?,
             allow_no_tests: a.allow_no_tests,
             progress: !a.no_progress,
+            json_events: a.message_format == ListFormat::Json,
         })
     }
 }

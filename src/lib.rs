@@ -241,6 +241,10 @@ impl Session<'_> {
         let cfg = self.cfg;
         let mut record = RunRecord::new(plan, cfg.exec.jobs, plan_cfg.repro_command(&[]));
         record.only_shards = cfg.exec.only_shards.clone();
+        let jsonl = cfg.json_events.then_some(report::jsonl::JsonLines);
+        if let Some(j) = &jsonl {
+            j.run_started(&record);
+        }
         let (tx, rx) = crossbeam_channel::unbounded();
         std::thread::scope(|s| {
             s.spawn(|| {
@@ -249,6 +253,9 @@ impl Session<'_> {
             });
             for ev in rx.iter() {
                 terminal.handle(&ev);
+                if let Some(j) = &jsonl {
+                    j.handle(&ev);
+                }
                 record.handle(&ev);
             }
         });
@@ -569,6 +576,9 @@ fn run(cfg: &RunConfig) -> Result<i32, AppError> {
     terminal.summary(&record, &cfg.plan);
     note_flaky(record.findings.as_deref().unwrap_or_default(), &cfg.gate);
     let code = gate::exit_code(&record, &cfg.gate);
+    if cfg.json_events {
+        report::jsonl::JsonLines.run_finished(&record, code);
+    }
     Ok(if code == exit::OK && !written {
         exit::OTHER_ERROR
     } else {

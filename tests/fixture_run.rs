@@ -360,3 +360,29 @@ fn tests_see_the_environment_cargo_test_gives_them() {
     let r = json(path.to_str().unwrap());
     assert_eq!(r["counts"]["passed"], 4, "{r}");
 }
+
+#[test]
+fn message_format_json_streams_one_event_per_line() {
+    let (out, _d) = Shuffle::fixture("run", &["--seed", "8", "--message-format", "json"]).output();
+    assert_code(&out, 100);
+    let events: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert_eq!(events[0]["type"], "run-started");
+    assert_eq!(events[0]["seed"], "8");
+    let last = events.last().unwrap();
+    assert_eq!(last["type"], "run-finished");
+    assert_eq!(last["exit_code"], 100);
+    let count = |t: &str| events.iter().filter(|e| e["type"] == t).count();
+    assert_eq!(count("test-finished"), expected().len());
+    assert_eq!(
+        count("test-started"),
+        expected().len() - 2,
+        "ignored tests do not start"
+    );
+    assert!(
+        count("finding") >= 5,
+        "the failing tests' findings are streamed"
+    );
+}

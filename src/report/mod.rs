@@ -2,6 +2,7 @@
 //! people and CI read. `record` collects the run record (also written as JSON), `junit` writes
 //! JUnit XML from it, `terminal` prints progress and the summary.
 
+pub mod jsonl;
 pub mod junit;
 pub mod markdown;
 pub mod record;

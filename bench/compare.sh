@@ -247,7 +247,7 @@ for r in rows:
         suites.append(r["suite"])
 def vals(suite, runner, col):
     return [float(r[col]) for r in rows if r["suite"] == suite and r["runner"] == runner
-            and r[col] not in ("", "-")]
+            and r.get(col) not in (None, "", "-")]
 def med(suite, runner, col):
     v = vals(suite, runner, col)
     return statistics.median(v) if v else None
@@ -256,22 +256,62 @@ def mx(suite, runner, col):
     return max(v) if v else None
 def f(x, fmt="{:.2f}"):
     return "–" if x is None else fmt.format(x)
+def ratio(a, b):
+    return f(a / b if a and b else None, "{:.2f}×")
+def ntests(s):
+    n = mx(s, "cargo-shuffle", "tests") or mx(s, "shuffle-shared", "tests")
+    return f"{s} ({int(n)})" if n else s
+def bad(s, runners):
+    b = sorted({f"{r['runner']} r{r['round']} exit {r['exit']}" for r in rows
+                if r["suite"] == s and r["runner"] in runners and r["exit"] != "0"})
+    return ", ".join(b) or "none"
+CS, NX, SH, CT = "cargo-shuffle", "nextest", "shuffle-shared", "cargo-test"
 lines = [
-    "| suite | cargo-shuffle (s) | nextest (s) | cargo test --tests (s) | shuffle / nextest | shuffle / cargo test | CPU s: shuffle / nextest / cargo test | own peak RSS MB: shuffle / nextest | non-zero exits |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    "### Process isolation: cargo-shuffle vs nextest",
+    "",
+    "| suite (tests) | cargo-shuffle (s) | nextest (s) | shuffle / nextest | CPU s: shuffle / nextest | own peak RSS MB: shuffle / nextest | non-zero exits |",
+    "|---|---:|---:|---:|---:|---:|---|",
 ]
 for s in suites:
-    cs, nx, ct = med(s, "cargo-shuffle", "wall_s"), med(s, "nextest", "wall_s"), med(s, "cargo-test", "wall_s")
-    rss_cs, rss_nx = mx(s, "cargo-shuffle", "own_rss_kb"), mx(s, "nextest", "own_rss_kb")
-    bad = sorted({f"{r['runner']} r{r['round']} exit {r['exit']}" for r in rows
-                  if r["suite"] == s and r["exit"] != "0"})
-    cpu = " / ".join(f(med(s, rn, "cpu_s"), "{:.1f}") for rn in ("cargo-shuffle", "nextest", "cargo-test"))
-    rss = " / ".join(f(x / 1024 if x else None, "{:.0f}") for x in (rss_cs, rss_nx))
-    lines.append("| " + " | ".join([
-        s, f(cs), f(nx), f(ct),
-        f(cs / nx if cs and nx else None, "{:.2f}×"),
-        f(cs / ct if cs and ct else None, "{:.2f}×"),
-        cpu, rss, ", ".join(bad) or "none"]) + " |")
+    cs, nx = med(s, CS, "wall_s"), med(s, NX, "wall_s")
+    cpu = " / ".join(f(med(s, rn, "cpu_s"), "{:.1f}") for rn in (CS, NX))
+    rss = " / ".join(f(x / 1024 if x else None, "{:.0f}") for x in (mx(s, CS, "own_rss_kb"), mx(s, NX, "own_rss_kb")))
+    lines.append("| " + " | ".join([ntests(s), f(cs), f(nx), ratio(cs, nx), cpu, rss, bad(s, (CS, NX))]) + " |")
+lines += [
+    "",
+    "### In-process: cargo-shuffle --isolation shared vs cargo test --tests",
+    "",
+    "| suite (tests) | shuffle shared (s) | cargo test --tests (s) | shared / cargo test | shared / shuffle process | CPU s: shared / cargo test | own peak RSS MB: shared | non-zero exits |",
+    "|---|---:|---:|---:|---:|---:|---:|---|",
+]
+for s in suites:
+    sh, ct, cs = med(s, SH, "wall_s"), med(s, CT, "wall_s"), med(s, CS, "wall_s")
+    cpu = " / ".join(f(med(s, rn, "cpu_s"), "{:.1f}") for rn in (SH, CT))
+    rss = f(mx(s, SH, "own_rss_kb") / 1024 if mx(s, SH, "own_rss_kb") else None, "{:.0f}")
+    lines.append("| " + " | ".join([ntests(s), f(sh), f(ct), ratio(sh, ct), ratio(sh, cs), cpu, rss, bad(s, (SH, CT))]) + " |")
+lines += [
+    "",
+    "### cargo-shuffle runner process alone (JSON report `runner.*`: getrusage, children excluded)",
+    "",
+    "| suite (tests) | runner CPU ms: process / shared | runner CPU ms per test: process / shared | own peak RSS MB (VmHWM, polled): process / shared | report max_rss MB: process / shared |",
+    "|---|---:|---:|---:|---:|",
+]
+for s in suites:
+    cpu, per, hwm, rss = [], [], [], []
+    for rn in (CS, SH):
+        c, n, m, h = med(s, rn, "runner_cpu_ms"), mx(s, rn, "tests"), mx(s, rn, "runner_rss_kib"), mx(s, rn, "own_rss_kb")
+        cpu.append(f(c, "{:.0f}"))
+        per.append(f(c / n if c is not None and n else None, "{:.3f}"))
+        hwm.append(f(h / 1024 if h else None, "{:.1f}"))
+        rss.append(f(m / 1024 if m else None, "{:.1f}"))
+    lines.append("| " + " | ".join([ntests(s), " / ".join(cpu), " / ".join(per), " / ".join(hwm), " / ".join(rss)]) + " |")
+lines += [
+    "",
+    "The report's `runner.max_rss_kib` is `ru_maxrss` of getrusage(RUSAGE_SELF). Linux carries",
+    "`ru_maxrss` across execve, so it is at least the RSS of the process that spawned",
+    "cargo-shuffle (here measure.py, ~14 MB; `cargo shuffle` gives cargo's). VmHWM is reset at",
+    "exec and is the runner's own peak.",
+]
 open(sys.argv[2], "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY

@@ -473,6 +473,7 @@ impl RunConfig {
                 keep_sandbox: a.keep_sandbox,
                 reset_cmd: a.reset_cmd.clone(),
                 isolation: a.plan.isolation,
+                history: Default::default(),
                 head_cap: DEFAULT_HEAD,
                 tail_cap: DEFAULT_TAIL,
                 only_shards: a.shard.clone(),

@@ -38,6 +38,8 @@ pub struct ExecOptions {
     pub reset_cmd: Option<String>,
     /// One process per test, or per (shard, binary).
     pub isolation: Isolation,
+    /// Recorded test durations, to start the longest shards first.
+    pub history: crate::history::Durations,
     /// Output bytes kept from the start of each test's output.
     pub head_cap: usize,
     /// Output bytes kept from the end.
@@ -453,7 +455,7 @@ pub fn execute(
 ) {
     let t0 = Instant::now();
     // Shards to run, largest first so that the longest sequences start early.
-    let mut order: Vec<(u32, Vec<TestCase>)> = plan
+    let order: Vec<(u32, Vec<TestCase>)> = plan
         .shards
         .iter()
         .enumerate()
@@ -467,7 +469,18 @@ pub fn execute(
             !s.is_empty() && (opts.only_shards.is_empty() || opts.only_shards.contains(k))
         })
         .collect();
-    order.sort_by_key(|(_, s)| std::cmp::Reverse(s.len()));
+    // Longest expected shard first (by recorded durations, else by size), so a long shard does
+    // not start last and finish alone; contents and in-shard order are untouched.
+    let mut keyed: Vec<(f64, (u32, Vec<TestCase>))> = order
+        .into_iter()
+        .map(|(k, s)| {
+            let ids: Vec<String> = s.iter().map(TestCase::id).collect();
+            let est = crate::history::estimate(&opts.history, ids.iter().map(String::as_str));
+            (est, (k, s))
+        })
+        .collect();
+    keyed.sort_by(|(a, (ka, _)), (b, (kb, _))| b.total_cmp(a).then(ka.cmp(kb)));
+    let order: Vec<(u32, Vec<TestCase>)> = keyed.into_iter().map(|(_, x)| x).collect();
     let test_count = order.iter().map(|(_, s)| s.len()).sum();
     let _ = events.send(RunEvent::RunStarted {
         seed: plan.seed,

@@ -13,6 +13,7 @@ pub mod events;
 pub mod execute;
 pub mod exit;
 pub mod gate;
+pub mod history;
 pub mod libtest;
 pub mod list;
 pub mod merge;
@@ -225,6 +226,10 @@ fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
 /// What a run needs once the binaries are built and listed.
 struct Session<'a> {
     cfg: &'a RunConfig,
+    /// `cfg.exec` plus the duration history.
+    exec: execute::ExecOptions,
+    /// Where the duration history of this build lives (cargo builds only).
+    history: Option<std::path::PathBuf>,
     binaries: HashMap<String, TestBinary>,
     all_tests: Vec<TestCase>,
     cancel: execute::CancelFlag,
@@ -239,8 +244,8 @@ impl Session<'_> {
         terminal: &mut report::terminal::TerminalReporter,
     ) -> RunRecord {
         let cfg = self.cfg;
-        let mut record = RunRecord::new(plan, cfg.exec.jobs, plan_cfg.repro_command(&[]));
-        record.only_shards = cfg.exec.only_shards.clone();
+        let mut record = RunRecord::new(plan, self.exec.jobs, plan_cfg.repro_command(&[]));
+        record.only_shards = self.exec.only_shards.clone();
         let jsonl = cfg.json_events.then_some(report::jsonl::JsonLines);
         if let Some(j) = &jsonl {
             j.run_started(&record);
@@ -248,7 +253,7 @@ impl Session<'_> {
         let (tx, rx) = crossbeam_channel::unbounded();
         std::thread::scope(|s| {
             s.spawn(|| {
-                execute::execute(plan, &self.binaries, &cfg.exec, &self.cancel, &tx);
+                execute::execute(plan, &self.binaries, &self.exec, &self.cancel, &tx);
                 drop(tx);
             });
             for ev in rx.iter() {
@@ -259,7 +264,7 @@ impl Session<'_> {
                 record.handle(&ev);
             }
         });
-        if cfg.exec.isolation == execute::Isolation::Shared {
+        if self.exec.isolation == execute::Isolation::Shared {
             // What libtest really ran is what triage and the report must use.
             let observed = record.observed_plan();
             if observed != record.plan && !record.interrupted {
@@ -279,7 +284,7 @@ impl Session<'_> {
             // reruns and blur the evidence.
             let runner = execute::SequenceRunner::new(
                 &self.binaries,
-                &cfg.exec,
+                &self.exec,
                 &self.cancel,
                 plan.seed,
                 std::time::Instant::now(),
@@ -292,9 +297,9 @@ impl Session<'_> {
             let order_cmd = |ids: &[String]| plan_cfg.order_command(ids);
             let process_opts = execute::ExecOptions {
                 isolation: execute::Isolation::Process,
-                ..cfg.exec.clone()
+                ..self.exec.clone()
             };
-            let process_runner = (cfg.exec.isolation == execute::Isolation::Shared).then(|| {
+            let process_runner = (self.exec.isolation == execute::Isolation::Shared).then(|| {
                 execute::SequenceRunner::new(
                     &self.binaries,
                     &process_opts,
@@ -334,7 +339,20 @@ impl Session<'_> {
                 record.findings.get_or_insert_with(Vec::new).extend(flaky);
             }
         }
+        self.save_history(&record);
         record
+    }
+
+    /// Records this run's durations for the next run's shard dispatch.
+    fn save_history(&self, record: &RunRecord) {
+        if let Some(path) = &self.history {
+            let new = record
+                .results
+                .iter()
+                .filter(|r| matches!(r.outcome, events::Outcome::Passed | events::Outcome::Failed))
+                .map(|r| (r.test.id(), r.duration.as_secs_f64() * 1000.0));
+            history::save(path, self.exec.history.clone(), new);
+        }
     }
 }
 
@@ -359,10 +377,17 @@ fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
     if let Err(e) = signal::install(&cancel) {
         eprintln!("cargo-shuffle: warning: cannot handle Ctrl-C gracefully: {e}");
     }
+    let history = binaries.iter().find_map(|b| history::path_for(&b.path));
+    let mut exec = cfg.exec.clone();
+    if let Some(h) = &history {
+        exec.history = history::load(h);
+    }
     let binaries = binaries.into_iter().map(|b| (b.id.clone(), b)).collect();
     Ok((
         Session {
             cfg,
+            exec,
+            history,
             binaries,
             all_tests,
             cancel,

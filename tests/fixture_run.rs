@@ -386,3 +386,13 @@ fn message_format_json_streams_one_event_per_line() {
         "the failing tests' findings are streamed"
     );
 }
+
+#[test]
+fn durations_are_recorded_for_the_next_runs_shard_dispatch() {
+    let (_, _, report, _) = run_fixture("11", &[]);
+    assert!(report["tests"].as_array().unwrap().len() > 20);
+    let path = fixture_target().join("debug/cargo-shuffle-durations.json");
+    let h = json(path.to_str().unwrap());
+    let slow = h["demo-core::lib tests::slow_passes"].as_f64().unwrap();
+    assert!(slow >= 1000.0, "{slow}");
+}

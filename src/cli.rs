@@ -21,6 +21,9 @@ pub enum CliCommand {
     Run(RunArgs),
     /// Print the plan (the tests of every shard, in order) without running anything.
     List(ListArgs),
+    /// Build the test binaries once and pack them, with what they need at run time, so that
+    /// other CI jobs can `run --archive FILE` without compiling.
+    Archive(ArchiveArgs),
     /// Maintain the baseline of known order-dependent and flaky tests (quarantine).
     Baseline(BaselineArgs),
     /// Merge the JSON reports and JUnit files of a partitioned run's jobs into one of each,
@@ -54,6 +57,23 @@ pub struct BaselineArgs {
     /// Also remove known tests that the report shows fixed.
     #[arg(long)]
     pub prune: bool,
+}
+
+/// `cargo shuffle archive`.
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    /// cargo's selection flags.
+    #[command(flatten)]
+    pub cargo: CargoArgs,
+
+    /// The archive to write (.tar.gz).
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = "target/shuffle/tests.tar.gz"
+    )]
+    pub output: PathBuf,
 }
 
 /// `cargo shuffle merge`.
@@ -205,6 +225,20 @@ pub struct PlanArgs {
         help_heading = "Test selection"
     )]
     pub binary: Vec<String>,
+
+    /// Run the test binaries packed by `cargo shuffle archive` instead of building (in a checkout
+    /// of the same workspace source: the current directory or --workspace-root).
+    #[arg(long, value_name = "FILE", help_heading = "Test selection")]
+    pub archive: Option<PathBuf>,
+
+    /// With --archive: the source checkout the tests run in [default: current directory].
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "archive",
+        help_heading = "Test selection"
+    )]
+    pub workspace_root: Option<PathBuf>,
 
     /// Seed of the shuffle: decimal or 0x-hex u64, or `git` (from the HEAD commit id)
     /// [default: $CARGO_SHUFFLE_SEED, else random; always printed].

@@ -22,6 +22,14 @@ pub enum Source {
     Cargo(CargoSelection),
     /// Given by path (`--binary`).
     Binaries(Vec<String>),
+    /// Unpacked from `cargo shuffle archive` output (`--archive`), run in the source checkout at
+    /// the given workspace root.
+    Archive {
+        /// The archive file.
+        file: PathBuf,
+        /// The source checkout its tests run in.
+        workspace_root: PathBuf,
+    },
 }
 
 /// Where the seed came from (printed next to it).
@@ -158,7 +166,8 @@ pub struct ListConfig {
     pub format: ListFormat,
 }
 
-fn cargo_args(c: &CargoArgs) -> Vec<String> {
+/// cargo's selection flags as arguments for `cargo test --no-run`.
+pub fn cargo_args(c: &CargoArgs) -> Vec<String> {
     let mut a = Vec::new();
     let mut multi = |flag: &str, vals: &[String]| {
         for v in vals {
@@ -305,7 +314,26 @@ impl PlanConfig {
         }
         let a = &a;
         let mut selection_args = Vec::new();
-        let source = if a.binary.is_empty() {
+        let source = if let Some(file) = &a.archive {
+            if cargo_args_given(&a.cargo) || !a.binary.is_empty() {
+                return Err(UsageError(
+                    "--archive runs prebuilt binaries: drop cargo's selection flags and --binary"
+                        .into(),
+                ));
+            }
+            selection_args.extend(["--archive".into(), file.display().to_string()]);
+            let workspace_root = match &a.workspace_root {
+                Some(w) => w.clone(),
+                None => std::env::current_dir().unwrap_or_default(),
+            };
+            if let Some(w) = &a.workspace_root {
+                selection_args.extend(["--workspace-root".into(), w.display().to_string()]);
+            }
+            Source::Archive {
+                file: file.clone(),
+                workspace_root,
+            }
+        } else if a.binary.is_empty() {
             let args = cargo_args(&a.cargo);
             selection_args.extend(args.iter().cloned());
             if let Some(m) = &a.cargo.manifest_path {

@@ -82,7 +82,7 @@ fn cargo_program() -> OsString {
 /// The dynamic-library search path entries rustc's own libraries live in (`--print sysroot`
 /// and `--print target-libdir`); proc-macro and `prefer-dynamic` test binaries need them.
 /// Empty if rustc cannot be run (binaries given by path may not need it).
-fn rustc_lib_dirs() -> Vec<PathBuf> {
+pub fn rustc_lib_dirs() -> Vec<PathBuf> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let out = Command::new(rustc)
         .args(["--print", "target-libdir", "--print", "sysroot"])
@@ -110,7 +110,7 @@ pub const DYLIB_PATH_VAR: &str = if cfg!(target_os = "macos") {
 };
 
 /// Joins `dirs` in front of the current value of the dynamic-library variable.
-fn dylib_path(dirs: &[PathBuf]) -> OsString {
+pub fn dylib_path(dirs: &[PathBuf]) -> OsString {
     let existing = std::env::var_os(DYLIB_PATH_VAR);
     let mut all: Vec<PathBuf> = dirs.to_vec();
     if let Some(e) = existing {
@@ -176,6 +176,36 @@ fn package_env(pkg: &Package, env: &mut Vec<(OsString, OsString)>) {
     );
 }
 
+/// The target directory of a build: `--target-dir` when given (relative to the current
+/// directory, as cargo reads it), else cargo's own (`cargo metadata`'s `target_directory`, which
+/// already reflects `CARGO_TARGET_DIR` and config).
+fn layout_target_dir(sel: &CargoSelection, from_metadata: &Path) -> PathBuf {
+    let flag = sel
+        .args
+        .windows(2)
+        .find(|w| w[0] == "--target-dir")
+        .map(|w| PathBuf::from(&w[1]));
+    match flag {
+        Some(p) if p.is_absolute() => p,
+        Some(p) => std::env::current_dir().unwrap_or_default().join(p),
+        None => from_metadata.to_path_buf(),
+    }
+}
+
+/// The workspace root and target directory of the selected workspace (for `archive`).
+pub fn cargo_layout(sel: &CargoSelection) -> Result<(PathBuf, PathBuf), DiscoverError> {
+    let mut mc = MetadataCommand::new();
+    mc.cargo_path(cargo_program()).no_deps();
+    if let Some(m) = &sel.manifest_path {
+        mc.manifest_path(m);
+    }
+    let meta = mc
+        .exec()
+        .map_err(|e| DiscoverError::Metadata(e.to_string()))?;
+    let target = layout_target_dir(sel, meta.target_directory.as_std_path());
+    Ok((meta.workspace_root.into_std_path_buf(), target))
+}
+
 /// Builds the selected test targets with cargo and returns their binaries, sorted by id.
 ///
 /// cargo's progress and rendered diagnostics go straight to our stderr. Errors: a missing
@@ -203,7 +233,8 @@ pub fn build_with_cargo(sel: &CargoSelection) -> Result<Vec<TestBinary>, Discove
     let config_env = config_env(&std::env::current_dir().unwrap_or_default());
     let meta = meta.map_err(|e| DiscoverError::Metadata(e.to_string()))?;
     let packages: HashMap<_, _> = meta.packages.iter().map(|p| (&p.id, p)).collect();
-    let target_dir = meta.target_directory.as_std_path();
+    let target_dir = layout_target_dir(sel, meta.target_directory.as_std_path());
+    let target_dir = target_dir.as_path();
     let mut binaries = Vec::new();
     for art in artifacts {
         let Some(exe) = art.executable.clone() else {

@@ -5,6 +5,7 @@
 //! [`report`] (terminal, JUnit, JSON run record) → exit code ([`exit`]).
 //! [`cli`] holds the raw arguments, [`config`] the validated configuration.
 
+pub mod archive;
 pub mod baseline;
 pub mod cli;
 pub mod config;
@@ -68,6 +69,7 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
             .map_err(AppError::from)
             .and_then(|c| list_cmd(&c)),
         CliCommand::Baseline(a) => baseline_cmd(&a),
+        CliCommand::Archive(a) => archive_cmd(&a),
         CliCommand::Merge(a) => merge_cmd(&a),
         CliCommand::Hunt(a) => RunConfig::from_args(&a.run)
             .map_err(AppError::from)
@@ -84,13 +86,33 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
 
 /// Discovers, lists, filters and plans. `allow_empty` turns "no test selected" into an empty
 /// plan instead of an error.
-/// Returns the binaries, the plan and every listed test (unfiltered, for triage).
-type Prepared = (Vec<TestBinary>, Plan, Vec<TestCase>);
+/// The binaries, the plan, every listed test (unfiltered, for triage), and the directory an
+/// archive was unpacked into (removed when dropped, so it lives as long as the run).
+type Prepared = (
+    Vec<TestBinary>,
+    Plan,
+    Vec<TestCase>,
+    Option<tempfile::TempDir>,
+);
 
 fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, AppError> {
+    let mut unpacked = None;
     let binaries = match &cfg.source {
         Source::Cargo(sel) => discover::build_with_cargo(sel)?,
         Source::Binaries(paths) => discover::from_paths(paths)?,
+        Source::Archive {
+            file,
+            workspace_root,
+        } => {
+            let dir = tempfile::Builder::new()
+                .prefix("cargo-shuffle-archive-")
+                .tempdir()
+                .map_err(anyhow::Error::from)?;
+            let b = archive::extract(file, dir.path(), workspace_root)
+                .map_err(|e| AppError::Usage(config::UsageError(e.to_string())))?;
+            unpacked = Some(dir);
+            b
+        }
     };
     let tests = list::list_all(&binaries)?;
     if let Some(order) = &cfg.order {
@@ -107,7 +129,7 @@ fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, AppError> {
             }
         }
         let plan = shared_order(cfg, Plan::ordered(cfg.seed, seq));
-        return Ok((binaries, plan, tests));
+        return Ok((binaries, plan, tests, unpacked));
     }
     let (run, ignored): (Vec<TestCase>, Vec<TestCase>) = tests
         .iter()
@@ -127,7 +149,7 @@ fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, AppError> {
             "cargo-shuffle: warning: partition {} of the {selected} selected tests is empty (more parts than tests?)",
             cfg.partition.map(|p| p.to_string()).unwrap_or_default()
         );
-        return Ok((binaries, plan, tests));
+        return Ok((binaries, plan, tests, unpacked));
     }
     if plan.test_count() == 0 && !allow_empty {
         let why = if binaries.is_empty() {
@@ -137,7 +159,7 @@ fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, AppError> {
         };
         return Err(AppError::NoTests(why));
     }
-    Ok((binaries, plan, tests))
+    Ok((binaries, plan, tests, unpacked))
 }
 
 /// In shared isolation, libtest decides the order inside each process: rewrite every shard
@@ -179,7 +201,7 @@ fn announce_seed(cfg: &PlanConfig) {
 
 fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
     announce_seed(&cfg.plan);
-    let (_, plan, _) = prepare(&cfg.plan, true)?;
+    let (_, plan, _, _unpacked) = prepare(&cfg.plan, true)?;
     let mut out = String::new();
     match cfg.format {
         ListFormat::Human => {
@@ -233,6 +255,8 @@ struct Session<'a> {
     binaries: HashMap<String, TestBinary>,
     all_tests: Vec<TestCase>,
     cancel: execute::CancelFlag,
+    /// Keeps an unpacked archive alive for the run.
+    _unpacked: Option<tempfile::TempDir>,
 }
 
 impl Session<'_> {
@@ -360,7 +384,7 @@ impl Session<'_> {
 fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
     // Printed before the build, so even a run stopped while building shows its seed.
     announce_seed(&cfg.plan);
-    let (binaries, plan, all_tests) = prepare(&cfg.plan, cfg.allow_no_tests)?;
+    let (binaries, plan, all_tests, unpacked) = prepare(&cfg.plan, cfg.allow_no_tests)?;
     let selected: usize = plan
         .shards
         .iter()
@@ -391,6 +415,7 @@ fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
             binaries,
             all_tests,
             cancel,
+            _unpacked: unpacked,
         },
         plan,
     ))
@@ -538,6 +563,28 @@ fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
     } else {
         code
     })
+}
+
+/// `cargo shuffle archive`: build, check that every binary lists, pack.
+fn archive_cmd(a: &cli::ArchiveArgs) -> Result<i32, AppError> {
+    let sel = discover::CargoSelection {
+        args: config::cargo_args(&a.cargo),
+        manifest_path: a.cargo.manifest_path.clone(),
+    };
+    let binaries = discover::build_with_cargo(&sel)?;
+    // A binary that cannot list its tests here would fail every partition job later.
+    let tests = list::list_all(&binaries)?;
+    let (workspace, target) = discover::cargo_layout(&sel)?;
+    let files = archive::create(&binaries, &workspace, &target, &a.output)
+        .map_err(|e| AppError::Other(anyhow::anyhow!(e)))?;
+    eprintln!(
+        "cargo-shuffle: archived {} test binaries ({} tests, {files} files) to {}; run them elsewhere with `cargo shuffle run --archive {}` in a checkout of the same source",
+        binaries.len(),
+        tests.len(),
+        a.output.display(),
+        a.output.display()
+    );
+    Ok(exit::OK)
 }
 
 /// `cargo shuffle baseline --update`.

@@ -140,3 +140,119 @@ fn merge_refuses_partitions_of_different_seeds() {
         stderr(&out)
     );
 }
+
+/// Copies a fixture's source (not its build) to `dest`, like a fresh checkout on a CI machine.
+fn checkout(fixture: &str, dest: &std::path::Path) {
+    let src = repo().join("fixtures").join(fixture);
+    let ok = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(format!("{}/.", src.display()))
+        .arg(dest)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let _ = std::fs::remove_dir_all(dest.join("target"));
+}
+
+#[test]
+fn build_once_archive_then_three_partitions_elsewhere_merge_into_the_unpartitioned_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (all_json, _) = run_part(dir.path(), "31", None);
+    // Build job: archive.
+    let archive = dir.path().join("tests.tar.gz");
+    let (out, _d) = Shuffle::fixture("archive", &["-o", archive.to_str().unwrap()]).output();
+    assert_code(&out, 0);
+    // Partition jobs: a fresh checkout each, no cargo build, separate temp dirs.
+    let mut inputs: Vec<String> = vec!["merge".into()];
+    for k in 1..=3 {
+        let job = tempfile::tempdir().unwrap();
+        let src = job.path().join("src");
+        std::fs::create_dir(&src).unwrap();
+        checkout("demo", &src);
+        let report = dir.path().join(format!("p{k}.json"));
+        let part = format!("{k}/3");
+        let (out, _d) = {
+            let mut s = Shuffle::new(&[
+                "run",
+                "--archive",
+                archive.to_str().unwrap(),
+                "--workspace-root",
+                src.to_str().unwrap(),
+                "--seed",
+                "31",
+                "--skip",
+                "od::",
+                "--partition",
+                &part,
+                "--report",
+                report.to_str().unwrap(),
+            ]);
+            s.cmd.current_dir(job.path());
+            s.output()
+        };
+        let code = out.status.code().unwrap();
+        assert!(code == 0 || code == 100, "{}", stderr(&out));
+        assert!(
+            !src.join("target").exists(),
+            "nothing was built in the checkout"
+        );
+        inputs.push(report.display().to_string());
+    }
+    let merged = dir.path().join("merged.json");
+    inputs.extend(["--report".into(), merged.display().to_string()]);
+    let (out, _d) = Shuffle::new(&inputs.iter().map(String::as_str).collect::<Vec<_>>()).output();
+    assert_code(&out, 100);
+    let merged = json(merged.to_str().unwrap());
+    let all = json(all_json.to_str().unwrap());
+    assert_eq!(
+        outcomes(&merged),
+        outcomes(&all),
+        "same tests, same outcomes"
+    );
+    assert_eq!(merged["plan"], all["plan"]);
+}
+
+#[test]
+fn an_archive_carries_build_script_output_bin_exes_and_config_env() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("env.tar.gz");
+    let target = repo().join("target/fixture-env");
+    let (out, _d) = {
+        let mut s = Shuffle::new(&[
+            "archive",
+            "--target-dir",
+            target.to_str().unwrap(),
+            "-o",
+            archive.to_str().unwrap(),
+        ]);
+        s.cmd
+            .current_dir(repo().join("fixtures/env"))
+            .env("FIXTURE_FORCED", "outer");
+        s.output()
+    };
+    assert_code(&out, 0);
+    let src = dir.path().join("checkout");
+    std::fs::create_dir(&src).unwrap();
+    checkout("env", &src);
+    let report = dir.path().join("r.json");
+    let (out, _d) = {
+        let mut s = Shuffle::new(&[
+            "run",
+            "--archive",
+            archive.to_str().unwrap(),
+            "--seed",
+            "2",
+            "--report",
+            report.to_str().unwrap(),
+        ]);
+        s.cmd.current_dir(&src);
+        s.output()
+    };
+    assert_code(&out, 0);
+    assert_eq!(json(report.to_str().unwrap())["counts"]["passed"], 4);
+    // A file that is not an archive is a usage error naming it.
+    let (out, _d) = Shuffle::new(&["run", "--archive", "/etc/hostname"]).output();
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("/etc/hostname"));
+}

@@ -80,20 +80,7 @@ mod tests {
     use super::*;
 
     fn f(kind: FindingKind) -> Finding {
-        Finding {
-            kind,
-            test: "b t".into(),
-            polluters: vec![],
-            state_setters: vec![],
-            cleaners: vec![],
-            repro: String::new(),
-            evidence: vec![],
-            reruns: 0,
-            search_reruns: 0,
-            note: String::new(),
-            isolation: crate::execute::Isolation::Process,
-            in_process_state: false,
-        }
+        Finding::example("t", kind)
     }
 
     #[test]

@@ -18,6 +18,15 @@ pub struct TestCase {
 }
 
 impl TestCase {
+    /// A non-ignored test case of binary `binary_id` named `name`.
+    pub fn new(binary_id: &str, name: &str) -> TestCase {
+        TestCase {
+            binary_id: binary_id.to_string(),
+            name: name.to_string(),
+            ignored: false,
+        }
+    }
+
     /// Total order by (binary id, name): the "reference" order and the tie-breaker of the plan.
     pub fn id_cmp(&self, other: &TestCase) -> Ordering {
         (self.binary_id.as_str(), self.name.as_str())

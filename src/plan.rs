@@ -271,11 +271,7 @@ mod tests {
     use super::*;
 
     fn tc(bin: &str, name: &str) -> TestCase {
-        TestCase {
-            binary_id: bin.into(),
-            name: name.into(),
-            ignored: false,
-        }
+        TestCase::new(bin, name)
     }
 
     fn suite(n: usize) -> Vec<TestCase> {

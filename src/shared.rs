@@ -339,24 +339,12 @@ pub fn run_group(
         let r = match outcome {
             Ok(r) => r,
             Err(e) => {
-                for t in remaining.drain(..) {
-                    let msg = format!(
-                        "could not start test binary {}: {e}",
-                        ctx.bin.path.display()
-                    );
-                    let res = result(
-                        ctx,
-                        t,
-                        *watch.next_position,
-                        Outcome::Error,
-                        Instant::now(),
-                        Duration::ZERO,
-                        Some(msg),
-                        String::new(),
-                    );
-                    *watch.next_position += 1;
-                    (watch.on_result)(res);
-                }
+                let msg = format!(
+                    "could not start test binary {}: {e}",
+                    ctx.bin.path.display()
+                );
+                let rest = std::mem::take(&mut remaining);
+                all_errors(ctx, rest, watch.next_position, watch.on_result, &msg, "");
                 return true;
             }
         };
@@ -459,28 +447,41 @@ pub fn run_group(
         remaining.retain(|t| !done.contains(&t.name));
         if remaining.len() == before {
             // The process ran nothing: give up on these rather than loop.
-            for t in remaining.drain(..) {
-                let msg = format!(
-                    "the shared process ended ({}) before running this test",
-                    process::describe_status(r.status)
-                );
-                let res = result(
-                    ctx,
-                    t,
-                    *position,
-                    Outcome::Error,
-                    Instant::now(),
-                    Duration::ZERO,
-                    Some(msg),
-                    r.output.to_text(),
-                );
-                *position += 1;
-                on_result(res);
-            }
+            let msg = format!(
+                "the shared process ended ({}) before running this test",
+                process::describe_status(r.status)
+            );
+            let rest = std::mem::take(&mut remaining);
+            all_errors(ctx, rest, position, on_result, &msg, &r.output.to_text());
         }
         attempt += 1;
     }
     true
+}
+
+/// Reports every test of `tests` as an error with `msg` (the process could not run them).
+fn all_errors(
+    ctx: &GroupContext<'_>,
+    tests: Vec<TestCase>,
+    position: &mut u32,
+    on_result: &mut dyn FnMut(TestResult),
+    msg: &str,
+    output: &str,
+) {
+    for t in tests {
+        let res = result(
+            ctx,
+            t,
+            *position,
+            Outcome::Error,
+            Instant::now(),
+            Duration::ZERO,
+            Some(msg.to_string()),
+            output.to_string(),
+        );
+        *position += 1;
+        on_result(res);
+    }
 }
 
 /// Fallback for harnesses that refuse the unstable flags: one process, `--test-threads=1`,
@@ -560,11 +561,7 @@ mod tests {
     use super::*;
 
     fn tc(bin: &str, name: &str) -> TestCase {
-        TestCase {
-            binary_id: bin.into(),
-            name: name.into(),
-            ignored: false,
-        }
+        TestCase::new(bin, name)
     }
 
     #[test]

@@ -561,6 +561,14 @@ fn find_cleaners(
 }
 
 impl Finding {
+    /// A finding with no evidence, for tests of what consumes findings.
+    #[cfg(test)]
+    pub fn example(test: &str, kind: FindingKind) -> Finding {
+        let mut f = finding(kind, &TestCase::new("b", "t"), String::new(), String::new());
+        f.test = test.to_string();
+        f
+    }
+
     /// Reads the parts of a finding the baseline needs back from a JSON report (`None` if the
     /// value is not a finding).
     pub fn from_json(v: &serde_json::Value) -> Option<Finding> {
@@ -667,20 +675,7 @@ mod tests {
     use super::*;
 
     fn f(test: &str, kind: FindingKind) -> Finding {
-        Finding {
-            kind,
-            test: test.into(),
-            polluters: vec![],
-            state_setters: vec![],
-            cleaners: vec![],
-            repro: String::new(),
-            evidence: vec![],
-            reruns: 0,
-            search_reruns: 0,
-            note: String::new(),
-            isolation: crate::execute::Isolation::Process,
-            in_process_state: false,
-        }
+        Finding::example(test, kind)
     }
 
     #[test]

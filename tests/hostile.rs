@@ -8,17 +8,7 @@ use common::*;
 use std::collections::BTreeMap;
 
 fn hostile(args: &[&str]) -> Shuffle {
-    let m = repo().join("fixtures/hostile/Cargo.toml");
-    let t = repo().join("target/fixture-hostile");
-    let mut all = vec![
-        "run",
-        "--manifest-path",
-        m.to_str().unwrap(),
-        "--target-dir",
-        t.to_str().unwrap(),
-    ];
-    all.extend_from_slice(args);
-    Shuffle::new(&all)
+    Shuffle::on("hostile", "run", args)
 }
 
 fn load(name: &str) -> serde_json::Value {

@@ -7,17 +7,7 @@ use common::*;
 use std::collections::BTreeMap;
 
 fn fixture(name: &str, sub: &str, args: &[&str]) -> Shuffle {
-    let m = repo().join(format!("fixtures/{name}/Cargo.toml"));
-    let t = repo().join(format!("target/fixture-{name}"));
-    let mut all = vec![
-        sub,
-        "--manifest-path",
-        m.to_str().unwrap(),
-        "--target-dir",
-        t.to_str().unwrap(),
-    ];
-    all.extend_from_slice(args);
-    Shuffle::new(&all)
+    Shuffle::on(name, sub, args)
 }
 
 fn report(name: &str, args: &[&str]) -> (i32, String, serde_json::Value) {

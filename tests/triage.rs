@@ -10,17 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 const L: &str = "od-core::lib ";
 
 fn od(sub: &str, args: &[&str]) -> Shuffle {
-    let m = repo().join("fixtures/od/Cargo.toml");
-    let t = repo().join("target/fixture-od");
-    let mut all = vec![
-        sub,
-        "--manifest-path",
-        m.to_str().unwrap(),
-        "--target-dir",
-        t.to_str().unwrap(),
-    ];
-    all.extend_from_slice(args);
-    Shuffle::new(&all)
+    Shuffle::on("od", sub, args)
 }
 
 fn findings_of(report: &Value) -> BTreeMap<String, Value> {

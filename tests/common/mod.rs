@@ -40,10 +40,16 @@ impl Shuffle {
         Shuffle { cmd, dir }
     }
 
-    /// `cargo-shuffle SUB --manifest-path <fixture> --target-dir <shared> ARGS…`.
+    /// `cargo-shuffle SUB --manifest-path <demo fixture> --target-dir <shared> ARGS…`.
     pub fn fixture(sub: &str, args: &[&str]) -> Shuffle {
-        let m = fixture_manifest();
-        let t = fixture_target();
+        Shuffle::on("demo", sub, args)
+    }
+
+    /// `cargo-shuffle SUB --manifest-path fixtures/NAME/Cargo.toml --target-dir
+    /// target/fixture-NAME ARGS…`: one shared target dir per fixture, so each builds once.
+    pub fn on(name: &str, sub: &str, args: &[&str]) -> Shuffle {
+        let m = repo().join(format!("fixtures/{name}/Cargo.toml"));
+        let t = repo().join(format!("target/fixture-{name}"));
         let mut all = vec![
             sub,
             "--manifest-path",

@@ -4,6 +4,12 @@
 //! order and shards) → [`execute`] (one process per test, via [`process`]) → [`events`] →
 //! [`report`] (terminal, JUnit, JSON run record) → exit code ([`exit`]).
 //! [`cli`] holds the raw arguments, [`config`] the validated configuration.
+//! Around that flow: [`shared`] and [`libtest`] (shared-process isolation), [`triage`]
+//! (order-dependence classification), [`gate`] and [`baseline`] (the commit gate), [`history`]
+//! (duration-based shard dispatch), [`archive`] and [`merge`] (the CI stage), [`signal`] and
+//! [`watchdog`] (interrupts and runner death).
+
+#![warn(missing_docs)]
 
 pub mod archive;
 pub mod baseline;

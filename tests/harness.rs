@@ -319,3 +319,58 @@ echo 'test result: ok. 1 passed; 0 failed'"#,
     ]);
     assert_eq!(code, 0);
 }
+
+/// Starts a run of tests that sleep, sends `signals` (with a pause before each) and returns
+/// the exit code, stderr and how long the run took after the first signal.
+fn interrupt_with(signals: &[i32], stubborn: bool) -> (i32, String, std::time::Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    // A stubborn test ignores TERM (its shell traps it), so only the grace period's KILL or a
+    // second signal ends the run early.
+    let body = if stubborn {
+        "echo 'running 1 test'; trap '' TERM; sleep 20; exit 0"
+    } else {
+        "echo 'running 1 test'; sleep 20; exit 0"
+    };
+    let bin = fake_binary(dir.path(), "slow", "a: test\\nb: test\\n", body);
+    let mut s = Shuffle::new(&[
+        "run",
+        "--seed",
+        "1",
+        "--shards",
+        "1",
+        "--binary",
+        bin.to_str().unwrap(),
+    ]);
+    let child = s.cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let start = std::time::Instant::now();
+    for sig in signals {
+        unsafe { libc::kill(child.id() as i32, *sig) };
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        stderr(&out),
+        start.elapsed(),
+    )
+}
+
+#[test]
+fn sigterm_and_sighup_stop_the_run_like_ctrl_c() {
+    for sig in [libc::SIGTERM, libc::SIGHUP] {
+        let (code, err, took) = interrupt_with(&[sig], false);
+        assert_eq!(code, 130, "signal {sig}: {err}");
+        assert!(err.contains("seed: 1"), "{err}");
+        assert!(took.as_secs() < 10);
+    }
+}
+
+#[test]
+fn a_second_ctrl_c_exits_at_once() {
+    // After the first Ctrl-C the runner waits up to the grace period (2 s) for the stubborn
+    // test; a second Ctrl-C exits right away.
+    let (code, _, took) = interrupt_with(&[libc::SIGINT, libc::SIGINT], true);
+    assert_eq!(code, 130);
+    assert!(took.as_millis() < 1500, "took {took:?}");
+}

@@ -128,8 +128,52 @@ fn run_list(bin: &TestBinary, ignored: bool) -> Result<Vec<String>, ListError> {
     parse_terse(&bin.id, &String::from_utf8_lossy(&out.stdout))
 }
 
-/// Lists one binary: all its tests, with `ignored` set from the `--ignored` listing.
+/// Parses libtest's JSON listing (`--list --format json -Z unstable-options`): `None` unless
+/// every line is a JSON event and the suite's `discovery` event is there (so a harness that
+/// ignored the flags is not misread).
+pub fn parse_json_listing(binary_id: &str, stdout: &str) -> Option<Vec<TestCase>> {
+    let mut started = false;
+    let mut tests = Vec::new();
+    for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).ok()?;
+        match (v["type"].as_str()?, v["event"].as_str()?) {
+            ("suite", "discovery") => started = true,
+            ("test", "discovered") => tests.push(TestCase {
+                binary_id: binary_id.to_string(),
+                name: v["name"].as_str()?.to_string(),
+                ignored: v["ignore"].as_bool()?,
+            }),
+            _ => {}
+        }
+    }
+    started.then_some(tests)
+}
+
+/// One process instead of two: libtest's JSON listing carries the ignore flag. Stable-built
+/// test binaries accept it with `RUSTC_BOOTSTRAP=1`; anything else falls back to `--list
+/// --format terse` (twice).
+fn list_json(bin: &TestBinary) -> Option<Vec<TestCase>> {
+    let out = Command::new(&bin.path)
+        .args(["--list", "--format", "json", "-Z", "unstable-options"])
+        .current_dir(&bin.cwd)
+        .envs(bin.env.iter().map(|(k, v)| (k, v)))
+        .env("RUSTC_BOOTSTRAP", "1")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    parse_json_listing(&bin.id, &String::from_utf8_lossy(&out.stdout))
+}
+
+/// Lists one binary: all its tests, with `ignored` set (from libtest's JSON listing, or from
+/// the `--ignored` terse listing).
 pub fn list_binary(bin: &TestBinary) -> Result<Vec<TestCase>, ListError> {
+    if let Some(tests) = list_json(bin) {
+        return Ok(tests);
+    }
     let (all, ignored) = rayon::join(|| run_list(bin, false), || run_list(bin, true));
     let (all, ignored) = (all?, ignored?);
     let ignored: std::collections::BTreeSet<String> = ignored.into_iter().collect();
@@ -178,6 +222,16 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("custom test harness"));
+    }
+
+    #[test]
+    fn json_listing_parses_or_declines() {
+        let out = "{ \"type\": \"suite\", \"event\": \"discovery\" }\n{ \"type\": \"test\", \"event\": \"discovered\", \"name\": \"a::b\", \"ignore\": true }\n{ \"type\": \"bench\", \"event\": \"discovered\", \"name\": \"z\", \"ignore\": false }\n";
+        let t = parse_json_listing("x::lib", out).unwrap();
+        assert_eq!(t.len(), 1);
+        assert!(t[0].ignored && t[0].name == "a::b");
+        assert_eq!(parse_json_listing("x", "a: test\n"), None);
+        assert_eq!(parse_json_listing("x", ""), None);
     }
 
     #[test]

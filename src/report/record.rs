@@ -229,7 +229,8 @@ impl serde::Serialize for TestJson<'_> {
 }
 
 /// The runner's own resource use so far (not its children's): CPU time in milliseconds (user +
-/// system) and peak resident memory in KiB, from `getrusage(RUSAGE_SELF)`. For benchmarks.
+/// system, from `getrusage(RUSAGE_SELF)`) and peak resident memory in KiB (`VmHWM` of
+/// `/proc/self/status`, else `ru_maxrss`). For benchmarks.
 pub fn runner_usage() -> serde_json::Value {
     // SAFETY: zeroed rusage is a valid out-parameter.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
@@ -238,8 +239,15 @@ pub fn runner_usage() -> serde_json::Value {
         return serde_json::Value::Null;
     }
     let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
+    // On Linux ru_maxrss survives execve (it is at least the parent's peak): VmHWM is the
+    // runner's own.
+    let hwm = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
+    });
     serde_json::json!({
         "cpu_ms": ms(u.ru_utime) + ms(u.ru_stime),
-        "max_rss_kib": u.ru_maxrss,
+        "max_rss_kib": hwm.unwrap_or(u.ru_maxrss),
     })
 }

@@ -158,6 +158,15 @@ impl GroupWatch<'_, '_> {
     }
 
     fn handle_line(&mut self, line: &str) {
+        // Output a test (or its child) wrote without a final newline runs into libtest's next
+        // event on the same line: split the raw prefix off the event.
+        let (raw, line) = match line.rfind("{ \"type\": \"") {
+            Some(i) if i > 0 && libtest::parse_line(line).is_none() => line.split_at(i),
+            _ => ("", line),
+        };
+        if !raw.is_empty() {
+            self.handle_line(raw);
+        }
         match libtest::parse_line(line) {
             Some(Event::SuiteStarted) => self.suite_started = true,
             Some(Event::Started(name)) => {
@@ -170,19 +179,27 @@ impl GroupWatch<'_, '_> {
                 exec_time,
                 output,
             }) => {
-                // libtest's own "running for over 60 s" note is not an end.
-                if event != "timeout" {
+                // libtest's own "running for over 60 s" note is not an end; and with one test
+                // thread, only the running test can finish (a test printing a fake event line
+                // for another test is just output).
+                let running = self.current.as_ref().is_some_and(|(n, _)| *n == name);
+                if event != "timeout" && (running || (self.current.is_none() && event == "ignored"))
+                {
                     self.finish(&name, &event, exec_time, output);
+                } else if event != "timeout" {
+                    self.handle_line_raw(line);
                 }
             }
-            None => {
-                // Output written straight to the file descriptor (the runtime's abort message,
-                // child processes): it belongs to the running test.
-                if self.raw_since_start.len() < 64 * 1024 {
-                    self.raw_since_start.push_str(line);
-                    self.raw_since_start.push('\n');
-                }
-            }
+            None => self.handle_line_raw(line),
+        }
+    }
+
+    /// Output written straight to the file descriptor (the runtime's abort message, child
+    /// processes): it belongs to the running test.
+    fn handle_line_raw(&mut self, line: &str) {
+        if self.raw_since_start.len() < 64 * 1024 {
+            self.raw_since_start.push_str(line);
+            self.raw_since_start.push('\n');
         }
     }
 }

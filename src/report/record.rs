@@ -241,11 +241,13 @@ pub fn runner_usage() -> serde_json::Value {
     let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
     // On Linux ru_maxrss survives execve (it is at least the parent's peak): VmHWM is the
     // runner's own.
-    let hwm = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| {
-        s.lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
-    });
+    let hwm = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
+        });
     serde_json::json!({
         "cpu_ms": ms(u.ru_utime) + ms(u.ru_stime),
         "max_rss_kib": hwm.unwrap_or(u.ru_maxrss),

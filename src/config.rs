@@ -502,6 +502,7 @@ impl RunConfig {
                 reset_cmd: a.reset_cmd.clone(),
                 isolation: a.plan.isolation,
                 history: Default::default(),
+                keep_last: !a.plan.order.is_empty(),
                 head_cap: DEFAULT_HEAD,
                 tail_cap: DEFAULT_TAIL,
                 only_shards: a.shard.clone(),

@@ -40,6 +40,8 @@ pub struct ExecOptions {
     pub isolation: Isolation,
     /// Recorded test durations, to start the longest shards first.
     pub history: crate::history::Durations,
+    /// The plan is an exact `--order`: in shared isolation its last test must run last.
+    pub keep_last: bool,
     /// Output bytes kept from the start of each test's output.
     pub head_cap: usize,
     /// Output bytes kept from the end.
@@ -141,6 +143,9 @@ pub struct SequenceRunner<'a> {
     t0: Instant,
     /// Binaries already warned about (shared mode fallback), so each warns once.
     warned: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Shared isolation: make the sequence's last test run last in its process (triage reruns,
+    /// `--order`), see `shared::groups`.
+    last_last: bool,
 }
 
 impl<'a> SequenceRunner<'a> {
@@ -162,7 +167,15 @@ impl<'a> SequenceRunner<'a> {
             plan_seed: seed,
             t0,
             warned: Default::default(),
+            last_last: opts.keep_last,
         }
+    }
+
+    /// The same runner, making each sequence's last test run last in shared isolation (as
+    /// triage reruns need) or not.
+    pub fn with_last_last(mut self, on: bool) -> Self {
+        self.last_last = on;
+        self
     }
 
     /// The same runner in another isolation mode (triage checks a shared-mode finding in
@@ -257,7 +270,7 @@ impl<'a> SequenceRunner<'a> {
         on_result: &mut dyn FnMut(TestResult),
     ) {
         let mut position = 0;
-        for group in crate::shared::groups(self.plan_seed, shard, tests) {
+        for group in crate::shared::groups(self.plan_seed, shard, tests, self.last_last) {
             let Some(bin) = self.binaries.get(&group.binary_id) else {
                 continue;
             };

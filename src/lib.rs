@@ -177,7 +177,7 @@ fn shared_order(cfg: &PlanConfig, mut plan: Plan) -> Plan {
     }
     for (i, shard) in plan.shards.iter_mut().enumerate() {
         let tests: Vec<TestCase> = shard.iter().map(|t| t.test.clone()).collect();
-        let ordered = shared::groups(plan.seed, i as u32 + 1, &tests)
+        let ordered = shared::groups(plan.seed, i as u32 + 1, &tests, cfg.order.is_some())
             .into_iter()
             .flat_map(|g| g.tests);
         *shard = ordered
@@ -318,7 +318,18 @@ impl Session<'_> {
                 &self.cancel,
                 plan.seed,
                 std::time::Instant::now(),
-            );
+            )
+            .with_last_last(true);
+            // Shared isolation: replays a shard's processes exactly as the run had them.
+            let replay = (self.exec.isolation == execute::Isolation::Shared).then(|| {
+                execute::SequenceRunner::new(
+                    &self.binaries,
+                    &self.exec,
+                    &self.cancel,
+                    plan.seed,
+                    std::time::Instant::now(),
+                )
+            });
             let view = triage::RunView {
                 plan: &record.plan,
                 results: &record.results,
@@ -343,6 +354,7 @@ impl Session<'_> {
             let findings = triage::triage(
                 &view,
                 &runner,
+                replay.as_ref(),
                 process_runner.as_ref(),
                 topts,
                 &order_cmd,

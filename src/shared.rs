@@ -37,13 +37,12 @@ pub struct Group {
     pub tests: Vec<TestCase>,
 }
 
-/// Splits a sequence into per-binary processes (in order of each binary's first test, except
-/// that the binary of the sequence's last test goes last) and predicts each one's order. The
-/// seed of a process is derived from the run seed, the shard and the binary id; the group of the
-/// last test gets the first seed (searching from that one) under which that test runs last, so
-/// that "these tests, then this one" — a triage rerun or an `--order` repro — holds in shared
-/// mode too.
-pub fn groups(run_seed: Seed, shard: u32, tests: &[TestCase]) -> Vec<Group> {
+/// Splits a sequence into per-binary processes (in order of each binary's first test) and
+/// predicts each one's order. The seed of a process is derived from the run seed, the shard and
+/// the binary id. With `last_last` (triage reruns, `--order`), the binary of the sequence's last
+/// test goes last and its process gets the first seed (searching from that one) under which
+/// that test runs last, so that "these tests, then this one" holds in shared mode too.
+pub fn groups(run_seed: Seed, shard: u32, tests: &[TestCase], last_last: bool) -> Vec<Group> {
     let mut order: Vec<&str> = Vec::new();
     let mut by_bin: HashMap<&str, Vec<&TestCase>> = HashMap::new();
     for t in tests {
@@ -52,7 +51,7 @@ pub fn groups(run_seed: Seed, shard: u32, tests: &[TestCase]) -> Vec<Group> {
         }
         by_bin.entry(&t.binary_id).or_default().push(t);
     }
-    let last = tests.last();
+    let last = tests.last().filter(|_| last_last);
     if let Some(l) = last {
         order.retain(|b| *b != l.binary_id);
         order.push(&l.binary_id);
@@ -591,7 +590,7 @@ mod tests {
             tc("a", "p3"),
             tc("b", "victim"),
         ];
-        let g = groups(Seed(9), 1, &seq);
+        let g = groups(Seed(9), 1, &seq, true);
         assert_eq!(g.len(), 2);
         assert_eq!(g[0].binary_id, "a");
         assert_eq!(g[1].binary_id, "b");
@@ -599,6 +598,9 @@ mod tests {
         let names: Vec<&str> = g[1].tests.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(libtest::predict_order(g[1].seed, &names), names);
         // Deterministic.
-        assert_eq!(g, groups(Seed(9), 1, &seq));
+        assert_eq!(g, groups(Seed(9), 1, &seq, true));
+        // Without the constraint: binaries in order of first appearance, base seeds.
+        let free = groups(Seed(9), 1, &seq, false);
+        assert_eq!(free[0].binary_id, "b");
     }
 }

@@ -112,6 +112,9 @@ pub struct Finding {
 /// Triage state for one failing test.
 struct Session<'r, 'a> {
     runner: &'r SequenceRunner<'a>,
+    /// Shared isolation: a runner that reproduces the run's own processes exactly (same tests,
+    /// same libtest seeds), to replay the order a test failed in.
+    replay: Option<&'r SequenceRunner<'a>>,
     opts: &'r TriageOptions,
     started: Instant,
     evidence: Vec<Rerun>,
@@ -123,6 +126,34 @@ struct OutOfBudget;
 impl Session<'_, '_> {
     /// Runs `seq` (target last) and returns the target's outcome.
     fn run(&mut self, purpose: &'static str, seq: &[TestCase]) -> Result<Outcome, OutOfBudget> {
+        let target = seq.last().ok_or(OutOfBudget)?.clone();
+        self.run_with(self.runner, purpose, 0, seq, &target)
+    }
+
+    /// Shared isolation: reruns the target's whole shard exactly as the run did (same
+    /// processes, same libtest seeds, hence the same order) and returns the target's outcome.
+    /// `None` in process isolation, where a prefix rerun already is the same order.
+    fn replay_shard(
+        &mut self,
+        shard: u32,
+        shard_tests: &[TestCase],
+        target: &TestCase,
+    ) -> Result<Option<Outcome>, OutOfBudget> {
+        let Some(replay) = self.replay else {
+            return Ok(None);
+        };
+        self.run_with(replay, "replay", shard, shard_tests, target)
+            .map(Some)
+    }
+
+    fn run_with(
+        &mut self,
+        runner: &SequenceRunner<'_>,
+        purpose: &'static str,
+        shard: u32,
+        seq: &[TestCase],
+        target: &TestCase,
+    ) -> Result<Outcome, OutOfBudget> {
         if self.runner.cancelled()
             || self.evidence.len() >= self.opts.max_reruns
             || self
@@ -133,16 +164,15 @@ impl Session<'_, '_> {
             return Err(OutOfBudget);
         }
         let t = Instant::now();
-        let target = seq.last().ok_or(OutOfBudget)?;
         let mut outcome: Option<Outcome> = None;
         // The order as it really ran (in shared isolation libtest decides it).
         let mut ran: Vec<(u32, String)> = Vec::new();
-        self.runner.run_sequence(
-            0,
+        runner.run_sequence(
+            shard,
             seq,
             |_| {},
             |r: TestResult| {
-                if r.test == *target {
+                if r.test == *target && outcome.is_none() {
                     outcome = Some(r.outcome);
                 }
                 ran.push((r.position, r.test.id()));
@@ -260,6 +290,7 @@ fn ids(tests: &[TestCase]) -> Vec<String> {
 pub fn triage(
     view: &RunView<'_>,
     runner: &SequenceRunner<'_>,
+    replay: Option<&SequenceRunner<'_>>,
     process_check: Option<&SequenceRunner<'_>>,
     opts: &TriageOptions,
     order_command: &dyn Fn(&[String]) -> String,
@@ -285,10 +316,15 @@ pub fn triage(
         ));
         let mut s = Session {
             runner,
+            replay,
             opts,
             started,
             evidence: Vec::new(),
         };
+        let shard_tests: Vec<TestCase> = view.plan[r.shard as usize - 1]
+            .iter()
+            .filter_map(lookup)
+            .collect();
         let target = r.test.clone();
         let prefix: Vec<TestCase> = view.plan[r.shard as usize - 1]
             .iter()
@@ -322,6 +358,8 @@ pub fn triage(
         let result = classify(
             &mut s,
             &target,
+            r.shard,
+            &shard_tests,
             &prefix,
             &cross,
             &reference,
@@ -352,15 +390,18 @@ pub fn triage(
         if let Some(check) = process_check
             && matches!(f.kind, FindingKind::OdVictim | FindingKind::Brittle)
         {
-            let mut seq: Vec<TestCase> = if f.kind == FindingKind::OdVictim {
-                f.polluters.iter().filter_map(lookup).collect()
+            // OD: polluters then victim must fail; brittle: state-setters then the test must
+            // pass. If one process per test does not do that, the state is in the process.
+            let (before, want_fail) = if f.kind == FindingKind::OdVictim {
+                (&f.polluters, true)
             } else {
-                vec![]
+                (&f.state_setters, false)
             };
+            let mut seq: Vec<TestCase> = before.iter().filter_map(lookup).collect();
             seq.push(target.clone());
-            let want_fail = f.kind == FindingKind::OdVictim;
             let mut ps = Session {
                 runner: check,
+                replay: None,
                 opts,
                 started,
                 evidence: Vec::new(),
@@ -409,6 +450,8 @@ fn finding(kind: FindingKind, target: &TestCase, repro: String, note: String) ->
 fn classify(
     s: &mut Session<'_, '_>,
     target: &TestCase,
+    shard: u32,
+    shard_tests: &[TestCase],
     prefix: &[TestCase],
     cross: &[TestCase],
     reference: &[TestCase],
@@ -464,7 +507,16 @@ fn classify(
     // Passes alone: look for polluters, first among its own shard's predecessors, then among
     // tests of other shards that finished before it started (state outside the sandbox).
     for (purpose, cands) in [("prefix", prefix), ("cross-shard", cross)] {
-        if cands.is_empty() || !s.holds(purpose, cands, target, true)? {
+        if cands.is_empty() {
+            continue;
+        }
+        // Does the order it failed in fail it again? In shared isolation only replaying the
+        // whole shard reproduces that order (libtest reshuffles any other set of tests).
+        let again = match (purpose, s.replay_shard(shard, shard_tests, target)?) {
+            ("prefix", Some(o)) => o.is_failure(),
+            _ => s.holds(purpose, cands, target, true)?,
+        };
+        if !again {
             continue;
         }
         let Some(polluters) = s.minimize(cands, target, true)? else {

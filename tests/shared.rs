@@ -25,8 +25,8 @@ fn report(name: &str, args: &[&str]) -> (i32, String, serde_json::Value) {
 
 #[test]
 fn in_process_pairs_are_found_in_shared_mode_and_hidden_in_process_mode() {
-    // Seed 1 puts each polluter before its victim in libtest's order (see `list`).
-    let args = ["--seed", "1", "--shards", "1", "--", "inproc::"];
+    // Seed 17 puts each polluter before its victim in libtest's order (see `list`).
+    let args = ["--seed", "17", "--shards", "1", "--", "inproc::"];
     let mut shared = vec!["--isolation", "shared"];
     shared.extend(args);
     let (code, err, r) = report("od", &shared);
@@ -231,4 +231,51 @@ fn shared_mode_agrees_with_cargo_test_single_threaded() {
             .collect::<std::collections::BTreeSet<_>>()
     };
     assert_eq!(set(&got), set(&want), "{err}");
+}
+
+#[test]
+fn shared_mode_triage_replays_the_failing_order_and_labels_only_in_process_state() {
+    // Seed 4: in libtest's order d::polluter runs before d::victim with no d::cleaner between,
+    // and e::uses_state runs without e::setup_state before it. Both are file-based (temp dir),
+    // so neither is in-process state; the replay of the shard must confirm the victim (a
+    // reshuffled rerun could put the cleaner between and call it flaky).
+    let (code, err, r) = report(
+        "od",
+        &[
+            "--isolation",
+            "shared",
+            "--seed",
+            "4",
+            "--shards",
+            "1",
+            "--",
+            "d::",
+            "e::",
+            "h::pass",
+        ],
+    );
+    assert_eq!(code, 102, "{err}");
+    let f: BTreeMap<String, serde_json::Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["test"].as_str().unwrap().to_string(), f.clone()))
+        .collect();
+    let v = &f["od-core::lib d::victim"];
+    assert_eq!(v["kind"], "od-victim", "{v}");
+    assert_eq!(v["polluters"][0], "od-core::lib d::polluter");
+    assert_eq!(v["in_process_state"], false);
+    assert!(
+        v["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["purpose"] == "replay")
+    );
+    let b = &f["od-core::lib e::uses_state"];
+    assert_eq!(b["kind"], "brittle", "{b}");
+    assert_eq!(
+        b["in_process_state"], false,
+        "a temp-file dependency is not in-process state"
+    );
 }

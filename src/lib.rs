@@ -351,11 +351,14 @@ impl Session<'_> {
             });
             let shard_cmd =
                 |k: u32| plan_cfg.repro_command(&["--shard".to_string(), k.to_string()]);
+            let runners = triage::Runners {
+                main: &runner,
+                replay: replay.as_ref(),
+                process_check: process_runner.as_ref(),
+            };
             let findings = triage::triage(
                 &view,
-                &runner,
-                replay.as_ref(),
-                process_runner.as_ref(),
+                &runners,
                 topts,
                 &order_cmd,
                 &shard_cmd,

@@ -269,6 +269,16 @@ impl Session<'_, '_> {
     }
 }
 
+/// The sequence runners triage uses.
+pub struct Runners<'r, 'a> {
+    /// Runs reruns (in shared isolation with the target last in its process).
+    pub main: &'r SequenceRunner<'a>,
+    /// Shared isolation: replays a shard's processes exactly as the run had them.
+    pub replay: Option<&'r SequenceRunner<'a>>,
+    /// Shared isolation: one process per test, to tell in-process state apart.
+    pub process_check: Option<&'r SequenceRunner<'a>>,
+}
+
 /// What triage needs to know about the run that failed.
 pub struct RunView<'a> {
     /// Test ids per shard in plan order (index 0 = shard 1).
@@ -289,14 +299,13 @@ fn ids(tests: &[TestCase]) -> Vec<String> {
 /// are rerun once with one process per test to tell in-process state apart.
 pub fn triage(
     view: &RunView<'_>,
-    runner: &SequenceRunner<'_>,
-    replay: Option<&SequenceRunner<'_>>,
-    process_check: Option<&SequenceRunner<'_>>,
+    runners: &Runners<'_, '_>,
     opts: &TriageOptions,
     order_command: &dyn Fn(&[String]) -> String,
     shard_command: &dyn Fn(u32) -> String,
     progress: &mut dyn FnMut(String),
 ) -> Vec<Finding> {
+    let (runner, replay, process_check) = (runners.main, runners.replay, runners.process_check);
     let started = Instant::now();
     let by_id: HashMap<String, &TestCase> = view.all_tests.iter().map(|t| (t.id(), t)).collect();
     let lookup = |id: &String| by_id.get(id).map(|t| (*t).clone());

@@ -295,8 +295,22 @@ impl<'a> SequenceRunner<'a> {
                     eprintln!("cargo-shuffle: warning: {w}");
                 }
             };
-            if !crate::shared::run_group(&ctx, &group, &mut position, &mut report, &mut warn) {
-                break;
+            match crate::shared::run_group(&ctx, &group, &mut position, &mut report, &mut warn) {
+                crate::shared::GroupEnd::Done => {}
+                crate::shared::GroupEnd::Interrupted => break,
+                crate::shared::GroupEnd::Refused(rest) => {
+                    for test in rest {
+                        let Some(r) = self.run_one(&test, shard, position, sandbox) else {
+                            return;
+                        };
+                        position += 1;
+                        let stop = r.outcome == Outcome::Interrupted;
+                        report(r);
+                        if stop {
+                            return;
+                        }
+                    }
+                }
             }
         }
     }

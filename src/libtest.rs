@@ -148,21 +148,6 @@ fn parse_head(t: &str) -> Option<Event> {
     })
 }
 
-/// Parses libtest's human ("pretty") result line `test NAME ... ok|FAILED|ignored`, for
-/// harnesses that refuse the JSON flags.
-pub fn parse_pretty(line: &str) -> Option<(String, String)> {
-    let rest = line.strip_prefix("test ")?;
-    let (name, result) = rest.rsplit_once(" ... ")?;
-    let word = result.split_whitespace().next()?;
-    let event = match word {
-        "ok" => "ok",
-        "FAILED" => "failed",
-        "ignored" | "ignored," => "ignored",
-        _ => return None,
-    };
-    Some((name.to_string(), event.to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,18 +200,5 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-    }
-
-    #[test]
-    fn pretty_lines_parse() {
-        assert_eq!(
-            parse_pretty("test a::b ... ok"),
-            Some(("a::b".into(), "ok".into()))
-        );
-        assert_eq!(
-            parse_pretty("test a ... FAILED"),
-            Some(("a".into(), "failed".into()))
-        );
-        assert_eq!(parse_pretty("running 3 tests"), None);
     }
 }

@@ -82,6 +82,17 @@ pub fn groups(run_seed: Seed, shard: u32, tests: &[TestCase], last_last: bool) -
         .collect()
 }
 
+/// How a group run ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum GroupEnd {
+    /// Every test was reported.
+    Done,
+    /// The run was interrupted.
+    Interrupted,
+    /// The harness refused the flags: these tests were not run.
+    Refused(Vec<TestCase>),
+}
+
 /// What a group run needs from the sequence runner.
 pub struct GroupContext<'a> {
     /// The binary.
@@ -268,22 +279,22 @@ fn result(
 /// Runs one group in as many processes as it takes: the first with the group's seed; after a
 /// crash or timeout, the tests not yet run resume in a new process (whose seed again puts the
 /// group's last test last). Reports every test exactly once through `on_result`, in the order
-/// they ran, numbering positions from `*position`. Returns `false` if interrupted.
-/// `warn` receives one-line warnings (a harness refusing the shuffle flags).
+/// they ran, numbering positions from `*position`, except the tests of a harness that refuses the
+/// flags, which are handed back. `warn` receives one-line warnings.
 pub fn run_group(
     ctx: &GroupContext<'_>,
     group: &Group,
     position: &mut u32,
     on_result: &mut dyn FnMut(TestResult),
     warn: &mut dyn FnMut(String),
-) -> bool {
+) -> GroupEnd {
     let last = group.tests.last().map(|t| t.name.clone());
     let mut remaining: Vec<TestCase> = group.tests.clone();
     let mut seed = group.seed;
     let mut attempt: u64 = 0;
     while !remaining.is_empty() {
         if ctx.cancel.load(std::sync::atomic::Ordering::SeqCst) {
-            return false;
+            return GroupEnd::Interrupted;
         }
         let names: Vec<&str> = remaining.iter().map(|t| t.name.as_str()).collect();
         if attempt > 0 {
@@ -361,7 +372,7 @@ pub fn run_group(
                 );
                 let rest = std::mem::take(&mut remaining);
                 all_errors(ctx, rest, watch.next_position, watch.on_result, &msg, "");
-                return true;
+                return GroupEnd::Done;
             }
         };
         if r.interrupted {
@@ -387,11 +398,13 @@ pub fn run_group(
                 *watch.next_position += 1;
                 (watch.on_result)(res);
             }
-            return false;
+            return GroupEnd::Interrupted;
         }
         if !watch.suite_started {
+            // A custom harness that does not speak libtest's JSON/shuffle flags (libtest-mimic
+            // takes a single filter): its tests cannot share a process under our control.
             warn(format!(
-                "test binary `{}` refused libtest's shuffle flags ({}); running its tests in its own (alphabetical) order",
+                "test binary `{}` refused libtest's JSON and shuffle flags ({}); its tests run one per process instead",
                 ctx.bin.id,
                 process::describe_status(r.status)
             ));
@@ -400,7 +413,7 @@ pub fn run_group(
                 .filter(|t| !watch.done.contains(&t.name))
                 .cloned()
                 .collect();
-            return run_pretty(ctx, &rest, watch.next_position, watch.on_result);
+            return GroupEnd::Refused(rest);
         }
         // The test that was running when the process ended did not finish: it crashed, timed
         // out, or ended the process itself.
@@ -472,7 +485,7 @@ pub fn run_group(
         }
         attempt += 1;
     }
-    true
+    GroupEnd::Done
 }
 
 /// Reports every test of `tests` as an error with `msg` (the process could not run them).
@@ -498,78 +511,6 @@ fn all_errors(
         *position += 1;
         on_result(res);
     }
-}
-
-/// Fallback for harnesses that refuse the unstable flags: one process, `--test-threads=1`,
-/// libtest's human output parsed line by line (`test NAME ... ok`).
-fn run_pretty(
-    ctx: &GroupContext<'_>,
-    tests: &[TestCase],
-    position: &mut u32,
-    on_result: &mut dyn FnMut(TestResult),
-) -> bool {
-    let mut args: Vec<OsString> = vec!["--exact".into()];
-    args.extend(tests.iter().map(|t| OsString::from(&t.name)));
-    args.push("--test-threads=1".into());
-    let spec = ProcessSpec {
-        program: &ctx.bin.path,
-        args,
-        cwd: &ctx.bin.cwd,
-        env: ctx.env.clone(),
-        timeout: ctx.timeout.map(|t| t * tests.len().max(1) as u32),
-        grace: ctx.grace,
-        leak_timeout: ctx.leak_timeout,
-        head_cap: 64 * 1024,
-        tail_cap: 1024 * 1024,
-        cancel: ctx.cancel,
-        watchdog: ctx.watchdog,
-    };
-    let started = Instant::now();
-    let Ok(r) = process::run(&spec, &mut process::NoWatch) else {
-        return true;
-    };
-    let text = r.output.to_text();
-    let mut seen: HashMap<String, String> = HashMap::new();
-    for line in text.lines() {
-        if let Some((name, event)) = libtest::parse_pretty(line) {
-            seen.insert(name, event);
-        }
-    }
-    for t in tests {
-        let (outcome, message) = match seen.get(&t.name).map(String::as_str) {
-            Some("ok") => (Outcome::Passed, None),
-            Some("ignored") => (Outcome::Ignored, None),
-            Some(_) => (
-                Outcome::Failed,
-                Some("failed (see the process output)".to_string()),
-            ),
-            None => (
-                Outcome::Error,
-                Some(format!(
-                    "no result line for this test ({})",
-                    process::describe_status(r.status)
-                )),
-            ),
-        };
-        let out = if outcome == Outcome::Passed {
-            String::new()
-        } else {
-            text.clone()
-        };
-        let res = result(
-            ctx,
-            t.clone(),
-            *position,
-            outcome,
-            started,
-            started.elapsed(),
-            message,
-            out,
-        );
-        *position += 1;
-        on_result(res);
-    }
-    !r.interrupted
 }
 
 #[cfg(test)]

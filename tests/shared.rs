@@ -279,3 +279,59 @@ fn shared_mode_triage_replays_the_failing_order_and_labels_only_in_process_state
         "a temp-file dependency is not in-process state"
     );
 }
+
+#[test]
+fn a_harness_that_refuses_the_shuffle_flags_runs_one_test_per_process() {
+    // Like libtest-mimic: one filter only, no JSON. Its tests still run, each exactly once,
+    // with the right outcome.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fake_binary(
+        dir.path(),
+        "mimic",
+        "good_1: test\\ngood_2: test\\nbad: test\\n",
+        r#"if [ $# -ne 3 ] || [ "$3" != --nocapture ]; then echo "error: unexpected argument" >&2; exit 2; fi
+echo 'running 1 test'
+if [ "$NAME" = bad ]; then echo 'bad failed'; exit 101; fi
+echo 'test result: ok. 1 passed; 0 failed'"#,
+    );
+    let report = dir.path().join("r.json");
+    let (out, _d) = Shuffle::new(&[
+        "run",
+        "--isolation",
+        "shared",
+        "--seed",
+        "1",
+        "--shards",
+        "1",
+        "--no-triage",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ])
+    .output();
+    assert_code(&out, 100);
+    assert!(stderr(&out).contains("one per process"), "{}", stderr(&out));
+    let r = json(report.to_str().unwrap());
+    let got: BTreeMap<String, String> = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().into(),
+                t["outcome"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want: BTreeMap<String, String> = [
+        ("bad", "failed"),
+        ("good_1", "passed"),
+        ("good_2", "passed"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.into(), b.into()))
+    .collect();
+    assert_eq!(got, want);
+    assert_eq!(r["tests"].as_array().unwrap().len(), 3);
+}

@@ -124,7 +124,9 @@ impl Baseline {
 pub struct Applied {
     /// Known tests that failed again as order-dependent or flaky: not counted by the gate.
     pub quarantined: Vec<String>,
-    /// Known tests that ran and passed without a finding: fixed, remove them from the baseline.
+    /// Known tests that passed in the situation they used to fail in (an OD victim after all
+    /// its polluters, a brittle test without its state-setters before it): fixed, remove them
+    /// from the baseline. A NOD-flaky test is never called fixed from one pass.
     pub fixed: Vec<String>,
 }
 
@@ -144,16 +146,52 @@ pub fn apply(baseline: &Baseline, record: &mut RunRecord) -> Applied {
         });
     }
     let quarantined: BTreeSet<&String> = applied.quarantined.iter().collect();
-    for r in &mut record.results {
+    // Where each test ran, to tell "passed because its polluters did not run first" (proves
+    // nothing) from "passed although they did" (fixed).
+    let at: BTreeMap<String, (u32, u32)> = record
+        .results
+        .iter()
+        .filter(|r| r.shard != 0)
+        .map(|r| (r.test.id(), (r.shard, r.position)))
+        .collect();
+    let ran_before =
+        |t: &str, shard: u32, pos: u32| at.get(t).is_some_and(|&(s, p)| s == shard && p < pos);
+    let by_id: BTreeMap<&str, &Known> = baseline
+        .known
+        .iter()
+        .map(|k| (k.test.as_str(), k))
+        .collect();
+    let mut fixed = Vec::new();
+    for r in &record.results {
         let id = r.test.id();
-        if quarantined.contains(&id) && r.outcome.is_failure() {
-            r.quarantined = true;
+        let Some(k) = by_id.get(id.as_str()) else {
+            continue;
+        };
+        if r.outcome != crate::events::Outcome::Passed || r.is_flaky() {
+            continue;
         }
-        if known.contains(id.as_str())
-            && r.outcome == crate::events::Outcome::Passed
-            && !r.is_flaky()
-        {
-            applied.fixed.push(id);
+        let is_fixed = match k.kind.as_str() {
+            "od-victim" => {
+                !k.polluters.is_empty()
+                    && k.polluters
+                        .iter()
+                        .all(|p| ran_before(p, r.shard, r.position))
+            }
+            "brittle" => !k
+                .state_setters
+                .iter()
+                .any(|p| ran_before(p, r.shard, r.position)),
+            // One pass of a non-deterministic test proves nothing.
+            _ => false,
+        };
+        if is_fixed {
+            fixed.push(id);
+        }
+    }
+    applied.fixed = fixed;
+    for r in &mut record.results {
+        if quarantined.contains(&r.test.id()) && r.outcome.is_failure() {
+            r.quarantined = true;
         }
     }
     applied.fixed.sort();

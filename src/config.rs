@@ -322,9 +322,16 @@ impl PlanConfig {
                 ));
             }
             selection_args.extend(["--archive".into(), file.display().to_string()]);
+            // Absolute, so that CARGO_MANIFEST_DIR and relative [env] paths are absolute too.
+            let cwd = std::env::current_dir().unwrap_or_default();
             let workspace_root = match &a.workspace_root {
-                Some(w) => w.clone(),
-                None => std::env::current_dir().unwrap_or_default(),
+                Some(w) => std::fs::canonicalize(w).map_err(|e| {
+                    UsageError(format!(
+                        "--workspace-root {}: {e}; pass the directory of the source checkout",
+                        w.display()
+                    ))
+                })?,
+                None => cwd,
             };
             if let Some(w) = &a.workspace_root {
                 selection_args.extend(["--workspace-root".into(), w.display().to_string()]);
@@ -483,6 +490,11 @@ impl RunConfig {
                 "--shard {bad} does not exist: the plan has {} shards (--shards); pick 1..={}",
                 plan.shards, plan.shards
             )));
+        }
+        if a.retries > 0 && plan.isolation == crate::execute::Isolation::Shared {
+            return Err(UsageError(
+                "--retries reruns a test in place, which needs one process per test; use it with --isolation process".into(),
+            ));
         }
         let jobs = a.jobs.map(|j| j as usize).unwrap_or_else(|| {
             std::thread::available_parallelism()

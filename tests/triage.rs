@@ -309,7 +309,8 @@ fn the_baseline_quarantines_known_cases_flags_new_ones_and_reports_fixed_ones() 
         &p("r3.json"),
     );
     assert_eq!(code, 102);
-    // The known victim passing is reported fixed, and --prune removes it.
+    // The known victim passing alone (its polluter did not run first) proves nothing: not
+    // "fixed", and --prune keeps it.
     let (code, err) = run(
         &[
             "--order",
@@ -320,21 +321,46 @@ fn the_baseline_quarantines_known_cases_flags_new_ones_and_reports_fixed_ones() 
         &p("r4.json"),
     );
     assert_eq!(code, 0);
+    assert!(!err.contains("fixed?"), "{err}");
+    let prune = |from: &str| {
+        let (out, _d) = Shuffle::new(&[
+            "baseline",
+            "--update",
+            "--prune",
+            "--from",
+            from,
+            "--baseline",
+            &baseline,
+        ])
+        .output();
+        assert_code(&out, 0);
+        json(&baseline)["known"].as_array().unwrap().len()
+    };
+    assert_eq!(prune(&p("r4.json")), 1);
+    // A known victim that passes after its recorded polluter is fixed, and --prune removes it.
+    let fixed_baseline = serde_json::json!({
+        "schema": "cargo-shuffle/baseline/v1",
+        "known": [{"test": "od-core::lib h::pass_0", "kind": "od-victim",
+                   "polluters": ["od-core::lib h::pass_1"]}]
+    });
+    std::fs::write(&baseline, fixed_baseline.to_string()).unwrap();
+    let (code, err) = run(
+        &[
+            "--order",
+            "od-core::lib h::pass_1",
+            "od-core::lib h::pass_0",
+            "--baseline",
+            &baseline,
+        ],
+        &p("r6.json"),
+    );
+    assert_eq!(code, 0);
     assert!(err.contains("fixed?"), "{err}");
-    let r4 = json(&p("r4.json"));
-    assert_eq!(r4["baseline"]["fixed"][0], "od-core::test/pairs a_victim");
-    let (out, _d) = Shuffle::new(&[
-        "baseline",
-        "--update",
-        "--prune",
-        "--from",
-        &p("r4.json"),
-        "--baseline",
-        &baseline,
-    ])
-    .output();
-    assert_code(&out, 0);
-    assert_eq!(json(&baseline)["known"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        json(&p("r6.json"))["baseline"]["fixed"][0],
+        "od-core::lib h::pass_0"
+    );
+    assert_eq!(prune(&p("r6.json")), 0);
     // A baseline that does not exist is a usage error naming it.
     let (code, err) = run(&["--baseline", "/nonexistent/b.json"], &p("r5.json"));
     assert_eq!(code, 2);

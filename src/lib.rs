@@ -524,7 +524,20 @@ fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
     let junit = if xml_in.is_empty() {
         None
     } else {
-        Some(merge::merge_junit(&xml_in).map_err(usage)?)
+        let parts: std::collections::BTreeSet<String> = merged["merged_from"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["partition"].as_str().map(String::from))
+            .collect();
+        if xml_in.len() != json_in.len() {
+            return Err(usage(merge::MergeError(format!(
+                "{} JSON records but {} JUnit files: pass both files of every partition",
+                json_in.len(),
+                xml_in.len()
+            ))));
+        }
+        Some(merge::merge_junit(&xml_in, &parts).map_err(usage)?)
     };
     let mut ok = true;
     let mut write = |path: &Option<std::path::PathBuf>, bytes: &[u8]| {
@@ -669,14 +682,15 @@ fn run(cfg: &RunConfig) -> Result<i32, AppError> {
     terminal.summary(&record, &cfg.plan);
     note_flaky(record.findings.as_deref().unwrap_or_default(), &cfg.gate);
     let code = gate::exit_code(&record, &cfg.gate);
-    if cfg.json_events {
-        report::jsonl::JsonLines.run_finished(&record, code);
-    }
-    Ok(if code == exit::OK && !written {
+    let code = if code == exit::OK && !written {
         exit::OTHER_ERROR
     } else {
         code
-    })
+    };
+    if cfg.json_events {
+        report::jsonl::JsonLines.run_finished(&record, code);
+    }
+    Ok(code)
 }
 
 /// The plan configuration of hunt run `k` (0-based): even runs use a seed (the given one for
@@ -778,15 +792,20 @@ fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<i32, AppErr
     for f in &findings {
         terminal.note(&format!("  {} — {}: {}", f.test, f.kind.label(), f.repro));
     }
+    note_flaky(&findings, &cfg.gate);
     let code = gate::decide(
         interrupted,
         failing.len(),
         cfg.triage.as_ref().map(|_| findings.as_slice()),
         &cfg.gate,
     );
-    Ok(if code == exit::OK && !written {
+    let code = if code == exit::OK && !written {
         exit::OTHER_ERROR
     } else {
         code
-    })
+    };
+    if cfg.json_events {
+        report::jsonl::JsonLines.run_finished(&summary, code);
+    }
+    Ok(code)
 }

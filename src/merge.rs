@@ -90,8 +90,9 @@ pub fn merge_records(paths: &[PathBuf], allow_missing: bool) -> Result<Value, Me
             )));
         }
     }
+    let mut missing: Vec<String> = Vec::new();
     if let Some((_, n)) = &layout {
-        let missing: Vec<String> = (1..=*n)
+        missing = (1..=*n)
             .filter(|k| !parts.contains_key(k))
             .map(|k| format!("{k}/{n}"))
             .collect();
@@ -170,6 +171,7 @@ pub fn merge_records(paths: &[PathBuf], allow_missing: bool) -> Result<Value, Me
         "shard_count": first["shard_count"],
         "partition": null,
         "merged_from": docs.iter().map(|(p, d)| json!({"file": p.display().to_string(), "partition": d["partition"]})).collect::<Vec<_>>(),
+        "missing_partitions": missing,
         "jobs": first["jobs"],
         "interrupted": any("interrupted"),
         "elapsed_ms": docs.iter().filter_map(|(_, d)| d["elapsed_ms"].as_u64()).max(),
@@ -205,15 +207,42 @@ fn strip_partition(cmd: &str) -> String {
 /// The partitions' JUnit files merged into one: testsuites with the same name (binary id) are
 /// joined; their properties are the first file's, with `partition` emptied. Errors: unreadable
 /// or invalid XML, or files whose `seed` properties differ.
-pub fn merge_junit(paths: &[PathBuf]) -> Result<String, MergeError> {
+pub fn merge_junit(
+    paths: &[PathBuf],
+    expected_parts: &BTreeSet<String>,
+) -> Result<String, MergeError> {
     use quick_junit::{Property, Report, TestSuite};
     let mut suites: BTreeMap<String, TestSuite> = BTreeMap::new();
     let mut seeds: BTreeSet<String> = BTreeSet::new();
     let mut time = std::time::Duration::ZERO;
+    let mut parts: BTreeMap<String, &Path> = BTreeMap::new();
     for p in paths {
         let r = Report::deserialize_from_str(&read(p)?)
             .map_err(|e| MergeError(format!("{} is not valid JUnit XML: {e}", p.display())))?;
         time = time.max(r.time.unwrap_or_default());
+        // Each file must be one of the JSON records' partitions, each at most once.
+        let part = r
+            .test_suites
+            .iter()
+            .flat_map(|s| s.properties.iter())
+            .find(|prop| prop.name.as_str() == "partition")
+            .map(|prop| prop.value.to_string())
+            .unwrap_or_default();
+        if !part.is_empty() {
+            if !expected_parts.contains(&part) {
+                return Err(MergeError(format!(
+                    "{} is partition {part}, which is not among the JSON records' partitions",
+                    p.display()
+                )));
+            }
+            if let Some(other) = parts.insert(part.clone(), p) {
+                return Err(MergeError(format!(
+                    "partition {part} appears twice among the JUnit files: {} and {}",
+                    other.display(),
+                    p.display()
+                )));
+            }
+        }
         for s in r.test_suites {
             for prop in &s.properties {
                 if prop.name.as_str() == "seed" {

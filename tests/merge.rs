@@ -107,6 +107,23 @@ fn three_partitions_merge_into_the_unpartitioned_run() {
             .contains("Seed `31`")
     );
 
+    // A JUnit file of a part given twice (instead of another part's) is refused.
+    let mixed: Vec<String> = vec![
+        "merge".into(),
+        inputs[0].display().to_string(),
+        inputs[2].display().to_string(),
+        inputs[4].display().to_string(),
+        inputs[1].display().to_string(),
+        inputs[1].display().to_string(),
+        inputs[3].display().to_string(),
+    ];
+    let (out, _d) = Shuffle::new(&mixed.iter().map(String::as_str).collect::<Vec<_>>()).output();
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("appears twice among the JUnit files"),
+        "{}",
+        stderr(&out)
+    );
     // A missing part is refused (or accepted with --allow-missing), a duplicate too.
     let two: Vec<String> = vec![
         "merge".into(),

@@ -274,8 +274,12 @@ impl PlanConfig {
         let env_seed = std::env::var(SEED_ENV)
             .ok()
             .filter(|s| !s.trim().is_empty());
-        let (seed, seed_source) = match (&a.seed, env_seed) {
-            (Some(s), _) if s == "git" => {
+        let flag = a
+            .seed
+            .clone()
+            .or_else(|| env_seed.clone().filter(|e| e.trim() == "git"));
+        let (seed, seed_source) = match (&flag, env_seed) {
+            (Some(s), _) if s.trim() == "git" => {
                 let dir = a
                     .cargo
                     .manifest_path

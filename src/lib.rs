@@ -297,7 +297,14 @@ impl Session<'_> {
         if self.exec.isolation == execute::Isolation::Shared {
             // What libtest really ran is what triage and the report must use.
             let observed = record.observed_plan();
-            if observed != record.plan && !record.interrupted {
+            // A crash or timeout resumes the rest in a new process, in another order: expected.
+            let resumed = record.results.iter().any(|r| {
+                matches!(
+                    r.outcome,
+                    events::Outcome::Crashed | events::Outcome::TimedOut | events::Outcome::Error
+                ) || (r.outcome == events::Outcome::Failed && r.exit_code.is_some())
+            });
+            if observed != record.plan && !record.interrupted && !resumed {
                 terminal.note("libtest ran a different order than predicted (did the toolchain change its shuffle?); the observed order is recorded");
             }
             record.plan = observed;
@@ -738,6 +745,13 @@ fn replan(first: &Plan, base: &PlanConfig, pc: &PlanConfig) -> Plan {
 }
 
 fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<i32, AppError> {
+    if let Some(t) = for_secs
+        && !(t.is_finite() && t > 0.0)
+    {
+        return Err(AppError::Usage(config::UsageError(format!(
+            "invalid --for `{t:?}`: give a positive number of seconds"
+        ))));
+    }
     let (session, first_plan) = start(cfg)?;
     let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
     let started = std::time::Instant::now();

@@ -152,9 +152,17 @@ pub fn clean_text(s: &str) -> String {
 /// is visible.
 pub fn panic_message(text: &str) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
-    let start = lines
+    let Some(start) = lines
         .iter()
-        .rposition(|l| l.starts_with("thread '") && l.contains(" panicked at "))?;
+        .rposition(|l| l.starts_with("thread '") && l.contains(" panicked at "))
+    else {
+        // A test returning `Err(e)` makes libtest print `Error: {e:?}` instead of a panic.
+        return lines
+            .iter()
+            .rev()
+            .find_map(|l| l.strip_prefix("Error: "))
+            .map(|e| format!("the test returned Err: {e}"));
+    };
     let mut msg: Vec<&str> = Vec::new();
     let first = lines[start];
     // Older toolchains: `thread 'x' panicked at 'msg', src/lib.rs:1:2` on one line.
@@ -240,5 +248,9 @@ mod tests {
             "assertion `left == right` failed: boom\n  left: 4\n right: 5 (at src/lib.rs:3:5)"
         );
         assert_eq!(panic_message("no panic here"), None);
+        assert_eq!(
+            panic_message("running 1 test\nError: ParseIntError { kind: InvalidDigit }\n").unwrap(),
+            "the test returned Err: ParseIntError { kind: InvalidDigit }"
+        );
     }
 }

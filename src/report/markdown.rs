@@ -35,6 +35,36 @@ pub fn render_json(r: &Value) -> String {
         },
         r["repro"].as_str().unwrap_or_default()
     ));
+    let failing: Vec<&Value> = r["tests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| !matches!(t["outcome"].as_str(), Some("passed" | "ignored")))
+        .collect();
+    if !failing.is_empty() {
+        md.push_str(&format!("\n### Failing tests ({})\n\n", failing.len()));
+        for t in &failing {
+            let first = t["message"]
+                .as_str()
+                .and_then(|m| m.lines().next())
+                .unwrap_or_default();
+            md.push_str(&format!(
+                "- `{}` — {}{}{}\n",
+                clean_text(t["id"].as_str().unwrap_or_default()),
+                t["outcome"].as_str().unwrap_or_default(),
+                if t["quarantined"] == true {
+                    " (quarantined by the baseline)"
+                } else {
+                    ""
+                },
+                if first.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", clean_text(first))
+                }
+            ));
+        }
+    }
     if r["triaged"] == true {
         let findings = r["findings"].as_array().cloned().unwrap_or_default();
         md.push_str(&format!("\n### Findings ({})\n", findings.len()));

@@ -101,10 +101,11 @@ fn three_partitions_merge_into_the_unpartitioned_run() {
         .filter(|n| n.has_tag_name("testcase"))
         .count();
     assert_eq!(cases, outcomes(&all).len());
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.contains("Seed `31`"));
     assert!(
-        std::fs::read_to_string(&summary)
-            .unwrap()
-            .contains("Seed `31`")
+        md.contains("### Failing tests") && md.contains("parse_fails"),
+        "{md}"
     );
 
     // A JUnit file of a part given twice (instead of another part's) is refused.

@@ -57,15 +57,7 @@ fn a_hanging_test_times_out_with_its_output_kept() {
         "timeout did not kill the test"
     );
     assert_eq!(code, 100, "{err}");
-    let by_name = |n: &str| {
-        r["tests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["name"] == n)
-            .unwrap()
-            .clone()
-    };
+    let by_name = |n: &str| test_named(&r, n);
     assert_eq!(by_name("hangs")["outcome"], "timed-out");
     assert_eq!(by_name("quick")["outcome"], "passed");
     assert!(err.contains("before the hang"), "output kept: {err}");
@@ -241,15 +233,7 @@ echo 'test result: ok. 1 passed; 0 failed'"#,
         junit.to_str().unwrap(),
     ]);
     assert_eq!(code, 100, "{err}");
-    let by = |n: &str| {
-        r["tests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["name"] == n)
-            .unwrap()
-            .clone()
-    };
+    let by = |n: &str| test_named(&r, n);
     assert_eq!(by("flaky")["outcome"], "passed");
     assert_eq!(by("flaky")["flaky"], true);
     assert_eq!(by("flaky")["failed_attempts"].as_array().unwrap().len(), 2);

@@ -31,12 +31,7 @@ fn in_process_pairs_are_found_in_shared_mode_and_hidden_in_process_mode() {
     shared.extend(args);
     let (code, err, r) = report("od", &shared);
     assert_eq!(code, 102, "{err}");
-    let findings: BTreeMap<String, serde_json::Value> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["test"].as_str().unwrap().to_string(), f.clone()))
-        .collect();
+    let findings: BTreeMap<String, serde_json::Value> = findings_by_test(&r);
     assert_eq!(findings.len(), 3, "{findings:?}");
     for kind in ["env", "static", "cwd"] {
         let f = &findings[&format!("od-core::lib inproc::{kind}_victim")];
@@ -255,12 +250,7 @@ fn shared_mode_triage_replays_the_failing_order_and_labels_only_in_process_state
         ],
     );
     assert_eq!(code, 102, "{err}");
-    let f: BTreeMap<String, serde_json::Value> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["test"].as_str().unwrap().to_string(), f.clone()))
-        .collect();
+    let f: BTreeMap<String, serde_json::Value> = findings_by_test(&r);
     let v = &f["od-core::lib d::victim"];
     assert_eq!(v["kind"], "od-victim", "{v}");
     assert_eq!(v["polluters"][0], "od-core::lib d::polluter");

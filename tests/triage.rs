@@ -14,12 +14,7 @@ fn od(sub: &str, args: &[&str]) -> Shuffle {
 }
 
 fn findings_of(report: &Value) -> BTreeMap<String, Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["test"].as_str().unwrap().to_string(), f.clone()))
-        .collect()
+    findings_by_test(report)
 }
 
 fn strs(v: &Value) -> Vec<String> {

@@ -117,3 +117,26 @@ pub fn json(path_or_text: &str) -> serde_json::Value {
     };
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("invalid JSON ({e}): {text}"))
 }
+
+/// The report's entry for the test named `name` (panics if absent).
+pub fn test_named(report: &serde_json::Value, name: &str) -> serde_json::Value {
+    report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no test {name} in the report"))
+        .clone()
+}
+
+/// The report's findings by test id.
+pub fn findings_by_test(
+    report: &serde_json::Value,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["test"].as_str().unwrap().to_string(), f.clone()))
+        .collect()
+}

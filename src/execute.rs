@@ -215,7 +215,14 @@ impl<'a> SequenceRunner<'a> {
             None
         };
         if self.opts.isolation == Isolation::Shared && reset_error.is_none() {
-            self.run_shared(shard, tests, dir.as_deref(), kept, &mut on_result);
+            self.run_shared(
+                shard,
+                tests,
+                dir.as_deref(),
+                kept,
+                &mut on_start,
+                &mut on_result,
+            );
             return;
         }
         for (position, test) in tests.iter().enumerate() {
@@ -267,6 +274,7 @@ impl<'a> SequenceRunner<'a> {
         tests: &[TestCase],
         sandbox: Option<&std::path::Path>,
         kept: Option<std::path::PathBuf>,
+        on_start: &mut dyn FnMut(&TestCase),
         on_result: &mut dyn FnMut(TestResult),
     ) {
         let mut position = 0;
@@ -295,11 +303,19 @@ impl<'a> SequenceRunner<'a> {
                     eprintln!("cargo-shuffle: warning: {w}");
                 }
             };
-            match crate::shared::run_group(&ctx, &group, &mut position, &mut report, &mut warn) {
+            match crate::shared::run_group(
+                &ctx,
+                &group,
+                &mut position,
+                &mut *on_start,
+                &mut report,
+                &mut warn,
+            ) {
                 crate::shared::GroupEnd::Done => {}
                 crate::shared::GroupEnd::Interrupted => break,
                 crate::shared::GroupEnd::Refused(rest) => {
                     for test in rest {
+                        on_start(&test);
                         let Some(r) = self.run_one(&test, shard, position, sandbox) else {
                             return;
                         };

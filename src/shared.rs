@@ -127,6 +127,7 @@ struct GroupWatch<'a, 'f> {
     done: Vec<String>,
     next_position: &'a mut u32,
     on_result: &'f mut dyn FnMut(TestResult),
+    on_start: &'f mut dyn FnMut(&TestCase),
 }
 
 impl GroupWatch<'_, '_> {
@@ -180,6 +181,9 @@ impl GroupWatch<'_, '_> {
         match libtest::parse_line(line) {
             Some(Event::SuiteStarted) => self.suite_started = true,
             Some(Event::Started(name)) => {
+                if let Some(t) = self.by_name.get(&name) {
+                    (self.on_start)(t);
+                }
                 self.current = Some((name, Instant::now()));
                 self.raw_since_start.clear();
             }
@@ -285,6 +289,7 @@ pub fn run_group(
     ctx: &GroupContext<'_>,
     group: &Group,
     position: &mut u32,
+    on_start: &mut dyn FnMut(&TestCase),
     on_result: &mut dyn FnMut(TestResult),
     warn: &mut dyn FnMut(String),
 ) -> GroupEnd {
@@ -357,6 +362,7 @@ pub fn run_group(
             done: Vec::new(),
             next_position: position,
             on_result,
+            on_start,
         };
         let outcome = process::run(&spec, &mut watch);
         if !watch.line.is_empty() {

@@ -325,3 +325,30 @@ echo 'test result: ok. 1 passed; 0 failed'"#,
     assert_eq!(got, want);
     assert_eq!(r["tests"].as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn shared_mode_streams_test_started_events_too() {
+    let (out, _d) = fixture(
+        "od",
+        "run",
+        &[
+            "--isolation",
+            "shared",
+            "--seed",
+            "2",
+            "--message-format",
+            "json",
+            "--",
+            "h::",
+        ],
+    )
+    .output();
+    assert_code(&out, 0);
+    let events: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let count = |t: &str| events.iter().filter(|e| e["type"] == t).count();
+    assert_eq!(count("test-started"), 10);
+    assert_eq!(count("test-finished"), 10);
+}

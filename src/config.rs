@@ -519,6 +519,7 @@ impl RunConfig {
                 isolation: a.plan.isolation,
                 history: Default::default(),
                 keep_last: !a.plan.order.is_empty(),
+                binary_tests: Default::default(),
                 head_cap: DEFAULT_HEAD,
                 tail_cap: DEFAULT_TAIL,
                 only_shards: a.shard.clone(),

@@ -42,6 +42,8 @@ pub struct ExecOptions {
     pub history: crate::history::Durations,
     /// The plan is an exact `--order`: in shared isolation its last test must run last.
     pub keep_last: bool,
+    /// Runnable (non-ignored) tests per binary id, from the listing.
+    pub binary_tests: HashMap<String, usize>,
     /// Output bytes kept from the start of each test's output.
     pub head_cap: usize,
     /// Output bytes kept from the end.
@@ -292,6 +294,7 @@ impl<'a> SequenceRunner<'a> {
                 watchdog: &self.watchdog,
                 t0: self.t0,
                 shard,
+                binary_tests: self.opts.binary_tests.get(&group.binary_id).copied(),
             };
             let mut report = |mut r: TestResult| {
                 r.sandbox = kept.clone();

@@ -113,6 +113,9 @@ pub struct GroupContext<'a> {
     pub t0: Instant,
     /// Shard number for results.
     pub shard: u32,
+    /// Number of runnable (non-ignored) tests the binary has: a process that runs all of them
+    /// needs no name filters (which also keeps huge binaries under the OS's argument limit).
+    pub binary_tests: Option<usize>,
 }
 
 /// Follows one shared process: parses libtest's JSON events as they arrive, reports each
@@ -315,8 +318,13 @@ pub fn run_group(
                 .and_then(|l| libtest::seed_putting_last(&names, l, base, SEED_SEARCH))
                 .unwrap_or(base);
         }
-        let mut args: Vec<OsString> = vec!["--exact".into()];
-        args.extend(names.iter().map(OsString::from));
+        let whole =
+            ctx.binary_tests == Some(remaining.len()) && !remaining.iter().any(|t| t.ignored);
+        let mut args: Vec<OsString> = Vec::new();
+        if !whole {
+            args.push("--exact".into());
+            args.extend(names.iter().map(OsString::from));
+        }
         args.extend(
             [
                 "--test-threads=1",

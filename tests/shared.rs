@@ -352,3 +352,45 @@ fn shared_mode_streams_test_started_events_too() {
     assert_eq!(count("test-started"), 10);
     assert_eq!(count("test-finished"), 10);
 }
+
+#[test]
+fn a_process_running_all_of_a_binarys_tests_needs_no_filters_and_keeps_the_predicted_order() {
+    // One shard: each integration-test binary's process runs all its tests (no name filters).
+    let sel = [
+        "--isolation",
+        "shared",
+        "--seed",
+        "3",
+        "--shards",
+        "1",
+        "--test",
+        "pairs",
+        "--test",
+        "more",
+    ];
+    let mut list_args = vec!["--message-format", "json"];
+    list_args.extend(sel);
+    let (out, _d) = fixture("od", "list", &list_args).output();
+    assert_code(&out, 0);
+    let listed = json(&stdout(&out));
+    let predicted: Vec<String> = listed["shards"][0]["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {}",
+                t["binary_id"].as_str().unwrap(),
+                t["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let mut run_args = vec!["--no-triage"];
+    run_args.extend(sel);
+    let (code, err, r) = report("od", &run_args);
+    assert!(code == 0 || code == 100, "{err}");
+    assert!(!err.contains("different order than predicted"), "{err}");
+    let observed: Vec<String> = serde_json::from_value(r["plan"][0]["tests"].clone()).unwrap();
+    assert_eq!(predicted, observed);
+    assert_eq!(observed.len(), 5);
+}

@@ -1,0 +1,394 @@
+//! The run session: everything between the command line and the reports — discovering,
+//! listing and planning (`prepare`), executing a plan and triaging its failures (`Session`),
+//! applying the baseline and writing the reports.
+
+use crate::cli::RunIgnored;
+use crate::config::{self, PlanConfig, RunConfig, SeedSource, Source};
+use crate::discover::{self, TestBinary};
+use crate::exit::AppError;
+use crate::list::{self, TestCase};
+use crate::plan::{self, Plan};
+use crate::report::{self, record::RunRecord};
+use crate::{archive, baseline, events, execute, gate, history, shared, signal, triage};
+use std::collections::HashMap;
+
+/// The binaries, the plan, every listed test (unfiltered, for triage), and the directory an
+/// archive was unpacked into (removed when dropped, so it lives as long as the run).
+pub(crate) type Prepared = (
+    Vec<TestBinary>,
+    Plan,
+    Vec<TestCase>,
+    Option<tempfile::TempDir>,
+);
+
+/// Discovers, lists, filters and plans. `allow_empty` turns "no test selected" into an empty
+/// plan instead of an error.
+pub(crate) fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, AppError> {
+    let mut unpacked = None;
+    let binaries = match &cfg.source {
+        Source::Cargo(sel) => discover::build_with_cargo(sel)?,
+        Source::Binaries(paths) => discover::from_paths(paths)?,
+        Source::Archive {
+            file,
+            workspace_root,
+        } => {
+            let dir = tempfile::Builder::new()
+                .prefix("cargo-shuffle-archive-")
+                .tempdir()
+                .map_err(anyhow::Error::from)?;
+            let b = archive::extract(file, dir.path(), workspace_root)
+                .map_err(|e| AppError::Usage(config::UsageError(e.to_string())))?;
+            unpacked = Some(dir);
+            b
+        }
+    };
+    let tests = list::list_all(&binaries)?;
+    if let Some(order) = &cfg.order {
+        let by_id: HashMap<String, &TestCase> = tests.iter().map(|t| (t.id(), t)).collect();
+        let mut seq = Vec::with_capacity(order.len());
+        for id in order {
+            match by_id.get(id.as_str()) {
+                Some(t) => seq.push((*t).clone()),
+                None => {
+                    return Err(AppError::Usage(config::UsageError(format!(
+                        "--order names `{id}`, which is not a test of the selected binaries; ids are 'BINARY_ID TEST_NAME' as `cargo shuffle list` prints them"
+                    ))));
+                }
+            }
+        }
+        let plan = shared_order(cfg, Plan::ordered(cfg.seed, seq));
+        return Ok((binaries, plan, tests, unpacked));
+    }
+    let (run, ignored): (Vec<TestCase>, Vec<TestCase>) = tests
+        .iter()
+        .filter(|t| cfg.filter.matches(&t.name))
+        .filter(|t| cfg.run_ignored != RunIgnored::Only || t.ignored)
+        .cloned()
+        .partition(|t| cfg.run_ignored != RunIgnored::Default || !t.ignored);
+    let selected = run.len();
+    let mut plan = Plan::new(cfg.seed, cfg.shards, cfg.partition, run, ignored);
+    if cfg.reverse {
+        plan = plan.reversed();
+    }
+    let plan = shared_order(cfg, plan);
+    if plan.test_count() == 0 && selected > 0 && cfg.partition.is_some() {
+        // More parts than tests: this CI job has nothing to do, which is not an error.
+        eprintln!(
+            "cargo-shuffle: warning: partition {} of the {selected} selected tests is empty (more parts than tests?)",
+            cfg.partition.map(|p| p.to_string()).unwrap_or_default()
+        );
+        return Ok((binaries, plan, tests, unpacked));
+    }
+    if plan.test_count() == 0 && !allow_empty {
+        let why = if binaries.is_empty() {
+            " (no test binary was found)".to_string()
+        } else {
+            String::new()
+        };
+        return Err(AppError::NoTests(why));
+    }
+    Ok((binaries, plan, tests, unpacked))
+}
+
+/// In shared isolation, libtest decides the order inside each process: rewrite every shard
+/// to the order it is predicted to run in (per binary, see `shared::groups`), so that `list`
+/// shows and the record holds what really runs.
+pub(crate) fn shared_order(cfg: &PlanConfig, mut plan: Plan) -> Plan {
+    if cfg.isolation != execute::Isolation::Shared {
+        return plan;
+    }
+    for (i, shard) in plan.shards.iter_mut().enumerate() {
+        let tests: Vec<TestCase> = shard.iter().map(|t| t.test.clone()).collect();
+        let ordered = shared::groups(plan.seed, i as u32 + 1, &tests, cfg.order.is_some())
+            .into_iter()
+            .flat_map(|g| g.tests);
+        *shard = ordered
+            .enumerate()
+            .map(|(p, test)| plan::PlannedTest {
+                test,
+                shard: i as u32 + 1,
+                position: p as u32,
+            })
+            .collect();
+    }
+    plan
+}
+
+pub(crate) fn announce_seed(cfg: &PlanConfig) {
+    let how = match &cfg.seed_source {
+        SeedSource::Flag => "from --seed".to_string(),
+        SeedSource::Env => format!("from ${}", config::SEED_ENV),
+        SeedSource::Git(id) => format!("from git HEAD {id}"),
+        SeedSource::Random => "random".to_string(),
+    };
+    eprintln!(
+        "cargo-shuffle: seed {} ({how}; pass --seed {} to repeat this order)",
+        cfg.seed, cfg.seed
+    );
+}
+
+/// What a run needs once the binaries are built and listed.
+pub(crate) struct Session<'a> {
+    pub(crate) cfg: &'a RunConfig,
+    /// `cfg.exec` plus the duration history.
+    pub(crate) exec: execute::ExecOptions,
+    /// Where the duration history of this build lives (cargo builds only).
+    pub(crate) history: Option<std::path::PathBuf>,
+    pub(crate) binaries: HashMap<String, TestBinary>,
+    pub(crate) all_tests: Vec<TestCase>,
+    pub(crate) cancel: execute::CancelFlag,
+    /// Keeps an unpacked archive alive for the run.
+    _unpacked: Option<tempfile::TempDir>,
+}
+
+impl Session<'_> {
+    /// Executes `plan` (reporting to `terminal`), then triages its failures.
+    pub(crate) fn execute(
+        &self,
+        plan: &Plan,
+        plan_cfg: &PlanConfig,
+        terminal: &mut report::terminal::TerminalReporter,
+    ) -> RunRecord {
+        let cfg = self.cfg;
+        let mut record = RunRecord::new(plan, self.exec.jobs, plan_cfg.repro_command(&[]));
+        record.only_shards = self.exec.only_shards.clone();
+        let jsonl = cfg.json_events.then_some(report::jsonl::JsonLines);
+        if let Some(j) = &jsonl {
+            j.run_started(&record);
+        }
+        let (tx, rx) = crossbeam_channel::unbounded();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                execute::execute(plan, &self.binaries, &self.exec, &self.cancel, &tx);
+                drop(tx);
+            });
+            for ev in rx.iter() {
+                terminal.handle(&ev);
+                if let Some(j) = &jsonl {
+                    j.handle(&ev);
+                }
+                record.handle(&ev);
+            }
+        });
+        if self.exec.isolation == execute::Isolation::Shared {
+            // What libtest really ran is what triage and the report must use.
+            let observed = record.observed_plan();
+            // A crash or timeout resumes the rest in a new process, in another order: expected.
+            let resumed = record.results.iter().any(|r| {
+                matches!(
+                    r.outcome,
+                    events::Outcome::Crashed | events::Outcome::TimedOut | events::Outcome::Error
+                ) || (r.outcome == events::Outcome::Failed && r.exit_code.is_some())
+            });
+            if observed != record.plan && !record.interrupted && !resumed {
+                terminal.note("libtest ran a different order than predicted (did the toolchain change its shuffle?); the observed order is recorded");
+            }
+            record.plan = observed;
+        }
+        if cfg.triage.is_some() && !record.interrupted {
+            // Triage was on: "no findings" is a finding too (merge relies on it).
+            record.findings = Some(Vec::new());
+        }
+        if let Some(topts) = &cfg.triage
+            && record.has_failures()
+            && !record.interrupted
+        {
+            // Reruns are one sequence at a time: concurrent shards would let state leak between
+            // reruns and blur the evidence.
+            let runner = execute::SequenceRunner::new(
+                &self.binaries,
+                &self.exec,
+                &self.cancel,
+                plan.seed,
+                std::time::Instant::now(),
+            )
+            .with_last_last(true);
+            // Shared isolation: replays a shard's processes exactly as the run had them.
+            let replay = (self.exec.isolation == execute::Isolation::Shared).then(|| {
+                execute::SequenceRunner::new(
+                    &self.binaries,
+                    &self.exec,
+                    &self.cancel,
+                    plan.seed,
+                    std::time::Instant::now(),
+                )
+            });
+            let view = triage::RunView {
+                plan: &record.plan,
+                results: &record.results,
+                all_tests: &self.all_tests,
+            };
+            let order_cmd = |ids: &[String]| plan_cfg.order_command(ids);
+            let process_opts = execute::ExecOptions {
+                isolation: execute::Isolation::Process,
+                ..self.exec.clone()
+            };
+            let process_runner = (self.exec.isolation == execute::Isolation::Shared).then(|| {
+                execute::SequenceRunner::new(
+                    &self.binaries,
+                    &process_opts,
+                    &self.cancel,
+                    plan.seed,
+                    std::time::Instant::now(),
+                )
+            });
+            let shard_cmd =
+                |k: u32| plan_cfg.repro_command(&["--shard".to_string(), k.to_string()]);
+            let runners = triage::Runners {
+                main: &runner,
+                replay: replay.as_ref(),
+                process_check: process_runner.as_ref(),
+            };
+            let findings = triage::triage(
+                &view,
+                &runners,
+                topts,
+                &order_cmd,
+                &shard_cmd,
+                &mut |line| terminal.note(&line),
+            );
+            record.findings = Some(findings);
+            record.interrupted |= self.cancel.load(std::sync::atomic::Ordering::SeqCst);
+        }
+        if cfg.triage.is_some() {
+            // Tests that passed on a retry need no reruns: the retry is the evidence.
+            let flaky: Vec<triage::Finding> = record
+                .results
+                .iter()
+                .filter(|r| r.is_flaky())
+                .map(|r| {
+                    triage::flaky_on_retry(
+                        r,
+                        &plan_cfg.repro_command(&["--shard".into(), r.shard.to_string()]),
+                    )
+                })
+                .collect();
+            if !flaky.is_empty() {
+                record.findings.get_or_insert_with(Vec::new).extend(flaky);
+            }
+        }
+        self.save_history(&record);
+        record
+    }
+
+    /// Records this run's durations for the next run's shard dispatch.
+    fn save_history(&self, record: &RunRecord) {
+        if let Some(path) = &self.history {
+            let new = record
+                .results
+                .iter()
+                .filter(|r| matches!(r.outcome, events::Outcome::Passed | events::Outcome::Failed))
+                .map(|r| (r.test.id(), r.duration.as_secs_f64() * 1000.0));
+            history::save(path, self.exec.history.clone(), new);
+        }
+    }
+}
+
+/// Builds, lists and prepares a session; `Err` for the usual setup errors.
+pub(crate) fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
+    // Printed before the build, so even a run stopped while building shows its seed.
+    announce_seed(&cfg.plan);
+    let (binaries, plan, all_tests, unpacked) = prepare(&cfg.plan, cfg.allow_no_tests)?;
+    let selected: usize = plan
+        .shards
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            cfg.exec.only_shards.is_empty() || cfg.exec.only_shards.contains(&(*i as u32 + 1))
+        })
+        .map(|(_, s)| s.len())
+        .sum();
+    if selected == 0 && plan.test_count() > 0 && !cfg.allow_no_tests {
+        return Err(AppError::NoTests(" in the chosen --shard(s)".into()));
+    }
+    let cancel = execute::CancelFlag::default();
+    if let Err(e) = signal::install(&cancel) {
+        eprintln!("cargo-shuffle: warning: cannot handle Ctrl-C gracefully: {e}");
+    }
+    let history = binaries.iter().find_map(|b| history::path_for(&b.path));
+    let mut exec = cfg.exec.clone();
+    if let Some(h) = &history {
+        exec.history = history::load(h);
+    }
+    for t in all_tests.iter().filter(|t| !t.ignored) {
+        *exec.binary_tests.entry(t.binary_id.clone()).or_default() += 1;
+    }
+    let binaries = binaries.into_iter().map(|b| (b.id.clone(), b)).collect();
+    Ok((
+        Session {
+            cfg,
+            exec,
+            history,
+            binaries,
+            all_tests,
+            cancel,
+            _unpacked: unpacked,
+        },
+        plan,
+    ))
+}
+
+/// Writes the reports that were asked for; returns false if one could not be written (the
+/// error is printed and the others are still written).
+pub(crate) fn write_reports(
+    cfg: &RunConfig,
+    record: &RunRecord,
+    json: &dyn Fn() -> Vec<u8>,
+) -> bool {
+    let mut ok = true;
+    let mut write = |path: &Option<std::path::PathBuf>, contents: &dyn Fn() -> Vec<u8>| {
+        if let Some(path) = path
+            && let Err(e) = report::write_file(path, &contents())
+        {
+            eprintln!("error: {e:#}");
+            ok = false;
+        }
+    };
+    write(&cfg.junit, &|| report::junit::render(record).into_bytes());
+    write(&cfg.report, json);
+    write(&cfg.summary, &|| {
+        report::markdown::render(record).into_bytes()
+    });
+    ok
+}
+
+/// Applies `--baseline` to a finished run and says what it did.
+pub(crate) fn apply_baseline(
+    cfg: &RunConfig,
+    record: &mut RunRecord,
+    terminal: &report::terminal::TerminalReporter,
+) {
+    let Some(b) = &cfg.baseline else { return };
+    let applied = baseline::apply(b, record);
+    for t in &applied.quarantined {
+        terminal.note(&format!(
+            "baseline: {t} is a known order-dependent/flaky test (quarantined)"
+        ));
+    }
+    for t in &applied.fixed {
+        terminal.note(&format!(
+            "baseline: {t} passed: fixed? remove it from the baseline (`baseline --update --prune`)"
+        ));
+    }
+    record.baseline = Some(applied);
+}
+
+/// Says what the gate made of flaky findings (they fail it unless `--allow-flaky`).
+pub(crate) fn note_flaky(findings: &[triage::Finding], policy: &gate::GatePolicy) {
+    let n = findings
+        .iter()
+        .filter(|f| f.kind == triage::FindingKind::NodFlaky)
+        .count();
+    if n == 0 {
+        return;
+    }
+    if policy.allow_flaky {
+        eprintln!(
+            "cargo-shuffle: warning: {n} flaky test(s) passed the gate because of --allow-flaky"
+        );
+    } else {
+        eprintln!(
+            "cargo-shuffle: {n} flaky test(s) fail the gate (exit 105 when nothing else failed): fix them, quarantine them with --baseline, or pass --allow-flaky"
+        );
+    }
+}

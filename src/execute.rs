@@ -52,6 +52,9 @@ pub struct ExecOptions {
     pub only_shards: Vec<u32>,
 }
 
+/// How long `--reset-cmd` may take before it is killed and its sequence counted as not run.
+pub const RESET_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// How tests are isolated from each other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -356,17 +359,41 @@ impl<'a> SequenceRunner<'a> {
     /// it could not run or failed.
     fn reset(&self, tmp: Option<&std::path::Path>) -> Option<String> {
         let cmd = self.opts.reset_cmd.as_deref()?;
-        let mut c = std::process::Command::new("sh");
-        c.args(["-c", cmd]).stdin(std::process::Stdio::null());
-        if let Some(t) = tmp {
-            c.env("TMPDIR", t).env("TMP", t).env("TEMP", t);
-        }
-        match c.output() {
-            Ok(o) if o.status.success() => None,
-            Ok(o) => Some(format!(
-                "--reset-cmd `{cmd}` failed ({}): {}; the sequence was not run",
-                process::describe_status(o.status),
-                String::from_utf8_lossy(&o.stderr).trim()
+        let env: Vec<(OsString, OsString)> = tmp
+            .map(|t| {
+                ["TMPDIR", "TMP", "TEMP"]
+                    .iter()
+                    .map(|v| (OsString::from(v), t.as_os_str().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let cwd = std::env::current_dir().unwrap_or_else(|_| "/".into());
+        // Same machinery as a test: its own process group, output captured, and a time limit
+        // so that a hung reset does not hang the run.
+        let spec = ProcessSpec {
+            program: std::path::Path::new("sh"),
+            args: vec!["-c".into(), cmd.into()],
+            cwd: &cwd,
+            env,
+            timeout: Some(RESET_TIMEOUT),
+            grace: self.opts.grace,
+            leak_timeout: self.opts.leak_timeout,
+            head_cap: 4096,
+            tail_cap: 4096,
+            cancel: self.cancel,
+            watchdog: &self.watchdog,
+        };
+        match process::run(&spec, &mut process::NoWatch) {
+            Ok(r) if r.status.success() && !r.timed_out => None,
+            Ok(r) => Some(format!(
+                "--reset-cmd `{cmd}` failed ({}{}): {}; the sequence was not run",
+                process::describe_status(r.status),
+                if r.timed_out {
+                    format!(", timed out after {}s", RESET_TIMEOUT.as_secs())
+                } else {
+                    String::new()
+                },
+                r.output.to_text().trim()
             )),
             Err(e) => Some(format!("--reset-cmd `{cmd}` could not run: {e}")),
         }

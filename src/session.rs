@@ -194,10 +194,15 @@ impl Session<'_> {
             && !record.interrupted
         {
             // Reruns are one sequence at a time: concurrent shards would let state leak between
-            // reruns and blur the evidence.
+            // reruns and blur the evidence. Their sandboxes are never kept (--keep-sandbox is
+            // about the run's own shards; reruns are recorded as evidence instead).
+            let triage_exec = execute::ExecOptions {
+                keep_sandbox: false,
+                ..self.exec.clone()
+            };
             let runner = execute::SequenceRunner::new(
                 &self.binaries,
-                &self.exec,
+                &triage_exec,
                 &self.cancel,
                 plan.seed,
                 std::time::Instant::now(),
@@ -207,7 +212,7 @@ impl Session<'_> {
             let replay = (self.exec.isolation == execute::Isolation::Shared).then(|| {
                 execute::SequenceRunner::new(
                     &self.binaries,
-                    &self.exec,
+                    &triage_exec,
                     &self.cancel,
                     plan.seed,
                     std::time::Instant::now(),
@@ -221,7 +226,7 @@ impl Session<'_> {
             let order_cmd = |ids: &[String]| plan_cfg.order_command(ids);
             let process_opts = execute::ExecOptions {
                 isolation: execute::Isolation::Process,
-                ..self.exec.clone()
+                ..triage_exec.clone()
             };
             let process_runner = (self.exec.isolation == execute::Isolation::Shared).then(|| {
                 execute::SequenceRunner::new(

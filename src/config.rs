@@ -469,6 +469,10 @@ impl RunConfig {
         if a.fail_leaky {
             plan.selection_args.push("--fail-leaky".into());
         }
+        if a.retries > 0 {
+            plan.selection_args
+                .extend(["--retries".into(), a.retries.to_string()]);
+        }
         if let Some(c) = &a.reset_cmd {
             plan.selection_args
                 .extend(["--reset-cmd".into(), c.clone()]);

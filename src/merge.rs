@@ -252,10 +252,11 @@ pub fn merge_junit(
             let entry = suites.entry(s.name.to_string()).or_insert_with(|| {
                 let mut n = TestSuite::new(s.name.clone());
                 for prop in &s.properties {
-                    let value = if prop.name.as_str() == "partition" {
-                        String::new()
-                    } else {
-                        prop.value.to_string()
+                    let value = match prop.name.as_str() {
+                        "partition" => String::new(),
+                        // The merged run is unpartitioned.
+                        "repro" => strip_partition(&prop.value),
+                        _ => prop.value.to_string(),
                     };
                     n.add_property(Property::new(prop.name.clone(), value));
                 }

@@ -101,6 +101,10 @@ fn three_partitions_merge_into_the_unpartitioned_run() {
         .filter(|n| n.has_tag_name("testcase"))
         .count();
     assert_eq!(cases, outcomes(&all).len());
+    assert!(
+        !xml.contains("--partition"),
+        "the merged run is unpartitioned"
+    );
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(md.contains("Seed `31`"));
     assert!(

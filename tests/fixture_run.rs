@@ -176,25 +176,7 @@ fn run_executes_exactly_the_plan_that_list_prints() {
     assert_code(&out, 0);
     let listed = json(&stdout(&out));
     let (_, _, report, _) = run_fixture("31337", &[]);
-    let list_plan: Vec<Vec<String>> = listed["shards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            s["tests"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| {
-                    format!(
-                        "{} {}",
-                        t["binary_id"].as_str().unwrap(),
-                        t["name"].as_str().unwrap()
-                    )
-                })
-                .collect()
-        })
-        .collect();
+    let list_plan = listed_plan(&listed);
     let run_plan: Vec<Vec<String>> = report["plan"]
         .as_array()
         .unwrap()

@@ -15,21 +15,11 @@ fn list(args: &[&str]) -> String {
 fn plan_of(args: &[&str]) -> Vec<(u64, String)> {
     let mut a = vec!["--message-format", "json"];
     a.extend_from_slice(args);
-    let v = json(&list(&a));
-    let mut out = Vec::new();
-    for s in v["shards"].as_array().unwrap() {
-        for t in s["tests"].as_array().unwrap() {
-            out.push((
-                s["shard"].as_u64().unwrap(),
-                format!(
-                    "{} {}",
-                    t["binary_id"].as_str().unwrap(),
-                    t["name"].as_str().unwrap()
-                ),
-            ));
-        }
-    }
-    out
+    listed_plan(&json(&list(&a)))
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, ids)| ids.into_iter().map(move |id| (i as u64 + 1, id)))
+        .collect()
 }
 
 #[test]

@@ -94,19 +94,7 @@ fn shared_mode_records_the_order_libtest_really_ran_and_list_predicts_it() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("different order than predicted"), "{err}");
-    for (i, shard) in listed["shards"].as_array().unwrap().iter().enumerate() {
-        let predicted: Vec<String> = shard["tests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| {
-                format!(
-                    "{} {}",
-                    t["binary_id"].as_str().unwrap(),
-                    t["name"].as_str().unwrap()
-                )
-            })
-            .collect();
+    for (i, predicted) in listed_plan(&listed).into_iter().enumerate() {
         let observed: Vec<String> = serde_json::from_value(r["plan"][i]["tests"].clone()).unwrap();
         assert_eq!(predicted, observed, "shard {}", i + 1);
     }
@@ -373,18 +361,7 @@ fn a_process_running_all_of_a_binarys_tests_needs_no_filters_and_keeps_the_predi
     let (out, _d) = fixture("od", "list", &list_args).output();
     assert_code(&out, 0);
     let listed = json(&stdout(&out));
-    let predicted: Vec<String> = listed["shards"][0]["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            format!(
-                "{} {}",
-                t["binary_id"].as_str().unwrap(),
-                t["name"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let predicted = listed_plan(&listed).remove(0);
     let mut run_args = vec!["--no-triage"];
     run_args.extend(sel);
     let (code, err, r) = report("od", &run_args);

@@ -140,3 +140,27 @@ pub fn findings_by_test(
         .map(|f| (f["test"].as_str().unwrap().to_string(), f.clone()))
         .collect()
 }
+
+/// The plan in `list --message-format json` output: test ids (`BINARY_ID NAME`) per shard,
+/// index 0 = shard 1.
+pub fn listed_plan(listed: &serde_json::Value) -> Vec<Vec<String>> {
+    listed["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s["tests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{} {}",
+                        t["binary_id"].as_str().unwrap(),
+                        t["name"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}

@@ -17,8 +17,12 @@ Prints a summary and every difference, with the shard and position of the test i
 cargo-shuffle run and the binary's cargo test exit status. Exits 1 if they differ.
 """
 import json
+import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from outcomes import report_diff  # noqa: E402
 
 RUNNING = re.compile(r"^\s*Running (.+?) \((.+)\)\s*$")
 TEST = re.compile(r"^test (.+?)(?: - should panic)? \.\.\. (ok|FAILED|ignored(?:, .*)?)\s*$")
@@ -93,34 +97,7 @@ def main():
     d, cs = cs_outcomes(sys.argv[1])
     ct, notes = ct_outcomes(sys.argv[2], {b for b, _ in cs})
 
-    def count(m):
-        c = {}
-        for o, _ in m.values():
-            c[o] = c.get(o, 0) + 1
-        return dict(sorted(c.items()))
-
-    print(f"cargo-shuffle: {len(cs)} tests {count(cs)} (seed {d.get('seed')}, shards {d.get('shard_count')})")
-    print(f"cargo test:    {len(ct)} tests {count(ct)}")
-    for n in notes:
-        print("  " + n)
-    only_cs = sorted(set(cs) - set(ct))
-    only_ct = sorted(set(ct) - set(cs))
-    differ = sorted(k for k in set(cs) & set(ct) if cs[k][0] != ct[k][0])
-    for k in only_cs:
-        print(f"  ONLY in cargo-shuffle: {k[0]} {k[1]} ({cs[k][0]})")
-    for k in only_ct:
-        print(f"  ONLY in cargo test:    {k[0]} {k[1]} ({ct[k][0]})")
-    for k in differ:
-        t = cs[k][1]
-        msg = (t.get("message") or "").splitlines()[:1]
-        print(f"  OUTCOME {k[0]} {k[1]}: cargo-shuffle={cs[k][0]} cargo-test={ct[k][0]}"
-              f" (shard {t.get('shard')} pos {t.get('position')}"
-              f"{'; ' + msg[0] if msg else ''})")
-    same = not (only_cs or only_ct or differ)
-    print("RESULT: " + ("identical test set and outcomes" if same else
-                        f"{len(only_cs)} only-cs, {len(only_ct)} only-cargo-test, {len(differ)} outcome diffs"))
-    sys.exit(0 if same else 1)
-
+    sys.exit(report_diff(d, cs, "cargo-test", ct, notes))
 
 if __name__ == "__main__":
     main()

@@ -68,12 +68,10 @@ def nx_outcomes(junit, listing=None):
     return out
 
 
-def main():
-    if len(sys.argv) < 3:
-        print(__doc__, file=sys.stderr)
-        sys.exit(2)
-    d, cs = cs_outcomes(sys.argv[1])
-    nx = nx_outcomes(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
+def report_diff(d, cs, other_name, other, notes=()):
+    """Prints both runners' counts and every difference (test only in one of them, or with
+    another outcome; `cs` and `other` map (binary, name) to (outcome, details)). Returns the
+    exit status: 0 when identical, 1 otherwise. Shared with ct-outcomes.py."""
 
     def count(m):
         c = {}
@@ -81,25 +79,36 @@ def main():
             c[o] = c.get(o, 0) + 1
         return dict(sorted(c.items()))
 
-    print(f"cargo-shuffle: {len(cs)} tests {count(cs)} (seed {d.get('seed')})")
-    print(f"nextest:       {len(nx)} tests {count(nx)}")
-    only_cs = sorted(set(cs) - set(nx))
-    only_nx = sorted(set(nx) - set(cs))
-    differ = sorted(k for k in set(cs) & set(nx) if cs[k][0] != nx[k][0])
+    print(f"cargo-shuffle: {len(cs)} tests {count(cs)} (seed {d.get('seed')}, shards {d.get('shard_count')})")
+    print(f"{other_name + ':':14} {len(other)} tests {count(other)}")
+    for n in notes:
+        print("  " + n)
+    only_cs = sorted(set(cs) - set(other))
+    only_other = sorted(set(other) - set(cs))
+    differ = sorted(k for k in set(cs) & set(other) if cs[k][0] != other[k][0])
     for k in only_cs:
         print(f"  ONLY in cargo-shuffle: {k[0]} {k[1]} ({cs[k][0]})")
-    for k in only_nx:
-        print(f"  ONLY in nextest:       {k[0]} {k[1]} ({nx[k][0]})")
+    for k in only_other:
+        print(f"  ONLY in {other_name}: {k[0]} {k[1]} ({other[k][0]})")
     for k in differ:
         t = cs[k][1]
         msg = (t.get("message") or "").splitlines()[:1]
-        print(f"  OUTCOME {k[0]} {k[1]}: cargo-shuffle={cs[k][0]} nextest={nx[k][0]}"
+        print(f"  OUTCOME {k[0]} {k[1]}: cargo-shuffle={cs[k][0]} {other_name}={other[k][0]}"
               f" (shard {t.get('shard')} pos {t.get('position')}"
               f"{'; ' + msg[0] if msg else ''})")
-    same = not (only_cs or only_nx or differ)
+    same = not (only_cs or only_other or differ)
     print("RESULT: " + ("identical test set and outcomes" if same else
-                        f"{len(only_cs)} only-cs, {len(only_nx)} only-nextest, {len(differ)} outcome diffs"))
-    sys.exit(0 if same else 1)
+                        f"{len(only_cs)} only-cs, {len(only_other)} only-{other_name}, {len(differ)} outcome diffs"))
+    return 0 if same else 1
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    d, cs = cs_outcomes(sys.argv[1])
+    nx = nx_outcomes(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
+    sys.exit(report_diff(d, cs, "nextest", nx))
 
 
 if __name__ == "__main__":

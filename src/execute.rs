@@ -544,11 +544,12 @@ pub fn execute(
         .collect();
     // Longest expected shard first (by recorded durations, else by size), so a long shard does
     // not start last and finish alone; contents and in-shard order are untouched.
+    let estimator = crate::history::Estimator::new(&opts.history);
     let mut keyed: Vec<(f64, (u32, Vec<TestCase>))> = order
         .into_iter()
         .map(|(k, s)| {
             let ids: Vec<String> = s.iter().map(TestCase::id).collect();
-            let est = crate::history::estimate(&opts.history, ids.iter().map(String::as_str));
+            let est = estimator.estimate(ids.iter().map(String::as_str));
             (est, (k, s))
         })
         .collect();

@@ -36,12 +36,27 @@ pub fn save(path: &Path, mut old: Durations, new: impl Iterator<Item = (String, 
     }
 }
 
-/// Estimated wall time of a sequence of test ids: recorded durations, and for tests without a
-/// record the median of the recorded ones (or 10 ms with no history at all).
-pub fn estimate<'a>(history: &Durations, ids: impl Iterator<Item = &'a str>) -> f64 {
-    let fallback = median(history).unwrap_or(10.0);
-    ids.map(|id| history.get(id).copied().unwrap_or(fallback))
-        .sum()
+/// Estimates the wall time of sequences of tests from a history: recorded durations, and for
+/// tests without a record the median of the recorded ones (or 10 ms with no history at all).
+pub struct Estimator<'h> {
+    history: &'h Durations,
+    fallback: f64,
+}
+
+impl<'h> Estimator<'h> {
+    /// An estimator over `history` (the median is computed once here).
+    pub fn new(history: &'h Durations) -> Estimator<'h> {
+        Estimator {
+            history,
+            fallback: median(history).unwrap_or(10.0),
+        }
+    }
+
+    /// Estimated milliseconds for running the tests `ids` one after another.
+    pub fn estimate<'a>(&self, ids: impl Iterator<Item = &'a str>) -> f64 {
+        ids.map(|id| self.history.get(id).copied().unwrap_or(self.fallback))
+            .sum()
+    }
 }
 
 fn median(h: &Durations) -> Option<f64> {
@@ -74,8 +89,12 @@ mod tests {
             ("c".into(), 4.0),
         ]
         .into();
-        assert_eq!(estimate(&h, ["a", "x"].into_iter()), 104.0);
-        assert_eq!(estimate(&Durations::new(), ["x", "y"].into_iter()), 20.0);
+        assert_eq!(Estimator::new(&h).estimate(["a", "x"].into_iter()), 104.0);
+        let empty = Durations::new();
+        assert_eq!(
+            Estimator::new(&empty).estimate(["x", "y"].into_iter()),
+            20.0
+        );
     }
 
     #[test]

@@ -428,3 +428,57 @@ fn keep_sandbox_and_reset_cmd_work_on_each_sequence() {
             .contains("db down")
     );
 }
+
+#[test]
+fn an_exhausted_triage_budget_reports_unfinished_and_fails_the_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let (out, _d) = od(
+        "run",
+        &[
+            "--seed",
+            "1",
+            "--triage-max-reruns",
+            "1",
+            "--report",
+            report.to_str().unwrap(),
+            "--order",
+            "od-core::lib a::polluter",
+            "od-core::test/pairs a_victim",
+        ],
+    )
+    .output();
+    // One rerun (alone: passes) is not enough to show the order dependence.
+    assert_code(&out, 100);
+    let f = &findings_of(&json(report.to_str().unwrap()))["od-core::test/pairs a_victim"];
+    assert_eq!(f["kind"], "unfinished", "{f}");
+    assert!(f["note"].as_str().unwrap().contains("--triage-max-reruns"));
+}
+
+#[test]
+fn hunt_for_a_duration_runs_at_least_the_given_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("h.json");
+    let (out, _d) = od(
+        "hunt",
+        &[
+            "--seed",
+            "2",
+            "--runs",
+            "1",
+            "--for",
+            "0.01",
+            "--report",
+            report.to_str().unwrap(),
+            "--",
+            "h::",
+        ],
+    )
+    .output();
+    assert_code(&out, 0);
+    let r = json(report.to_str().unwrap());
+    assert_eq!(r["schema"], "cargo-shuffle/hunt/v1");
+    assert!(!r["runs"].as_array().unwrap().is_empty());
+    let (out, _d) = od("hunt", &["--for", "nan"]).output();
+    assert_code(&out, 2);
+}

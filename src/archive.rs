@@ -205,10 +205,14 @@ pub fn extract(
         return Err(err(format!("unsupported archive schema {}", m.schema)));
     }
     let target = into.join("target");
-    let lib_dirs = crate::discover::rustc_lib_dirs();
+    let paths: Vec<PathBuf> = m
+        .binaries
+        .iter()
+        .map(|b| PathBuf::from(expand(&b.path, workspace, &target)))
+        .collect();
+    let lib_dirs = crate::discover::toolchain_lib_dirs(paths.iter().map(PathBuf::as_path));
     let mut out = Vec::new();
-    for b in m.binaries {
-        let path = PathBuf::from(expand(&b.path, workspace, &target));
+    for (b, path) in m.binaries.into_iter().zip(paths) {
         let mut dirs: Vec<PathBuf> = Vec::new();
         dirs.extend(path.parent().map(Path::to_path_buf));
         dirs.extend(path.parent().and_then(Path::parent).map(Path::to_path_buf));

@@ -100,6 +100,21 @@ pub fn rustc_lib_dirs() -> Vec<PathBuf> {
     }
 }
 
+/// rustc's library dirs (see [`rustc_lib_dirs`]) if any of `exes` loads the toolchain's shared
+/// libraries (see `dynlink`), else none: most suites never pay for starting rustc.
+pub fn toolchain_lib_dirs<'a>(exes: impl IntoIterator<Item = &'a Path>) -> Vec<PathBuf> {
+    use rayon::prelude::*;
+    let exes: Vec<&Path> = exes.into_iter().collect();
+    if exes
+        .par_iter()
+        .any(|p| crate::dynlink::needs_toolchain_libs(p))
+    {
+        rustc_lib_dirs()
+    } else {
+        Vec::new()
+    }
+}
+
 /// The name of the platform's dynamic-library search variable.
 pub const DYLIB_PATH_VAR: &str = if cfg!(target_os = "macos") {
     "DYLD_FALLBACK_LIBRARY_PATH"
@@ -217,8 +232,8 @@ pub fn build_with_cargo(sel: &CargoSelection) -> Result<Vec<TestBinary>, Discove
         return Err(DiscoverError::ManifestMissing(m.clone()));
     }
     let cargo = cargo_program();
-    // Metadata and rustc's library dirs are independent of the build: fetch them alongside it.
-    let (meta, (rustc_dirs, build)) = rayon::join(
+    // Metadata is independent of the build: fetch it alongside.
+    let (meta, build) = rayon::join(
         || {
             let mut mc = MetadataCommand::new();
             mc.cargo_path(&cargo).no_deps();
@@ -227,9 +242,14 @@ pub fn build_with_cargo(sel: &CargoSelection) -> Result<Vec<TestBinary>, Discove
             }
             mc.exec()
         },
-        || rayon::join(rustc_lib_dirs, || run_cargo_build(&cargo, sel)),
+        || run_cargo_build(&cargo, sel),
     );
     let (artifacts, bins, scripts) = build?;
+    let rustc_dirs = toolchain_lib_dirs(
+        artifacts
+            .iter()
+            .filter_map(|a| a.executable.as_ref().map(|e| e.as_std_path())),
+    );
     let config_env = config_env(&std::env::current_dir().unwrap_or_default());
     let meta = meta.map_err(|e| DiscoverError::Metadata(e.to_string()))?;
     let packages: HashMap<_, _> = meta.packages.iter().map(|p| (&p.id, p)).collect();
@@ -457,7 +477,6 @@ pub fn id_from_file_name(path: &Path) -> String {
 pub fn from_paths(specs: &[String]) -> Result<Vec<TestBinary>, DiscoverError> {
     use std::os::unix::fs::PermissionsExt;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let lib_dirs = rustc_lib_dirs();
     let mut binaries: Vec<TestBinary> = Vec::new();
     for spec in specs {
         let (id, path) = match spec.split_once('=') {
@@ -486,8 +505,12 @@ pub fn from_paths(specs: &[String]) -> Result<Vec<TestBinary>, DiscoverError> {
             id,
             path,
             cwd: cwd.clone(),
-            env: vec![(DYLIB_PATH_VAR.into(), dylib_path(&lib_dirs))],
+            env: Vec::new(),
         });
+    }
+    let lib_dirs = toolchain_lib_dirs(binaries.iter().map(|b| b.path.as_path()));
+    for b in &mut binaries {
+        b.env.push((DYLIB_PATH_VAR.into(), dylib_path(&lib_dirs)));
     }
     binaries.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(binaries)

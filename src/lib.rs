@@ -6,7 +6,8 @@
 //! [`cli`] holds the raw arguments, [`config`] the validated configuration.
 //! Around that flow: [`shared`] and [`libtest`] (shared-process isolation), [`triage`]
 //! (order-dependence classification), [`gate`] and [`baseline`] (the commit gate), [`history`]
-//! (duration-based shard dispatch), [`archive`] and [`merge`] (the CI stage), [`signal`] and
+//! (duration-based shard dispatch), [`dynlink`] (which binaries need the toolchain's shared
+//! libraries), [`archive`] and [`merge`] (the CI stage), [`signal`] and
 //! [`watchdog`] (interrupts and runner death). The private `session` module runs a plan end to
 //! end (prepare, execute, triage, reports); `commands` maps each subcommand to an exit code.
 
@@ -18,6 +19,7 @@ pub mod cli;
 mod commands;
 pub mod config;
 pub mod discover;
+pub mod dynlink;
 pub mod events;
 pub mod execute;
 pub mod exit;

@@ -12,6 +12,9 @@ use crate::report::{self, record::RunRecord};
 use crate::{archive, baseline, events, execute, gate, history, shared, signal, triage};
 use std::collections::HashMap;
 
+/// Pause between batches of run events taken by the reporters (see `Session::execute`).
+const EVENT_BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// The binaries, the plan, every listed test (unfiltered, for triage), and the directory an
 /// archive was unpacked into (removed when dropped, so it lives as long as the run).
 pub(crate) type Prepared = (
@@ -162,12 +165,18 @@ impl Session<'_> {
                 execute::execute(plan, &self.binaries, &self.exec, &self.cancel, &tx);
                 drop(tx);
             });
-            for ev in rx.iter() {
-                terminal.handle(&ev);
-                if let Some(j) = &jsonl {
-                    j.handle(&ev);
+            // Events are taken in batches, at most one wake-up per EVENT_BATCH_PAUSE: a wake-up
+            // per event (futex + scheduler, on both sides) cost more CPU than the reporters on
+            // suites of tiny tests, and 1 ms is below what a terminal shows.
+            while let Ok(first) = rx.recv() {
+                for ev in std::iter::once(first).chain(rx.try_iter()) {
+                    terminal.handle(&ev);
+                    if let Some(j) = &jsonl {
+                        j.handle(&ev);
+                    }
+                    record.handle(&ev);
                 }
-                record.handle(&ev);
+                std::thread::sleep(EVENT_BATCH_PAUSE);
             }
         });
         if self.exec.isolation == execute::Isolation::Shared {

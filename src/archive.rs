@@ -228,6 +228,7 @@ pub fn extract(
             path,
             cwd: PathBuf::from(expand(&b.cwd, workspace, &target)),
             env,
+            runner: None,
         });
     }
     Ok(out)

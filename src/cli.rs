@@ -196,6 +196,10 @@ pub struct CargoArgs {
     /// Directory for all generated artifacts.
     #[arg(long, value_name = "DIR")]
     pub target_dir: Option<PathBuf>,
+    /// Build for this target triple (repeatable), as `cargo test --target`; tests then run
+    /// under its `target.<triple>.runner` if cargo's configuration names one.
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Vec<String>,
     /// Path to Cargo.toml.
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,

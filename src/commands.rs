@@ -161,7 +161,10 @@ pub(crate) fn archive_cmd(a: &cli::ArchiveArgs) -> Result<i32, AppError> {
         args: config::cargo_args(&a.cargo),
         manifest_path: a.cargo.manifest_path.clone(),
     };
-    let binaries = discover::build_with_cargo(&sel)?;
+    let mut binaries = discover::build_with_cargo(&sel)?;
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    crate::target_runner::apply(&mut binaries, &cwd, &sel.targets())
+        .map_err(discover::DiscoverError::from)?;
     // A binary that cannot list its tests here would fail every partition job later.
     let tests = list::list_all(&binaries)?;
     let (workspace, target) = discover::cargo_layout(&sel)?;

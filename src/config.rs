@@ -206,6 +206,10 @@ pub fn cargo_args(c: &CargoArgs) -> Vec<String> {
         a.push("--target-dir".into());
         a.push(d.display().to_string());
     }
+    for t in &c.target {
+        a.push("--target".into());
+        a.push(t.clone());
+    }
     a
 }
 
@@ -589,6 +593,40 @@ mod tests {
         assert_eq!(f.run_ignored, Some(RunIgnored::Only));
         assert!(libtest_flags(&["--bogus".to_string()]).is_err());
         assert!(libtest_flags(&["--skip".to_string()]).is_err());
+    }
+
+    #[test]
+    fn cargo_flags_pass_through_and_targets_are_found_again() {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from([
+            "cargo-shuffle",
+            "list",
+            "--target",
+            "aarch64-unknown-linux-gnu",
+            "--target-dir",
+            "t",
+            "-r",
+        ])
+        .unwrap();
+        let crate::cli::CliCommand::List(l) = cli.command else {
+            panic!("not list")
+        };
+        let args = cargo_args(&l.plan.cargo);
+        assert_eq!(
+            args,
+            [
+                "--release",
+                "--target-dir",
+                "t",
+                "--target",
+                "aarch64-unknown-linux-gnu"
+            ]
+        );
+        let sel = crate::discover::CargoSelection {
+            args,
+            manifest_path: None,
+        };
+        assert_eq!(sel.targets(), ["aarch64-unknown-linux-gnu"]);
     }
 
     #[test]

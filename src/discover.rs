@@ -24,6 +24,43 @@ pub struct TestBinary {
     pub cwd: PathBuf,
     /// Extra environment for its tests (`CARGO_*`, `OUT_DIR`, the dynamic-library path).
     pub env: Vec<(OsString, OsString)>,
+    /// cargo's target runner for it, if the configuration names one (see `target_runner`).
+    pub runner: Option<crate::target_runner::Runner>,
+}
+
+impl TestBinary {
+    /// The program that starts this binary: the target runner if there is one, else the
+    /// binary itself.
+    pub fn program(&self) -> &Path {
+        self.runner.as_ref().map_or(&self.path, |r| &r.program)
+    }
+
+    /// The full argument list for running the binary with `args`: with a target runner,
+    /// the runner's own arguments and the binary's path come first, as cargo passes them.
+    pub fn args_with(&self, args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+        let mut all: Vec<OsString> = match &self.runner {
+            Some(r) => r
+                .args
+                .iter()
+                .cloned()
+                .chain(std::iter::once(self.path.clone().into_os_string()))
+                .collect(),
+            None => Vec::new(),
+        };
+        all.extend(args);
+        all
+    }
+
+    /// A command that runs the binary with `args` (through its target runner, if any).
+    pub fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        let mut cmd = Command::new(self.program());
+        cmd.args(self.args_with(args.into_iter().map(Into::into)));
+        cmd
+    }
 }
 
 /// Cargo's selection and build flags, passed through to `cargo test --no-run` unchanged.
@@ -33,6 +70,22 @@ pub struct CargoSelection {
     pub args: Vec<String>,
     /// `--manifest-path`, if given (also used for `cargo metadata`).
     pub manifest_path: Option<PathBuf>,
+}
+
+impl CargoSelection {
+    /// The `--target` triples among the arguments (cargo's `--target T` and `--target=T`).
+    pub fn targets(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut it = self.args.iter();
+        while let Some(a) = it.next() {
+            if a == "--target" {
+                out.extend(it.next().cloned());
+            } else if let Some(t) = a.strip_prefix("--target=") {
+                out.push(t.to_string());
+            }
+        }
+        out
+    }
 }
 
 /// Discovery failures; each maps to a documented exit code (see `exit`).
@@ -70,6 +123,9 @@ pub enum DiscoverError {
         /// What is wrong with it.
         problem: &'static str,
     },
+    /// cargo's configuration names a target runner but cannot be resolved.
+    #[error(transparent)]
+    Runner(#[from] crate::target_runner::RunnerError),
     /// Two `--binary` entries claim the same id.
     #[error("two test binaries have the id `{0}`; give them distinct ids with --binary ID=PATH")]
     DuplicateId(String),
@@ -324,6 +380,7 @@ pub fn build_with_cargo(sel: &CargoSelection) -> Result<Vec<TestBinary>, Discove
             path: exe,
             cwd,
             env,
+            runner: None,
         });
     }
     binaries.sort_by(|a, b| a.id.cmp(&b.id));
@@ -390,71 +447,21 @@ fn run_cargo_build(cargo: &OsString, sel: &CargoSelection) -> Result<BuildOutput
     Ok((artifacts, bins, scripts))
 }
 
-/// The `[env]` table of cargo's configuration files, as cargo applies it to `cargo test` runs:
-/// files are `.cargo/config.toml` (or `.cargo/config`) in `cwd` and each parent, then
-/// `$CARGO_HOME/config.toml`; a closer file wins. An entry is `KEY = "value"` or
-/// `KEY = { value = "…", force = bool, relative = bool }`; without `force` it does not
-/// override a variable already set; `relative` makes the value a path relative to the directory
-/// containing the `.cargo` folder. Unreadable files are skipped (cargo reported them already).
+/// The `[env]` table of cargo's configuration, as cargo applies it to `cargo test` runs, read
+/// with `cargo-config2` (cargo's file hierarchy from `cwd` up and `$CARGO_HOME`, closer files
+/// winning, `relative` paths resolved against the directory holding `.cargo`). Without `force`
+/// an entry does not override a variable already set. An unreadable configuration gives none
+/// (cargo reported it already when it built).
 pub fn config_env(cwd: &Path) -> Vec<(OsString, OsString)> {
-    let mut files: Vec<PathBuf> = Vec::new();
-    for dir in cwd.ancestors() {
-        for name in ["config.toml", "config"] {
-            let f = dir.join(".cargo").join(name);
-            if f.is_file() {
-                files.push(f);
-                break;
-            }
-        }
-    }
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
-    if let Some(h) = home {
-        let f = h.join("config.toml");
-        if f.is_file() && !files.contains(&f) {
-            files.push(f);
-        }
-    }
-    let mut out: BTreeMap<String, OsString> = BTreeMap::new();
-    // Farthest first, so that closer files overwrite.
-    for f in files.iter().rev() {
-        let Ok(text) = std::fs::read_to_string(f) else {
-            continue;
-        };
-        let Ok(doc) = text.parse::<toml::Table>() else {
-            continue;
-        };
-        let Some(env) = doc.get("env").and_then(|e| e.as_table()) else {
-            continue;
-        };
-        let base = f.parent().and_then(Path::parent).unwrap_or(Path::new("/"));
-        for (k, v) in env {
-            let (value, force, relative) = match v {
-                toml::Value::String(s) => (s.clone(), false, false),
-                toml::Value::Table(t) => (
-                    t.get("value")
-                        .and_then(|x| x.as_str())
-                        .unwrap_or_default()
-                        .to_string(),
-                    t.get("force").and_then(|x| x.as_bool()).unwrap_or(false),
-                    t.get("relative").and_then(|x| x.as_bool()).unwrap_or(false),
-                ),
-                _ => continue,
-            };
-            if !force && std::env::var_os(k).is_some() {
-                out.remove(k);
-                continue;
-            }
-            let value: OsString = if relative {
-                base.join(value).into()
-            } else {
-                value.into()
-            };
-            out.insert(k.clone(), value);
-        }
-    }
-    out.into_iter().map(|(k, v)| (k.into(), v)).collect()
+    let Ok(config) = cargo_config2::Config::load_with_cwd(cwd) else {
+        return Vec::new();
+    };
+    config
+        .env
+        .into_iter()
+        .filter(|(k, v)| v.force || std::env::var_os(k).is_none())
+        .map(|(k, v)| (k.into(), v.value))
+        .collect()
 }
 
 /// Strips cargo's `-<16 hex digits>` suffix from a test executable's file name.
@@ -506,6 +513,7 @@ pub fn from_paths(specs: &[String]) -> Result<Vec<TestBinary>, DiscoverError> {
             path,
             cwd: cwd.clone(),
             env: Vec::new(),
+            runner: None,
         });
     }
     let lib_dirs = toolchain_lib_dirs(binaries.iter().map(|b| b.path.as_path()));

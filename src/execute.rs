@@ -428,8 +428,8 @@ impl<'a> SequenceRunner<'a> {
             args.push("--ignored".into());
         }
         let spec = ProcessSpec {
-            program: &bin.path,
-            args,
+            program: bin.program(),
+            args: bin.args_with(args),
             cwd: &bin.cwd,
             env,
             timeout: opts.timeout,

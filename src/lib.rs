@@ -7,7 +7,7 @@
 //! Around that flow: [`shared`] and [`libtest`] (shared-process isolation), [`triage`]
 //! (order-dependence classification), [`gate`] and [`baseline`] (the commit gate), [`history`]
 //! (duration-based shard dispatch), [`dynlink`] (which binaries need the toolchain's shared
-//! libraries), [`archive`] and [`merge`] (the CI stage), [`signal`] and
+//! libraries), [`target_runner`] (cargo's runner wrapper), [`archive`] and [`merge`] (the CI stage), [`signal`] and
 //! [`watchdog`] (interrupts and runner death). The private `session` module runs a plan end to
 //! end (prepare, execute, triage, reports); `commands` maps each subcommand to an exit code.
 
@@ -36,6 +36,7 @@ pub mod seed;
 mod session;
 pub mod shared;
 pub mod signal;
+pub mod target_runner;
 pub mod triage;
 pub mod watchdog;
 

@@ -4,7 +4,7 @@
 use crate::discover::TestBinary;
 use rayon::prelude::*;
 use std::cmp::Ordering;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// One test case: a test binary's stable id plus the libtest test name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -102,11 +102,11 @@ pub fn parse_terse(binary_id: &str, stdout: &str) -> Result<Vec<String>, ListErr
 }
 
 fn run_list(bin: &TestBinary, ignored: bool) -> Result<Vec<String>, ListError> {
-    let mut cmd = Command::new(&bin.path);
-    cmd.args(["--list", "--format", "terse"]);
+    let mut args = vec!["--list", "--format", "terse"];
     if ignored {
-        cmd.arg("--ignored");
+        args.push("--ignored");
     }
+    let mut cmd = bin.command(args);
     cmd.current_dir(&bin.cwd)
         .envs(bin.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null());
@@ -153,8 +153,8 @@ pub fn parse_json_listing(binary_id: &str, stdout: &str) -> Option<Vec<TestCase>
 /// test binaries accept it with `RUSTC_BOOTSTRAP=1`; anything else falls back to `--list
 /// --format terse` (twice).
 fn list_json(bin: &TestBinary) -> Option<Vec<TestCase>> {
-    let out = Command::new(&bin.path)
-        .args(["--list", "--format", "json", "-Z", "unstable-options"])
+    let out = bin
+        .command(["--list", "--format", "json", "-Z", "unstable-options"])
         .current_dir(&bin.cwd)
         .envs(bin.env.iter().map(|(k, v)| (k, v)))
         .env("RUSTC_BOOTSTRAP", "1")

@@ -28,7 +28,7 @@ pub(crate) type Prepared = (
 /// plan instead of an error.
 pub(crate) fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, AppError> {
     let mut unpacked = None;
-    let binaries = match &cfg.source {
+    let mut binaries = match &cfg.source {
         Source::Cargo(sel) => discover::build_with_cargo(sel)?,
         Source::Binaries(paths) => discover::from_paths(paths)?,
         Source::Archive {
@@ -45,6 +45,13 @@ pub(crate) fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, A
             b
         }
     };
+    let targets = match &cfg.source {
+        Source::Cargo(sel) => sel.targets(),
+        _ => Vec::new(),
+    };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    crate::target_runner::apply(&mut binaries, &cwd, &targets)
+        .map_err(discover::DiscoverError::from)?;
     let tests = list::list_all(&binaries)?;
     if let Some(order) = &cfg.order {
         let by_id: HashMap<String, &TestCase> = tests.iter().map(|t| (t.id(), t)).collect();

@@ -345,8 +345,8 @@ pub fn run_group(
         // A stable-built test binary accepts libtest's unstable flags with this set.
         env.push(("RUSTC_BOOTSTRAP".into(), "1".into()));
         let spec = ProcessSpec {
-            program: &ctx.bin.path,
-            args,
+            program: ctx.bin.program(),
+            args: ctx.bin.args_with(args),
             cwd: &ctx.bin.cwd,
             env,
             timeout: None,

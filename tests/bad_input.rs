@@ -147,3 +147,25 @@ fn a_binary_whose_listing_fails_exits_104() {
     assert_code(&out, 104);
     assert!(stderr(&out).contains("cannot list"));
 }
+
+#[test]
+fn an_invalid_target_runner_in_cargo_config_is_a_usage_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".cargo")).unwrap();
+    std::fs::write(
+        dir.path().join(".cargo/config.toml"),
+        "[target.'cfg(unix)']\nrunner = 5\n",
+    )
+    .unwrap();
+    let bin = fake_binary(dir.path(), "ok", "a: test\\n", "echo 'running 1 test'");
+    let mut s = Shuffle::new(&["run", "--binary", bin.to_str().unwrap()]);
+    s.cmd.current_dir(dir.path());
+    let (out, _d) = s.output();
+    assert_code(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("target runner") && err.contains(".cargo/config.toml"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -322,7 +322,8 @@ fn libtest_options_after_double_dash_work_like_cargo_test() {
 fn tests_see_the_environment_cargo_test_gives_them() {
     // fixtures/env's tests read at run time: `[env]` from .cargo/config.toml (plain, relative,
     // forced over an existing variable), a build script's `cargo:rustc-env`, and
-    // `CARGO_BIN_EXE_<name>`. cargo reads its config from the current directory.
+    // `CARGO_BIN_EXE_<name>`, and the `target.'cfg(unix)'.runner` wrapper every binary starts
+    // through. cargo reads its config from the current directory.
     let dir = repo().join("fixtures/env");
     let target = repo().join("target/fixture-env");
     let report = tempfile::tempdir().unwrap();
@@ -340,7 +341,15 @@ fn tests_see_the_environment_cargo_test_gives_them() {
     let (out, _d) = s.output();
     assert_code(&out, 0);
     let r = json(path.to_str().unwrap());
-    assert_eq!(r["counts"]["passed"], 4, "{r}");
+    assert_eq!(r["counts"]["passed"], 5, "{r}");
+    assert!(
+        r["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "started_through_the_target_runner" && t["outcome"] == "passed"),
+        "{r}"
+    );
 }
 
 #[test]

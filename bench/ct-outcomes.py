@@ -66,7 +66,8 @@ def ct_outcomes(log, cs_binaries):
             continue
         m = TEST.match(line)
         if m and binary:
-            name, res = m.group(1), m.group(2)
+            # libtest-mimic pads names to a column (`test  name    ... ok`): strip the padding.
+            name, res = m.group(1).strip(), m.group(2)
             o = "pass" if res == "ok" else "fail" if res == "FAILED" else "skip"
             out[(binary, name)] = (o, None)
             pending = None

@@ -107,7 +107,7 @@ pub enum DiscoverError {
     Metadata(String),
     /// The build failed; cargo's diagnostics were already shown on stderr.
     #[error(
-        "building the test binaries failed ({status}); cargo's diagnostics are above. Fix the build, or narrow the selection with -p/--test/--lib"
+        "building the test binaries failed (`cargo test --no-run`: {status}); cargo's error is above. Fix the build, or the selection flags if cargo rejected them (-p, --test, --exclude needs --workspace, --features)"
     )]
     BuildFailed {
         /// cargo's exit status as text.
@@ -131,8 +131,21 @@ pub enum DiscoverError {
     DuplicateId(String),
 }
 
+/// The cargo to run, and to give tests as `CARGO`: `$CARGO` (set when we run as `cargo shuffle`),
+/// else `cargo` from `PATH` as an absolute path, as cargo gives it (a bare name if not found).
 fn cargo_program() -> OsString {
-    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+    std::env::var_os("CARGO").unwrap_or_else(|| {
+        std::env::var_os("PATH")
+            .and_then(|paths| find_in_path("cargo", &paths))
+            .map_or_else(|| "cargo".into(), PathBuf::into_os_string)
+    })
+}
+
+/// The first file named `name` in the directories of `paths` (a `PATH`-style list).
+fn find_in_path(name: &str, paths: &std::ffi::OsStr) -> Option<PathBuf> {
+    std::env::split_paths(paths)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }
 
 /// The dynamic-library search path entries rustc's own libraries live in (`--print sysroot`
@@ -153,6 +166,19 @@ pub fn rustc_lib_dirs() -> Vec<PathBuf> {
             libdir.into_iter().chain(sysroot).collect()
         }
         _ => Vec::new(),
+    }
+}
+
+/// Creates the `CARGO_TARGET_TMPDIR` each binary's tests are given, when it is missing: cargo
+/// creates it while building, but an archive unpacked elsewhere (or a cleaned target dir) has
+/// none, and tests write there without checking. Best effort: a failure shows up in the test.
+pub fn create_target_tmpdirs(binaries: &[TestBinary]) {
+    for b in binaries {
+        for (k, v) in &b.env {
+            if k == "CARGO_TARGET_TMPDIR" {
+                let _ = std::fs::create_dir_all(v);
+            }
+        }
     }
 }
 
@@ -527,6 +553,16 @@ pub fn from_paths(specs: &[String]) -> Result<Vec<TestBinary>, DiscoverError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cargo_is_found_on_path_as_an_absolute_path() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        std::fs::write(b.path().join("cargo"), "").unwrap();
+        let paths = std::env::join_paths([a.path(), b.path()]).unwrap();
+        assert_eq!(find_in_path("cargo", &paths), Some(b.path().join("cargo")));
+        assert_eq!(find_in_path("rustc", &paths), None);
+    }
 
     #[test]
     fn ids_from_kinds() {

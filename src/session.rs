@@ -52,6 +52,7 @@ pub(crate) fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, A
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
     crate::target_runner::apply(&mut binaries, &cwd, &targets)
         .map_err(discover::DiscoverError::from)?;
+    discover::create_target_tmpdirs(&binaries);
     let tests = list::list_all(&binaries)?;
     if let Some(order) = &cfg.order {
         let by_id: HashMap<String, &TestCase> = tests.iter().map(|t| (t.id(), t)).collect();

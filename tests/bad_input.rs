@@ -169,3 +169,12 @@ fn an_invalid_target_runner_in_cargo_config_is_a_usage_error_naming_it() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn a_package_cargo_does_not_know_exits_101_with_cargos_error() {
+    let (out, _d) = Shuffle::fixture("run", &["-p", "no-such-package"]).output();
+    assert_code(&out, 101);
+    let err = stderr(&out);
+    assert!(err.contains("no-such-package"), "cargo's own error: {err}");
+    assert!(err.contains("selection flags"), "{err}");
+}

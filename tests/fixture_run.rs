@@ -341,7 +341,7 @@ fn tests_see_the_environment_cargo_test_gives_them() {
     let (out, _d) = s.output();
     assert_code(&out, 0);
     let r = json(path.to_str().unwrap());
-    assert_eq!(r["counts"]["passed"], 5, "{r}");
+    assert_eq!(r["counts"]["passed"], 6, "{r}");
     assert!(
         r["tests"]
             .as_array()

@@ -272,8 +272,8 @@ fn an_archive_carries_build_script_output_bin_exes_and_config_env() {
         s.output()
     };
     assert_code(&out, 0);
-    // 5: the checkout's .cargo/config.toml (its [env] and target runner) applies there too.
-    assert_eq!(json(report.to_str().unwrap())["counts"]["passed"], 5);
+    // 6: the checkout's .cargo/config.toml (its [env] and target runner) applies there too.
+    assert_eq!(json(report.to_str().unwrap())["counts"]["passed"], 6);
     // A file that is not an archive is a usage error naming it.
     let (out, _d) = Shuffle::new(&["run", "--archive", "/etc/hostname"]).output();
     assert_code(&out, 2);

@@ -396,7 +396,7 @@ pub struct RunArgs {
 
     /// Extra confirmations of an order-dependence finding (polluters+victim fails again and
     /// the victim alone passes again), against reporting a flaky test as order-dependent.
-    #[arg(long, value_name = "N", default_value_t = 2, help_heading = "Triage")]
+    #[arg(long, value_name = "N", default_value_t = 3, help_heading = "Triage")]
     pub confirmations: u32,
 
     /// Look for cleaners of each OD victim among the run's other tests (one rerun each).

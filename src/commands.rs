@@ -10,6 +10,7 @@ use crate::plan::{self, Plan};
 use crate::report::{self, record::RunRecord};
 use crate::session::{announce_seed, apply_baseline, note_flaky, prepare, start, write_reports};
 use crate::{archive, baseline, gate, merge, seed, triage};
+use std::collections::HashMap;
 use std::io::Write;
 
 /// `cargo shuffle list`: the plan on stdout, human or JSON.
@@ -297,6 +298,30 @@ fn replan(first: &Plan, base: &PlanConfig, pc: &PlanConfig) -> Plan {
     plan
 }
 
+/// The record behind hunt's JUnit, counts and summary: the first run, with each test's result
+/// replaced by its first failing result of any later run, so that a test that failed in any
+/// run is a failure there too (as the gate counts it). Elapsed time is the sum of the runs.
+fn hunt_summary(records: &[RunRecord]) -> RunRecord {
+    let mut summary = records.first().cloned().expect("at least one run");
+    let index: HashMap<String, usize> = summary
+        .results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.test.id(), i))
+        .collect();
+    for r in records[1..].iter().flat_map(|rec| rec.results.iter()) {
+        if let Some(&i) = index.get(&r.test.id())
+            && r.outcome.is_failure()
+            && !summary.results[i].outcome.is_failure()
+        {
+            summary.results[i] = r.clone();
+        }
+    }
+    summary.elapsed = records.iter().map(|r| r.elapsed).sum();
+    summary.interrupted = records.iter().any(|r| r.interrupted);
+    summary
+}
+
 /// `cargo shuffle hunt`: several planned orders, each triaged, findings aggregated, one gate.
 pub(crate) fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<i32, AppError> {
     if let Some(t) = for_secs
@@ -338,7 +363,7 @@ pub(crate) fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<
         .map(|r| r.test.id())
         .collect();
     let interrupted = records.iter().any(|r| r.interrupted);
-    let mut summary = records.first().cloned().expect("at least one run");
+    let mut summary = hunt_summary(&records);
     summary.findings = cfg.triage.as_ref().map(|_| findings.clone());
     let json = || {
         let doc = serde_json::json!({

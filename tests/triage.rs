@@ -43,6 +43,7 @@ fn run_repro(repro: &str) -> (i32, Value) {
 fn hunt_finds_every_planted_case_with_exact_roles_and_working_repros() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("hunt.json");
+    let junit = dir.path().join("hunt.xml");
     let (out, _d) = od(
         "hunt",
         &[
@@ -54,12 +55,45 @@ fn hunt_finds_every_planted_case_with_exact_roles_and_working_repros() {
             "2",
             "--report",
             report.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
         ],
     )
     .output();
     // g::always_fails is a plain failure, so the gate says 100.
     assert_code(&out, 100);
     let r = json(report.to_str().unwrap());
+    // The JUnit agrees with the gate: every test that failed in any of the runs (the reversed
+    // second run fails the victims the first run passes) is a failure there.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let failed_in_junit: BTreeSet<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .filter(|n| {
+            n.children()
+                .any(|c| c.has_tag_name("failure") || c.has_tag_name("error"))
+        })
+        .map(|n| {
+            format!(
+                "{} {}",
+                n.attribute("classname").unwrap(),
+                n.attribute("name").unwrap()
+            )
+        })
+        .collect();
+    let failing_any_run: BTreeSet<String> = strs(&r["failing_tests"]).into_iter().collect();
+    assert_eq!(failed_in_junit, failing_any_run);
+    let only_later: Vec<&Value> = r["runs"][0]["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["outcome"] == "passed" && failing_any_run.contains(t["id"].as_str().unwrap()))
+        .collect();
+    assert!(
+        !only_later.is_empty(),
+        "the test needs a test that fails only in run 2"
+    );
     let f = findings_of(&r);
     let kind = |t: &str| f[t]["kind"].as_str().unwrap().to_string();
 

@@ -51,6 +51,22 @@ impl TestBinary {
         all
     }
 
+    /// The binary's path for messages, naming the target runner it is started through, if any.
+    pub fn describe_path(&self) -> String {
+        match &self.runner {
+            None => self.path.display().to_string(),
+            Some(r) => {
+                let mut words = vec![r.program.display().to_string()];
+                words.extend(r.args.iter().map(|a| a.to_string_lossy().into_owned()));
+                format!(
+                    "{}, started through the target runner `{}` from cargo's configuration",
+                    self.path.display(),
+                    words.join(" ")
+                )
+            }
+        }
+    }
+
     /// A command that runs the binary with `args` (through its target runner, if any).
     pub fn command<I, S>(&self, args: I) -> Command
     where

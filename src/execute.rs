@@ -503,7 +503,7 @@ impl<'a> SequenceRunner<'a> {
             Err(e) => TestResult {
                 message: Some(format!(
                     "could not start test binary {}: {e}",
-                    bin.path.display()
+                    bin.describe_path()
                 )),
                 outcome: Outcome::Error,
                 shard,

@@ -66,6 +66,8 @@ pub fn seed_putting_last(names: &[&str], target: &str, start: u64, limit: u64) -
 pub enum Event {
     /// The suite started (the harness accepted the flags).
     SuiteStarted,
+    /// The suite ended normally (libtest's closing `ok`/`failed` suite event).
+    SuiteFinished,
     /// A test started.
     Started(String),
     /// A test finished: `event` is `ok`, `failed`, `ignored` or `timeout`.
@@ -98,6 +100,7 @@ pub fn parse_line(line: &str) -> Option<Event> {
     };
     match (v["type"].as_str()?, v["event"].as_str()?) {
         ("suite", "started") => Some(Event::SuiteStarted),
+        ("suite", "ok" | "failed") => Some(Event::SuiteFinished),
         ("test", "started") => Some(Event::Started(v["name"].as_str()?.to_string())),
         ("test", ev) => {
             let mut output = v["stdout"].as_str().unwrap_or_default().to_string();
@@ -190,6 +193,12 @@ mod tests {
                 exec_time: Some(0.5),
                 output: "boom\n".into()
             })
+        );
+        assert_eq!(
+            parse_line(
+                r#"{ "type": "suite", "event": "failed", "passed": 1, "failed": 1, "ignored": 0, "measured": 0, "filtered_out": 0, "exec_time": 0.1 }"#
+            ),
+            Some(Event::SuiteFinished)
         );
         assert_eq!(parse_line("raw output"), None);
         // A cut line still yields name and event.

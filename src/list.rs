@@ -47,24 +47,26 @@ pub enum ListError {
     Spawn {
         /// Binary id.
         binary: String,
-        /// Executable path.
+        /// Executable path (and target runner, if any).
         path: String,
         /// The OS error.
         source: std::io::Error,
     },
     /// `--list` exited unsuccessfully.
     #[error(
-        "test binary `{binary}` ({path}) failed to list its tests ({status}); stderr: {stderr}\nhint: is it a libtest-compatible test binary? Run it with `--list --format terse` to check"
+        "test binary `{binary}` ({path}) failed to list its tests ({status}); stderr: {stderr}\nhint: {hint}"
     )]
     Failed {
         /// Binary id.
         binary: String,
-        /// Executable path.
+        /// Executable path (and target runner, if any).
         path: String,
         /// Exit status as text.
         status: String,
         /// The first lines of its stderr.
         stderr: String,
+        /// What to check: the binary, or the target runner it was started through.
+        hint: String,
     },
     /// A line of the listing is not `NAME: test` / `NAME: benchmark`.
     #[error(
@@ -112,17 +114,22 @@ fn run_list(bin: &TestBinary, ignored: bool) -> Result<Vec<String>, ListError> {
         .stdin(Stdio::null());
     let out = cmd.output().map_err(|source| ListError::Spawn {
         binary: bin.id.clone(),
-        path: bin.path.display().to_string(),
+        path: bin.describe_path(),
         source,
     })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let stderr: String = stderr.lines().take(10).collect::<Vec<_>>().join("\n");
+        let hint = match &bin.runner {
+            Some(_) => "the target runner from cargo's configuration starts it: is the runner working? Run the runner with the binary and `--list --format terse` to check".to_string(),
+            None => "is it a libtest-compatible test binary? Run it with `--list --format terse` to check".to_string(),
+        };
         return Err(ListError::Failed {
             binary: bin.id.clone(),
-            path: bin.path.display().to_string(),
+            path: bin.describe_path(),
             status: crate::process::describe_status(out.status),
             stderr,
+            hint,
         });
     }
     parse_terse(&bin.id, &String::from_utf8_lossy(&out.stdout))

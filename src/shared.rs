@@ -131,6 +131,20 @@ struct GroupWatch<'a, 'f> {
     next_position: &'a mut u32,
     on_result: &'f mut dyn FnMut(TestResult),
     on_start: &'f mut dyn FnMut(&TestCase),
+    /// The running test's result event, held until the next event: libtest prints its own
+    /// result after everything the test printed, so a result line the test wrote itself (a
+    /// fake `ok`, raw on stdout) is replaced by libtest's real one.
+    pending: Option<Pending>,
+    /// libtest's closing suite event was seen: the process ended normally.
+    suite_finished: bool,
+}
+
+/// A result event waiting for the next event (see `GroupWatch::pending`).
+struct Pending {
+    name: String,
+    event: String,
+    exec: Option<f64>,
+    output: String,
 }
 
 impl GroupWatch<'_, '_> {
@@ -171,6 +185,13 @@ impl GroupWatch<'_, '_> {
         (self.on_result)(r);
     }
 
+    /// Reports the held result, if any.
+    fn commit(&mut self) {
+        if let Some(p) = self.pending.take() {
+            self.finish(&p.name, &p.event, p.exec, p.output);
+        }
+    }
+
     fn handle_line(&mut self, line: &str) {
         // Output a test (or its child) wrote without a final newline runs into libtest's next
         // event on the same line: split the raw prefix off the event.
@@ -183,7 +204,12 @@ impl GroupWatch<'_, '_> {
         }
         match libtest::parse_line(line) {
             Some(Event::SuiteStarted) => self.suite_started = true,
+            Some(Event::SuiteFinished) => {
+                self.commit();
+                self.suite_finished = true;
+            }
             Some(Event::Started(name)) => {
+                self.commit();
                 if let Some(t) = self.by_name.get(&name) {
                     (self.on_start)(t);
                 }
@@ -200,11 +226,21 @@ impl GroupWatch<'_, '_> {
                 // thread, only the running test can finish (a test printing a fake event line
                 // for another test is just output).
                 let running = self.current.as_ref().is_some_and(|(n, _)| *n == name);
-                if event != "timeout" && (running || (self.current.is_none() && event == "ignored"))
-                {
-                    self.finish(&name, &event, exec_time, output);
-                } else if event != "timeout" {
-                    self.handle_line_raw(line);
+                if event == "timeout" {
+                } else if running {
+                    self.pending = Some(Pending {
+                        name,
+                        event,
+                        exec: exec_time,
+                        output,
+                    });
+                } else {
+                    self.commit();
+                    if self.current.is_none() && event == "ignored" {
+                        self.finish(&name, &event, exec_time, output);
+                    } else {
+                        self.handle_line_raw(line);
+                    }
                 }
             }
             None => self.handle_line_raw(line),
@@ -371,18 +407,29 @@ pub fn run_group(
             next_position: position,
             on_result,
             on_start,
+            pending: None,
+            suite_finished: false,
         };
         let outcome = process::run(&spec, &mut watch);
         if !watch.line.is_empty() {
             let line = String::from_utf8_lossy(&std::mem::take(&mut watch.line)).into_owned();
             watch.handle_line(&line);
         }
+        // A held result stands only if libtest then closed the suite (the next test's start
+        // commits it otherwise). If the process died first (a signal, a timeout,
+        // `process::exit`), the result line may have been the test's own: the test is judged by
+        // how the process ended, below.
+        if watch.suite_finished {
+            watch.commit();
+        } else {
+            watch.pending = None;
+        }
         let r = match outcome {
             Ok(r) => r,
             Err(e) => {
                 let msg = format!(
                     "could not start test binary {}: {e}",
-                    ctx.bin.path.display()
+                    ctx.bin.describe_path()
                 );
                 let rest = std::mem::take(&mut remaining);
                 all_errors(ctx, rest, watch.next_position, watch.on_result, &msg, "");

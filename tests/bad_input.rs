@@ -178,3 +178,24 @@ fn a_package_cargo_does_not_know_exits_101_with_cargos_error() {
     assert!(err.contains("no-such-package"), "cargo's own error: {err}");
     assert!(err.contains("selection flags"), "{err}");
 }
+
+#[test]
+fn a_target_runner_that_cannot_start_is_named_not_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".cargo")).unwrap();
+    std::fs::write(
+        dir.path().join(".cargo/config.toml"),
+        "[target.'cfg(unix)']\nrunner = \"/nonexistent/runner-xyz\"\n",
+    )
+    .unwrap();
+    let bin = fake_binary(dir.path(), "ok", "a: test\\n", "echo 'running 1 test'");
+    let mut s = Shuffle::new(&["run", "--binary", bin.to_str().unwrap()]);
+    s.cmd.current_dir(dir.path());
+    let (out, _d) = s.output();
+    assert_code(&out, 104);
+    let err = stderr(&out);
+    assert!(
+        err.contains("target runner `/nonexistent/runner-xyz`"),
+        "{err}"
+    );
+}

@@ -371,3 +371,109 @@ fn a_process_running_all_of_a_binarys_tests_needs_no_filters_and_keeps_the_predi
     assert_eq!(predicted, observed);
     assert_eq!(observed.len(), 5);
 }
+
+#[test]
+fn an_interrupted_shared_run_keeps_the_tests_that_never_ran_in_its_reports() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let junit = dir.path().join("j.xml");
+    let [hang, quick2, quick1] = [
+        "hostile::lib tests::hangs_forever",
+        "hostile::lib tests::passes_quickly_2",
+        "hostile::lib tests::passes_quickly_1",
+    ];
+    // --order puts passes_quickly_1 last, after the test that hangs: it never runs.
+    let mut s = fixture(
+        "hostile",
+        "run",
+        &[
+            "--isolation",
+            "shared",
+            "--seed",
+            "3",
+            "--timeout",
+            "120",
+            "--message-format",
+            "json",
+            "--report",
+            report.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+            "--order",
+            hang,
+            quick2,
+            quick1,
+        ],
+    );
+    let mut child = s
+        .cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        if line.contains("test-started") && line.contains("hangs_forever") {
+            unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        }
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let r = json(report.to_str().unwrap());
+    assert_eq!(r["interrupted"], true);
+    assert!(r["not_run"].as_u64().unwrap() >= 1, "{r}");
+    let planned: Vec<&str> = r["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["tests"].as_array().unwrap())
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        planned.len(),
+        3,
+        "every planned test stays in the plan: {planned:?}"
+    );
+    assert_eq!(planned.last(), Some(&quick1), "{planned:?}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let skipped_quick1 = doc.descendants().any(|n| {
+        n.has_tag_name("testcase")
+            && n.attribute("name") == Some("tests::passes_quickly_1")
+            && n.children().any(|c| c.has_tag_name("skipped"))
+    });
+    assert!(
+        skipped_quick1,
+        "the test that never ran is skipped in JUnit: {xml}"
+    );
+}
+
+#[test]
+fn a_shared_run_of_one_shard_keeps_the_whole_plan() {
+    let (_, _, full) = report(
+        "demo",
+        &["--seed", "6", "--isolation", "shared", "--no-triage"],
+    );
+    let (_, err, one) = report(
+        "demo",
+        &[
+            "--seed",
+            "6",
+            "--isolation",
+            "shared",
+            "--no-triage",
+            "--shard",
+            "2",
+        ],
+    );
+    let sizes = |r: &serde_json::Value| -> Vec<usize> {
+        r["plan"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["tests"].as_array().unwrap().len())
+            .collect()
+    };
+    assert_eq!(sizes(&one), sizes(&full), "{err}");
+}

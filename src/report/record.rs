@@ -81,8 +81,9 @@ impl RunRecord {
         }
     }
 
-    /// The order tests really ran in: per shard, results sorted by position (ids of tests that
-    /// never ran are left out).
+    /// The order tests really ran in: per shard, results sorted by position, then the planned
+    /// tests that never ran (interrupted, or shards not selected with `--shard`) in plan order,
+    /// so that the plan still names every planned test.
     pub fn observed_plan(&self) -> Vec<Vec<String>> {
         let mut shards: Vec<Vec<(u32, String)>> = vec![Vec::new(); self.plan.len()];
         for r in self.results.iter().filter(|r| r.shard != 0) {
@@ -92,9 +93,18 @@ impl RunRecord {
         }
         shards
             .into_iter()
-            .map(|mut s| {
+            .zip(&self.plan)
+            .map(|(mut s, planned)| {
                 s.sort();
-                s.into_iter().map(|(_, id)| id).collect()
+                let mut ids: Vec<String> = s.into_iter().map(|(_, id)| id).collect();
+                let ran: std::collections::HashSet<&String> = ids.iter().collect();
+                let rest: Vec<String> = planned
+                    .iter()
+                    .filter(|id| !ran.contains(id))
+                    .cloned()
+                    .collect();
+                ids.extend(rest);
+                ids
             })
             .collect()
     }

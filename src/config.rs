@@ -497,6 +497,13 @@ impl RunConfig {
                 ))
             })?),
         };
+        if plan.order.is_some()
+            && let Some(&bad) = a.shard.iter().find(|&&k| k != 1)
+        {
+            return Err(UsageError(format!(
+                "--shard {bad} does not exist: --order makes a plan of one shard (the given tests, in that order); drop --shard or use --shard 1"
+            )));
+        }
         if let Some(&bad) = a.shard.iter().find(|&&k| k > plan.shards) {
             return Err(UsageError(format!(
                 "--shard {bad} does not exist: the plan has {} shards (--shards); pick 1..={}",

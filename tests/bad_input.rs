@@ -199,3 +199,20 @@ fn a_target_runner_that_cannot_start_is_named_not_the_binary() {
         "{err}"
     );
 }
+
+#[test]
+fn order_with_a_shard_other_than_1_is_a_usage_error() {
+    check(
+        &[
+            "run",
+            "--binary",
+            "/bin/true",
+            "--order",
+            "true t",
+            "--shard",
+            "2",
+        ],
+        2,
+        "--order makes a plan of one shard",
+    );
+}

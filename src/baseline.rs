@@ -190,7 +190,7 @@ pub fn apply(baseline: &Baseline, record: &mut RunRecord) -> Applied {
     }
     applied.fixed = fixed;
     for r in &mut record.results {
-        if quarantined.contains(&r.test.id()) && r.outcome.is_failure() {
+        if quarantined.contains(&r.test.id()) && (r.outcome.is_failure() || r.is_flaky()) {
             r.quarantined = true;
         }
     }

@@ -347,6 +347,7 @@ pub struct RunArgs {
         long,
         value_name = "N",
         default_value_t = 0,
+        value_parser = clap::value_parser!(u32).range(0..=100),
         help_heading = "Execution"
     )]
     pub retries: u32,

@@ -141,9 +141,17 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
         failing.len(),
         findings.len()
     );
+    // Tests that passed only on a retry, in any part (the parts' own gates counted them).
+    let flaky_passes = merged["tests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["flaky"] == true && t["quarantined"] != true)
+        .count();
     let code = gate::decide(
         merged["interrupted"] == true,
         failing.len(),
+        flaky_passes,
         (merged["triaged"] == true).then_some(findings.as_slice()),
         &gate::GatePolicy {
             allow_flaky: a.allow_flaky,
@@ -386,9 +394,16 @@ pub(crate) fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<
         terminal.note(&format!("  {} — {}: {}", f.test, f.kind.label(), f.repro));
     }
     note_flaky(&findings, &cfg.gate);
+    let flaky_passes: std::collections::BTreeSet<String> = records
+        .iter()
+        .flat_map(|r| r.results.iter())
+        .filter(|r| r.is_flaky() && !r.quarantined)
+        .map(|r| r.test.id())
+        .collect();
     let code = gate::decide(
         interrupted,
         failing.len(),
+        flaky_passes.len(),
         cfg.triage.as_ref().map(|_| findings.as_slice()),
         &cfg.gate,
     );

@@ -22,27 +22,25 @@ pub fn exit_code(record: &RunRecord, policy: &GatePolicy) -> i32 {
         .filter(|r| r.outcome.is_failure() && !r.quarantined)
         .map(|r| r.test.id())
         .collect();
-    let code = decide(
+    decide(
         record.interrupted,
         failing.len(),
+        record.flaky_passes(),
         record.findings.as_deref(),
         policy,
-    );
-    // Tests that passed only on a retry (`--retries`) are flaky too.
-    if code == exit::OK && !policy.allow_flaky && record.flaky_passes() > 0 {
-        exit::FLAKY
-    } else {
-        code
-    }
+    )
 }
 
-/// The gate: interrupted → 130; no failing test → 0; any failing test that triage did not
+/// The gate: interrupted → 130; no failing test → 0 (105 if some test only passed on a retry); any failing test that triage did not
 /// explain as order-dependent or flaky (or no triage) → 100; else order-dependent tests (OD
 /// victims, brittle tests) → 102; else NOD flaky only → 105 (0 with `--allow-flaky`).
 /// `failing` counts distinct failing tests; `findings` has at most one per failing test.
+/// `flaky_passes` counts tests that passed only on a retry (not quarantined): with no failing
+/// test they give 105 (0 with `--allow-flaky`).
 pub fn decide(
     interrupted: bool,
     failing: usize,
+    flaky_passes: usize,
     findings: Option<&[Finding]>,
     policy: &GatePolicy,
 ) -> i32 {
@@ -50,7 +48,12 @@ pub fn decide(
         return exit::INTERRUPTED;
     }
     if failing == 0 {
-        return exit::OK;
+        // Tests that passed only on a retry (`--retries`) are flaky too.
+        return if flaky_passes > 0 && !policy.allow_flaky {
+            exit::FLAKY
+        } else {
+            exit::OK
+        };
     }
     let Some(findings) = findings else {
         return exit::TESTS_FAILED;
@@ -88,33 +91,40 @@ mod tests {
         let strict = GatePolicy::default();
         let p = GatePolicy { allow_flaky: true };
         use FindingKind::*;
-        assert_eq!(decide(false, 0, None, &p), exit::OK);
-        assert_eq!(decide(true, 0, None, &p), exit::INTERRUPTED);
-        assert_eq!(decide(false, 1, None, &strict), exit::TESTS_FAILED);
+        assert_eq!(decide(false, 0, 0, None, &p), exit::OK);
+        assert_eq!(decide(true, 0, 0, None, &p), exit::INTERRUPTED);
+        assert_eq!(decide(false, 1, 0, None, &strict), exit::TESTS_FAILED);
         assert_eq!(
-            decide(false, 1, Some(&[f(OdVictim)]), &p),
+            decide(false, 1, 0, Some(&[f(OdVictim)]), &p),
             exit::ORDER_DEPENDENT
         );
         assert_eq!(
-            decide(false, 1, Some(&[f(Brittle)]), &p),
+            decide(false, 1, 0, Some(&[f(Brittle)]), &p),
             exit::ORDER_DEPENDENT
         );
         assert_eq!(
-            decide(false, 2, Some(&[f(OdVictim), f(Failure)]), &p),
+            decide(false, 2, 0, Some(&[f(OdVictim), f(Failure)]), &p),
             exit::TESTS_FAILED
         );
         assert_eq!(
-            decide(false, 2, Some(&[f(OdVictim)]), &p),
+            decide(false, 2, 0, Some(&[f(OdVictim)]), &p),
             exit::TESTS_FAILED
         );
-        assert_eq!(decide(false, 1, Some(&[f(NodFlaky)]), &p), exit::OK);
-        assert_eq!(decide(false, 1, Some(&[f(NodFlaky)]), &strict), exit::FLAKY);
+        assert_eq!(decide(false, 1, 0, Some(&[f(NodFlaky)]), &p), exit::OK);
+        // A pass on a retry is flaky: 105 unless allowed, even with no failing test.
+        assert_eq!(decide(false, 0, 1, None, &strict), exit::FLAKY);
+        assert_eq!(decide(false, 0, 1, None, &p), exit::OK);
+        assert_eq!(decide(true, 0, 1, None, &strict), exit::INTERRUPTED);
         assert_eq!(
-            decide(false, 2, Some(&[f(NodFlaky), f(OdVictim)]), &strict),
+            decide(false, 1, 0, Some(&[f(NodFlaky)]), &strict),
+            exit::FLAKY
+        );
+        assert_eq!(
+            decide(false, 2, 0, Some(&[f(NodFlaky), f(OdVictim)]), &strict),
             exit::ORDER_DEPENDENT
         );
         assert_eq!(
-            decide(false, 1, Some(&[f(Unfinished)]), &p),
+            decide(false, 1, 0, Some(&[f(Unfinished)]), &p),
             exit::TESTS_FAILED
         );
     }

@@ -201,6 +201,15 @@ fn a_target_runner_that_cannot_start_is_named_not_the_binary() {
 }
 
 #[test]
+fn more_than_100_retries_is_a_usage_error() {
+    check(
+        &["run", "--binary", "/bin/true", "--retries", "101"],
+        2,
+        "101",
+    );
+}
+
+#[test]
 fn order_with_a_shard_other_than_1_is_a_usage_error() {
     check(
         &[

@@ -358,3 +358,51 @@ fn a_second_ctrl_c_exits_at_once() {
     assert_eq!(code, 130);
     assert!(took.as_millis() < 1500, "took {took:?}");
 }
+
+#[test]
+fn a_pass_on_a_retry_fails_the_gate_in_run_hunt_and_merge_unless_quarantined() {
+    let dir = tempfile::tempdir().unwrap();
+    // `flaky` fails on its first attempt in each sequence (a counter in its TMPDIR).
+    let bin = fake_binary(
+        dir.path(),
+        "retry",
+        "flaky: test\\nfine: test\\n",
+        r#"echo 'running 1 test'
+case "$NAME" in
+  flaky) n=$(cat "$TMPDIR/count" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$TMPDIR/count"
+         if [ $n -lt 2 ]; then echo "attempt $n fails"; exit 101; fi ;;
+esac
+echo 'test result: ok. 1 passed; 0 failed'"#,
+    );
+    let b = bin.to_str().unwrap();
+    let p = |f: &str| dir.path().join(f).to_str().unwrap().to_string();
+    let run = |extra: &[&str]| {
+        let mut a = vec!["run", "--binary", b, "--seed", "5", "--retries", "2"];
+        a.extend_from_slice(extra);
+        let (out, _d) = Shuffle::new(&a).output();
+        (out.status.code().unwrap(), stderr(&out))
+    };
+    let r1 = p("r1.json");
+    assert_eq!(run(&["--report", &r1]).0, 105);
+    // Quarantined by the baseline: the gate passes.
+    let base = p("base.json");
+    let (out, _d) =
+        Shuffle::new(&["baseline", "--update", "--from", &r1, "--baseline", &base]).output();
+    assert_code(&out, 0);
+    let (code, err) = run(&["--baseline", &base]);
+    assert_eq!(code, 0, "{err}");
+    // hunt counts it like run.
+    let (out, _d) =
+        Shuffle::new(&["hunt", "--binary", b, "--runs", "2", "--retries", "2"]).output();
+    assert_code(&out, 105);
+    // So does merge, over the partitions' records.
+    let (p1, p2) = (p("p1.json"), p("p2.json"));
+    let c1 = run(&["--partition", "slice:1/2", "--report", &p1]).0;
+    let c2 = run(&["--partition", "slice:2/2", "--report", &p2]).0;
+    assert!(
+        c1 == 105 || c2 == 105,
+        "one part holds the flaky test: {c1} {c2}"
+    );
+    let (out, _d) = Shuffle::new(&["merge", &p1, &p2]).output();
+    assert_code(&out, 105);
+}

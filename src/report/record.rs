@@ -123,9 +123,12 @@ impl RunRecord {
         self.results.iter().any(|r| r.outcome.is_failure())
     }
 
-    /// Tests that passed only on a retry.
+    /// Tests that passed only on a retry and are not quarantined by the baseline.
     pub fn flaky_passes(&self) -> usize {
-        self.results.iter().filter(|r| r.is_flaky()).count()
+        self.results
+            .iter()
+            .filter(|r| r.is_flaky() && !r.quarantined)
+            .count()
     }
 
     /// Whether shard `k` (1-based) was selected to run.

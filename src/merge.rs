@@ -51,6 +51,47 @@ pub fn merge_records(paths: &[PathBuf], allow_missing: bool) -> Result<Value, Me
             }
         }
     }
+    // The same tests selected the same way (a part with another --skip or isolation would
+    // silently change what the merged run covers).
+    let signature = |d: &Value| selection_signature(d["repro"].as_str().unwrap_or_default());
+    for (p, d) in &docs[1..] {
+        if signature(d) != signature(first) {
+            return Err(MergeError(format!(
+                "{} selected or ran its tests differently from {}: `{}` vs `{}`; every partition job must use the same selection flags, filters and --isolation",
+                p.display(),
+                first_path.display(),
+                signature(d).join(" "),
+                signature(first).join(" ")
+            )));
+        }
+    }
+    // Every planned test has a result, unless the part was interrupted (then the merged run is
+    // interrupted too): a part run with --shard covers only some of its plan.
+    for (p, d) in &docs {
+        if d["interrupted"] == true {
+            continue;
+        }
+        let ran: BTreeSet<&str> = d["tests"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t["id"].as_str())
+            .collect();
+        let unrun = d["plan"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s["tests"].as_array().into_iter().flatten())
+            .filter_map(Value::as_str)
+            .filter(|id| !ran.contains(id))
+            .count();
+        if unrun > 0 {
+            return Err(MergeError(format!(
+                "{} has no result for {unrun} of its planned tests (was it run with --shard?); merge needs each partition run in full",
+                p.display()
+            )));
+        }
+    }
     // Partitions: same N and kind, each K exactly once.
     let mut parts: BTreeMap<u32, &Path> = BTreeMap::new();
     let mut layout: Option<(String, u32)> = None;
@@ -182,7 +223,82 @@ pub fn merge_records(paths: &[PathBuf], allow_missing: bool) -> Result<Value, Me
         "tests": tests,
         "triaged": all("triaged"),
         "findings": findings,
+        "runner": {
+            "cpu_ms": docs.iter().filter_map(|(_, d)| d["runner"]["cpu_ms"].as_f64()).sum::<f64>(),
+            "max_rss_kib": docs.iter().filter_map(|(_, d)| d["runner"]["max_rss_kib"].as_u64()).max(),
+        },
+        "baseline": merged_baseline(&docs),
     }))
+}
+
+/// The parts' `baseline` sections combined (quarantined and fixed tests of all parts), or null
+/// when no part used a baseline.
+fn merged_baseline(docs: &[(&PathBuf, Value)]) -> Value {
+    let parts: Vec<&Value> = docs
+        .iter()
+        .map(|(_, d)| &d["baseline"])
+        .filter(|b| b.is_object())
+        .collect();
+    if parts.is_empty() {
+        return Value::Null;
+    }
+    let union = |key: &str| -> BTreeSet<String> {
+        parts
+            .iter()
+            .flat_map(|b| b[key].as_array().into_iter().flatten())
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect()
+    };
+    json!({"quarantined": union("quarantined"), "fixed": union("fixed")})
+}
+
+/// The flags of a repro command that decide which tests run and how they share processes
+/// (cargo's selection, filters, `--skip`, `--exact`, `--run-ignored`, `--isolation`,
+/// `--reverse`), in order; paths (`--archive`, `--manifest-path`, …) may differ between jobs.
+fn selection_signature(cmd: &str) -> Vec<String> {
+    const WITH_VALUE: [&str; 13] = [
+        "-p",
+        "--package",
+        "--exclude",
+        "--bin",
+        "--test",
+        "--example",
+        "-F",
+        "--features",
+        "--profile",
+        "--target",
+        "--skip",
+        "--run-ignored",
+        "--isolation",
+    ];
+    const ALONE: [&str; 11] = [
+        "--workspace",
+        "--lib",
+        "--bins",
+        "--tests",
+        "--examples",
+        "--all-features",
+        "--no-default-features",
+        "-r",
+        "--release",
+        "--exact",
+        "--reverse",
+    ];
+    let words = shell_words::split(cmd).unwrap_or_default();
+    let mut out = Vec::new();
+    let mut it = words.into_iter();
+    while let Some(w) = it.next() {
+        if w == "--" {
+            out.push(w);
+            out.extend(it.by_ref());
+        } else if WITH_VALUE.contains(&w.as_str()) {
+            let v = it.next().unwrap_or_default();
+            out.extend([w, v]);
+        } else if ALONE.contains(&w.as_str()) {
+            out.push(w);
+        }
+    }
+    out
 }
 
 /// The repro command without its `--partition K/N` (the merged run is unpartitioned).

@@ -12,6 +12,16 @@ fn run_part(
     seed: &str,
     part: Option<&str>,
 ) -> (std::path::PathBuf, std::path::PathBuf) {
+    run_part_with(dir, seed, part, &[])
+}
+
+/// `run_part` with extra arguments for the part's run.
+fn run_part_with(
+    dir: &std::path::Path,
+    seed: &str,
+    part: Option<&str>,
+    extra: &[&str],
+) -> (std::path::PathBuf, std::path::PathBuf) {
     let tag = part
         .map(|p| p.replace(['/', ':'], "_"))
         .unwrap_or("all".into());
@@ -30,6 +40,7 @@ fn run_part(
     if let Some(p) = part {
         args.extend(["--partition", p]);
     }
+    args.extend_from_slice(extra);
     let (out, _d) = Shuffle::fixture("run", &args).output();
     let code = out.status.code().unwrap();
     assert!(code == 100 || code == 0, "{}", stderr(&out));
@@ -94,6 +105,13 @@ fn three_partitions_merge_into_the_unpartitioned_run() {
         "the merged plan is the unpartitioned plan"
     );
     assert_eq!(merged["seed"], "31");
+    // The merged record keeps the run-record keys: the runners' cost, the baseline section.
+    assert!(
+        merged["runner"]["cpu_ms"].as_f64().unwrap() > 0.0,
+        "{}",
+        merged["runner"]
+    );
+    assert!(merged.get("baseline").is_some());
     let xml = std::fs::read_to_string(&merged_xml).unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let cases = doc
@@ -278,4 +296,28 @@ fn an_archive_carries_build_script_output_bin_exes_and_config_env() {
     let (out, _d) = Shuffle::new(&["run", "--archive", "/etc/hostname"]).output();
     assert_code(&out, 2);
     assert!(stderr(&out).contains("/etc/hostname"));
+}
+
+#[test]
+fn merge_refuses_a_part_with_another_selection_or_run_with_shard() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, _) = run_part(dir.path(), "9", Some("1/2"));
+    let other = tempfile::tempdir().unwrap();
+    let (b, _) = run_part_with(other.path(), "9", Some("2/2"), &["--skip", "parse"]);
+    let (out, _d) = Shuffle::new(&["merge", a.to_str().unwrap(), b.to_str().unwrap()]).output();
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("selected or ran its tests differently"),
+        "{}",
+        stderr(&out)
+    );
+    let third = tempfile::tempdir().unwrap();
+    let (c, _) = run_part_with(third.path(), "9", Some("2/2"), &["--shard", "2"]);
+    let (out, _d) = Shuffle::new(&["merge", a.to_str().unwrap(), c.to_str().unwrap()]).output();
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("was it run with --shard?"),
+        "{}",
+        stderr(&out)
+    );
 }

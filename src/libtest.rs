@@ -54,11 +54,56 @@ pub fn predict_order(seed: u64, names: &[&str]) -> Vec<String> {
 /// A libtest seed, searched from `start`, under which `target` runs last among `names`
 /// (`target` must be one of them). Expected tries: `names.len()`; `None` after `limit` tries.
 pub fn seed_putting_last(names: &[&str], target: &str, start: u64, limit: u64) -> Option<u64> {
-    (start..start.saturating_add(limit)).find(|&s| {
-        predict_order(s, names)
-            .last()
-            .is_some_and(|last| last == target)
+    seed_with_suffix(names, &[target], start, limit)
+}
+
+/// A libtest seed, searched from `start`, under which the run of `names` ends with `suffix`,
+/// in that order (every element of `suffix` must be in `names`). Expected tries:
+/// n·(n−1)·…·(n−L+1) for n names and a suffix of L; `None` after `limit` tries.
+pub fn seed_with_suffix(names: &[&str], suffix: &[&str], start: u64, limit: u64) -> Option<u64> {
+    let mut sorted: Vec<&str> = names.to_vec();
+    sorted.sort_unstable();
+    let extra = names_hash(&sorted);
+    let want: Vec<usize> = suffix
+        .iter()
+        .map(|s| sorted.binary_search(s).ok())
+        .collect::<Option<_>>()?;
+    let n = sorted.len();
+    if want.len() > n {
+        return None;
+    }
+    // The same Fisher–Yates as `predict_order`, on indices into the sorted names.
+    let mut idx: Vec<usize> = Vec::with_capacity(n);
+    (start..start.saturating_add(limit)).find(|&seed| {
+        idx.clear();
+        idx.extend(0..n);
+        let mut state = seed;
+        for i in 0..n {
+            state = sip13(|h| {
+                h.write(&state.to_ne_bytes());
+                h.write(&extra.to_ne_bytes());
+            });
+            let j = i + (state % (n - i) as u64) as usize;
+            idx.swap(i, j);
+        }
+        idx[n - want.len()..] == want[..]
     })
+}
+
+/// How many of a sequence's last tests (out of `n`) a seed search can keep in order: the
+/// longest suffix whose expected search, n·(n−1)·…, stays within `budget` tries (at least 1).
+pub fn feasible_suffix(n: usize, budget: u64) -> usize {
+    let mut tries: u64 = 1;
+    let mut len = 0;
+    while len < n {
+        let next = tries.saturating_mul((n - len) as u64);
+        if next > budget {
+            break;
+        }
+        tries = next;
+        len += 1;
+    }
+    len.max(1).min(n)
 }
 
 /// One event of libtest's JSON output that matters to us.
@@ -170,6 +215,26 @@ mod tests {
         let names = ["a", "b", "c", "d", "victim", "e"];
         let s = seed_putting_last(&names, "victim", 0, 10_000).unwrap();
         assert_eq!(predict_order(s, &names).last().unwrap(), "victim");
+    }
+
+    #[test]
+    fn a_seed_keeps_a_whole_small_order_and_a_suffix_of_a_long_one() {
+        let names = ["p", "x", "c", "q", "victim"];
+        let s = seed_with_suffix(&names, &names, 0, 1_000_000).unwrap();
+        assert_eq!(predict_order(s, &names), names.map(String::from).to_vec());
+        let many: Vec<String> = (0..40).map(|i| format!("t{i:02}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let l = feasible_suffix(many.len(), 100_000);
+        assert_eq!(l, 3, "40·39·38 = 59 280 tries");
+        let s = seed_with_suffix(&many, &many[37..], 7, 1_000_000).unwrap();
+        let got = predict_order(s, &many);
+        assert_eq!(
+            got[37..],
+            many[37..].iter().map(|s| s.to_string()).collect::<Vec<_>>()[..]
+        );
+        assert_eq!(feasible_suffix(8, 100_000), 8, "8! = 40 320");
+        assert_eq!(feasible_suffix(1000, 100_000), 1);
+        assert_eq!(feasible_suffix(0, 100_000), 0);
     }
 
     #[test]

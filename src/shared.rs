@@ -25,6 +25,10 @@ pub const LIBTEST_DOMAIN: u64 = u64::from_be_bytes(*b"shuf-lts");
 /// How many seeds to try (by prediction) to put a test last; libtest needs about n.
 const SEED_SEARCH: u64 = 1_000_000;
 
+/// Expected seed tries allowed for keeping a suffix of a sequence in order (see
+/// `libtest::feasible_suffix`); `SEED_SEARCH` leaves a 10× margin.
+const SUFFIX_TRIES: u64 = 20_000;
+
 /// The tests of one binary that one process runs, in the order libtest is predicted to run
 /// them under `seed`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,7 +45,9 @@ pub struct Group {
 /// predicts each one's order. The seed of a process is derived from the run seed, the shard and
 /// the binary id. With `last_last` (triage reruns, `--order`), the binary of the sequence's last
 /// test goes last and its process gets the first seed (searching from that one) under which
-/// that test runs last, so that "these tests, then this one" holds in shared mode too.
+/// that test runs last, and the tests before it keep their given order as far as a search of
+/// `SUFFIX_TRIES` expected seeds allows (all of them for up to 7 tests), so that "these tests,
+/// in this order, then this one" holds in shared mode too.
 pub fn groups(run_seed: Seed, shard: u32, tests: &[TestCase], last_last: bool) -> Vec<Group> {
     let mut order: Vec<&str> = Vec::new();
     let mut by_bin: HashMap<&str, Vec<&TestCase>> = HashMap::new();
@@ -62,10 +68,24 @@ pub fn groups(run_seed: Seed, shard: u32, tests: &[TestCase], last_last: bool) -
             let members = &by_bin[bin];
             let names: Vec<&str> = members.iter().map(|t| t.name.as_str()).collect();
             let mut seed = key(run_seed, LIBTEST_DOMAIN, bin, &shard.to_string());
-            if let Some(l) = last.filter(|l| l.binary_id == bin)
-                && let Some(s) = libtest::seed_putting_last(&names, &l.name, seed, SEED_SEARCH)
-            {
-                seed = s;
+            if last.is_some_and(|l| l.binary_id == bin) {
+                // The sequence's last test last, and as many of the tests before it in their
+                // given order as a seed search can afford (the whole order for up to 8 tests):
+                // a cleaner given between polluter and victim must stay between them.
+                let l = libtest::feasible_suffix(names.len(), SUFFIX_TRIES);
+                let found =
+                    libtest::seed_with_suffix(&names, &names[names.len() - l..], seed, SEED_SEARCH)
+                        .or_else(|| {
+                            libtest::seed_putting_last(
+                                &names,
+                                names[names.len() - 1],
+                                seed,
+                                SEED_SEARCH,
+                            )
+                        });
+                if let Some(s) = found {
+                    seed = s;
+                }
             }
             let predicted = libtest::predict_order(seed, &names);
             let by_name: HashMap<&str, &TestCase> =

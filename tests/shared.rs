@@ -477,3 +477,37 @@ fn a_shared_run_of_one_shard_keeps_the_whole_plan() {
     };
     assert_eq!(sizes(&one), sizes(&full), "{err}");
 }
+
+#[test]
+fn shared_mode_finds_the_cleaner_between_polluter_and_victim() {
+    // Seed 10: libtest runs d::cleaner, d::polluter, d::victim, so the victim fails. The cleaner
+    // trial must run polluter, cleaner, victim in that order in one process; libtest's own
+    // shuffle of those three put the cleaner first before the seed search kept the order.
+    let (code, err, r) = report(
+        "od",
+        &[
+            "--isolation",
+            "shared",
+            "--shards",
+            "1",
+            "--seed",
+            "10",
+            "--find-cleaners",
+            "--",
+            "d::",
+        ],
+    );
+    assert_eq!(code, 102, "{err}");
+    let f = &findings_by_test(&r)["od-core::lib d::victim"];
+    assert_eq!(f["kind"], "od-victim", "{f}");
+    assert_eq!(
+        f["polluters"],
+        serde_json::json!(["od-core::lib d::polluter"]),
+        "{f}"
+    );
+    assert_eq!(
+        f["cleaners"],
+        serde_json::json!(["od-core::lib d::cleaner"]),
+        "{f}"
+    );
+}

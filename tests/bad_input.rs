@@ -148,19 +148,20 @@ fn a_binary_whose_listing_fails_exits_104() {
     assert!(stderr(&out).contains("cannot list"));
 }
 
-#[test]
-fn an_invalid_target_runner_in_cargo_config_is_a_usage_error_naming_it() {
+/// Runs a passing fake binary from a directory whose `.cargo/config.toml` is `config`.
+fn run_under_cargo_config(config: &str) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join(".cargo")).unwrap();
-    std::fs::write(
-        dir.path().join(".cargo/config.toml"),
-        "[target.'cfg(unix)']\nrunner = 5\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join(".cargo/config.toml"), config).unwrap();
     let bin = fake_binary(dir.path(), "ok", "a: test\\n", "echo 'running 1 test'");
     let mut s = Shuffle::new(&["run", "--binary", bin.to_str().unwrap()]);
     s.cmd.current_dir(dir.path());
-    let (out, _d) = s.output();
+    s.output().0
+}
+
+#[test]
+fn an_invalid_target_runner_in_cargo_config_is_a_usage_error_naming_it() {
+    let out = run_under_cargo_config("[target.'cfg(unix)']\nrunner = 5\n");
     assert_code(&out, 2);
     let err = stderr(&out);
     assert!(
@@ -181,17 +182,8 @@ fn a_package_cargo_does_not_know_exits_101_with_cargos_error() {
 
 #[test]
 fn a_target_runner_that_cannot_start_is_named_not_the_binary() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join(".cargo")).unwrap();
-    std::fs::write(
-        dir.path().join(".cargo/config.toml"),
-        "[target.'cfg(unix)']\nrunner = \"/nonexistent/runner-xyz\"\n",
-    )
-    .unwrap();
-    let bin = fake_binary(dir.path(), "ok", "a: test\\n", "echo 'running 1 test'");
-    let mut s = Shuffle::new(&["run", "--binary", bin.to_str().unwrap()]);
-    s.cmd.current_dir(dir.path());
-    let (out, _d) = s.output();
+    let out =
+        run_under_cargo_config("[target.'cfg(unix)']\nrunner = \"/nonexistent/runner-xyz\"\n");
     assert_code(&out, 104);
     let err = stderr(&out);
     assert!(

@@ -134,6 +134,17 @@ pub enum RunIgnored {
     All,
 }
 
+/// Output format of `run` and `hunt`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum RunFormat {
+    /// Progress, failures and the summary for people, on stderr only.
+    #[default]
+    Human,
+    /// Also stream events as JSON lines on stdout (run-started, test-started, test-finished,
+    /// finding, run-finished); the human output stays on stderr.
+    Json,
+}
+
 /// Output format of `list`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
 pub enum ListFormat {
@@ -178,6 +189,15 @@ pub struct CargoArgs {
     /// Test only the specified example.
     #[arg(long = "example", value_name = "NAME")]
     pub example: Vec<String>,
+    /// Test all bench targets (their `#[test]`s; `#[bench]` functions are not run).
+    #[arg(long)]
+    pub benches: bool,
+    /// Test only the specified bench target.
+    #[arg(long = "bench", value_name = "NAME")]
+    pub bench: Vec<String>,
+    /// Test all targets (lib, bins, tests, examples, benches).
+    #[arg(long)]
+    pub all_targets: bool,
     /// Space or comma separated list of features to activate.
     #[arg(short = 'F', long, value_name = "FEATURES")]
     pub features: Vec<String>,
@@ -411,8 +431,8 @@ pub struct RunArgs {
 
     /// `json`: also stream events as JSON lines on stdout (run-started, test-started,
     /// test-finished, finding, run-finished); human output stays on stderr.
-    #[arg(long, value_enum, default_value_t = ListFormat::Human, help_heading = "Reports")]
-    pub message_format: ListFormat,
+    #[arg(long, value_enum, default_value_t = RunFormat::Human, help_heading = "Reports")]
+    pub message_format: RunFormat,
 
     /// Never draw a progress bar, print one line per finished test instead.
     #[arg(long, help_heading = "Reports")]

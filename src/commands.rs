@@ -21,16 +21,20 @@ pub(crate) fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
     match cfg.format {
         ListFormat::Human => {
             out.push_str(&format!(
-                "seed {}, {} shards{}, {} tests\n",
+                "seed {}, {}{}, {}\n",
                 plan.seed,
-                plan.shard_count(),
+                crate::output::count(plan.shard_count() as usize, "shard"),
                 plan.partition
                     .map(|p| format!(", partition {p}"))
                     .unwrap_or_default(),
-                plan.test_count()
+                crate::output::count(plan.test_count(), "test")
             ));
             for (i, shard) in plan.shards.iter().enumerate() {
-                out.push_str(&format!("shard {} ({} tests):\n", i + 1, shard.len()));
+                out.push_str(&format!(
+                    "shard {} ({}):\n",
+                    i + 1,
+                    crate::output::count(shard.len(), "test")
+                ));
                 for t in shard {
                     out.push_str(&format!("  {}\n", t.test.id()));
                 }

@@ -45,6 +45,19 @@ pub enum SeedSource {
     Random,
 }
 
+impl SeedSource {
+    /// Where the seed came from, for the lines that print it: `from --seed`, `from
+    /// $CARGO_SHUFFLE_SEED`, `from git HEAD <id>` or `random`.
+    pub fn describe(&self) -> String {
+        match self {
+            SeedSource::Flag => "from --seed".to_string(),
+            SeedSource::Env => format!("from ${SEED_ENV}"),
+            SeedSource::Git(id) => format!("from git HEAD {id}"),
+            SeedSource::Random => "random".to_string(),
+        }
+    }
+}
+
 /// The environment variable a pipeline sets so that all its jobs share one seed.
 pub const SEED_ENV: &str = "CARGO_SHUFFLE_SEED";
 
@@ -180,6 +193,7 @@ pub fn cargo_args(c: &CargoArgs) -> Vec<String> {
     multi("--bin", &c.bin);
     multi("--test", &c.test);
     multi("--example", &c.example);
+    multi("--bench", &c.bench);
     multi("--features", &c.features);
     for (on, flag) in [
         (c.workspace, "--workspace"),
@@ -187,6 +201,8 @@ pub fn cargo_args(c: &CargoArgs) -> Vec<String> {
         (c.bins, "--bins"),
         (c.tests, "--tests"),
         (c.examples, "--examples"),
+        (c.benches, "--benches"),
+        (c.all_targets, "--all-targets"),
         (c.all_features, "--all-features"),
         (c.no_default_features, "--no-default-features"),
         (c.release, "--release"),
@@ -559,7 +575,7 @@ impl RunConfig {
                 .map_err(|e| UsageError(e.to_string()))?,
             allow_no_tests: a.allow_no_tests,
             progress: !a.no_progress,
-            json_events: a.message_format == ListFormat::Json,
+            json_events: a.message_format == crate::cli::RunFormat::Json,
         })
     }
 }
@@ -613,6 +629,9 @@ mod tests {
             "--target-dir",
             "t",
             "-r",
+            "--bench",
+            "b",
+            "--benches",
         ])
         .unwrap();
         let crate::cli::CliCommand::List(l) = cli.command else {
@@ -622,6 +641,9 @@ mod tests {
         assert_eq!(
             args,
             [
+                "--bench",
+                "b",
+                "--benches",
                 "--release",
                 "--target-dir",
                 "t",

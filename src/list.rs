@@ -80,8 +80,8 @@ pub enum ListError {
     },
 }
 
-/// Parses `--list --format terse` output: one `NAME: test` per line; `: benchmark` lines are
-/// skipped, blank lines tolerated, anything else is an error quoting the line.
+/// Parses `--list --format terse` output: one `NAME: test` per line; `: benchmark` lines
+/// (libtest) and `: bench` lines (libtest-mimic) are skipped, as by nextest, blank lines tolerated, anything else is an error quoting the line.
 pub fn parse_terse(binary_id: &str, stdout: &str) -> Result<Vec<String>, ListError> {
     let mut names = Vec::new();
     for line in stdout.lines() {
@@ -91,7 +91,7 @@ pub fn parse_terse(binary_id: &str, stdout: &str) -> Result<Vec<String>, ListErr
         }
         if let Some(name) = line.strip_suffix(": test") {
             names.push(name.to_string());
-        } else if line.ends_with(": benchmark") {
+        } else if line.ends_with(": benchmark") || line.ends_with(": bench") {
             continue;
         } else {
             return Err(ListError::Unparsable {
@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn terse_listing_parses_tests_and_skips_benchmarks() {
-        let out = "a::b: test\n\nbench_x: benchmark\ntests::ünï: test\r\n";
+        let out = "a::b: test\n\nbench_x: benchmark\nmimic_bench: bench\ntests::ünï: test\r\n";
         assert_eq!(
             parse_terse("x::lib", out).unwrap(),
             vec!["a::b".to_string(), "tests::ünï".to_string()]

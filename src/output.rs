@@ -184,9 +184,25 @@ pub fn panic_message(text: &str) -> Option<String> {
     })
 }
 
+/// `n` and `noun`, plural unless `n` is 1: `1 test`, `2 tests`, `0 shards`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_plural_unless_one() {
+        assert_eq!(count(1, "test"), "1 test");
+        assert_eq!(count(0, "shard"), "0 shards");
+        assert_eq!(count(8, "worker"), "8 workers");
+    }
 
     #[test]
     fn small_output_is_kept_whole() {

@@ -3,7 +3,7 @@
 //! applying the baseline and writing the reports.
 
 use crate::cli::RunIgnored;
-use crate::config::{self, PlanConfig, RunConfig, SeedSource, Source};
+use crate::config::{self, PlanConfig, RunConfig, Source};
 use crate::discover::{self, TestBinary};
 use crate::exit::AppError;
 use crate::list::{self, TestCase};
@@ -126,12 +126,7 @@ pub(crate) fn shared_order(cfg: &PlanConfig, mut plan: Plan) -> Plan {
 }
 
 pub(crate) fn announce_seed(cfg: &PlanConfig) {
-    let how = match &cfg.seed_source {
-        SeedSource::Flag => "from --seed".to_string(),
-        SeedSource::Env => format!("from ${}", config::SEED_ENV),
-        SeedSource::Git(id) => format!("from git HEAD {id}"),
-        SeedSource::Random => "random".to_string(),
-    };
+    let how = cfg.seed_source.describe();
     eprintln!(
         "cargo-shuffle: seed {} ({how}; pass --seed {} to repeat this order)",
         cfg.seed, cfg.seed

@@ -125,7 +125,7 @@ fn ctrl_c_stops_the_run_and_still_writes_reports_with_the_seed() {
     assert_code(&out, 130);
     let err = stderr(&out);
     assert!(
-        err.contains("seed: 4242") && err.contains("not run (interrupted)"),
+        err.contains("seed: 4242 (from --seed)") && err.contains("not run (interrupted)"),
         "{err}"
     );
     let r = json(report.to_str().unwrap());

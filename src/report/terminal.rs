@@ -93,7 +93,10 @@ impl TerminalReporter {
                 jobs,
             } => {
                 self.println(&format!(
-                    "cargo-shuffle: running {test_count} tests in {shard_count} shards on {jobs} workers, seed {seed}"
+                    "cargo-shuffle: running {} in {} on {}, seed {seed}",
+                    crate::output::count(*test_count, "test"),
+                    crate::output::count(*shard_count as usize, "shard"),
+                    crate::output::count(*jobs, "worker")
                 ));
                 if let Some(b) = &self.bar {
                     b.set_length(*test_count as u64);
@@ -234,7 +237,12 @@ impl TerminalReporter {
                 let _ = writeln!(err, "      repro: {}", f.repro);
             }
         }
-        let _ = writeln!(err, "seed: {}", record.seed);
+        let _ = writeln!(
+            err,
+            "seed: {} ({})",
+            record.seed,
+            plan.seed_source.describe()
+        );
         let _ = writeln!(err, "reproduce this run: {}", record.repro);
     }
 }

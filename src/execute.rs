@@ -562,7 +562,7 @@ pub fn execute(
         test_count,
         jobs: opts.jobs,
     });
-    for t in &plan.ignored {
+    for t in plan.ignored_in(&opts.only_shards) {
         let _ = events.send(RunEvent::TestFinished(Box::new(ignored_result(t))));
     }
     let runner = SequenceRunner::new(binaries, opts, cancel, plan.seed, t0);

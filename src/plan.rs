@@ -218,6 +218,18 @@ impl Plan {
         }
     }
 
+    /// The ignored tests that belong to the 1-based `shards` (all of them when `shards` is
+    /// empty): an ignored test is not run, but it belongs to the shard it would run in, so that
+    /// `--shard K` jobs report each ignored test once between them.
+    pub fn ignored_in<'p>(&'p self, shards: &'p [u32]) -> impl Iterator<Item = &'p TestCase> + 'p {
+        let n = self.shard_count();
+        self.ignored.iter().filter(move |t| {
+            shards.is_empty()
+                || shards
+                    .contains(&(bucket(key(self.seed, SHARD_DOMAIN, &t.binary_id, &t.name), n) + 1))
+        })
+    }
+
     /// A one-shard plan running exactly `tests` in the given order (`--order`).
     pub fn ordered(seed: Seed, tests: Vec<TestCase>) -> Plan {
         let shard = tests
@@ -349,6 +361,21 @@ mod tests {
                 assert_eq!(t.position as usize, pos);
             }
         }
+    }
+
+    #[test]
+    fn each_ignored_test_belongs_to_exactly_one_shard() {
+        let ignored = suite(40);
+        let plan = Plan::new(Seed(3), 4, None, Vec::new(), ignored.clone());
+        let mut seen: Vec<String> = (1..=4)
+            .flat_map(|k| plan.ignored_in(&[k]).map(TestCase::id).collect::<Vec<_>>())
+            .collect();
+        seen.sort();
+        let mut all: Vec<String> = ignored.iter().map(TestCase::id).collect();
+        all.sort();
+        assert_eq!(seen, all);
+        assert_eq!(plan.ignored_in(&[]).count(), 40);
+        assert!(plan.ignored_in(&[2]).count() < 40);
     }
 
     #[test]

@@ -94,9 +94,9 @@ pub fn seed_from_git(dir: &std::path::Path) -> Result<(Seed, String), UsageError
 pub struct NameFilter {
     /// Filters given after `--`.
     pub filters: Vec<String>,
-    /// `--skip` patterns (substring match).
+    /// `--skip` patterns (substring match; whole names with `--exact`, as in libtest).
     pub skip: Vec<String>,
-    /// `--exact`: filters must equal the name.
+    /// `--exact`: filters and `--skip` patterns must equal the name.
     pub exact: bool,
 }
 
@@ -110,8 +110,7 @@ impl NameFilter {
                 name.contains(f.as_str())
             }
         };
-        (self.filters.is_empty() || self.filters.iter().any(hit))
-            && !self.skip.iter().any(|s| name.contains(s.as_str()))
+        (self.filters.is_empty() || self.filters.iter().any(hit)) && !self.skip.iter().any(hit)
     }
 }
 
@@ -267,8 +266,19 @@ fn libtest_flags(args: &[String]) -> Result<LibtestFlags, UsageError> {
         match name {
             "--skip" => f.skip.push(value("--skip")?),
             "--exact" => f.exact = true,
-            "--ignored" => f.run_ignored = Some(RunIgnored::Only),
-            "--include-ignored" => f.run_ignored = Some(RunIgnored::All),
+            "--ignored" | "--include-ignored" => {
+                let want = if name == "--ignored" {
+                    RunIgnored::Only
+                } else {
+                    RunIgnored::All
+                };
+                if f.run_ignored.is_some_and(|had| had != want) {
+                    return Err(UsageError(
+                        "--ignored and --include-ignored after -- exclude each other (as in libtest): give one".into(),
+                    ));
+                }
+                f.run_ignored = Some(want);
+            }
             "--nocapture" | "--no-capture" | "--show-output" | "--quiet" | "-q"
             | "--report-time" | "--ensure-time" => {}
             "--test-threads" | "--color" | "--format" | "--shuffle-seed" => {
@@ -616,6 +626,8 @@ mod tests {
         assert_eq!(f.run_ignored, Some(RunIgnored::Only));
         assert!(libtest_flags(&["--bogus".to_string()]).is_err());
         assert!(libtest_flags(&["--skip".to_string()]).is_err());
+        let both = ["--ignored".to_string(), "--include-ignored".to_string()];
+        assert!(libtest_flags(&both).is_err());
     }
 
     #[test]
@@ -674,6 +686,13 @@ mod tests {
             ..Default::default()
         };
         assert!(e.matches("a::b") && !e.matches("a::bc"));
+        // With --exact, --skip takes whole names too (libtest applies it to both).
+        let x = NameFilter {
+            skip: vec!["tests::skipme".into()],
+            exact: true,
+            ..Default::default()
+        };
+        assert!(!x.matches("tests::skipme") && x.matches("tests::skipme_too"));
         assert!(NameFilter::default().matches("anything"));
     }
 }

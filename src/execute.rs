@@ -5,7 +5,7 @@
 use crate::discover::TestBinary;
 use crate::events::{Attempt, Outcome, RunEvent, TestResult};
 use crate::list::TestCase;
-use crate::output::panic_message;
+use crate::output::failure_message;
 use crate::plan::Plan;
 use crate::process::{self, ProcessSpec};
 use crate::watchdog::Watchdog;
@@ -102,7 +102,7 @@ fn classify(r: &process::ProcessResult) -> (Outcome, Option<String>) {
     }
     if let Some(sig) = r.status.signal() {
         let mut msg = format!("killed by {}", process::signal_name(sig));
-        if let Some(p) = panic_message(&text()) {
+        if let Some(p) = failure_message(&text(), false) {
             msg = format!("{msg} after panic: {p}");
         }
         return (Outcome::Crashed, Some(msg));
@@ -128,7 +128,8 @@ fn classify(r: &process::ProcessResult) -> (Outcome, Option<String>) {
             ),
         },
         Some(code) => {
-            let msg = panic_message(&text()).unwrap_or_else(|| format!("exit code {code}"));
+            let msg = failure_message(&text(), code == 101)
+                .unwrap_or_else(|| format!("exit code {code}"));
             (Outcome::Failed, Some(msg))
         }
         None => (Outcome::Error, Some("unknown exit status".into())),

@@ -147,20 +147,48 @@ pub fn clean_text(s: &str) -> String {
     out
 }
 
-/// The panic message of a failed Rust test: the last `thread '…' panicked at …` block in the
-/// output, with its message lines (up to the `note:` line or a blank line). `None` if no panic
-/// is visible.
-pub fn panic_message(text: &str) -> Option<String> {
+/// Why a failed Rust test failed, from its output: libtest's own verdict on a `#[should_panic]`
+/// test (`test did not panic as expected …`, `panic did not contain expected string …`, with or
+/// without its `note: ` prefix) first, else the last `thread '…' panicked at …` block with its
+/// message lines (up to a `note:` line or a blank line), else, when `libtest_failed` says
+/// libtest reported the test failed (exit code 101, or a `failed` event), the `Error: …` line
+/// a test returning `Err` prints. `None` if none of these is visible.
+pub fn failure_message(text: &str, libtest_failed: bool) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
+    let note = |l: &str| l.strip_prefix("note: ").unwrap_or(l).to_string();
+    if let Some(l) = lines
+        .iter()
+        .rev()
+        .find(|l| note(l).starts_with("test did not panic as expected"))
+    {
+        return Some(format!("{} (#[should_panic])", note(l)));
+    }
+    if let Some(i) = lines
+        .iter()
+        .rposition(|l| note(l).starts_with("panic did not contain expected string"))
+    {
+        let detail: Vec<&str> = lines[i + 1..]
+            .iter()
+            .take(2)
+            .map(|l| l.trim())
+            .filter(|l| l.starts_with("panic message:") || l.starts_with("expected substring:"))
+            .collect();
+        return Some(format!(
+            "panic did not contain the #[should_panic] expected string; {}",
+            detail.join(", ")
+        ));
+    }
     let Some(start) = lines
         .iter()
         .rposition(|l| l.starts_with("thread '") && l.contains(" panicked at "))
     else {
-        // A test returning `Err(e)` makes libtest print `Error: {e:?}` instead of a panic.
+        // A test returning `Err(e)` makes libtest print `Error: {e:?}` instead of a panic; a
+        // line like that from a test that failed otherwise (say, `process::exit(3)`) is output.
         return lines
             .iter()
             .rev()
             .find_map(|l| l.strip_prefix("Error: "))
+            .filter(|_| libtest_failed)
             .map(|e| format!("the test returned Err: {e}"));
     };
     let mut msg: Vec<&str> = Vec::new();
@@ -257,16 +285,35 @@ mod tests {
     }
 
     #[test]
-    fn panic_message_is_extracted() {
+    fn failure_message_is_extracted() {
         let out = "running 1 test\nthread 'tests::x' panicked at src/lib.rs:3:5:\nassertion `left == right` failed: boom\n  left: 4\n right: 5\nnote: run with `RUST_BACKTRACE=1`\n";
         assert_eq!(
-            panic_message(out).unwrap(),
+            failure_message(out, true).unwrap(),
             "assertion `left == right` failed: boom\n  left: 4\n right: 5 (at src/lib.rs:3:5)"
         );
-        assert_eq!(panic_message("no panic here"), None);
+        assert_eq!(failure_message("no panic here", true), None);
+        let err = "running 1 test\nError: ParseIntError { kind: InvalidDigit }\n";
         assert_eq!(
-            panic_message("running 1 test\nError: ParseIntError { kind: InvalidDigit }\n").unwrap(),
+            failure_message(err, true).unwrap(),
             "the test returned Err: ParseIntError { kind: InvalidDigit }"
         );
+        // An `Error: ` line from a test that exited with its own code is just output.
+        assert_eq!(failure_message(err, false), None);
+    }
+
+    #[test]
+    fn should_panic_verdicts_win_over_the_panic() {
+        let wrong = "thread 't' panicked at src/lib.rs:8:72:\nboom\nnote: panic did not contain expected string\n      panic message: \"boom\"\n expected substring: \"zzz\"\n";
+        assert_eq!(
+            failure_message(wrong, true).unwrap(),
+            "panic did not contain the #[should_panic] expected string; panic message: \"boom\", expected substring: \"zzz\""
+        );
+        let none = "running 1 test\nnote: test did not panic as expected at src/lib.rs:9:32\n";
+        assert_eq!(
+            failure_message(none, true).unwrap(),
+            "test did not panic as expected at src/lib.rs:9:32 (#[should_panic])"
+        );
+        // libtest's JSON `message` field has no `note: ` prefix.
+        assert!(failure_message("test did not panic as expected at a.rs:1:1", true).is_some());
     }
 }

@@ -10,7 +10,7 @@ use crate::discover::TestBinary;
 use crate::events::{Outcome, TestResult};
 use crate::libtest::{self, Event};
 use crate::list::TestCase;
-use crate::output::panic_message;
+use crate::output::failure_message;
 use crate::plan::key;
 use crate::process::{self, ProcessSpec, Watch};
 use crate::seed::Seed;
@@ -184,7 +184,7 @@ impl GroupWatch<'_, '_> {
             _ => Outcome::Failed,
         };
         let message = (outcome == Outcome::Failed).then(|| {
-            panic_message(&output).unwrap_or_else(|| format!("libtest reported `{event}`"))
+            failure_message(&output, true).unwrap_or_else(|| format!("libtest reported `{event}`"))
         });
         let duration = exec
             .map(Duration::from_secs_f64)

@@ -64,6 +64,10 @@ fn every_hostile_test_gets_its_expected_outcome_and_the_run_goes_on() {
             assert_eq!(got["leaked"], leaked, "{id}: {got}");
         }
         let d = &details[id];
+        if let Some(m) = d["message_contains"].as_str() {
+            let got_msg = got["message"].as_str().unwrap_or("");
+            assert!(got_msg.contains(m), "{id}: message {got_msg:?} lacks {m:?}");
+        }
         if outcome == "crashed" {
             assert_eq!(got["signal"], d["signal"], "{id}: {got}");
         }

@@ -25,9 +25,9 @@ pub fn render_json(r: &Value) -> String {
         c("ignored")
     ));
     md.push_str(&format!(
-        "Seed `{}`, {} shards{}.\n\nReproduce this run:\n```sh\n{}\n```\n",
+        "Seed `{}`, {}{}.\n\nReproduce this run:\n```sh\n{}\n```\n",
         r["seed"].as_str().unwrap_or_default(),
-        r["shard_count"],
+        crate::output::count(r["shard_count"].as_u64().unwrap_or(0) as usize, "shard"),
         if r["interrupted"] == true {
             format!(" — **interrupted**, {} tests not run", r["not_run"])
         } else {
@@ -60,7 +60,7 @@ pub fn render_json(r: &Value) -> String {
                 if first.is_empty() {
                     String::new()
                 } else {
-                    format!(": {}", clean_text(first))
+                    format!(": {}", html_escape(&clean_text(first)))
                 }
             ));
         }
@@ -74,7 +74,7 @@ pub fn render_json(r: &Value) -> String {
                 "\n**`{}`** — {}\n\n{}\n",
                 s("test"),
                 s("kind"),
-                s("note")
+                html_escape(&s("note"))
             ));
             let cleaners: Vec<&str> = f["cleaners"]
                 .as_array()
@@ -96,4 +96,33 @@ pub fn render_json(r: &Value) -> String {
         }
     }
     md
+}
+
+/// Free text (panic messages, notes) made inert for Markdown renderers that pass HTML through
+/// (GitHub's step summary): a message such as `expected <!-- …` must not swallow what follows.
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_cannot_open_html_comments_or_tags() {
+        let r = serde_json::json!({
+            "seed": "1", "shard_count": 1, "repro": "cargo shuffle run --seed 1",
+            "counts": {}, "triaged": false,
+            "tests": [{"id": "b t", "outcome": "failed", "message": "expected <!-- got <b> & more"}]
+        });
+        let md = render_json(&r);
+        assert!(
+            md.contains("expected &lt;!-- got &lt;b&gt; &amp; more"),
+            "{md}"
+        );
+        assert!(!md.contains("<!--"), "{md}");
+        assert!(md.contains("1 shard."), "{md}");
+    }
 }

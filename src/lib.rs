@@ -68,6 +68,12 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
             return code;
         }
     };
+    // A stream consumer (`--message-format json`) learns how a run that never started ended.
+    let json_events = match &cli.command {
+        CliCommand::Run(a) => a.message_format == cli::RunFormat::Json,
+        CliCommand::Hunt(a) => a.run.message_format == cli::RunFormat::Json,
+        _ => false,
+    };
     let result = match cli.command {
         CliCommand::Run(a) => RunConfig::from_args(&a)
             .map_err(AppError::from)
@@ -86,6 +92,9 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
+            if json_events {
+                report::jsonl::JsonLines.run_failed(e.exit_code(), &e.to_string());
+            }
             e.exit_code()
         }
     }

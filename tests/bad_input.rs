@@ -217,3 +217,33 @@ fn order_with_a_shard_other_than_1_is_a_usage_error() {
         "--order makes a plan of one shard",
     );
 }
+
+#[test]
+fn a_run_that_never_starts_still_ends_its_json_event_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fake_binary(dir.path(), "ok", "a: test\\n", "echo 'running 1 test'");
+    let (out, _d) = Shuffle::new(&[
+        "run",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--message-format",
+        "json",
+        "--",
+        "nothing_matches_this",
+    ])
+    .output();
+    assert_code(&out, 4);
+    let events: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["type"], "run-finished");
+    assert_eq!(events[0]["exit_code"], 4);
+    assert!(
+        events[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no test selected")
+    );
+}

@@ -17,6 +17,16 @@ impl JsonLines {
         let _ = out.flush();
     }
 
+    /// A run that ended before it started (bad input, a failed build, nothing selected): the
+    /// one event it streams, `{"type": "run-finished", "exit_code", "error"}`.
+    pub fn run_failed(&self, exit_code: i32, error: &str) {
+        self.emit(json!({
+            "type": "run-finished",
+            "exit_code": exit_code,
+            "error": error,
+        }));
+    }
+
     /// The plan, before any test runs.
     pub fn run_started(&self, record: &RunRecord) {
         self.emit(json!({

@@ -35,6 +35,20 @@ impl Outcome {
         !matches!(self, Outcome::Passed | Outcome::Ignored)
     }
 
+    /// The outcome's name in the JSON record and the JUnit `type` attribute: `passed`,
+    /// `failed`, `crashed`, `timed-out`, `ignored`, `error`, `interrupted`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "failed",
+            Outcome::Crashed => "crashed",
+            Outcome::TimedOut => "timed-out",
+            Outcome::Ignored => "ignored",
+            Outcome::Error => "error",
+            Outcome::Interrupted => "interrupted",
+        }
+    }
+
     /// Upper-case label for the terminal (`PASS`, `FAIL`, `CRASH`, `TIMEOUT`, `IGNORE`, `ERROR`).
     pub fn label(self) -> &'static str {
         match self {
@@ -152,4 +166,25 @@ pub enum RunEvent {
         /// True when the run was stopped early (Ctrl-C, signal): some planned tests did not run.
         interrupted: bool,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcome_names_are_the_json_names() {
+        use Outcome::*;
+        for o in [
+            Passed,
+            Failed,
+            Crashed,
+            TimedOut,
+            Ignored,
+            Error,
+            Interrupted,
+        ] {
+            assert_eq!(serde_json::to_value(o).unwrap(), o.name());
+        }
+    }
 }

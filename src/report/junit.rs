@@ -27,7 +27,7 @@ fn rerun(a: &crate::events::Attempt) -> TestRerun {
     rr.set_message(clean_text(
         a.message.as_deref().unwrap_or(a.outcome.label()),
     ));
-    rr.set_type(a.outcome.label().to_lowercase());
+    rr.set_type(a.outcome.name());
     rr.set_system_out(clean_text(&a.output));
     rr
 }
@@ -46,14 +46,11 @@ fn testcase(r: &TestResult) -> TestCase {
                 NonSuccessKind::Error
             };
             let mut s = TestCaseStatus::non_success(kind);
-            let msg = r
-                .message
-                .clone()
-                .unwrap_or_else(|| o.label().to_lowercase());
+            let msg = r.message.clone().unwrap_or_else(|| o.name().to_string());
             s.set_message(clean_text(&msg));
             s.set_type(match (&r.signal, o) {
                 (Some(sig), Outcome::Crashed) => sig.clone(),
-                _ => o.label().to_lowercase(),
+                _ => o.name().to_string(),
             });
             s.set_description(clean_text(&r.output));
             // Never passed: one <failure> plus a <rerunFailure> per earlier attempt.
@@ -164,11 +161,8 @@ pub fn render(record: &RunRecord) -> String {
 
 /// `SystemTime` as the UTC `DateTime` quick-junit wants.
 fn chrono_like(t: std::time::SystemTime) -> chrono::DateTime<chrono::FixedOffset> {
-    let secs = t
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    chrono::DateTime::from_timestamp(secs, 0)
+    let since = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    chrono::DateTime::from_timestamp(since.as_secs() as i64, since.subsec_millis() * 1_000_000)
         .unwrap_or_default()
         .fixed_offset()
 }

@@ -68,7 +68,8 @@ impl FindingKind {
 /// One rerun made as evidence.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Rerun {
-    /// Why it was run (`alone`, `prefix`, `bisect`, `confirm`, `reference`, `cleaner`, …).
+    /// Why it was run: `alone`, `prefix`, `cross-shard`, `replay`, `bisect`, `prune`, `confirm`,
+    /// `confirm-alone`, `reference`, `cleaner`, `process-check`, `retry`.
     pub purpose: &'static str,
     /// Test ids in the order they ran; the last is the test under triage.
     pub order: Vec<String>,

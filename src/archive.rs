@@ -50,11 +50,15 @@ pub struct ArchiveError {
 }
 
 fn placeholder(s: &str, workspace: &Path, target: &Path) -> String {
-    let t = target.to_string_lossy();
-    let w = workspace.to_string_lossy();
-    if let Some(rest) = s.strip_prefix(t.as_ref()) {
+    // Whole path components only: `/ws-data` is not inside `/ws`.
+    let under = |base: &Path| -> Option<String> {
+        let b = base.to_string_lossy();
+        let rest = s.strip_prefix(b.as_ref())?;
+        (rest.is_empty() || rest.starts_with('/')).then(|| rest.to_string())
+    };
+    if let Some(rest) = under(target) {
         format!("{{target}}{rest}")
-    } else if let Some(rest) = s.strip_prefix(w.as_ref()) {
+    } else if let Some(rest) = under(workspace) {
         format!("{{workspace}}{rest}")
     } else {
         s.to_string()
@@ -195,9 +199,16 @@ pub fn extract(
             "cannot open it ({e}); pass the file written by `cargo shuffle archive`"
         ))
     })?;
-    tar::Archive::new(flate2::read::GzDecoder::new(file))
-        .unpack(into)
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    tar.unpack(into)
         .map_err(|e| err(format!("cannot unpack it: {e}")))?;
+    // tar stops at its end-of-archive blocks; reading the gzip stream to its end checks the
+    // CRC and length in its trailer, so a corrupted or cut file is refused, not run.
+    std::io::copy(&mut tar.into_inner(), &mut std::io::sink()).map_err(|e| {
+        err(format!(
+            "it is damaged ({e}); copy it again from the build job"
+        ))
+    })?;
     let text = std::fs::read_to_string(into.join(MANIFEST))
         .map_err(|_| err("it has no manifest: not a cargo-shuffle archive".into()))?;
     let m: Manifest = serde_json::from_str(&text).map_err(|e| err(format!("bad manifest: {e}")))?;
@@ -211,6 +222,19 @@ pub fn extract(
         .map(|b| PathBuf::from(expand(&b.path, workspace, &target)))
         .collect();
     let lib_dirs = crate::discover::toolchain_lib_dirs(paths.iter().map(PathBuf::as_path));
+    // Tests run in their package's directory of the checkout: a wrong checkout (or a
+    // subdirectory) would fail every test with a misleading "no such file".
+    if let Some(b) = m
+        .binaries
+        .iter()
+        .find(|b| !Path::new(&expand(&b.cwd, workspace, &target)).is_dir())
+    {
+        return Err(err(format!(
+            "its tests run in package directories of the workspace it was built from, but `{}` (for {}) does not exist here; run from the root of a checkout of that workspace, or pass --workspace-root DIR",
+            expand(&b.cwd, workspace, &target),
+            b.id
+        )));
+    }
     let mut out = Vec::new();
     for (b, path) in m.binaries.into_iter().zip(paths) {
         let mut dirs: Vec<PathBuf> = Vec::new();
@@ -244,6 +268,9 @@ mod tests {
         assert_eq!(placeholder("/ws/target/debug/x", w, t), "{target}/debug/x");
         assert_eq!(placeholder("/ws/crate", w, t), "{workspace}/crate");
         assert_eq!(placeholder("plain", w, t), "plain");
+        // A sibling that only shares a name prefix is not inside the workspace.
+        assert_eq!(placeholder("/ws-data/f.txt", w, t), "/ws-data/f.txt");
+        assert_eq!(placeholder("/ws", w, t), "{workspace}");
         let (w2, t2) = (Path::new("/ci/src"), Path::new("/tmp/a/target"));
         assert_eq!(expand("{target}/debug/x", w2, t2), "/tmp/a/target/debug/x");
         assert_eq!(expand("{workspace}/crate", w2, t2), "/ci/src/crate");

@@ -584,7 +584,10 @@ impl RunConfig {
                 .transpose()
                 .map_err(|e| UsageError(e.to_string()))?,
             allow_no_tests: a.allow_no_tests,
-            progress: !a.no_progress,
+            // A bar redrawn on the terminal that also shows the JSON stream would garble both.
+            progress: !(a.no_progress
+                || a.message_format == crate::cli::RunFormat::Json
+                    && std::io::IsTerminal::is_terminal(&std::io::stdout())),
             json_events: a.message_format == crate::cli::RunFormat::Json,
         })
     }

@@ -447,10 +447,16 @@ pub fn run_group(
         let r = match outcome {
             Ok(r) => r,
             Err(e) => {
-                let msg = format!(
+                let mut msg = format!(
                     "could not start test binary {}: {e}",
                     ctx.bin.describe_path()
                 );
+                if e.raw_os_error() == Some(libc::E2BIG) {
+                    msg.push_str(&format!(
+                        "; its {} test names (--exact filters) are too long for one process: use more --shards, or --isolation process",
+                        names.len()
+                    ));
+                }
                 let rest = std::mem::take(&mut remaining);
                 all_errors(ctx, rest, watch.next_position, watch.on_result, &msg, "");
                 return GroupEnd::Done;

@@ -340,7 +340,37 @@ pub fn triage(
         .collect();
     failing.sort_by_key(|r| (r.shard, r.position));
     let mut findings = Vec::new();
+    let unfinished_note = "triage budget exhausted (or interrupted) before the test was classified; raise --triage-budget / --triage-max-reruns";
     for (i, r) in failing.iter().enumerate() {
+        // Out of time or interrupted: the rest are unfinished, at once (with thousands of
+        // failures, building each one's rerun lists would take minutes).
+        if runner.cancelled() || opts.budget.is_some_and(|b| started.elapsed() >= b) {
+            let mut f = finding(
+                FindingKind::Unfinished,
+                &r.test,
+                shard_command(r.shard),
+                unfinished_note.into(),
+            );
+            f.isolation = runner.isolation();
+            findings.push(f);
+            continue;
+        }
+        // An error is not a verdict on the test (it could not start, its harness did not report
+        // it): rerunning it says nothing about order, and it must never pass as flaky.
+        if r.outcome == Outcome::Error {
+            let mut f = finding(
+                FindingKind::Failure,
+                &r.test,
+                shard_command(r.shard),
+                format!(
+                    "not triaged: the test did not run to a result ({})",
+                    r.message.as_deref().unwrap_or("error")
+                ),
+            );
+            f.isolation = runner.isolation();
+            findings.push(f);
+            continue;
+        }
         progress(format!(
             "triage {}/{}: {}",
             i + 1,
@@ -412,7 +442,7 @@ pub fn triage(
                 evidence: vec![],
                 reruns: 0,
                 search_reruns: 0,
-                note: "triage budget exhausted (or interrupted) before the test was classified; raise --triage-budget / --triage-max-reruns".into(),
+                note: unfinished_note.into(),
                 isolation: runner.isolation(),
                 in_process_state: false,
             },

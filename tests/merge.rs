@@ -275,6 +275,27 @@ fn an_archive_carries_build_script_output_bin_exes_and_config_env() {
     let src = dir.path().join("checkout");
     std::fs::create_dir(&src).unwrap();
     checkout("env", &src);
+    let run_archive = |file: &std::path::Path, cwd: &std::path::Path| {
+        let mut s = Shuffle::new(&["run", "--archive", file.to_str().unwrap(), "--no-triage"]);
+        s.cmd.current_dir(cwd);
+        s.output().0
+    };
+    // Not in a checkout: every package directory is missing; said up front, exit 2.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = run_archive(&archive, elsewhere.path());
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("--workspace-root"),
+        "{}",
+        stderr(&out)
+    );
+    // A damaged archive (its gzip trailer cut off: tar alone would not notice) is refused.
+    let bytes = std::fs::read(&archive).unwrap();
+    let cut = dir.path().join("cut.tar.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() - 8]).unwrap();
+    let out = run_archive(&cut, &src);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("damaged"), "{}", stderr(&out));
     let report = dir.path().join("r.json");
     let (out, _d) = {
         let mut s = Shuffle::new(&[

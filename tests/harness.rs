@@ -406,3 +406,26 @@ echo 'test result: ok. 1 passed; 0 failed'"#,
     let (out, _d) = Shuffle::new(&["merge", &p1, &p2]).output();
     assert_code(&out, 105);
 }
+
+#[test]
+fn a_test_that_never_ran_to_a_result_is_a_failure_not_flaky() {
+    // `silent` exits 0 without libtest's lines (an error: no verdict on the test). Triage must
+    // not rerun it into a "flaky" label that --allow-flaky would let through.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fake_binary(
+        dir.path(),
+        "odd",
+        "silent: test\\nfine: test\\n",
+        r#"case "$NAME" in silent) exit 0;; esac
+echo 'running 1 test'; echo 'test result: ok. 1 passed; 0 failed'"#,
+    );
+    let (code, err, r) = report_of(&["--binary", bin.to_str().unwrap(), "--allow-flaky"]);
+    assert_eq!(code, 100, "{err}");
+    let f = &findings_by_test(&r)["odd silent"];
+    assert_eq!(f["kind"], "failure", "{f}");
+    assert!(
+        f["note"].as_str().unwrap().starts_with("not triaged"),
+        "{f}"
+    );
+    assert_eq!(f["reruns"], 0, "{f}");
+}

@@ -41,13 +41,35 @@ pub struct Group {
     pub tests: Vec<TestCase>,
 }
 
+/// Bytes of `--exact` test names one process may take: Linux allows about 2 MiB of arguments
+/// and environment together; the rest is left to the environment.
+const NAME_BYTES: usize = 512 * 1024;
+
+/// A binary's tests of one sequence, split (in order) into runs of names that fit in one
+/// process's arguments: almost always one.
+fn name_chunks<'t, 'c>(members: &'c [&'t TestCase]) -> Vec<&'c [&'t TestCase]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, t) in members.iter().enumerate() {
+        let len = t.name.len() + 1;
+        if i > start && bytes + len > NAME_BYTES {
+            out.push(&members[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += len;
+    }
+    out.push(&members[start..]);
+    out
+}
+
 /// Splits a sequence into per-binary processes (in order of each binary's first test) and
 /// predicts each one's order. The seed of a process is derived from the run seed, the shard and
 /// the binary id. With `last_last` (triage reruns, `--order`), the binary of the sequence's last
 /// test goes last and its process gets the first seed (searching from that one) under which
 /// that test runs last, and the tests before it keep their given order as far as a search of
 /// `SUFFIX_TRIES` expected seeds allows (all of them for up to 7 tests), so that "these tests,
-/// in this order, then this one" holds in shared mode too.
+/// in this order, then this one" holds in shared mode too. A binary whose test names would not
+/// fit in one process's arguments gets several processes, in sequence order.
 pub fn groups(run_seed: Seed, shard: u32, tests: &[TestCase], last_last: bool) -> Vec<Group> {
     let mut order: Vec<&str> = Vec::new();
     let mut by_bin: HashMap<&str, Vec<&TestCase>> = HashMap::new();
@@ -62,15 +84,31 @@ pub fn groups(run_seed: Seed, shard: u32, tests: &[TestCase], last_last: bool) -
         order.retain(|b| *b != l.binary_id);
         order.push(&l.binary_id);
     }
-    order
+    let chunks: Vec<(&str, usize, &[&TestCase])> = order
         .into_iter()
-        .map(|bin| {
-            let members = &by_bin[bin];
+        .flat_map(|bin| {
+            name_chunks(&by_bin[bin])
+                .into_iter()
+                .enumerate()
+                .map(move |(k, c)| (bin, k, c))
+        })
+        .collect();
+    let last_chunk = chunks.len().saturating_sub(1);
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, (bin, k, members))| {
             let names: Vec<&str> = members.iter().map(|t| t.name.as_str()).collect();
-            let mut seed = key(run_seed, LIBTEST_DOMAIN, bin, &shard.to_string());
-            if last.is_some_and(|l| l.binary_id == bin) {
+            // The first (usually only) process of a binary keeps the seed it always had.
+            let salt = if k == 0 {
+                shard.to_string()
+            } else {
+                format!("{shard}/{k}")
+            };
+            let mut seed = key(run_seed, LIBTEST_DOMAIN, bin, &salt);
+            if last.is_some() && i == last_chunk {
                 // The sequence's last test last, and as many of the tests before it in their
-                // given order as a seed search can afford (the whole order for up to 8 tests):
+                // given order as a seed search can afford (the whole order for up to 7 tests):
                 // a cleaner given between polluter and victim must stay between them.
                 let l = libtest::feasible_suffix(names.len(), SUFFIX_TRIES);
                 let found =
@@ -630,5 +668,28 @@ mod tests {
         // Without the constraint: binaries in order of first appearance, base seeds.
         let free = groups(Seed(9), 1, &seq, false);
         assert_eq!(free[0].binary_id, "b");
+    }
+
+    #[test]
+    fn too_many_names_for_one_process_are_split_in_order() {
+        let long = "x".repeat(200);
+        let seq: Vec<TestCase> = (0..6000)
+            .map(|i| tc("big", &format!("{long}{i:05}")))
+            .collect();
+        let g = groups(Seed(4), 1, &seq, true);
+        assert_eq!(g.len(), 3, "6000 × 206 bytes in chunks of 512 KiB");
+        assert!(
+            g.iter()
+                .all(|c| c.tests.iter().map(|t| t.name.len() + 1).sum::<usize>() <= NAME_BYTES)
+        );
+        assert_eq!(g.iter().map(|c| c.tests.len()).sum::<usize>(), 6000);
+        assert_eq!(
+            g[2].tests.last().unwrap().name,
+            seq[5999].name,
+            "the last test stays last"
+        );
+        // One chunk keeps the seed it always had.
+        let small = groups(Seed(4), 1, &seq[..10], false);
+        assert_eq!(small[0].seed, key(Seed(4), LIBTEST_DOMAIN, "big", "1"));
     }
 }

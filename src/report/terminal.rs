@@ -59,10 +59,17 @@ impl TerminalReporter {
     pub fn new(progress: bool) -> TerminalReporter {
         TerminalReporter {
             bar: None.or(if progress && std::io::stderr().is_terminal() {
-                Some(ProgressBar::with_draw_target(
-                    Some(0),
-                    ProgressDrawTarget::stderr(),
-                ))
+                // Styled from the start: the default style would flash before the run starts.
+                Some(
+                    ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr())
+                        .with_style(
+                            ProgressStyle::with_template(
+                                "{elapsed_precise} [{bar:40}] {pos}/{len} {msg}",
+                            )
+                            .unwrap_or_else(|_| ProgressStyle::default_bar())
+                            .progress_chars("=> "),
+                        ),
+                )
             } else {
                 None
             }),
@@ -100,13 +107,6 @@ impl TerminalReporter {
                 ));
                 if let Some(b) = &self.bar {
                     b.set_length(*test_count as u64);
-                    b.set_style(
-                        ProgressStyle::with_template(
-                            "{elapsed_precise} [{bar:40}] {pos}/{len} {msg}",
-                        )
-                        .unwrap_or_else(|_| ProgressStyle::default_bar())
-                        .progress_chars("=> "),
-                    );
                 }
             }
             RunEvent::TestStarted { .. } => {}

@@ -38,17 +38,25 @@ fn names_hash(sorted: &[&str]) -> u64 {
 pub fn predict_order(seed: u64, names: &[&str]) -> Vec<String> {
     let mut sorted: Vec<&str> = names.to_vec();
     sorted.sort_unstable();
-    let extra = names_hash(&sorted);
+    let mut idx = Vec::with_capacity(sorted.len());
+    shuffle_indices(seed, sorted.len(), names_hash(&sorted), &mut idx);
+    idx.into_iter().map(|i| sorted[i].to_string()).collect()
+}
+
+/// libtest's Fisher–Yates over `0..n` (the positions of the sorted names), into `idx`:
+/// `state = SipHash-1-3((state, extra))`, swap `i` with `i + state % (n − i)`.
+fn shuffle_indices(seed: u64, n: usize, extra: u64, idx: &mut Vec<usize>) {
+    idx.clear();
+    idx.extend(0..n);
     let mut state = seed;
-    for i in 0..sorted.len() {
+    for i in 0..n {
         state = sip13(|h| {
             h.write(&state.to_ne_bytes());
             h.write(&extra.to_ne_bytes());
         });
-        let j = i + (state % (sorted.len() - i) as u64) as usize;
-        sorted.swap(i, j);
+        let j = i + (state % (n - i) as u64) as usize;
+        idx.swap(i, j);
     }
-    sorted.into_iter().map(String::from).collect()
 }
 
 /// A libtest seed, searched from `start`, under which `target` runs last among `names`
@@ -72,20 +80,9 @@ pub fn seed_with_suffix(names: &[&str], suffix: &[&str], start: u64, limit: u64)
     if want.len() > n {
         return None;
     }
-    // The same Fisher–Yates as `predict_order`, on indices into the sorted names.
     let mut idx: Vec<usize> = Vec::with_capacity(n);
     (start..start.saturating_add(limit)).find(|&seed| {
-        idx.clear();
-        idx.extend(0..n);
-        let mut state = seed;
-        for i in 0..n {
-            state = sip13(|h| {
-                h.write(&state.to_ne_bytes());
-                h.write(&extra.to_ne_bytes());
-            });
-            let j = i + (state % (n - i) as u64) as usize;
-            idx.swap(i, j);
-        }
+        shuffle_indices(seed, n, extra, &mut idx);
         idx[n - want.len()..] == want[..]
     })
 }

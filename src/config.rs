@@ -647,6 +647,7 @@ mod tests {
             "--bench",
             "b",
             "--benches",
+            "--all-targets",
         ])
         .unwrap();
         let crate::cli::CliCommand::List(l) = cli.command else {
@@ -659,6 +660,7 @@ mod tests {
                 "--bench",
                 "b",
                 "--benches",
+                "--all-targets",
                 "--release",
                 "--target-dir",
                 "t",

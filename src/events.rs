@@ -1,8 +1,8 @@
 //! The event stream: the only thing the executor tells reporters. Everything a reporter writes
 //! (terminal lines, JUnit, the JSON run record) is derived from these events.
 
-use crate::list::TestCase;
-use crate::seed::Seed;
+use crate::discover::list::TestCase;
+use crate::plan::seed::Seed;
 use std::time::Duration;
 
 /// How one test ended.
@@ -10,7 +10,7 @@ use std::time::Duration;
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "kebab-case")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Exit code 0 and libtest reported exactly one test run.
     Passed,
     /// Non-zero exit code (a panic gives 101).
@@ -31,13 +31,13 @@ pub enum Outcome {
 
 impl Outcome {
     /// Whether this outcome fails the run.
-    pub fn is_failure(self) -> bool {
+    pub(crate) fn is_failure(self) -> bool {
         !matches!(self, Outcome::Passed | Outcome::Ignored)
     }
 
     /// The outcome's name in the JSON record and the JUnit `type` attribute: `passed`,
     /// `failed`, `crashed`, `timed-out`, `ignored`, `error`, `interrupted`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Outcome::Passed => "passed",
             Outcome::Failed => "failed",
@@ -50,7 +50,7 @@ impl Outcome {
     }
 
     /// Upper-case label for the terminal (`PASS`, `FAIL`, `CRASH`, `TIMEOUT`, `IGNORE`, `ERROR`).
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Outcome::Passed => "PASS",
             Outcome::Failed => "FAIL",
@@ -65,64 +65,64 @@ impl Outcome {
 
 /// The result of one test run.
 #[derive(Clone, Debug)]
-pub struct TestResult {
+pub(crate) struct TestResult {
     /// The test.
-    pub test: TestCase,
+    pub(crate) test: TestCase,
     /// 1-based shard it ran in (0 for ignored tests that were not run).
-    pub shard: u32,
+    pub(crate) shard: u32,
     /// 0-based position in its shard.
-    pub position: u32,
+    pub(crate) position: u32,
     /// How it ended.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// Exit code, when it exited normally.
-    pub exit_code: Option<i32>,
+    pub(crate) exit_code: Option<i32>,
     /// Signal name (`SIGSEGV`), when it was killed by one.
-    pub signal: Option<String>,
+    pub(crate) signal: Option<String>,
     /// A process it started held its output open after it exited (killed by the runner).
-    pub leaked: bool,
+    pub(crate) leaked: bool,
     /// Start, in milliseconds since the run started.
-    pub start_ms: u64,
+    pub(crate) start_ms: u64,
     /// End, in milliseconds since the run started.
-    pub end_ms: u64,
+    pub(crate) end_ms: u64,
     /// Wall time of the test process.
-    pub duration: Duration,
+    pub(crate) duration: Duration,
     /// One-paragraph reason for a non-pass (panic message, signal, timeout), if any.
-    pub message: Option<String>,
+    pub(crate) message: Option<String>,
     /// Captured output (stdout and stderr interleaved), lossily decoded, not yet cleaned; capped.
-    pub output: String,
+    pub(crate) output: String,
     /// Bytes the test wrote in all.
-    pub output_bytes: u64,
+    pub(crate) output_bytes: u64,
     /// Bytes not kept because of the cap.
-    pub output_dropped: u64,
+    pub(crate) output_dropped: u64,
     /// Failed attempts before this one (`--retries`), oldest first. A passing result with
     /// failed attempts is flaky.
-    pub previous_attempts: Vec<Attempt>,
+    pub(crate) previous_attempts: Vec<Attempt>,
     /// Failed, but is a known order-dependent or flaky test of the baseline: not counted by
     /// the gate.
-    pub quarantined: bool,
+    pub(crate) quarantined: bool,
     /// Its sequence's temporary directory, when kept (`--keep-sandbox`).
-    pub sandbox: Option<std::path::PathBuf>,
+    pub(crate) sandbox: Option<std::path::PathBuf>,
 }
 
 impl TestResult {
     /// Passed only on a retry: flaky (non-deterministic in the same place of the same order).
-    pub fn is_flaky(&self) -> bool {
+    pub(crate) fn is_flaky(&self) -> bool {
         self.outcome == Outcome::Passed && !self.previous_attempts.is_empty()
     }
 }
 
 /// A failed attempt of a test that was retried.
 #[derive(Clone, Debug, serde::Serialize)]
-pub struct Attempt {
+pub(crate) struct Attempt {
     /// How it ended.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// Reason, as in [`TestResult::message`].
-    pub message: Option<String>,
+    pub(crate) message: Option<String>,
     /// Wall time, milliseconds.
-    pub duration_ms: f64,
+    pub(crate) duration_ms: f64,
     /// Captured output (capped like every test's).
     #[serde(skip)]
-    pub output: String,
+    pub(crate) output: String,
 }
 
 impl From<&TestResult> for Attempt {
@@ -138,7 +138,7 @@ impl From<&TestResult> for Attempt {
 
 /// One event of a run, in the order the executor produced it.
 #[derive(Clone, Debug)]
-pub enum RunEvent {
+pub(crate) enum RunEvent {
     /// The run is about to start.
     RunStarted {
         /// The seed of the plan.

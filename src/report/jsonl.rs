@@ -8,7 +8,7 @@ use serde_json::json;
 use std::io::Write;
 
 /// Writes events as JSON lines to stdout, flushing each line.
-pub struct JsonLines;
+pub(crate) struct JsonLines;
 
 impl JsonLines {
     fn emit(&self, v: serde_json::Value) {
@@ -19,7 +19,7 @@ impl JsonLines {
 
     /// A run that ended before it started (bad input, a failed build, nothing selected): the
     /// one event it streams, `{"type": "run-finished", "exit_code", "error"}`.
-    pub fn run_failed(&self, exit_code: i32, error: &str) {
+    pub(crate) fn run_failed(&self, exit_code: i32, error: &str) {
         self.emit(json!({
             "type": "run-finished",
             "exit_code": exit_code,
@@ -28,7 +28,7 @@ impl JsonLines {
     }
 
     /// The plan, before any test runs.
-    pub fn run_started(&self, record: &RunRecord) {
+    pub(crate) fn run_started(&self, record: &RunRecord) {
         self.emit(json!({
             "type": "run-started",
             "seed": record.seed.to_string(),
@@ -41,7 +41,7 @@ impl JsonLines {
     }
 
     /// One executor event.
-    pub fn handle(&self, ev: &RunEvent) {
+    pub(crate) fn handle(&self, ev: &RunEvent) {
         match ev {
             RunEvent::TestStarted { test, shard } => self.emit(json!({
                 "type": "test-started", "id": test.id(), "shard": shard,
@@ -62,7 +62,7 @@ impl JsonLines {
     }
 
     /// Findings and the end of the run, once triage and the gate are done.
-    pub fn run_finished(&self, record: &RunRecord, exit_code: i32) {
+    pub(crate) fn run_finished(&self, record: &RunRecord, exit_code: i32) {
         for f in record.findings.iter().flatten() {
             let mut v = serde_json::to_value(f).unwrap_or_default();
             v["type"] = json!("finding");

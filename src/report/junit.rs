@@ -8,7 +8,7 @@
 
 use super::record::RunRecord;
 use crate::events::{Outcome, TestResult};
-use crate::output::clean_text;
+use crate::runner::output::clean_text;
 use quick_junit::{
     NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite,
 };
@@ -78,7 +78,7 @@ fn testcase(r: &TestResult) -> TestCase {
 }
 
 /// Renders the JUnit document for `record`.
-pub fn render(record: &RunRecord) -> String {
+pub(crate) fn render(record: &RunRecord) -> String {
     let mut report = Report::new("cargo-shuffle");
     report.set_time(record.elapsed);
     report.set_timestamp(chrono_like(record.started_at));

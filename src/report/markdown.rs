@@ -3,19 +3,21 @@
 //! run record, so that `merge` summarises merged partitions the same way.
 
 use super::record::RunRecord;
-use crate::output::clean_text;
+use crate::runner::output::clean_text;
 use serde_json::Value;
+use std::fmt::Write as _;
 
 /// Renders the summary of `record` as GitHub-flavoured Markdown.
-pub fn render(record: &RunRecord) -> String {
+pub(crate) fn render(record: &RunRecord) -> String {
     render_json(&serde_json::to_value(record.to_json()).expect("the record serialises"))
 }
 
 /// Renders the summary of a JSON run record (schema `cargo-shuffle/run-record/v1`).
-pub fn render_json(r: &Value) -> String {
+pub(crate) fn render_json(r: &Value) -> String {
     let c = |o: &str| r["counts"][o].as_u64().unwrap_or(0);
     let mut md = String::from("## cargo-shuffle\n\n");
-    md.push_str(&format!(
+    let _ = write!(
+        md,
         "| passed | failed | crashed | timed out | errors | ignored |\n|---|---|---|---|---|---|\n| {} | {} | {} | {} | {} | {} |\n\n",
         c("passed"),
         c("failed"),
@@ -23,18 +25,19 @@ pub fn render_json(r: &Value) -> String {
         c("timed-out"),
         c("error"),
         c("ignored")
-    ));
-    md.push_str(&format!(
+    );
+    let _ = write!(
+        md,
         "Seed `{}`, {}{}.\n\nReproduce this run:\n```sh\n{}\n```\n",
         r["seed"].as_str().unwrap_or_default(),
-        crate::output::count(r["shard_count"].as_u64().unwrap_or(0) as usize, "shard"),
+        crate::runner::output::count(r["shard_count"].as_u64().unwrap_or(0) as usize, "shard"),
         if r["interrupted"] == true {
             format!(" — **interrupted**, {} tests not run", r["not_run"])
         } else {
             String::new()
         },
         r["repro"].as_str().unwrap_or_default()
-    ));
+    );
     let failing: Vec<&Value> = r["tests"]
         .as_array()
         .into_iter()
@@ -42,14 +45,15 @@ pub fn render_json(r: &Value) -> String {
         .filter(|t| !matches!(t["outcome"].as_str(), Some("passed" | "ignored")))
         .collect();
     if !failing.is_empty() {
-        md.push_str(&format!("\n### Failing tests ({})\n\n", failing.len()));
+        let _ = write!(md, "\n### Failing tests ({})\n\n", failing.len());
         for t in &failing {
             let first = t["message"]
                 .as_str()
                 .and_then(|m| m.lines().next())
                 .unwrap_or_default();
-            md.push_str(&format!(
-                "- `{}` — {}{}{}\n",
+            let _ = writeln!(
+                md,
+                "- `{}` — {}{}{}",
                 clean_text(t["id"].as_str().unwrap_or_default()),
                 t["outcome"].as_str().unwrap_or_default(),
                 if t["quarantined"] == true {
@@ -62,20 +66,21 @@ pub fn render_json(r: &Value) -> String {
                 } else {
                     format!(": {}", html_escape(&clean_text(first)))
                 }
-            ));
+            );
         }
     }
     if r["triaged"] == true {
         let findings = r["findings"].as_array().cloned().unwrap_or_default();
-        md.push_str(&format!("\n### Findings ({})\n", findings.len()));
+        let _ = write!(md, "\n### Findings ({})\n", findings.len());
         for f in &findings {
             let s = |k: &str| clean_text(f[k].as_str().unwrap_or_default());
-            md.push_str(&format!(
+            let _ = write!(
+                md,
                 "\n**`{}`** — {}\n\n{}\n",
                 s("test"),
                 s("kind"),
                 html_escape(&s("note"))
-            ));
+            );
             let cleaners: Vec<&str> = f["cleaners"]
                 .as_array()
                 .into_iter()
@@ -83,16 +88,14 @@ pub fn render_json(r: &Value) -> String {
                 .filter_map(Value::as_str)
                 .collect();
             if !cleaners.is_empty() {
-                md.push_str(&format!(
-                    "\nCleaners: `{}`\n",
-                    clean_text(&cleaners.join("`, `"))
-                ));
+                let _ = write!(md, "\nCleaners: `{}`\n", clean_text(&cleaners.join("`, `")));
             }
-            md.push_str(&format!(
+            let _ = write!(
+                md,
                 "\n```sh\n{}\n```\n({} reruns)\n",
                 s("repro"),
                 f["reruns"]
-            ));
+            );
         }
     }
     md

@@ -2,11 +2,11 @@
 //! people and CI read. `record` collects the run record (also written as JSON), `junit` writes
 //! JUnit XML from it, `terminal` prints progress and the summary.
 
-pub mod jsonl;
-pub mod junit;
-pub mod markdown;
-pub mod record;
-pub mod terminal;
+pub(crate) mod jsonl;
+pub(crate) mod junit;
+pub(crate) mod markdown;
+pub(crate) mod record;
+pub(crate) mod terminal;
 
 #[cfg(test)]
 use std::os::unix::fs::FileTypeExt;
@@ -17,7 +17,7 @@ use std::path::Path;
 /// A regular file (or a new one) is written to a temporary sibling and renamed into place, so a
 /// reader never sees half a report; anything else at that path (a symlink, a FIFO, a device such
 /// as `/dev/stdout`) is opened and written through, never replaced.
-pub fn write_file(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_file(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context;
     use std::io::Write;
     let direct = std::fs::symlink_metadata(path).is_ok_and(|m| !m.file_type().is_file());

@@ -3,48 +3,48 @@
 //! order-dependence work reads it back.
 
 use crate::events::{Outcome, RunEvent, TestResult};
+use crate::plan::seed::Seed;
 use crate::plan::{Partition, Plan};
-use crate::seed::Seed;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Identifier of the JSON schema written by [`RunRecord::to_json`].
-pub const SCHEMA: &str = "cargo-shuffle/run-record/v1";
+pub(crate) const SCHEMA: &str = "cargo-shuffle/run-record/v1";
 
 /// Everything known about a run once it ends.
 #[derive(Clone, Debug)]
-pub struct RunRecord {
+pub(crate) struct RunRecord {
     /// The seed.
-    pub seed: Seed,
+    pub(crate) seed: Seed,
     /// Shards in the plan.
-    pub shard_count: u32,
+    pub(crate) shard_count: u32,
     /// Partition, if any.
-    pub partition: Option<Partition>,
+    pub(crate) partition: Option<Partition>,
     /// Worker threads.
-    pub jobs: usize,
+    pub(crate) jobs: usize,
     /// Test ids (`BINARY_ID TEST_NAME`) per shard, in plan order; index 0 is shard 1.
-    pub plan: Vec<Vec<String>>,
+    pub(crate) plan: Vec<Vec<String>>,
     /// Results in the order tests finished.
-    pub results: Vec<TestResult>,
+    pub(crate) results: Vec<TestResult>,
     /// Wall time of the execution phase.
-    pub elapsed: Duration,
+    pub(crate) elapsed: Duration,
     /// The run was stopped early.
-    pub interrupted: bool,
+    pub(crate) interrupted: bool,
     /// Command that reproduces the whole run.
-    pub repro: String,
+    pub(crate) repro: String,
     /// Wall-clock start, for report timestamps.
-    pub started_at: std::time::SystemTime,
+    pub(crate) started_at: std::time::SystemTime,
     /// Triage findings, one per failing test; `None` when triage did not run.
-    pub findings: Option<Vec<crate::triage::Finding>>,
+    pub(crate) findings: Option<Vec<crate::triage::Finding>>,
     /// What `--baseline` quarantined and which known tests are fixed.
-    pub baseline: Option<crate::baseline::Applied>,
+    pub(crate) baseline: Option<Applied>,
     /// Shards selected with `--shard` (empty: all).
-    pub only_shards: Vec<u32>,
+    pub(crate) only_shards: Vec<u32>,
 }
 
 impl RunRecord {
     /// A record for `plan`, before any event.
-    pub fn new(plan: &Plan, jobs: usize, repro: String) -> RunRecord {
+    pub(crate) fn new(plan: &Plan, jobs: usize, repro: String) -> RunRecord {
         RunRecord {
             seed: plan.seed,
             shard_count: plan.shard_count(),
@@ -67,7 +67,7 @@ impl RunRecord {
     }
 
     /// Folds one event into the record.
-    pub fn handle(&mut self, ev: &RunEvent) {
+    pub(crate) fn handle(&mut self, ev: &RunEvent) {
         match ev {
             RunEvent::TestFinished(r) => self.results.push((**r).clone()),
             RunEvent::RunFinished {
@@ -84,7 +84,7 @@ impl RunRecord {
     /// The order tests really ran in: per shard, results sorted by position, then the planned
     /// tests that never ran (interrupted, or shards not selected with `--shard`) in plan order,
     /// so that the plan still names every planned test.
-    pub fn observed_plan(&self) -> Vec<Vec<String>> {
+    pub(crate) fn observed_plan(&self) -> Vec<Vec<String>> {
         let mut shards: Vec<Vec<(u32, String)>> = vec![Vec::new(); self.plan.len()];
         for r in self.results.iter().filter(|r| r.shard != 0) {
             if let Some(s) = shards.get_mut(r.shard as usize - 1) {
@@ -110,7 +110,7 @@ impl RunRecord {
     }
 
     /// Number of results per outcome.
-    pub fn counts(&self) -> BTreeMap<Outcome, usize> {
+    pub(crate) fn counts(&self) -> BTreeMap<Outcome, usize> {
         let mut m = BTreeMap::new();
         for r in &self.results {
             *m.entry(r.outcome).or_insert(0) += 1;
@@ -119,12 +119,12 @@ impl RunRecord {
     }
 
     /// Whether any test failed, crashed, timed out or errored.
-    pub fn has_failures(&self) -> bool {
+    pub(crate) fn has_failures(&self) -> bool {
         self.results.iter().any(|r| r.outcome.is_failure())
     }
 
     /// Tests that passed only on a retry and are not quarantined by the baseline.
-    pub fn flaky_passes(&self) -> usize {
+    pub(crate) fn flaky_passes(&self) -> usize {
         self.results
             .iter()
             .filter(|r| r.is_flaky() && !r.quarantined)
@@ -132,12 +132,12 @@ impl RunRecord {
     }
 
     /// Whether shard `k` (1-based) was selected to run.
-    pub fn shard_selected(&self, k: u32) -> bool {
+    pub(crate) fn shard_selected(&self, k: u32) -> bool {
         self.only_shards.is_empty() || self.only_shards.contains(&k)
     }
 
     /// Planned tests of the selected shards that never produced a result (interrupted runs).
-    pub fn not_run(&self) -> usize {
+    pub(crate) fn not_run(&self) -> usize {
         let planned: usize = self
             .plan
             .iter()
@@ -151,7 +151,7 @@ impl RunRecord {
 
     /// The JSON document (see the README for the schema), as a serialisable view that borrows
     /// from the record: serialising it streams, without building a JSON tree per test.
-    pub fn to_json(&self) -> RecordJson<'_> {
+    pub(crate) fn to_json(&self) -> RecordJson<'_> {
         RecordJson {
             schema: SCHEMA,
             version: env!("CARGO_PKG_VERSION"),
@@ -184,7 +184,7 @@ impl RunRecord {
 
 /// The run record's JSON form (schema [`SCHEMA`]); field meanings are in the README.
 #[derive(serde::Serialize)]
-pub struct RecordJson<'a> {
+pub(crate) struct RecordJson<'a> {
     schema: &'static str,
     version: &'static str,
     seed: String,
@@ -201,7 +201,7 @@ pub struct RecordJson<'a> {
     tests: Vec<TestJson<'a>>,
     triaged: bool,
     findings: &'a [crate::triage::Finding],
-    baseline: Option<&'a crate::baseline::Applied>,
+    baseline: Option<&'a Applied>,
 }
 
 #[derive(serde::Serialize)]
@@ -244,7 +244,7 @@ impl serde::Serialize for TestJson<'_> {
 /// The runner's own resource use so far (not its children's): CPU time in milliseconds (user +
 /// system, from `getrusage(RUSAGE_SELF)`) and peak resident memory in KiB (`VmHWM` of
 /// `/proc/self/status`, else `ru_maxrss`). For benchmarks.
-pub fn runner_usage() -> serde_json::Value {
+pub(crate) fn runner_usage() -> serde_json::Value {
     // SAFETY: zeroed rusage is a valid out-parameter.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: RUSAGE_SELF with a valid pointer.
@@ -265,4 +265,16 @@ pub fn runner_usage() -> serde_json::Value {
         "cpu_ms": ms(u.ru_utime) + ms(u.ru_stime),
         "max_rss_kib": hwm.unwrap_or(u.ru_maxrss),
     })
+}
+
+/// What the baseline (`--baseline`, see `ci::baseline`) did to a run's verdict: part of the
+/// record, so that `merge` and later readers see it.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub(crate) struct Applied {
+    /// Known tests that failed again as order-dependent or flaky: not counted by the gate.
+    pub(crate) quarantined: Vec<String>,
+    /// Known tests that passed in the situation they used to fail in (an OD victim after all
+    /// its polluters, a brittle test without its state-setters before it): fixed, remove them
+    /// from the baseline. A NOD-flaky test is never called fixed from one pass.
+    pub(crate) fixed: Vec<String>,
 }

@@ -3,17 +3,18 @@
 //! commands that reproduce the run and each failing test's shard. Writes to stderr.
 
 use super::record::RunRecord;
-use crate::config::PlanConfig;
 use crate::events::{Outcome, RunEvent, TestResult};
-use crate::output::clean_text;
+use crate::plan::repro::Repro;
+use crate::runner::output::clean_text;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 
 /// Lines of a failing test's output shown on the terminal (its last ones).
 const TERMINAL_OUTPUT_LINES: usize = 60;
 
 /// Prints progress while the run goes and the summary at its end.
-pub struct TerminalReporter {
+pub(crate) struct TerminalReporter {
     bar: Option<ProgressBar>,
 }
 
@@ -28,7 +29,8 @@ fn status_line(r: &TestResult) -> String {
         extra.push_str(" (leaky)");
     }
     if !r.previous_attempts.is_empty() {
-        extra.push_str(&format!(
+        let _ = write!(
+            extra,
             " ({} after {} failed attempt{}{})",
             if r.is_flaky() {
                 "FLAKY: passed"
@@ -42,7 +44,7 @@ fn status_line(r: &TestResult) -> String {
                 ""
             },
             if r.is_flaky() { "" } else { " more" },
-        ));
+        );
     }
     format!(
         "{:>7} [{:>8.3}s] shard {:>2}  {}{}",
@@ -56,7 +58,7 @@ fn status_line(r: &TestResult) -> String {
 
 impl TerminalReporter {
     /// A reporter; `progress` allows the bar (drawn only when stderr is a terminal).
-    pub fn new(progress: bool) -> TerminalReporter {
+    pub(crate) fn new(progress: bool) -> TerminalReporter {
         TerminalReporter {
             bar: None.or(if progress && std::io::stderr().is_terminal() {
                 // Styled from the start: the default style would flash before the run starts.
@@ -86,12 +88,12 @@ impl TerminalReporter {
     }
 
     /// Prints a progress note (e.g. triage steps).
-    pub fn note(&self, line: &str) {
+    pub(crate) fn note(&self, line: &str) {
         self.println(&format!("cargo-shuffle: {}", clean_text(line)));
     }
 
     /// Handles one event.
-    pub fn handle(&mut self, ev: &RunEvent) {
+    pub(crate) fn handle(&mut self, ev: &RunEvent) {
         match ev {
             RunEvent::RunStarted {
                 seed,
@@ -101,9 +103,9 @@ impl TerminalReporter {
             } => {
                 self.println(&format!(
                     "cargo-shuffle: running {} in {} on {}, seed {seed}",
-                    crate::output::count(*test_count, "test"),
-                    crate::output::count(*shard_count as usize, "shard"),
-                    crate::output::count(*jobs, "worker")
+                    crate::runner::output::count(*test_count, "test"),
+                    crate::runner::output::count(*shard_count as usize, "shard"),
+                    crate::runner::output::count(*jobs, "worker")
                 ));
                 if let Some(b) = &self.bar {
                     b.set_length(*test_count as u64);
@@ -132,8 +134,8 @@ impl TerminalReporter {
         }
     }
 
-    /// Prints failures' output and the summary.
-    pub fn summary(&self, record: &RunRecord, plan: &PlanConfig) {
+    /// Prints failures' output and the summary; `seed_source` says where the seed came from.
+    pub(crate) fn summary(&self, record: &RunRecord, repro: &Repro, seed_source: &str) {
         let mut err = std::io::stderr().lock();
         let mut failures: Vec<&TestResult> = record
             .results
@@ -217,7 +219,7 @@ impl TerminalReporter {
                     "  {:>7} {}\n          {}",
                     r.outcome.label(),
                     clean_text(&r.test.id()),
-                    plan.repro_command(&["--shard".into(), r.shard.to_string()])
+                    repro.shard_command(r.shard)
                 );
             }
         }
@@ -237,12 +239,7 @@ impl TerminalReporter {
                 let _ = writeln!(err, "      repro: {}", f.repro);
             }
         }
-        let _ = writeln!(
-            err,
-            "seed: {} ({})",
-            record.seed,
-            plan.seed_source.describe()
-        );
+        let _ = writeln!(err, "seed: {} ({})", record.seed, seed_source);
         let _ = writeln!(err, "reproduce this run: {}", record.repro);
     }
 }

@@ -3,12 +3,12 @@
 //! per test, and reports only through [`RunEvent`]s.
 
 use crate::discover::TestBinary;
+use crate::discover::list::TestCase;
 use crate::events::{Attempt, Outcome, RunEvent, TestResult};
-use crate::list::TestCase;
-use crate::output::failure_message;
 use crate::plan::Plan;
-use crate::process::{self, ProcessSpec};
-use crate::watchdog::Watchdog;
+use crate::runner::output::failure_message;
+use crate::runner::process::{self, ProcessSpec};
+use crate::runner::watchdog::Watchdog;
 use crossbeam_channel::Sender;
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -19,46 +19,46 @@ use std::time::{Duration, Instant};
 
 /// How to execute (validated; see `config`).
 #[derive(Clone, Debug)]
-pub struct ExecOptions {
+pub(crate) struct ExecOptions {
     /// Worker threads, at least 1.
-    pub jobs: usize,
+    pub(crate) jobs: usize,
     /// Per-test timeout.
-    pub timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
     /// Time between TERM and KILL on timeout.
-    pub grace: Duration,
+    pub(crate) grace: Duration,
     /// Wait for a test's output pipe to close after it exited before calling it leaky.
-    pub leak_timeout: Duration,
+    pub(crate) leak_timeout: Duration,
     /// A leaky test that passed counts as failed.
-    pub fail_leaky: bool,
+    pub(crate) fail_leaky: bool,
     /// Reruns of a failing test, in place, until it passes (`--retries`).
-    pub retries: u32,
+    pub(crate) retries: u32,
     /// Keep each sequence's temporary directory (`--keep-sandbox`).
-    pub keep_sandbox: bool,
+    pub(crate) keep_sandbox: bool,
     /// Shell command run before each sequence (`--reset-cmd`).
-    pub reset_cmd: Option<String>,
+    pub(crate) reset_cmd: Option<String>,
     /// One process per test, or per (shard, binary).
-    pub isolation: Isolation,
+    pub(crate) isolation: Isolation,
     /// Recorded test durations, to start the longest shards first.
-    pub history: crate::history::Durations,
+    pub(crate) history: crate::plan::history::Durations,
     /// The plan is an exact `--order`: in shared isolation its last test must run last.
-    pub keep_last: bool,
+    pub(crate) keep_last: bool,
     /// Runnable (non-ignored) tests per binary id, from the listing.
-    pub binary_tests: HashMap<String, usize>,
+    pub(crate) binary_tests: HashMap<String, usize>,
     /// Output bytes kept from the start of each test's output.
-    pub head_cap: usize,
+    pub(crate) head_cap: usize,
     /// Output bytes kept from the end.
-    pub tail_cap: usize,
+    pub(crate) tail_cap: usize,
     /// 1-based shards to run; empty = all.
-    pub only_shards: Vec<u32>,
+    pub(crate) only_shards: Vec<u32>,
 }
 
 /// How long `--reset-cmd` may take before it is killed and its sequence counted as not run.
-pub const RESET_TIMEOUT: Duration = Duration::from_secs(600);
+pub(crate) const RESET_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// How tests are isolated from each other.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Isolation {
+pub(crate) enum Isolation {
     /// One process per test (like cargo-nextest): only state outside the process leaks.
     #[default]
     Process,
@@ -69,7 +69,7 @@ pub enum Isolation {
 
 /// Set to stop the run between tests (Ctrl-C); tests already running finish or are killed by
 /// the signal handler.
-pub type CancelFlag = Arc<AtomicBool>;
+pub(crate) type CancelFlag = Arc<AtomicBool>;
 
 fn ms_since(t0: Instant, t: Instant) -> u64 {
     t.saturating_duration_since(t0).as_millis() as u64
@@ -77,7 +77,7 @@ fn ms_since(t0: Instant, t: Instant) -> u64 {
 
 /// Whether libtest's summary says exactly one test passed. Looks at the end of the output,
 /// where libtest prints it (the tail is always kept, however much the test printed).
-fn confirmed_pass(out: &crate::output::CapturedOutput) -> bool {
+fn confirmed_pass(out: &crate::runner::output::CapturedOutput) -> bool {
     let last = out.last_bytes(4096);
     String::from_utf8_lossy(&last)
         .lines()
@@ -139,13 +139,13 @@ fn classify(r: &process::ProcessResult) -> (Outcome, Option<String>) {
 /// Runs sequences of tests, one process per test, each sequence in its own fresh temporary
 /// directory. Shared by the plan executor and by triage reruns.
 #[derive(Debug)]
-pub struct SequenceRunner<'a> {
+pub(crate) struct SequenceRunner<'a> {
     binaries: &'a HashMap<String, TestBinary>,
     opts: &'a ExecOptions,
     cancel: &'a CancelFlag,
     watchdog: Watchdog,
     seed: String,
-    plan_seed: crate::seed::Seed,
+    plan_seed: crate::plan::seed::Seed,
     t0: Instant,
     /// Binaries already warned about (shared mode fallback), so each warns once.
     warned: std::sync::Mutex<std::collections::HashSet<String>>,
@@ -157,11 +157,11 @@ pub struct SequenceRunner<'a> {
 impl<'a> SequenceRunner<'a> {
     /// A runner for tests of `binaries`; `seed` is exported as `CARGO_SHUFFLE_SEED`, and start/end
     /// times are measured from `t0`. Starts the watchdog (see `watchdog`).
-    pub fn new(
+    pub(crate) fn new(
         binaries: &'a HashMap<String, TestBinary>,
         opts: &'a ExecOptions,
         cancel: &'a CancelFlag,
-        seed: crate::seed::Seed,
+        seed: crate::plan::seed::Seed,
         t0: Instant,
     ) -> SequenceRunner<'a> {
         SequenceRunner {
@@ -179,26 +179,26 @@ impl<'a> SequenceRunner<'a> {
 
     /// The same runner, making each sequence's last test run last in shared isolation (as
     /// triage reruns need) or not.
-    pub fn with_last_last(mut self, on: bool) -> Self {
+    pub(crate) fn with_last_last(mut self, on: bool) -> Self {
         self.last_last = on;
         self
     }
 
     /// The same runner in another isolation mode (triage checks a shared-mode finding in
     /// process mode).
-    pub fn isolation(&self) -> Isolation {
+    pub(crate) fn isolation(&self) -> Isolation {
         self.opts.isolation
     }
 
     /// Whether the run was interrupted.
-    pub fn cancelled(&self) -> bool {
+    pub(crate) fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::SeqCst)
     }
 
     /// Runs `tests` one after another, in this order, in one fresh sandbox, as shard `shard`
     /// (position = index). Calls `on_start` before and `on_result` after each test. Stops early
     /// when the run is interrupted (the interrupted test yields no result).
-    pub fn run_sequence(
+    pub(crate) fn run_sequence(
         &self,
         shard: u32,
         tests: &[TestCase],
@@ -284,11 +284,11 @@ impl<'a> SequenceRunner<'a> {
         on_result: &mut dyn FnMut(TestResult),
     ) {
         let mut position = 0;
-        for group in crate::shared::groups(self.plan_seed, shard, tests, self.last_last) {
+        for group in crate::runner::shared::groups(self.plan_seed, shard, tests, self.last_last) {
             let Some(bin) = self.binaries.get(&group.binary_id) else {
                 continue;
             };
-            let ctx = crate::shared::GroupContext {
+            let ctx = crate::runner::shared::GroupContext {
                 bin,
                 env: self.test_env(bin, shard, sandbox),
                 timeout: self.opts.timeout,
@@ -310,7 +310,7 @@ impl<'a> SequenceRunner<'a> {
                     eprintln!("cargo-shuffle: warning: {w}");
                 }
             };
-            match crate::shared::run_group(
+            match crate::runner::shared::run_group(
                 &ctx,
                 &group,
                 &mut position,
@@ -318,9 +318,9 @@ impl<'a> SequenceRunner<'a> {
                 &mut report,
                 &mut warn,
             ) {
-                crate::shared::GroupEnd::Done => {}
-                crate::shared::GroupEnd::Interrupted => break,
-                crate::shared::GroupEnd::Refused(rest) => {
+                crate::runner::shared::GroupEnd::Done => {}
+                crate::runner::shared::GroupEnd::Interrupted => break,
+                crate::runner::shared::GroupEnd::Refused(rest) => {
                     for test in rest {
                         on_start(&test);
                         let Some(r) = self.run_one(&test, shard, position, sandbox) else {
@@ -520,7 +520,7 @@ impl<'a> SequenceRunner<'a> {
 /// Runs the plan, sending events to `events`. Blocks until every selected shard ran (or
 /// `cancel` was set). `binaries` maps binary id to binary; tests marked ignored run with
 /// `--ignored` (they are in the plan only when selected to run).
-pub fn execute(
+pub(crate) fn execute(
     plan: &Plan,
     binaries: &HashMap<String, TestBinary>,
     opts: &ExecOptions,
@@ -545,7 +545,7 @@ pub fn execute(
         .collect();
     // Longest expected shard first (by recorded durations, else by size), so a long shard does
     // not start last and finish alone; contents and in-shard order are untouched.
-    let estimator = crate::history::Estimator::new(&opts.history);
+    let estimator = crate::plan::history::Estimator::new(&opts.history);
     let mut keyed: Vec<(f64, (u32, Vec<TestCase>))> = order
         .into_iter()
         .map(|(k, s)| {
@@ -599,7 +599,7 @@ pub fn execute(
 }
 
 /// The result recorded for an ignored test that was not run.
-pub fn ignored_result(t: &TestCase) -> TestResult {
+pub(crate) fn ignored_result(t: &TestCase) -> TestResult {
     TestResult {
         test: t.clone(),
         shard: 0,

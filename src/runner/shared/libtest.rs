@@ -35,7 +35,7 @@ fn names_hash(sorted: &[&str]) -> u64 {
 
 /// The order in which libtest runs `names` (any order; duplicates not allowed) with
 /// `--test-threads=1 --shuffle-seed seed`, as predicted.
-pub fn predict_order(seed: u64, names: &[&str]) -> Vec<String> {
+pub(crate) fn predict_order(seed: u64, names: &[&str]) -> Vec<String> {
     let mut sorted: Vec<&str> = names.to_vec();
     sorted.sort_unstable();
     let mut idx = Vec::with_capacity(sorted.len());
@@ -61,14 +61,24 @@ fn shuffle_indices(seed: u64, n: usize, extra: u64, idx: &mut Vec<usize>) {
 
 /// A libtest seed, searched from `start`, under which `target` runs last among `names`
 /// (`target` must be one of them). Expected tries: `names.len()`; `None` after `limit` tries.
-pub fn seed_putting_last(names: &[&str], target: &str, start: u64, limit: u64) -> Option<u64> {
+pub(crate) fn seed_putting_last(
+    names: &[&str],
+    target: &str,
+    start: u64,
+    limit: u64,
+) -> Option<u64> {
     seed_with_suffix(names, &[target], start, limit)
 }
 
 /// A libtest seed, searched from `start`, under which the run of `names` ends with `suffix`,
 /// in that order (every element of `suffix` must be in `names`). Expected tries:
 /// n·(n−1)·…·(n−L+1) for n names and a suffix of L; `None` after `limit` tries.
-pub fn seed_with_suffix(names: &[&str], suffix: &[&str], start: u64, limit: u64) -> Option<u64> {
+pub(crate) fn seed_with_suffix(
+    names: &[&str],
+    suffix: &[&str],
+    start: u64,
+    limit: u64,
+) -> Option<u64> {
     let mut sorted: Vec<&str> = names.to_vec();
     sorted.sort_unstable();
     let extra = names_hash(&sorted);
@@ -89,7 +99,7 @@ pub fn seed_with_suffix(names: &[&str], suffix: &[&str], start: u64, limit: u64)
 
 /// How many of a sequence's last tests (out of `n`) a seed search can keep in order: the
 /// longest suffix whose expected search, n·(n−1)·…, stays within `budget` tries (at least 1).
-pub fn feasible_suffix(n: usize, budget: u64) -> usize {
+pub(crate) fn feasible_suffix(n: usize, budget: u64) -> usize {
     let mut tries: u64 = 1;
     let mut len = 0;
     while len < n {
@@ -105,7 +115,7 @@ pub fn feasible_suffix(n: usize, budget: u64) -> usize {
 
 /// One event of libtest's JSON output that matters to us.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Event {
+pub(crate) enum Event {
     /// The suite started (the harness accepted the flags).
     SuiteStarted,
     /// The suite ended normally (libtest's closing `ok`/`failed` suite event).
@@ -127,11 +137,11 @@ pub enum Event {
 
 /// Longest JSON line parsed as a whole; longer ones (a failing test that printed hundreds of
 /// MB is one line) are parsed from their head, where libtest puts the name and event.
-pub const MAX_LINE: usize = 8 * 1024 * 1024;
+pub(crate) const MAX_LINE: usize = 8 * 1024 * 1024;
 
 /// Parses one line of libtest's JSON output; `None` for anything else (raw output that a test
 /// or the runtime wrote straight to the file descriptor).
-pub fn parse_line(line: &str) -> Option<Event> {
+pub(crate) fn parse_line(line: &str) -> Option<Event> {
     let t = line.trim();
     if !t.starts_with('{') {
         return None;

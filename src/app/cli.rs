@@ -1,22 +1,36 @@
 //! Raw command-line arguments, exactly as clap parses them. Nothing here is validated beyond
-//! syntax: `config` turns these into a checked [`crate::config::Config`].
+//! syntax: `config` turns these into a checked [`crate::app::config::Config`].
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+
+/// The shard count when `--shards` is not given: a constant, never derived from the machine, so
+/// that a seed reproduces the same plan on any machine.
+pub(crate) const DEFAULT_SHARDS: u32 = 8;
+
+/// `--isolation` as typed; `config` maps it to the runner's isolation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum IsolationArg {
+    /// One process per test (like cargo-nextest): only state outside the process leaks.
+    Process,
+    /// One process per (shard, binary) with `--test-threads=1` (like `cargo test`, one thread):
+    /// in-process state (statics, env vars, current dir) leaks to later tests too.
+    Shared,
+}
 
 /// A randomized parallel test runner for Rust: shuffles tests with a logged seed, runs them in
 /// parallel shards, writes JUnit and a JSON run record, and gates the commit by exit code.
 #[derive(Debug, Parser)]
 #[command(name = "cargo-shuffle", bin_name = "cargo shuffle", version, about)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// What to do.
     #[command(subcommand)]
-    pub command: CliCommand,
+    pub(crate) command: CliCommand,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum CliCommand {
+pub(crate) enum CliCommand {
     /// Build, list, plan and run the tests (shuffled, in parallel shards).
     Run(RunArgs),
     /// Print the plan (the tests of every shard, in order) without running anything.
@@ -37,14 +51,14 @@ pub enum CliCommand {
 
 /// `cargo shuffle baseline`.
 #[derive(Debug, Args)]
-pub struct BaselineArgs {
+pub(crate) struct BaselineArgs {
     /// Add the report's OD victims, brittle and NOD-flaky tests to the baseline file.
     #[arg(long, required = true)]
-    pub update: bool,
+    pub(crate) update: bool,
 
     /// JSON report of `run` or `hunt` (`--report`) to read findings from.
     #[arg(long, value_name = "REPORT")]
-    pub from: PathBuf,
+    pub(crate) from: PathBuf,
 
     /// The baseline file to update (created if missing).
     #[arg(
@@ -52,19 +66,19 @@ pub struct BaselineArgs {
         value_name = "FILE",
         default_value = ".config/shuffle-baseline.json"
     )]
-    pub baseline: PathBuf,
+    pub(crate) baseline: PathBuf,
 
     /// Also remove known tests that the report shows fixed.
     #[arg(long)]
-    pub prune: bool,
+    pub(crate) prune: bool,
 }
 
 /// `cargo shuffle archive`.
 #[derive(Debug, Args)]
-pub struct ArchiveArgs {
+pub(crate) struct ArchiveArgs {
     /// cargo's selection flags.
     #[command(flatten)]
-    pub cargo: CargoArgs,
+    pub(crate) cargo: CargoArgs,
 
     /// The archive to write (.tar.gz).
     #[arg(
@@ -73,58 +87,58 @@ pub struct ArchiveArgs {
         value_name = "FILE",
         default_value = "target/shuffle/tests.tar.gz"
     )]
-    pub output: PathBuf,
+    pub(crate) output: PathBuf,
 }
 
 /// `cargo shuffle merge`.
 #[derive(Debug, Args)]
-pub struct MergeArgs {
+pub(crate) struct MergeArgs {
     /// The partitions' files: `*.json` run records (`--report`) and `*.xml` JUnit files.
     #[arg(required = true, value_name = "FILES")]
-    pub inputs: Vec<PathBuf>,
+    pub(crate) inputs: Vec<PathBuf>,
 
     /// Write the merged JSON run record here.
     #[arg(long, value_name = "PATH")]
-    pub report: Option<PathBuf>,
+    pub(crate) report: Option<PathBuf>,
 
     /// Write the merged JUnit XML here.
     #[arg(long, value_name = "PATH")]
-    pub junit: Option<PathBuf>,
+    pub(crate) junit: Option<PathBuf>,
 
     /// Write the merged Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).
     #[arg(long, value_name = "PATH")]
-    pub summary: Option<PathBuf>,
+    pub(crate) summary: Option<PathBuf>,
 
     /// Accept a set of partitions with parts missing (they are still listed).
     #[arg(long)]
-    pub allow_missing: bool,
+    pub(crate) allow_missing: bool,
 
     /// Let NOD-flaky failures pass the gate (with a warning) instead of exit 105.
     #[arg(long)]
-    pub allow_flaky: bool,
+    pub(crate) allow_flaky: bool,
 }
 
 /// `cargo shuffle hunt`.
 #[derive(Debug, Args)]
-pub struct HuntArgs {
+pub(crate) struct HuntArgs {
     /// Everything `run` takes.
     #[command(flatten)]
-    pub run: RunArgs,
+    pub(crate) run: RunArgs,
 
     /// Number of orders to run.
     #[arg(long, value_name = "K", default_value_t = 2,
           value_parser = clap::value_parser!(u32).range(1..), help_heading = "Hunt")]
-    pub runs: u32,
+    pub(crate) runs: u32,
 
     /// Keep starting new orders until this many seconds have passed (at least --runs orders).
     #[arg(long = "for", value_name = "SECS", help_heading = "Hunt")]
-    pub for_secs: Option<f64>,
+    pub(crate) for_secs: Option<f64>,
 }
 
 /// Which `#[ignore]`d tests to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum RunIgnored {
+pub(crate) enum RunIgnored {
     /// Run non-ignored tests only; ignored ones are reported as skipped.
     #[default]
     Default,
@@ -136,7 +150,7 @@ pub enum RunIgnored {
 
 /// Output format of `run` and `hunt`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
-pub enum RunFormat {
+pub(crate) enum RunFormat {
     /// Progress, failures and the summary for people, on stderr only.
     #[default]
     Human,
@@ -147,7 +161,7 @@ pub enum RunFormat {
 
 /// Output format of `list`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
-pub enum ListFormat {
+pub(crate) enum ListFormat {
     /// One test per line under a header per shard.
     #[default]
     Human,
@@ -158,88 +172,88 @@ pub enum ListFormat {
 /// cargo's own selection and build flags, passed through to `cargo test --no-run`.
 #[derive(Debug, Args, Default, Clone)]
 #[command(next_help_heading = "Cargo selection (passed to cargo)")]
-pub struct CargoArgs {
+pub(crate) struct CargoArgs {
     /// Package(s) to test.
     #[arg(short = 'p', long = "package", value_name = "SPEC")]
-    pub package: Vec<String>,
+    pub(crate) package: Vec<String>,
     /// Test all packages in the workspace.
     #[arg(long)]
-    pub workspace: bool,
+    pub(crate) workspace: bool,
     /// Exclude packages from the test.
     #[arg(long, value_name = "SPEC")]
-    pub exclude: Vec<String>,
+    pub(crate) exclude: Vec<String>,
     /// Test only this package's library.
     #[arg(long)]
-    pub lib: bool,
+    pub(crate) lib: bool,
     /// Test all binaries.
     #[arg(long)]
-    pub bins: bool,
+    pub(crate) bins: bool,
     /// Test only the specified binary.
     #[arg(long = "bin", value_name = "NAME")]
-    pub bin: Vec<String>,
+    pub(crate) bin: Vec<String>,
     /// Test all integration tests.
     #[arg(long)]
-    pub tests: bool,
+    pub(crate) tests: bool,
     /// Test only the specified integration test target.
     #[arg(long = "test", value_name = "NAME")]
-    pub test: Vec<String>,
+    pub(crate) test: Vec<String>,
     /// Test all examples.
     #[arg(long)]
-    pub examples: bool,
+    pub(crate) examples: bool,
     /// Test only the specified example.
     #[arg(long = "example", value_name = "NAME")]
-    pub example: Vec<String>,
+    pub(crate) example: Vec<String>,
     /// Test all bench targets (their `#[test]`s; `#[bench]` functions are not run).
     #[arg(long)]
-    pub benches: bool,
+    pub(crate) benches: bool,
     /// Test only the specified bench target.
     #[arg(long = "bench", value_name = "NAME")]
-    pub bench: Vec<String>,
+    pub(crate) bench: Vec<String>,
     /// Test all targets (lib, bins, tests, examples, benches).
     #[arg(long)]
-    pub all_targets: bool,
+    pub(crate) all_targets: bool,
     /// Space or comma separated list of features to activate.
     #[arg(short = 'F', long, value_name = "FEATURES")]
-    pub features: Vec<String>,
+    pub(crate) features: Vec<String>,
     /// Activate all available features.
     #[arg(long)]
-    pub all_features: bool,
+    pub(crate) all_features: bool,
     /// Do not activate the `default` feature.
     #[arg(long)]
-    pub no_default_features: bool,
+    pub(crate) no_default_features: bool,
     /// Build in release mode.
     #[arg(short = 'r', long)]
-    pub release: bool,
+    pub(crate) release: bool,
     /// Build with the given profile.
     #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
+    pub(crate) profile: Option<String>,
     /// Directory for all generated artifacts.
     #[arg(long, value_name = "DIR")]
-    pub target_dir: Option<PathBuf>,
+    pub(crate) target_dir: Option<PathBuf>,
     /// Build for this target triple (repeatable), as `cargo test --target`; tests then run
     /// under its `target.<triple>.runner` if cargo's configuration names one.
     #[arg(long, value_name = "TRIPLE")]
-    pub target: Vec<String>,
+    pub(crate) target: Vec<String>,
     /// Path to Cargo.toml.
     #[arg(long, value_name = "PATH")]
-    pub manifest_path: Option<PathBuf>,
+    pub(crate) manifest_path: Option<PathBuf>,
     /// Assert that Cargo.lock will remain unchanged.
     #[arg(long)]
-    pub locked: bool,
+    pub(crate) locked: bool,
     /// Run without accessing the network.
     #[arg(long)]
-    pub offline: bool,
+    pub(crate) offline: bool,
     /// Equivalent to --locked and --offline.
     #[arg(long)]
-    pub frozen: bool,
+    pub(crate) frozen: bool,
 }
 
 /// Arguments shared by `run` and `list`: what to test and how to plan it.
 #[derive(Debug, Args, Clone)]
-pub struct PlanArgs {
+pub(crate) struct PlanArgs {
     /// cargo's selection flags.
     #[command(flatten)]
-    pub cargo: CargoArgs,
+    pub(crate) cargo: CargoArgs,
 
     /// Run this libtest-compatible test executable instead of building with cargo
     /// (repeatable; `ID=PATH` sets its binary id).
@@ -248,12 +262,12 @@ pub struct PlanArgs {
         value_name = "[ID=]PATH",
         help_heading = "Test selection"
     )]
-    pub binary: Vec<String>,
+    pub(crate) binary: Vec<String>,
 
     /// Run the test binaries packed by `cargo shuffle archive` instead of building (in a checkout
     /// of the same workspace source: the current directory or --workspace-root).
     #[arg(long, value_name = "FILE", help_heading = "Test selection")]
-    pub archive: Option<PathBuf>,
+    pub(crate) archive: Option<PathBuf>,
 
     /// With --archive: the source checkout the tests run in [default: current directory].
     #[arg(
@@ -262,7 +276,7 @@ pub struct PlanArgs {
         requires = "archive",
         help_heading = "Test selection"
     )]
-    pub workspace_root: Option<PathBuf>,
+    pub(crate) workspace_root: Option<PathBuf>,
 
     /// Seed of the shuffle: decimal or 0x-hex u64, or `git` (from the HEAD commit id)
     /// [default: $CARGO_SHUFFLE_SEED, else random; always printed].
@@ -272,12 +286,12 @@ pub struct PlanArgs {
         allow_hyphen_values = true,
         help_heading = "Plan"
     )]
-    pub seed: Option<String>,
+    pub(crate) seed: Option<String>,
 
     /// Number of shards (ordered sequences). Fixed default so a seed reproduces on any machine.
-    #[arg(long, value_name = "N", default_value_t = crate::plan::DEFAULT_SHARDS,
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SHARDS,
           value_parser = clap::value_parser!(u32).range(1..=100_000), help_heading = "Plan")]
-    pub shards: u32,
+    pub(crate) shards: u32,
 
     /// Run only the K-th of N disjoint parts of the selected tests (for parallel CI jobs).
     #[arg(
@@ -286,57 +300,56 @@ pub struct PlanArgs {
         allow_hyphen_values = true,
         help_heading = "Plan"
     )]
-    pub partition: Option<String>,
+    pub(crate) partition: Option<String>,
 
     /// Run exactly these tests, in exactly this order, in one sequence (ids as printed:
     /// 'BINARY_ID TEST_NAME'). Used by repro commands; filters and partitions do not apply.
     #[arg(long, value_name = "ID", num_args = 1.., conflicts_with = "partition",
           help_heading = "Plan")]
-    pub order: Vec<String>,
+    pub(crate) order: Vec<String>,
 
     /// Run every shard in reverse order (what `hunt` does in its even-numbered runs).
     #[arg(long, help_heading = "Plan")]
-    pub reverse: bool,
+    pub(crate) reverse: bool,
 
     /// `process`: one process per test. `shared`: the tests of a binary in a shard share one
     /// process (`--test-threads=1`), exposing in-process state (statics, env vars, cwd).
-    #[arg(long, value_enum, default_value_t = crate::execute::Isolation::Process,
-          help_heading = "Plan")]
-    pub isolation: crate::execute::Isolation,
+    #[arg(long, value_enum, default_value_t = IsolationArg::Process, help_heading = "Plan")]
+    pub(crate) isolation: IsolationArg,
 
     /// Which #[ignore]d tests to run.
     #[arg(long, value_enum, default_value_t = RunIgnored::Default, help_heading = "Test selection")]
-    pub run_ignored: RunIgnored,
+    pub(crate) run_ignored: RunIgnored,
 
     /// Skip tests whose name contains PATTERN (repeatable).
     #[arg(long, value_name = "PATTERN", help_heading = "Test selection")]
-    pub skip: Vec<String>,
+    pub(crate) skip: Vec<String>,
 
     /// Match the test-name filters exactly instead of as substrings.
     #[arg(long, help_heading = "Test selection")]
-    pub exact: bool,
+    pub(crate) exact: bool,
 
     /// Test-name filters (after `--`): run tests whose name contains any of them.
     #[arg(last = true, value_name = "FILTERS")]
-    pub filters: Vec<String>,
+    pub(crate) filters: Vec<String>,
 }
 
 /// `cargo shuffle run`.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// What to test and how to plan it.
     #[command(flatten)]
-    pub plan: PlanArgs,
+    pub(crate) plan: PlanArgs,
 
     /// Worker threads running shards in parallel [default: available parallelism].
     #[arg(short = 'j', long, value_name = "J", value_parser = clap::value_parser!(u32).range(1..=1024),
           help_heading = "Execution")]
-    pub jobs: Option<u32>,
+    pub(crate) jobs: Option<u32>,
 
     /// Run only these shards of the plan (1-based; repeatable or comma-separated).
     #[arg(long = "shard", value_name = "K", value_delimiter = ',',
           value_parser = clap::value_parser!(u32).range(1..), help_heading = "Execution")]
-    pub shard: Vec<u32>,
+    pub(crate) shard: Vec<u32>,
 
     /// Per-test timeout in seconds (TERM to the test's process group, grace period, KILL).
     #[arg(
@@ -345,7 +358,7 @@ pub struct RunArgs {
         allow_hyphen_values = true,
         help_heading = "Execution"
     )]
-    pub timeout: Option<f64>,
+    pub(crate) timeout: Option<f64>,
 
     /// How long a test's output may stay open after the test exited (a background process it
     /// started still holds it) before the test is marked LEAKY and its process group killed.
@@ -356,11 +369,11 @@ pub struct RunArgs {
         value_parser = clap::value_parser!(u64).range(1..=3_600_000),
         help_heading = "Execution"
     )]
-    pub leak_timeout: u64,
+    pub(crate) leak_timeout: u64,
 
     /// Count a LEAKY test that passed as failed (default: it passes, labelled LEAKY).
     #[arg(long, help_heading = "Execution")]
-    pub fail_leaky: bool,
+    pub(crate) fail_leaky: bool,
 
     /// Rerun a failing test in place up to N times; passing on a retry marks it flaky.
     #[arg(
@@ -370,83 +383,83 @@ pub struct RunArgs {
         value_parser = clap::value_parser!(u32).range(0..=100),
         help_heading = "Execution"
     )]
-    pub retries: u32,
+    pub(crate) retries: u32,
 
     /// Keep each sequence's temporary directory (TMPDIR) instead of removing it; the path is in
     /// the JSON report (`sandbox`) and on the terminal for failing tests.
     #[arg(long, help_heading = "Execution")]
-    pub keep_sandbox: bool,
+    pub(crate) keep_sandbox: bool,
 
     /// Shell command run before each sequence (shard or triage rerun) to reset state the
     /// runner cannot sandbox (a database, a fixed path). TMPDIR is the sequence's sandbox.
     #[arg(long, value_name = "CMD", help_heading = "Execution")]
-    pub reset_cmd: Option<String>,
+    pub(crate) reset_cmd: Option<String>,
 
     /// Exit 0 (not 4) when no test is selected.
     #[arg(long, help_heading = "Execution")]
-    pub allow_no_tests: bool,
+    pub(crate) allow_no_tests: bool,
 
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "PATH", help_heading = "Reports")]
-    pub junit: Option<PathBuf>,
+    pub(crate) junit: Option<PathBuf>,
 
     /// Write the JSON run record here.
     #[arg(long, value_name = "PATH", help_heading = "Reports")]
-    pub report: Option<PathBuf>,
+    pub(crate) report: Option<PathBuf>,
 
     /// Write the findings and summary as Markdown (e.g. to $GITHUB_STEP_SUMMARY).
     #[arg(long, value_name = "PATH", help_heading = "Reports")]
-    pub summary: Option<PathBuf>,
+    pub(crate) summary: Option<PathBuf>,
 
     /// Known order-dependent / flaky tests (e.g. .config/shuffle-baseline.json): they do not
     /// fail the gate; new ones do; fixed ones are reported.
     #[arg(long, value_name = "FILE", help_heading = "Triage")]
-    pub baseline: Option<PathBuf>,
+    pub(crate) baseline: Option<PathBuf>,
 
     /// Do not triage failing tests (no reruns; every failure exits 100).
     #[arg(long, help_heading = "Triage")]
-    pub no_triage: bool,
+    pub(crate) no_triage: bool,
 
     /// Time budget for triage, in seconds [default: unlimited].
     #[arg(long, value_name = "SECS", help_heading = "Triage")]
-    pub triage_budget: Option<f64>,
+    pub(crate) triage_budget: Option<f64>,
 
     /// Maximum reruns per failing test.
     #[arg(long, value_name = "N", default_value_t = 64, help_heading = "Triage")]
-    pub triage_max_reruns: usize,
+    pub(crate) triage_max_reruns: usize,
 
     /// Extra confirmations of an order-dependence finding (polluters+victim fails again and
     /// the victim alone passes again), against reporting a flaky test as order-dependent.
     #[arg(long, value_name = "N", default_value_t = 3, help_heading = "Triage")]
-    pub confirmations: u32,
+    pub(crate) confirmations: u32,
 
     /// Look for cleaners of each OD victim among the run's other tests (one rerun each).
     #[arg(long, help_heading = "Triage")]
-    pub find_cleaners: bool,
+    pub(crate) find_cleaners: bool,
 
     /// Let non-deterministic (NOD) flaky failures pass the gate with a warning instead of
     /// failing it with exit 105.
     #[arg(long, help_heading = "Triage")]
-    pub allow_flaky: bool,
+    pub(crate) allow_flaky: bool,
 
     /// `json`: also stream events as JSON lines on stdout (run-started, test-started,
     /// test-finished, finding, run-finished); human output stays on stderr.
     #[arg(long, value_enum, default_value_t = RunFormat::Human, help_heading = "Reports")]
-    pub message_format: RunFormat,
+    pub(crate) message_format: RunFormat,
 
     /// Never draw a progress bar, print one line per finished test instead.
     #[arg(long, help_heading = "Reports")]
-    pub no_progress: bool,
+    pub(crate) no_progress: bool,
 }
 
 /// `cargo shuffle list`.
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// What to test and how to plan it.
     #[command(flatten)]
-    pub plan: PlanArgs,
+    pub(crate) plan: PlanArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
-    pub message_format: ListFormat,
+    pub(crate) message_format: ListFormat,
 }

@@ -18,7 +18,7 @@ const TOOLCHAIN_PREFIXES: [&str; 4] = ["libstd-", "libtest-", "librustc_driver-"
 /// Whether the executable at `path` needs the toolchain's library directories to start.
 /// `true` whenever that cannot be ruled out: not ELF (macOS, Windows, a script), unreadable,
 /// or malformed, so the caller then falls back to asking rustc.
-pub fn needs_toolchain_libs(path: &Path) -> bool {
+pub(crate) fn needs_toolchain_libs(path: &Path) -> bool {
     match needed_libs(path) {
         Some(libs) => libs
             .iter()
@@ -29,7 +29,7 @@ pub fn needs_toolchain_libs(path: &Path) -> bool {
 
 /// The `DT_NEEDED` entries of an ELF file (empty for a static executable); `None` if `path` is
 /// not a readable, well-formed ELF file.
-pub fn needed_libs(path: &Path) -> Option<Vec<String>> {
+pub(crate) fn needed_libs(path: &Path) -> Option<Vec<String>> {
     let cache = ReadCache::new(File::open(path).ok()?);
     match FileKind::parse(&cache).ok()? {
         FileKind::Elf64 => elf_needed::<FileHeader64<Endianness>, _>(&cache),

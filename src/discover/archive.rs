@@ -14,7 +14,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// Schema id of the manifest inside an archive.
-pub const SCHEMA: &str = "cargo-shuffle/archive/v1";
+pub(crate) const SCHEMA: &str = "cargo-shuffle/archive/v1";
 /// File name of the manifest inside an archive.
 const MANIFEST: &str = "cargo-shuffle-archive.json";
 
@@ -42,11 +42,11 @@ struct Manifest {
 /// An archive problem; names the file and what to do.
 #[derive(Debug, thiserror::Error)]
 #[error("archive {path}: {problem}")]
-pub struct ArchiveError {
+pub(crate) struct ArchiveError {
     /// The archive file.
-    pub path: String,
+    pub(crate) path: String,
     /// What went wrong.
-    pub problem: String,
+    pub(crate) problem: String,
 }
 
 fn placeholder(s: &str, workspace: &Path, target: &Path) -> String {
@@ -78,7 +78,7 @@ fn expand(s: &str, workspace: &Path, target: &Path) -> String {
 /// Writes the archive of `binaries` (built under `target`, from the workspace at `workspace`)
 /// to `out`. Returns the number of files packed. Errors name the file that could not be read or
 /// written.
-pub fn create(
+pub(crate) fn create(
     binaries: &[TestBinary],
     workspace: &Path,
     target: &Path,
@@ -185,7 +185,7 @@ pub fn create(
 
 /// Unpacks `archive` into `into` and returns its binaries with paths rewritten: target files
 /// under `into/target`, working directories under `workspace` (the source checkout).
-pub fn extract(
+pub(crate) fn extract(
     archive: &Path,
     into: &Path,
     workspace: &Path,

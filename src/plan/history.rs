@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Test id → last observed duration in milliseconds.
-pub type Durations = BTreeMap<String, f64>;
+pub(crate) type Durations = BTreeMap<String, f64>;
 
 /// Where the history of the build containing `exe` lives: its profile directory, when `exe`
 /// is in cargo's `…/<profile>/deps/` (binaries given elsewhere have no history).
-pub fn path_for(exe: &Path) -> Option<PathBuf> {
+pub(crate) fn path_for(exe: &Path) -> Option<PathBuf> {
     let deps = exe.parent()?;
     (deps.file_name()? == "deps").then(|| {
         deps.parent()
@@ -20,7 +20,7 @@ pub fn path_for(exe: &Path) -> Option<PathBuf> {
 }
 
 /// Reads a history file; a missing or unreadable one is empty (it is only a hint).
-pub fn load(path: &Path) -> Durations {
+pub(crate) fn load(path: &Path) -> Durations {
     std::fs::read_to_string(path)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
@@ -29,7 +29,7 @@ pub fn load(path: &Path) -> Durations {
 
 /// Updates the history with this run's durations and writes it back (best effort: a
 /// read-only target directory just means no history).
-pub fn save(path: &Path, mut old: Durations, new: impl Iterator<Item = (String, f64)>) {
+pub(crate) fn save(path: &Path, mut old: Durations, new: impl Iterator<Item = (String, f64)>) {
     old.extend(new);
     if let Ok(text) = serde_json::to_vec(&old) {
         let _ = crate::report::write_file(path, &text);
@@ -38,14 +38,14 @@ pub fn save(path: &Path, mut old: Durations, new: impl Iterator<Item = (String, 
 
 /// Estimates the wall time of sequences of tests from a history: recorded durations, and for
 /// tests without a record the median of the recorded ones (or 10 ms with no history at all).
-pub struct Estimator<'h> {
+pub(crate) struct Estimator<'h> {
     history: &'h Durations,
     fallback: f64,
 }
 
 impl<'h> Estimator<'h> {
     /// An estimator over `history` (the median is computed once here).
-    pub fn new(history: &'h Durations) -> Estimator<'h> {
+    pub(crate) fn new(history: &'h Durations) -> Estimator<'h> {
         Estimator {
             history,
             fallback: median(history).unwrap_or(10.0),
@@ -53,7 +53,7 @@ impl<'h> Estimator<'h> {
     }
 
     /// Estimated milliseconds for running the tests `ids` one after another.
-    pub fn estimate<'a>(&self, ids: impl Iterator<Item = &'a str>) -> f64 {
+    pub(crate) fn estimate<'a>(&self, ids: impl Iterator<Item = &'a str>) -> f64 {
         ids.map(|id| self.history.get(id).copied().unwrap_or(self.fallback))
             .sum()
     }

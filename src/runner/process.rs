@@ -3,7 +3,7 @@
 //! group, a grace period, then KILL), notice when a grandchild keeps the pipe open after the test
 //! exited (leak), and classify how it ended.
 
-use crate::output::CapturedOutput;
+use crate::runner::output::CapturedOutput;
 use std::ffi::OsString;
 use std::io::{self, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -14,50 +14,50 @@ use std::time::{Duration, Instant};
 
 /// Everything needed to start one test process.
 #[derive(Debug)]
-pub struct ProcessSpec<'a> {
+pub(crate) struct ProcessSpec<'a> {
     /// The executable.
-    pub program: &'a std::path::Path,
+    pub(crate) program: &'a std::path::Path,
     /// Its arguments (e.g. `--exact NAME --nocapture`).
-    pub args: Vec<OsString>,
+    pub(crate) args: Vec<OsString>,
     /// Working directory.
-    pub cwd: &'a std::path::Path,
+    pub(crate) cwd: &'a std::path::Path,
     /// Environment added to the runner's own.
-    pub env: Vec<(OsString, OsString)>,
+    pub(crate) env: Vec<(OsString, OsString)>,
     /// Kill the test after this long (TERM, then KILL after `grace`); `None` = never.
-    pub timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
     /// Time between TERM and KILL on timeout.
-    pub grace: Duration,
+    pub(crate) grace: Duration,
     /// How long to wait for the pipe to close after the test exited before calling it leaky.
-    pub leak_timeout: Duration,
+    pub(crate) leak_timeout: Duration,
     /// Output bytes kept from the start.
-    pub head_cap: usize,
+    pub(crate) head_cap: usize,
     /// Output bytes kept from the end.
-    pub tail_cap: usize,
+    pub(crate) tail_cap: usize,
     /// When this becomes true (Ctrl-C), the test's group gets TERM, then KILL after `grace`.
-    pub cancel: &'a AtomicBool,
+    pub(crate) cancel: &'a AtomicBool,
     /// Told about the test's process group, so it can kill it if the runner dies.
-    pub watchdog: &'a crate::watchdog::Watchdog,
+    pub(crate) watchdog: &'a crate::runner::watchdog::Watchdog,
 }
 
 /// How a test process ended, before libtest's output is interpreted.
 #[derive(Debug)]
-pub struct ProcessResult {
+pub(crate) struct ProcessResult {
     /// Exit status (code or signal).
-    pub status: ExitStatus,
+    pub(crate) status: ExitStatus,
     /// The timeout fired (the status is then usually a TERM/KILL signal).
-    pub timed_out: bool,
+    pub(crate) timed_out: bool,
     /// A process the test started kept its output pipe open after the test exited.
-    pub leaked: bool,
+    pub(crate) leaked: bool,
     /// The run was interrupted while this test ran, and the runner stopped it.
-    pub interrupted: bool,
+    pub(crate) interrupted: bool,
     /// What the test printed.
-    pub output: CapturedOutput,
+    pub(crate) output: CapturedOutput,
     /// Wall time from spawn to reaping.
-    pub duration: Duration,
+    pub(crate) duration: Duration,
 }
 
 /// The conventional name of a signal number (`SIGSEGV`), or `signal N`.
-pub fn signal_name(sig: i32) -> String {
+pub(crate) fn signal_name(sig: i32) -> String {
     let name = match sig {
         libc::SIGHUP => "SIGHUP",
         libc::SIGINT => "SIGINT",
@@ -83,7 +83,7 @@ pub fn signal_name(sig: i32) -> String {
 }
 
 /// `exit code N` or `killed by SIGNAME`, for messages.
-pub fn describe_status(status: ExitStatus) -> String {
+pub(crate) fn describe_status(status: ExitStatus) -> String {
     match (status.code(), status.signal()) {
         (Some(c), _) => format!("exit code {c}"),
         (None, Some(s)) => format!("killed by {}", signal_name(s)),
@@ -107,6 +107,7 @@ fn pidfd_open(pid: u32) -> Option<OwnedFd> {
 fn has_exited(pid: u32) -> bool {
     // SAFETY: zeroed siginfo_t is a valid out-parameter for waitid.
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `info` is a valid, writable siginfo_t; WNOWAIT leaves the child unreaped.
     let r = unsafe {
         libc::waitid(
             libc::P_PID,
@@ -152,7 +153,7 @@ thread_local! {
 
 /// Follows a process's output as it arrives and may move its deadline (shared-process mode
 /// gives each test its own timeout, starting when libtest reports it started).
-pub trait Watch {
+pub(crate) trait Watch {
     /// Every chunk read from the process's output, in order.
     fn data(&mut self, bytes: &[u8]);
     /// When to stop the process (TERM, grace, KILL); `None` = the spec's own timeout.
@@ -160,7 +161,7 @@ pub trait Watch {
 }
 
 /// A [`Watch`] that does nothing (process-per-test mode).
-pub struct NoWatch;
+pub(crate) struct NoWatch;
 
 impl Watch for NoWatch {
     fn data(&mut self, _: &[u8]) {}
@@ -171,7 +172,7 @@ impl Watch for NoWatch {
 
 /// Runs one test process to completion and returns how it ended. Errors only when the process
 /// cannot be started (e.g. the binary vanished).
-pub fn run(spec: &ProcessSpec<'_>, watch: &mut dyn Watch) -> io::Result<ProcessResult> {
+pub(crate) fn run(spec: &ProcessSpec<'_>, watch: &mut dyn Watch) -> io::Result<ProcessResult> {
     // std::io::pipe creates both ends close-on-exec atomically, so a test started concurrently
     // by another worker never inherits this pipe (which would make this test look leaky).
     let (mut reader, writer) = io::pipe()?;

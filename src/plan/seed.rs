@@ -10,24 +10,24 @@ use std::str::FromStr;
 /// `_` separators are allowed. Printed in decimal, which [`Seed::from_str`] reads back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
-pub struct Seed(pub u64);
+pub(crate) struct Seed(pub(crate) u64);
 
 /// Why a `--seed` value was rejected; the message names the value and the accepted forms.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error(
     "invalid seed `{input}`: {reason}; give a whole number from 0 to 18446744073709551615, in decimal or as 0x-prefixed hex"
 )]
-pub struct SeedError {
+pub(crate) struct SeedError {
     /// The text as the user gave it.
-    pub input: String,
+    pub(crate) input: String,
     /// What is wrong with it.
-    pub reason: &'static str,
+    pub(crate) reason: &'static str,
 }
 
 impl Seed {
     /// Draws a seed from the operating system's random source (not used for ordering itself:
     /// the order is a keyed hash of this value, see `plan`).
-    pub fn random() -> Seed {
+    pub(crate) fn random() -> Seed {
         Seed(rand::random::<u64>())
     }
 }

@@ -19,12 +19,12 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Mutex;
 
 /// The hidden argument that turns this executable into the watchdog.
-pub const ARG: &str = "__watchdog";
+pub(crate) const ARG: &str = "__watchdog";
 
 /// The runner's handle on its watchdog. Registering is best effort: if the watchdog could not
 /// be started or died, tests still run, only without the kill-on-runner-death guarantee.
 #[derive(Debug)]
-pub struct Watchdog {
+pub(crate) struct Watchdog {
     stdin: Mutex<Option<ChildStdin>>,
     child: Option<Child>,
 }
@@ -32,7 +32,7 @@ pub struct Watchdog {
 impl Watchdog {
     /// Starts the watchdog; never fails (a watchdog that cannot start is reported on stderr
     /// once and replaced by a no-op).
-    pub fn start() -> Watchdog {
+    pub(crate) fn start() -> Watchdog {
         let spawned = std::env::current_exe().and_then(|exe| {
             Command::new(exe)
                 .arg(ARG)
@@ -69,12 +69,12 @@ impl Watchdog {
     }
 
     /// Tells the watchdog that process group `pgid` is running a test.
-    pub fn register(&self, pgid: u32) {
+    pub(crate) fn register(&self, pgid: u32) {
         self.send(format!("+{pgid}\n"));
     }
 
     /// Tells the watchdog that process group `pgid` is being reaped.
-    pub fn unregister(&self, pgid: u32) {
+    pub(crate) fn unregister(&self, pgid: u32) {
         self.send(format!("-{pgid}\n"));
     }
 }
@@ -90,7 +90,7 @@ impl Drop for Watchdog {
 }
 
 /// The watchdog process's main loop (see the module docs). Returns its exit code.
-pub fn main() -> i32 {
+pub(crate) fn main() -> i32 {
     // SAFETY: setting signal dispositions to SIG_IGN is always sound.
     unsafe {
         for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGPIPE] {

@@ -15,31 +15,32 @@
 //! evidence. Reruns are capped by a count and a time budget; what could not be finished is
 //! reported as such.
 
+use crate::discover::list::TestCase;
 use crate::events::{Outcome, TestResult};
-use crate::execute::SequenceRunner;
-use crate::list::TestCase;
+use crate::runner::executor::SequenceRunner;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 /// Limits and switches of triage (validated; from `--triage-*` flags).
 #[derive(Clone, Debug)]
-pub struct TriageOptions {
+pub(crate) struct TriageOptions {
     /// Wall-time budget for all of triage; `None` = unlimited.
-    pub budget: Option<Duration>,
+    pub(crate) budget: Option<Duration>,
     /// Maximum reruns per failing test.
-    pub max_reruns: usize,
+    pub(crate) max_reruns: usize,
     /// Extra confirmations of an OD finding (each: polluters+victim fails once more and the
     /// victim alone passes once more). They guard against reporting a NOD test as OD.
-    pub confirmations: u32,
+    pub(crate) confirmations: u32,
     /// Look for cleaners among the other tests of the run (one rerun per candidate, capped by
     /// `max_reruns`).
-    pub find_cleaners: bool,
+    pub(crate) find_cleaners: bool,
 }
 
 /// The class of a finding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum FindingKind {
+pub(crate) enum FindingKind {
     /// Passes alone, fails after its polluters.
     OdVictim,
     /// Fails alone, passes after its state-setters.
@@ -54,7 +55,7 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Human label.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             FindingKind::OdVictim => "order-dependent victim",
             FindingKind::Brittle => "brittle (needs a state-setter)",
@@ -67,47 +68,47 @@ impl FindingKind {
 
 /// One rerun made as evidence.
 #[derive(Clone, Debug, serde::Serialize)]
-pub struct Rerun {
+pub(crate) struct Rerun {
     /// Why it was run: `alone`, `prefix`, `cross-shard`, `replay`, `bisect`, `prune`, `confirm`,
     /// `confirm-alone`, `reference`, `cleaner`, `process-check`, `retry`.
-    pub purpose: &'static str,
+    pub(crate) purpose: &'static str,
     /// Test ids in the order they ran; the last is the test under triage.
-    pub order: Vec<String>,
+    pub(crate) order: Vec<String>,
     /// The outcome of the test under triage.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// Wall time of the whole sequence, milliseconds.
-    pub duration_ms: f64,
+    pub(crate) duration_ms: f64,
 }
 
 /// What triage found out about one failing test.
 #[derive(Clone, Debug, serde::Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     /// Classification.
-    pub kind: FindingKind,
+    pub(crate) kind: FindingKind,
     /// The test (`BINARY_ID TEST_NAME`).
-    pub test: String,
+    pub(crate) test: String,
     /// Minimal set of tests that make it fail when run before it (OD victims), in run order.
-    pub polluters: Vec<String>,
+    pub(crate) polluters: Vec<String>,
     /// Minimal set of tests it needs before it to pass (brittle tests).
-    pub state_setters: Vec<String>,
+    pub(crate) state_setters: Vec<String>,
     /// Tests that, run between the polluters and the victim, make it pass.
-    pub cleaners: Vec<String>,
+    pub(crate) cleaners: Vec<String>,
     /// Shell command that reproduces the failure (runs exactly the given order).
-    pub repro: String,
+    pub(crate) repro: String,
     /// Every rerun made, in order.
-    pub evidence: Vec<Rerun>,
+    pub(crate) evidence: Vec<Rerun>,
     /// Reruns used in all.
-    pub reruns: usize,
+    pub(crate) reruns: usize,
     /// Reruns used to find the polluters/state-setters (search + one confirmation), the part
     /// bounded by ⌈log2 n⌉ + 3 for a single polluter among n predecessors.
-    pub search_reruns: usize,
+    pub(crate) search_reruns: usize,
     /// One-line explanation.
-    pub note: String,
+    pub(crate) note: String,
     /// The isolation mode the finding was made in.
-    pub isolation: crate::execute::Isolation,
+    pub(crate) isolation: crate::runner::executor::Isolation,
     /// Found in shared isolation but not reproduced with one process per test: the state is
     /// inside the process (statics, env vars, the current directory, …).
-    pub in_process_state: bool,
+    pub(crate) in_process_state: bool,
 }
 
 /// Triage state for one failing test.
@@ -294,23 +295,23 @@ impl Session<'_, '_> {
 }
 
 /// The sequence runners triage uses.
-pub struct Runners<'r, 'a> {
+pub(crate) struct Runners<'r, 'a> {
     /// Runs reruns (in shared isolation with the target last in its process).
-    pub main: &'r SequenceRunner<'a>,
+    pub(crate) main: &'r SequenceRunner<'a>,
     /// Shared isolation: replays a shard's processes exactly as the run had them.
-    pub replay: Option<&'r SequenceRunner<'a>>,
+    pub(crate) replay: Option<&'r SequenceRunner<'a>>,
     /// Shared isolation: one process per test, to tell in-process state apart.
-    pub process_check: Option<&'r SequenceRunner<'a>>,
+    pub(crate) process_check: Option<&'r SequenceRunner<'a>>,
 }
 
 /// What triage needs to know about the run that failed.
-pub struct RunView<'a> {
+pub(crate) struct RunView<'a> {
     /// Test ids per shard in plan order (index 0 = shard 1).
-    pub plan: &'a [Vec<String>],
+    pub(crate) plan: &'a [Vec<String>],
     /// Results of the run.
-    pub results: &'a [TestResult],
+    pub(crate) results: &'a [TestResult],
     /// Every listed test (for the reference order and cleaner candidates).
-    pub all_tests: &'a [TestCase],
+    pub(crate) all_tests: &'a [TestCase],
 }
 
 fn ids(tests: &[TestCase]) -> Vec<String> {
@@ -321,7 +322,7 @@ fn ids(tests: &[TestCase]) -> Vec<String> {
 /// command for an order of ids; `progress` is called with one line per step. With
 /// `process_check` (a process-isolation runner, given in shared mode), OD and brittle findings
 /// are rerun once with one process per test to tell in-process state apart.
-pub fn triage(
+pub(crate) fn triage(
     view: &RunView<'_>,
     runners: &Runners<'_, '_>,
     opts: &TriageOptions,
@@ -504,7 +505,7 @@ fn finding(kind: FindingKind, target: &TestCase, repro: String, note: String) ->
         reruns: 0,
         search_reruns: 0,
         note,
-        isolation: crate::execute::Isolation::Process,
+        isolation: crate::runner::executor::Isolation::Process,
         in_process_state: false,
     }
 }
@@ -678,7 +679,7 @@ fn find_cleaners(
 impl Finding {
     /// A finding with no evidence, for tests of what consumes findings.
     #[cfg(test)]
-    pub fn example(test: &str, kind: FindingKind) -> Finding {
+    pub(crate) fn example(test: &str, kind: FindingKind) -> Finding {
         let mut f = finding(kind, &TestCase::new("b", "t"), String::new(), String::new());
         f.test = test.to_string();
         f
@@ -686,7 +687,7 @@ impl Finding {
 
     /// Reads the parts of a finding the baseline needs back from a JSON report (`None` if the
     /// value is not a finding).
-    pub fn from_json(v: &serde_json::Value) -> Option<Finding> {
+    pub(crate) fn from_json(v: &serde_json::Value) -> Option<Finding> {
         let kind: FindingKind = match v["kind"].as_str()? {
             "od-victim" => FindingKind::OdVictim,
             "brittle" => FindingKind::Brittle,
@@ -713,9 +714,9 @@ impl Finding {
             search_reruns: 0,
             note: v["note"].as_str().unwrap_or_default().to_string(),
             isolation: if v["isolation"] == "shared" {
-                crate::execute::Isolation::Shared
+                crate::runner::executor::Isolation::Shared
             } else {
-                crate::execute::Isolation::Process
+                crate::runner::executor::Isolation::Process
             },
             in_process_state: v["in_process_state"].as_bool().unwrap_or(false),
         })
@@ -724,7 +725,7 @@ impl Finding {
 
 /// The finding for a test that failed and then passed on a retry in place (`--retries`): NOD
 /// flaky, with the failed attempts as evidence. `repro` reruns its shard.
-pub fn flaky_on_retry(r: &TestResult, repro: &str) -> Finding {
+pub(crate) fn flaky_on_retry(r: &TestResult, repro: &str) -> Finding {
     let mut f = finding(
         FindingKind::NodFlaky,
         &r.test,
@@ -756,7 +757,7 @@ pub fn flaky_on_retry(r: &TestResult, repro: &str) -> Finding {
 /// deterministic, so a test that any run found NOD-flaky is reported NOD-flaky (with the other
 /// classification in its note); otherwise the most specific classification wins
 /// (OD victim, brittle, failure, unfinished).
-pub fn aggregate<'a>(runs: impl Iterator<Item = &'a [Finding]>) -> Vec<Finding> {
+pub(crate) fn aggregate<'a>(runs: impl Iterator<Item = &'a [Finding]>) -> Vec<Finding> {
     let mut by_test: std::collections::BTreeMap<String, Finding> = Default::default();
     for f in runs.flatten() {
         let Some(old) = by_test.get_mut(&f.test) else {
@@ -773,10 +774,11 @@ pub fn aggregate<'a>(runs: impl Iterator<Item = &'a [Finding]>) -> Vec<Finding> 
                 *old = f.clone();
             }
             if !old.note.contains("another run classified") {
-                old.note.push_str(&format!(
+                let _ = write!(
+                    old.note,
                     "; another run classified it as {}, but order dependence must be deterministic",
                     other.label()
-                ));
+                );
             }
         } else if f.kind < old.kind {
             *old = f.clone();

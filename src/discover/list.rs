@@ -8,18 +8,19 @@ use std::process::Stdio;
 
 /// One test case: a test binary's stable id plus the libtest test name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub struct TestCase {
+pub(crate) struct TestCase {
     /// Stable id of the test binary (e.g. `demo-core::test/api`), see [`TestBinary::id`].
-    pub binary_id: String,
+    pub(crate) binary_id: String,
     /// The name libtest prints, e.g. `tests::it_works`.
-    pub name: String,
+    pub(crate) name: String,
     /// Whether the test is `#[ignore]`d.
-    pub ignored: bool,
+    pub(crate) ignored: bool,
 }
 
 impl TestCase {
-    /// A non-ignored test case of binary `binary_id` named `name`.
-    pub fn new(binary_id: &str, name: &str) -> TestCase {
+    /// A non-ignored test case of binary `binary_id` named `name` (tests build cases by hand).
+    #[cfg(test)]
+    pub(crate) fn new(binary_id: &str, name: &str) -> TestCase {
         TestCase {
             binary_id: binary_id.to_string(),
             name: name.to_string(),
@@ -28,20 +29,20 @@ impl TestCase {
     }
 
     /// Total order by (binary id, name): the "reference" order and the tie-breaker of the plan.
-    pub fn id_cmp(&self, other: &TestCase) -> Ordering {
+    pub(crate) fn id_cmp(&self, other: &TestCase) -> Ordering {
         (self.binary_id.as_str(), self.name.as_str())
             .cmp(&(other.binary_id.as_str(), other.name.as_str()))
     }
 
     /// The id as printed and accepted back: `BINARY_ID TEST_NAME`.
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         format!("{} {}", self.binary_id, self.name)
     }
 }
 
 /// Listing failed for one binary; the message names the binary and says what to do.
 #[derive(Debug, thiserror::Error)]
-pub enum ListError {
+pub(crate) enum ListError {
     /// The binary could not be started.
     #[error("could not run test binary `{binary}` ({path}) to list its tests: {source}")]
     Spawn {
@@ -82,7 +83,7 @@ pub enum ListError {
 
 /// Parses `--list --format terse` output: one `NAME: test` per line; `: benchmark` lines
 /// (libtest) and `: bench` lines (libtest-mimic) are skipped, as by nextest, blank lines tolerated, anything else is an error quoting the line.
-pub fn parse_terse(binary_id: &str, stdout: &str) -> Result<Vec<String>, ListError> {
+pub(crate) fn parse_terse(binary_id: &str, stdout: &str) -> Result<Vec<String>, ListError> {
     let mut names = Vec::new();
     for line in stdout.lines() {
         let line = line.trim_end_matches('\r');
@@ -127,7 +128,7 @@ fn run_list(bin: &TestBinary, ignored: bool) -> Result<Vec<String>, ListError> {
         return Err(ListError::Failed {
             binary: bin.id.clone(),
             path: bin.describe_path(),
-            status: crate::process::describe_status(out.status),
+            status: crate::runner::process::describe_status(out.status),
             stderr,
             hint,
         });
@@ -138,7 +139,7 @@ fn run_list(bin: &TestBinary, ignored: bool) -> Result<Vec<String>, ListError> {
 /// Parses libtest's JSON listing (`--list --format json -Z unstable-options`): `None` unless
 /// every line is a JSON event and the suite's `discovery` event is there (so a harness that
 /// ignored the flags is not misread).
-pub fn parse_json_listing(binary_id: &str, stdout: &str) -> Option<Vec<TestCase>> {
+pub(crate) fn parse_json_listing(binary_id: &str, stdout: &str) -> Option<Vec<TestCase>> {
     let mut started = false;
     let mut tests = Vec::new();
     for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
@@ -177,7 +178,7 @@ fn list_json(bin: &TestBinary) -> Option<Vec<TestCase>> {
 
 /// Lists one binary: all its tests, with `ignored` set (from libtest's JSON listing, or from
 /// the `--ignored` terse listing).
-pub fn list_binary(bin: &TestBinary) -> Result<Vec<TestCase>, ListError> {
+pub(crate) fn list_binary(bin: &TestBinary) -> Result<Vec<TestCase>, ListError> {
     if let Some(tests) = list_json(bin) {
         return Ok(tests);
     }
@@ -196,7 +197,7 @@ pub fn list_binary(bin: &TestBinary) -> Result<Vec<TestCase>, ListError> {
 
 /// Lists every binary in parallel; returns the tests sorted by id, or the first error in
 /// binary order (so the error reported does not depend on timing).
-pub fn list_all(binaries: &[TestBinary]) -> Result<Vec<TestCase>, ListError> {
+pub(crate) fn list_all(binaries: &[TestBinary]) -> Result<Vec<TestCase>, ListError> {
     let results: Vec<Result<Vec<TestCase>, ListError>> =
         binaries.par_iter().map(list_binary).collect();
     let mut tests = Vec::new();

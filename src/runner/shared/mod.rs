@@ -6,21 +6,24 @@
 //! reports in its JSON events is what is recorded. A crash, abort or timeout kills the process:
 //! it is attributed to the running test and the remaining tests resume in a new process.
 
+use std::fmt::Write as _;
+pub(crate) mod libtest;
+
 use crate::discover::TestBinary;
+use crate::discover::list::TestCase;
 use crate::events::{Outcome, TestResult};
-use crate::libtest::{self, Event};
-use crate::list::TestCase;
-use crate::output::failure_message;
 use crate::plan::key;
-use crate::process::{self, ProcessSpec, Watch};
-use crate::seed::Seed;
+use crate::plan::seed::Seed;
+use crate::runner::output::failure_message;
+use crate::runner::process::{self, ProcessSpec, Watch};
+use libtest::Event;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::process::ExitStatusExt;
 use std::time::{Duration, Instant};
 
 /// Key half for the libtest seed of each (shard, binary) process (ASCII `shuf-lts`).
-pub const LIBTEST_DOMAIN: u64 = u64::from_be_bytes(*b"shuf-lts");
+pub(crate) const LIBTEST_DOMAIN: u64 = u64::from_be_bytes(*b"shuf-lts");
 
 /// How many seeds to try (by prediction) to put a test last; libtest needs about n.
 const SEED_SEARCH: u64 = 1_000_000;
@@ -32,13 +35,13 @@ const SUFFIX_TRIES: u64 = 20_000;
 /// The tests of one binary that one process runs, in the order libtest is predicted to run
 /// them under `seed`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Group {
+pub(crate) struct Group {
     /// Binary id.
-    pub binary_id: String,
+    pub(crate) binary_id: String,
     /// libtest's `--shuffle-seed` for the process.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Tests in predicted order.
-    pub tests: Vec<TestCase>,
+    pub(crate) tests: Vec<TestCase>,
 }
 
 /// Bytes of `--exact` test names one process may take: Linux allows about 2 MiB of arguments
@@ -70,7 +73,12 @@ fn name_chunks<'t, 'c>(members: &'c [&'t TestCase]) -> Vec<&'c [&'t TestCase]> {
 /// `SUFFIX_TRIES` expected seeds allows (all of them for up to 7 tests), so that "these tests,
 /// in this order, then this one" holds in shared mode too. A binary whose test names would not
 /// fit in one process's arguments gets several processes, in sequence order.
-pub fn groups(run_seed: Seed, shard: u32, tests: &[TestCase], last_last: bool) -> Vec<Group> {
+pub(crate) fn groups(
+    run_seed: Seed,
+    shard: u32,
+    tests: &[TestCase],
+    last_last: bool,
+) -> Vec<Group> {
     let mut order: Vec<&str> = Vec::new();
     let mut by_bin: HashMap<&str, Vec<&TestCase>> = HashMap::new();
     for t in tests {
@@ -142,7 +150,7 @@ pub fn groups(run_seed: Seed, shard: u32, tests: &[TestCase], last_last: bool) -
 
 /// How a group run ended.
 #[derive(Debug, PartialEq, Eq)]
-pub enum GroupEnd {
+pub(crate) enum GroupEnd {
     /// Every test was reported.
     Done,
     /// The run was interrupted.
@@ -152,28 +160,28 @@ pub enum GroupEnd {
 }
 
 /// What a group run needs from the sequence runner.
-pub struct GroupContext<'a> {
+pub(crate) struct GroupContext<'a> {
     /// The binary.
-    pub bin: &'a TestBinary,
+    pub(crate) bin: &'a TestBinary,
     /// Environment for the process (binary env + seed/shard + sandbox).
-    pub env: Vec<(OsString, OsString)>,
+    pub(crate) env: Vec<(OsString, OsString)>,
     /// Per-test timeout.
-    pub timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
     /// TERM→KILL grace.
-    pub grace: Duration,
+    pub(crate) grace: Duration,
     /// Leak timeout.
-    pub leak_timeout: Duration,
+    pub(crate) leak_timeout: Duration,
     /// Interrupt flag.
-    pub cancel: &'a std::sync::atomic::AtomicBool,
+    pub(crate) cancel: &'a std::sync::atomic::AtomicBool,
     /// Watchdog.
-    pub watchdog: &'a crate::watchdog::Watchdog,
+    pub(crate) watchdog: &'a crate::runner::watchdog::Watchdog,
     /// Run start, for start/end times.
-    pub t0: Instant,
+    pub(crate) t0: Instant,
     /// Shard number for results.
-    pub shard: u32,
+    pub(crate) shard: u32,
     /// Number of runnable (non-ignored) tests the binary has: a process that runs all of them
     /// needs no name filters (which also keeps huge binaries under the OS's argument limit).
-    pub binary_tests: Option<usize>,
+    pub(crate) binary_tests: Option<usize>,
 }
 
 /// Follows one shared process: parses libtest's JSON events as they arrive, reports each
@@ -382,7 +390,7 @@ fn result(
 /// group's last test last). Reports every test exactly once through `on_result`, in the order
 /// they ran, numbering positions from `*position`, except the tests of a harness that refuses the
 /// flags, which are handed back. `warn` receives one-line warnings.
-pub fn run_group(
+pub(crate) fn run_group(
     ctx: &GroupContext<'_>,
     group: &Group,
     position: &mut u32,
@@ -490,10 +498,11 @@ pub fn run_group(
                     ctx.bin.describe_path()
                 );
                 if e.raw_os_error() == Some(libc::E2BIG) {
-                    msg.push_str(&format!(
+                    let _ = write!(
+                        msg,
                         "; its {} test names (--exact filters) are too long for one process: use more --shards, or --isolation process",
                         names.len()
-                    ));
+                    );
                 }
                 let rest = std::mem::take(&mut remaining);
                 all_errors(ctx, rest, watch.next_position, watch.on_result, &msg, "");

@@ -13,30 +13,30 @@
 //! leaves everything else where it was. Nothing here depends on listing order, job count,
 //! platform, toolchain or `HashMap` iteration.
 
-use crate::list::TestCase;
-use crate::seed::Seed;
+pub(crate) mod history;
+pub(crate) mod repro;
+pub(crate) mod seed;
+
+use crate::discover::list::TestCase;
+use crate::plan::seed::Seed;
 use siphasher::sip::SipHasher24;
 use std::fmt;
 use std::hash::Hasher;
 use std::str::FromStr;
 
 /// Key half that makes the order key independent of the shard key (ASCII `shuf-ord`).
-pub const ORDER_DOMAIN: u64 = u64::from_be_bytes(*b"shuf-ord");
+pub(crate) const ORDER_DOMAIN: u64 = u64::from_be_bytes(*b"shuf-ord");
 /// Key half for shard assignment (ASCII `shuf-shd`).
-pub const SHARD_DOMAIN: u64 = u64::from_be_bytes(*b"shuf-shd");
+pub(crate) const SHARD_DOMAIN: u64 = u64::from_be_bytes(*b"shuf-shd");
 /// Key half for `--partition` (ASCII `shuf-prt`).
-pub const PARTITION_DOMAIN: u64 = u64::from_be_bytes(*b"shuf-prt");
+pub(crate) const PARTITION_DOMAIN: u64 = u64::from_be_bytes(*b"shuf-prt");
 
 /// Key half for deriving the seeds of `hunt`'s later runs (ASCII `shuf-hnt`).
-pub const HUNT_DOMAIN: u64 = u64::from_be_bytes(*b"shuf-hnt");
-
-/// Default number of shards. Fixed (never derived from the machine) so that a seed reproduces
-/// a CI run on a laptop with another core count. Chosen by measurement: see `bench/RESULTS.md`.
-pub const DEFAULT_SHARDS: u32 = 8;
+pub(crate) const HUNT_DOMAIN: u64 = u64::from_be_bytes(*b"shuf-hnt");
 
 /// The keyed hash behind every plan decision: SipHash-2-4 keyed by `(seed, domain)` over
 /// `binary_id ++ 0x00 ++ name`.
-pub fn key(seed: Seed, domain: u64, binary_id: &str, name: &str) -> u64 {
+pub(crate) fn key(seed: Seed, domain: u64, binary_id: &str, name: &str) -> u64 {
     let mut h = SipHasher24::new_with_keys(seed.0, domain);
     h.write(binary_id.as_bytes());
     h.write(&[0]);
@@ -51,18 +51,18 @@ fn bucket(hash: u64, n: u32) -> u32 {
 
 /// `--partition [hash:|slice:]K/N`: the K-th (1-based) of N disjoint parts of the selected tests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Partition {
+pub(crate) struct Partition {
     /// 1-based index of the part this job runs, `1..=total`.
-    pub index: u32,
+    pub(crate) index: u32,
     /// Number of parts, at least 1.
-    pub total: u32,
+    pub(crate) total: u32,
     /// How tests are assigned to parts.
-    pub kind: PartitionKind,
+    pub(crate) kind: PartitionKind,
 }
 
 /// How `--partition` assigns tests to parts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum PartitionKind {
+pub(crate) enum PartitionKind {
     /// By a keyed hash of each test id (`K/N` or `hash:K/N`): a test's part depends only on the
     /// seed, its id and N, so filtering does not move other tests; sizes vary randomly.
     #[default]
@@ -77,11 +77,11 @@ pub enum PartitionKind {
 #[error(
     "invalid partition `{input}`: {reason}; write K/N (or slice:K/N) with 1 <= K <= N, e.g. --partition 2/3"
 )]
-pub struct PartitionError {
+pub(crate) struct PartitionError {
     /// The text as given.
-    pub input: String,
+    pub(crate) input: String,
     /// What is wrong with it.
-    pub reason: &'static str,
+    pub(crate) reason: &'static str,
 }
 
 impl FromStr for Partition {
@@ -137,7 +137,7 @@ impl fmt::Display for Partition {
 
 impl Partition {
     /// Whether `test` belongs to this part under `seed`.
-    pub fn contains(&self, seed: Seed, test: &TestCase) -> bool {
+    pub(crate) fn contains(&self, seed: Seed, test: &TestCase) -> bool {
         let h = key(seed, PARTITION_DOMAIN, &test.binary_id, &test.name);
         bucket(h, self.total) + 1 == self.index
     }
@@ -145,33 +145,33 @@ impl Partition {
 
 /// One test's place in the plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlannedTest {
+pub(crate) struct PlannedTest {
     /// The test case.
-    pub test: TestCase,
+    pub(crate) test: TestCase,
     /// 1-based shard number.
-    pub shard: u32,
+    pub(crate) shard: u32,
     /// 0-based position inside its shard.
-    pub position: u32,
+    pub(crate) position: u32,
 }
 
 /// The plan of a run: `shards[i]` is the ordered sequence that shard `i + 1` runs.
 #[derive(Clone, Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// The seed the plan was made from.
-    pub seed: Seed,
+    pub(crate) seed: Seed,
     /// The partition this plan is restricted to, if any.
-    pub partition: Option<Partition>,
+    pub(crate) partition: Option<Partition>,
     /// Ordered tests per shard; always `shard_count` entries, some possibly empty.
-    pub shards: Vec<Vec<PlannedTest>>,
+    pub(crate) shards: Vec<Vec<PlannedTest>>,
     /// Tests that are selected but not run because they are `#[ignore]`d (reported as skipped).
-    pub ignored: Vec<TestCase>,
+    pub(crate) ignored: Vec<TestCase>,
 }
 
 impl Plan {
     /// Makes the plan. `tests` are the selected tests that will run, `ignored` those reported as
     /// ignored without running; both in any order (the result does not depend on it).
     /// `shard_count` must be at least 1.
-    pub fn new(
+    pub(crate) fn new(
         seed: Seed,
         shard_count: u32,
         partition: Option<Partition>,
@@ -221,7 +221,10 @@ impl Plan {
     /// The ignored tests that belong to the 1-based `shards` (all of them when `shards` is
     /// empty): an ignored test is not run, but it belongs to the shard it would run in, so that
     /// `--shard K` jobs report each ignored test once between them.
-    pub fn ignored_in<'p>(&'p self, shards: &'p [u32]) -> impl Iterator<Item = &'p TestCase> + 'p {
+    pub(crate) fn ignored_in<'p>(
+        &'p self,
+        shards: &'p [u32],
+    ) -> impl Iterator<Item = &'p TestCase> + 'p {
         let n = self.shard_count();
         self.ignored.iter().filter(move |t| {
             shards.is_empty()
@@ -231,7 +234,7 @@ impl Plan {
     }
 
     /// A one-shard plan running exactly `tests` in the given order (`--order`).
-    pub fn ordered(seed: Seed, tests: Vec<TestCase>) -> Plan {
+    pub(crate) fn ordered(seed: Seed, tests: Vec<TestCase>) -> Plan {
         let shard = tests
             .into_iter()
             .enumerate()
@@ -251,7 +254,7 @@ impl Plan {
 
     /// The same plan with every shard run backwards (positions renumbered). Every pair of tests
     /// that shares a shard then runs in the other relative order.
-    pub fn reversed(&self) -> Plan {
+    pub(crate) fn reversed(&self) -> Plan {
         let mut p = self.clone();
         for shard in &mut p.shards {
             shard.reverse();
@@ -263,17 +266,17 @@ impl Plan {
     }
 
     /// Number of shards (including empty ones).
-    pub fn shard_count(&self) -> u32 {
+    pub(crate) fn shard_count(&self) -> u32 {
         self.shards.len() as u32
     }
 
     /// Number of tests that will run.
-    pub fn test_count(&self) -> usize {
+    pub(crate) fn test_count(&self) -> usize {
         self.shards.iter().map(Vec::len).sum()
     }
 
     /// Every planned test, shard by shard, in order.
-    pub fn iter(&self) -> impl Iterator<Item = &PlannedTest> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &PlannedTest> {
         self.shards.iter().flatten()
     }
 }

@@ -7,15 +7,15 @@ use crate::triage::{Finding, FindingKind};
 
 /// Gate policy (from `--allow-flaky`).
 #[derive(Clone, Debug, Default)]
-pub struct GatePolicy {
+pub(crate) struct GatePolicy {
     /// NOD-flaky tests pass the gate (with a warning) instead of failing it with
     /// [`exit::FLAKY`]. Off by default: a new flaky test is blocked like any other failure
     /// until it is fixed or quarantined in the baseline.
-    pub allow_flaky: bool,
+    pub(crate) allow_flaky: bool,
 }
 
 /// The exit code of a finished run (see [`decide`]).
-pub fn exit_code(record: &RunRecord, policy: &GatePolicy) -> i32 {
+pub(crate) fn exit_code(record: &RunRecord, policy: &GatePolicy) -> i32 {
     let failing: std::collections::BTreeSet<String> = record
         .results
         .iter()
@@ -37,7 +37,7 @@ pub fn exit_code(record: &RunRecord, policy: &GatePolicy) -> i32 {
 /// `failing` counts distinct failing tests; `findings` has at most one per failing test.
 /// `flaky_passes` counts tests that passed only on a retry (not quarantined): with no failing
 /// test they give 105 (0 with `--allow-flaky`).
-pub fn decide(
+pub(crate) fn decide(
     interrupted: bool,
     failing: usize,
     flaky_passes: usize,

@@ -2,29 +2,30 @@
 //! printed (so memory stays bounded however much it prints), plus the text clean-ups that make
 //! output safe for a terminal and for XML, and extraction of the failure message.
 
+use std::fmt::Write as _;
 /// Default number of bytes kept from the start of a test's output.
-pub const DEFAULT_HEAD: usize = 64 * 1024;
+pub(crate) const DEFAULT_HEAD: usize = 64 * 1024;
 /// Default number of bytes kept from the end of a test's output (where panics are).
-pub const DEFAULT_TAIL: usize = 192 * 1024;
+pub(crate) const DEFAULT_TAIL: usize = 192 * 1024;
 
 /// What a test printed (stdout and stderr through one pipe, so in their true interleaving),
 /// capped at `head_cap + tail_cap` bytes; `dropped` counts the bytes in between that were not
 /// kept.
 #[derive(Clone, Debug, Default)]
-pub struct CapturedOutput {
+pub(crate) struct CapturedOutput {
     head: Vec<u8>,
     tail: Vec<u8>,
     head_cap: usize,
     tail_cap: usize,
     /// Total bytes the test wrote.
-    pub total: u64,
+    pub(crate) total: u64,
     /// Bytes not kept (between head and tail).
-    pub dropped: u64,
+    pub(crate) dropped: u64,
 }
 
 impl CapturedOutput {
     /// An empty buffer keeping at most `head_cap` leading and `tail_cap` trailing bytes.
-    pub fn new(head_cap: usize, tail_cap: usize) -> CapturedOutput {
+    pub(crate) fn new(head_cap: usize, tail_cap: usize) -> CapturedOutput {
         CapturedOutput {
             head_cap,
             tail_cap,
@@ -33,7 +34,7 @@ impl CapturedOutput {
     }
 
     /// Appends bytes as they arrive from the pipe.
-    pub fn push(&mut self, mut data: &[u8]) {
+    pub(crate) fn push(&mut self, mut data: &[u8]) {
         self.total += data.len() as u64;
         if self.head.len() < self.head_cap {
             let n = (self.head_cap - self.head.len()).min(data.len());
@@ -65,12 +66,12 @@ impl CapturedOutput {
     }
 
     /// Bytes not kept, counting the batch-trim slack.
-    pub fn dropped_bytes(&self) -> u64 {
+    pub(crate) fn dropped_bytes(&self) -> u64 {
         self.dropped + (self.tail.len() - self.tail_kept().len()) as u64
     }
 
     /// The last `n` kept bytes (or fewer), across head and tail.
-    pub fn last_bytes(&self, n: usize) -> Vec<u8> {
+    pub(crate) fn last_bytes(&self, n: usize) -> Vec<u8> {
         let tail = self.tail_kept();
         let from_tail = tail.len().min(n);
         let from_head = (n - from_tail).min(self.head.len());
@@ -80,21 +81,22 @@ impl CapturedOutput {
     }
 
     /// The first bytes (used to check libtest's `running 1 test` line).
-    pub fn head(&self) -> &[u8] {
+    pub(crate) fn head(&self) -> &[u8] {
         &self.head
     }
 
     /// The kept output as text: invalid UTF-8 replaced, with a visible marker where bytes were
     /// dropped. Not yet cleaned of escapes: see [`clean_text`].
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let mut s = String::from_utf8_lossy(&self.head).into_owned();
         let dropped = self.dropped_bytes();
         if dropped > 0 {
-            s.push_str(&format!(
+            let _ = write!(
+                s,
                 "\n[cargo-shuffle: {dropped} bytes of output not kept; showing the first {} and the last {} bytes]\n",
                 self.head.len(),
                 self.tail_kept().len()
-            ));
+            );
         }
         s.push_str(&String::from_utf8_lossy(self.tail_kept()));
         s
@@ -108,7 +110,7 @@ impl CapturedOutput {
 /// Our own small scanner rather than `strip-ansi-escapes`, which also deletes tabs.
 /// Sequences: CSI (`ESC [` params final-byte), OSC (`ESC ]` … BEL or `ESC \`), and two-byte
 /// `ESC X`; an unfinished sequence at the end is dropped.
-pub fn clean_text(s: &str) -> String {
+pub(crate) fn clean_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -153,7 +155,7 @@ pub fn clean_text(s: &str) -> String {
 /// message lines (up to a `note:` line or a blank line), else, when `libtest_failed` says
 /// libtest reported the test failed (exit code 101, or a `failed` event), the `Error: …` line
 /// a test returning `Err` prints. `None` if none of these is visible.
-pub fn failure_message(text: &str, libtest_failed: bool) -> Option<String> {
+pub(crate) fn failure_message(text: &str, libtest_failed: bool) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
     let note = |l: &str| l.strip_prefix("note: ").unwrap_or(l).to_string();
     if let Some(l) = lines
@@ -213,7 +215,7 @@ pub fn failure_message(text: &str, libtest_failed: bool) -> Option<String> {
 }
 
 /// `n` and `noun`, plural unless `n` is 1: `1 test`, `2 tests`, `0 shards`.
-pub fn count(n: usize, noun: &str) -> String {
+pub(crate) fn count(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {

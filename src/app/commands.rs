@@ -1,16 +1,23 @@
 //! The subcommands: `list`, `run`, `hunt`, `archive`, `merge` and `baseline`, each from its
 //! validated configuration to its documented exit code.
 
-use crate::cli::{self, ListFormat};
-use crate::config::{self, ListConfig, PlanConfig, RunConfig};
+use crate::app::cli::{self, ListFormat};
+use crate::app::config::{self, ListConfig, PlanConfig, RunConfig};
+use crate::app::error::AppError;
+use crate::app::session::{
+    announce_seed, apply_baseline, note_flaky, prepare, start, write_reports,
+};
+use crate::ci::{baseline, gate, merge};
 use crate::discover;
-use crate::exit::{self, AppError};
-use crate::list::{self, TestCase};
+use crate::discover::archive;
+use crate::discover::list::{self, TestCase};
+use crate::exit;
+use crate::plan::seed;
 use crate::plan::{self, Plan};
 use crate::report::{self, record::RunRecord};
-use crate::session::{announce_seed, apply_baseline, note_flaky, prepare, start, write_reports};
-use crate::{archive, baseline, gate, merge, seed, triage};
+use crate::triage;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::Write;
 
 /// `cargo shuffle list`: the plan on stdout, human or JSON.
@@ -20,29 +27,31 @@ pub(crate) fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
     let mut out = String::new();
     match cfg.format {
         ListFormat::Human => {
-            out.push_str(&format!(
-                "seed {}, {}{}, {}\n",
+            let _ = writeln!(
+                out,
+                "seed {}, {}{}, {}",
                 plan.seed,
-                crate::output::count(plan.shard_count() as usize, "shard"),
+                crate::runner::output::count(plan.shard_count() as usize, "shard"),
                 plan.partition
                     .map(|p| format!(", partition {p}"))
                     .unwrap_or_default(),
-                crate::output::count(plan.test_count(), "test")
-            ));
+                crate::runner::output::count(plan.test_count(), "test")
+            );
             for (i, shard) in plan.shards.iter().enumerate() {
-                out.push_str(&format!(
-                    "shard {} ({}):\n",
+                let _ = writeln!(
+                    out,
+                    "shard {} ({}):",
                     i + 1,
-                    crate::output::count(shard.len(), "test")
-                ));
+                    crate::runner::output::count(shard.len(), "test")
+                );
                 for t in shard {
-                    out.push_str(&format!("  {}\n", t.test.id()));
+                    let _ = writeln!(out, "  {}", t.test.id());
                 }
             }
             if !plan.ignored.is_empty() {
-                out.push_str(&format!("ignored, not run ({}):\n", plan.ignored.len()));
+                let _ = writeln!(out, "ignored, not run ({}):", plan.ignored.len());
                 for t in &plan.ignored {
-                    out.push_str(&format!("  {}\n", t.id()));
+                    let _ = writeln!(out, "  {}", t.id());
                 }
             }
         }
@@ -176,7 +185,7 @@ pub(crate) fn archive_cmd(a: &cli::ArchiveArgs) -> Result<i32, AppError> {
     };
     let mut binaries = discover::build_with_cargo(&sel)?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
-    crate::target_runner::apply(&mut binaries, &cwd, &sel.targets())
+    crate::discover::apply_target_runners(&mut binaries, &cwd, &sel.targets())
         .map_err(discover::DiscoverError::from)?;
     // A binary that cannot list its tests here would fail every partition job later.
     let tests = list::list_all(&binaries)?;
@@ -252,7 +261,7 @@ pub(crate) fn run(cfg: &RunConfig) -> Result<i32, AppError> {
     let written = write_reports(cfg, &record, &|| {
         serde_json::to_vec_pretty(&record.to_json()).expect("the record serialises")
     });
-    terminal.summary(&record, &cfg.plan);
+    terminal.summary(&record, &cfg.plan.repro(), &cfg.plan.seed_source.describe());
     note_flaky(record.findings.as_deref().unwrap_or_default(), &cfg.gate);
     let code = gate::exit_code(&record, &cfg.gate);
     let code = if code == exit::OK && !written {
@@ -363,7 +372,7 @@ pub(crate) fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<
         ));
         let mut record = session.execute(&plan, &pc, &mut terminal);
         apply_baseline(cfg, &mut record, &terminal);
-        terminal.summary(&record, &pc);
+        terminal.summary(&record, &pc.repro(), &pc.seed_source.describe());
         records.push(record);
         k += 1;
     }

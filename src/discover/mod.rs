@@ -3,6 +3,11 @@
 //! or from paths the user gives (`--binary`), and fixes what each one needs at run time:
 //! a stable id, its working directory and the environment `cargo test` would give it.
 
+pub(crate) mod archive;
+pub(crate) mod dynlink;
+pub(crate) mod list;
+pub(crate) mod target_runner;
+
 use cargo_metadata::{Message, MetadataCommand, Package, TargetKind};
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
@@ -12,32 +17,32 @@ use std::process::{Command, Stdio};
 
 /// A test binary ready to list and run.
 #[derive(Clone, Debug)]
-pub struct TestBinary {
+pub(crate) struct TestBinary {
     /// Stable id: `PACKAGE::lib`, `PACKAGE::bin/NAME`, `PACKAGE::test/NAME`,
     /// `PACKAGE::bench/NAME` or `PACKAGE::example/NAME` (proc-macro and dylib crates count as
     /// `lib`). Never contains the hashed file name, so it is equal across builds and machines.
     /// For `--binary PATH` it is the file name without cargo's `-HASH` suffix (or the `ID=` given).
-    pub id: String,
+    pub(crate) id: String,
     /// The executable.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Working directory for its tests: the package root, as under `cargo test`.
-    pub cwd: PathBuf,
+    pub(crate) cwd: PathBuf,
     /// Extra environment for its tests (`CARGO_*`, `OUT_DIR`, the dynamic-library path).
-    pub env: Vec<(OsString, OsString)>,
+    pub(crate) env: Vec<(OsString, OsString)>,
     /// cargo's target runner for it, if the configuration names one (see `target_runner`).
-    pub runner: Option<crate::target_runner::Runner>,
+    pub(crate) runner: Option<crate::discover::target_runner::Runner>,
 }
 
 impl TestBinary {
     /// The program that starts this binary: the target runner if there is one, else the
     /// binary itself.
-    pub fn program(&self) -> &Path {
+    pub(crate) fn program(&self) -> &Path {
         self.runner.as_ref().map_or(&self.path, |r| &r.program)
     }
 
     /// The full argument list for running the binary with `args`: with a target runner,
     /// the runner's own arguments and the binary's path come first, as cargo passes them.
-    pub fn args_with(&self, args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    pub(crate) fn args_with(&self, args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
         let mut all: Vec<OsString> = match &self.runner {
             Some(r) => r
                 .args
@@ -52,7 +57,7 @@ impl TestBinary {
     }
 
     /// The binary's path for messages, naming the target runner it is started through, if any.
-    pub fn describe_path(&self) -> String {
+    pub(crate) fn describe_path(&self) -> String {
         match &self.runner {
             None => self.path.display().to_string(),
             Some(r) => {
@@ -68,7 +73,7 @@ impl TestBinary {
     }
 
     /// A command that runs the binary with `args` (through its target runner, if any).
-    pub fn command<I, S>(&self, args: I) -> Command
+    pub(crate) fn command<I, S>(&self, args: I) -> Command
     where
         I: IntoIterator<Item = S>,
         S: Into<OsString>,
@@ -81,16 +86,16 @@ impl TestBinary {
 
 /// Cargo's selection and build flags, passed through to `cargo test --no-run` unchanged.
 #[derive(Clone, Debug, Default)]
-pub struct CargoSelection {
+pub(crate) struct CargoSelection {
     /// Arguments in cargo's own syntax, e.g. `["-p", "foo", "--test", "api"]`.
-    pub args: Vec<String>,
+    pub(crate) args: Vec<String>,
     /// `--manifest-path`, if given (also used for `cargo metadata`).
-    pub manifest_path: Option<PathBuf>,
+    pub(crate) manifest_path: Option<PathBuf>,
 }
 
 impl CargoSelection {
     /// The `--target` triples among the arguments (cargo's `--target T` and `--target=T`).
-    pub fn targets(&self) -> Vec<String> {
+    pub(crate) fn targets(&self) -> Vec<String> {
         let mut out = Vec::new();
         let mut it = self.args.iter();
         while let Some(a) = it.next() {
@@ -106,7 +111,7 @@ impl CargoSelection {
 
 /// Discovery failures; each maps to a documented exit code (see `exit`).
 #[derive(Debug, thiserror::Error)]
-pub enum DiscoverError {
+pub(crate) enum DiscoverError {
     /// `--manifest-path` does not exist.
     #[error("manifest `{0}` does not exist; pass the path of a Cargo.toml with --manifest-path")]
     ManifestMissing(PathBuf),
@@ -141,7 +146,7 @@ pub enum DiscoverError {
     },
     /// cargo's configuration names a target runner but cannot be resolved.
     #[error(transparent)]
-    Runner(#[from] crate::target_runner::RunnerError),
+    Runner(#[from] crate::discover::target_runner::RunnerError),
     /// Two `--binary` entries claim the same id.
     #[error("two test binaries have the id `{0}`; give them distinct ids with --binary ID=PATH")]
     DuplicateId(String),
@@ -167,7 +172,7 @@ fn find_in_path(name: &str, paths: &std::ffi::OsStr) -> Option<PathBuf> {
 /// The dynamic-library search path entries rustc's own libraries live in (`--print sysroot`
 /// and `--print target-libdir`); proc-macro and `prefer-dynamic` test binaries need them.
 /// Empty if rustc cannot be run (binaries given by path may not need it).
-pub fn rustc_lib_dirs() -> Vec<PathBuf> {
+pub(crate) fn rustc_lib_dirs() -> Vec<PathBuf> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let out = Command::new(rustc)
         .args(["--print", "target-libdir", "--print", "sysroot"])
@@ -185,10 +190,25 @@ pub fn rustc_lib_dirs() -> Vec<PathBuf> {
     }
 }
 
+/// Sets each binary's [`TestBinary::runner`] from cargo's configuration as seen from `cwd`
+/// (see [`target_runner::runners`]). Errors: an unreadable or invalid configuration.
+pub(crate) fn apply_target_runners(
+    binaries: &mut [TestBinary],
+    cwd: &Path,
+    cli_targets: &[String],
+) -> Result<(), target_runner::RunnerError> {
+    let exes: Vec<&Path> = binaries.iter().map(|b| b.path.as_path()).collect();
+    let runners = target_runner::runners(&exes, cwd, cli_targets)?;
+    for (b, r) in binaries.iter_mut().zip(runners) {
+        b.runner = r;
+    }
+    Ok(())
+}
+
 /// Creates the `CARGO_TARGET_TMPDIR` each binary's tests are given, when it is missing: cargo
 /// creates it while building, but an archive unpacked elsewhere (or a cleaned target dir) has
 /// none, and tests write there without checking. Best effort: a failure shows up in the test.
-pub fn create_target_tmpdirs(binaries: &[TestBinary]) {
+pub(crate) fn create_target_tmpdirs(binaries: &[TestBinary]) {
     for b in binaries {
         for (k, v) in &b.env {
             if k == "CARGO_TARGET_TMPDIR" {
@@ -200,12 +220,12 @@ pub fn create_target_tmpdirs(binaries: &[TestBinary]) {
 
 /// rustc's library dirs (see [`rustc_lib_dirs`]) if any of `exes` loads the toolchain's shared
 /// libraries (see `dynlink`), else none: most suites never pay for starting rustc.
-pub fn toolchain_lib_dirs<'a>(exes: impl IntoIterator<Item = &'a Path>) -> Vec<PathBuf> {
+pub(crate) fn toolchain_lib_dirs<'a>(exes: impl IntoIterator<Item = &'a Path>) -> Vec<PathBuf> {
     use rayon::prelude::*;
     let exes: Vec<&Path> = exes.into_iter().collect();
     if exes
         .par_iter()
-        .any(|p| crate::dynlink::needs_toolchain_libs(p))
+        .any(|p| crate::discover::dynlink::needs_toolchain_libs(p))
     {
         rustc_lib_dirs()
     } else {
@@ -214,7 +234,7 @@ pub fn toolchain_lib_dirs<'a>(exes: impl IntoIterator<Item = &'a Path>) -> Vec<P
 }
 
 /// The name of the platform's dynamic-library search variable.
-pub const DYLIB_PATH_VAR: &str = if cfg!(target_os = "macos") {
+pub(crate) const DYLIB_PATH_VAR: &str = if cfg!(target_os = "macos") {
     "DYLD_FALLBACK_LIBRARY_PATH"
 } else if cfg!(windows) {
     "PATH"
@@ -223,7 +243,7 @@ pub const DYLIB_PATH_VAR: &str = if cfg!(target_os = "macos") {
 };
 
 /// Joins `dirs` in front of the current value of the dynamic-library variable.
-pub fn dylib_path(dirs: &[PathBuf]) -> OsString {
+pub(crate) fn dylib_path(dirs: &[PathBuf]) -> OsString {
     let existing = std::env::var_os(DYLIB_PATH_VAR);
     let mut all: Vec<PathBuf> = dirs.to_vec();
     if let Some(e) = existing {
@@ -306,7 +326,7 @@ fn layout_target_dir(sel: &CargoSelection, from_metadata: &Path) -> PathBuf {
 }
 
 /// The workspace root and target directory of the selected workspace (for `archive`).
-pub fn cargo_layout(sel: &CargoSelection) -> Result<(PathBuf, PathBuf), DiscoverError> {
+pub(crate) fn cargo_layout(sel: &CargoSelection) -> Result<(PathBuf, PathBuf), DiscoverError> {
     let mut mc = MetadataCommand::new();
     mc.cargo_path(cargo_program()).no_deps();
     if let Some(m) = &sel.manifest_path {
@@ -323,7 +343,7 @@ pub fn cargo_layout(sel: &CargoSelection) -> Result<(PathBuf, PathBuf), Discover
 ///
 /// cargo's progress and rendered diagnostics go straight to our stderr. Errors: a missing
 /// manifest, cargo not runnable, `cargo metadata` failing, or the build failing.
-pub fn build_with_cargo(sel: &CargoSelection) -> Result<Vec<TestBinary>, DiscoverError> {
+pub(crate) fn build_with_cargo(sel: &CargoSelection) -> Result<Vec<TestBinary>, DiscoverError> {
     if let Some(m) = &sel.manifest_path
         && !m.is_file()
     {
@@ -483,7 +503,7 @@ fn run_cargo_build(cargo: &OsString, sel: &CargoSelection) -> Result<BuildOutput
     })?;
     if !status.success() {
         return Err(DiscoverError::BuildFailed {
-            status: crate::process::describe_status(status),
+            status: crate::runner::process::describe_status(status),
         });
     }
     Ok((artifacts, bins, scripts))
@@ -494,7 +514,7 @@ fn run_cargo_build(cargo: &OsString, sel: &CargoSelection) -> Result<BuildOutput
 /// winning, `relative` paths resolved against the directory holding `.cargo`). Without `force`
 /// an entry does not override a variable already set. An unreadable configuration gives none
 /// (cargo reported it already when it built).
-pub fn config_env(cwd: &Path) -> Vec<(OsString, OsString)> {
+pub(crate) fn config_env(cwd: &Path) -> Vec<(OsString, OsString)> {
     let Ok(config) = cargo_config2::Config::load_with_cwd(cwd) else {
         return Vec::new();
     };
@@ -507,7 +527,7 @@ pub fn config_env(cwd: &Path) -> Vec<(OsString, OsString)> {
 }
 
 /// Strips cargo's `-<16 hex digits>` suffix from a test executable's file name.
-pub fn id_from_file_name(path: &Path) -> String {
+pub(crate) fn id_from_file_name(path: &Path) -> String {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -523,7 +543,7 @@ pub fn id_from_file_name(path: &Path) -> String {
 /// Takes test binaries given by path (`--binary PATH` or `--binary ID=PATH`). They run in the
 /// current directory with rustc's library dirs on the dynamic-library path.
 /// Errors: a path that does not exist, is not a file, or is not executable; duplicate ids.
-pub fn from_paths(specs: &[String]) -> Result<Vec<TestBinary>, DiscoverError> {
+pub(crate) fn from_paths(specs: &[String]) -> Result<Vec<TestBinary>, DiscoverError> {
     use std::os::unix::fs::PermissionsExt;
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut binaries: Vec<TestBinary> = Vec::new();

@@ -5,50 +5,50 @@
 //! `{"schema": "…", "known": [{"test": "BINARY_ID TEST_NAME", "kind": "od-victim",
 //! "polluters": [...], "state_setters": [...], "note": "..."}]}`, sorted by test id.
 
-use crate::report::record::RunRecord;
+use crate::report::record::{Applied, RunRecord};
 use crate::triage::{Finding, FindingKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Schema id of the baseline file.
-pub const SCHEMA: &str = "cargo-shuffle/baseline/v1";
+pub(crate) const SCHEMA: &str = "cargo-shuffle/baseline/v1";
 
 /// One known test.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Known {
+pub(crate) struct Known {
     /// `BINARY_ID TEST_NAME`.
-    pub test: String,
+    pub(crate) test: String,
     /// `od-victim`, `brittle` or `nod-flaky`.
-    pub kind: String,
+    pub(crate) kind: String,
     /// Polluters when it was recorded (informative).
     #[serde(default)]
-    pub polluters: Vec<String>,
+    pub(crate) polluters: Vec<String>,
     /// State-setters when it was recorded (informative).
     #[serde(default)]
-    pub state_setters: Vec<String>,
+    pub(crate) state_setters: Vec<String>,
     /// Why it is known.
     #[serde(default)]
-    pub note: String,
+    pub(crate) note: String,
 }
 
 /// The baseline file's contents.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     /// Schema id.
     #[serde(default)]
-    pub schema: String,
+    pub(crate) schema: String,
     /// Known tests, sorted by id.
-    pub known: Vec<Known>,
+    pub(crate) known: Vec<Known>,
 }
 
 /// Reading or writing a baseline failed; names the file.
 #[derive(Debug, thiserror::Error)]
 #[error("baseline {path}: {problem}")]
-pub struct BaselineError {
+pub(crate) struct BaselineError {
     /// The file.
-    pub path: String,
+    pub(crate) path: String,
     /// What went wrong and what to do.
-    pub problem: String,
+    pub(crate) problem: String,
 }
 
 fn quarantinable(kind: FindingKind) -> bool {
@@ -61,7 +61,7 @@ fn quarantinable(kind: FindingKind) -> bool {
 impl Baseline {
     /// Reads a baseline; a missing file is an error (pass a path that exists, or create one
     /// with `cargo shuffle baseline --update`).
-    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+    pub(crate) fn load(path: &Path) -> Result<Baseline, BaselineError> {
         let err = |problem: String| BaselineError {
             path: path.display().to_string(),
             problem,
@@ -76,13 +76,13 @@ impl Baseline {
     }
 
     /// Ids of the known tests.
-    pub fn ids(&self) -> BTreeSet<&str> {
+    pub(crate) fn ids(&self) -> BTreeSet<&str> {
         self.known.iter().map(|k| k.test.as_str()).collect()
     }
 
     /// Adds the quarantinable findings (OD victims, brittle, NOD flaky) not yet known; returns
     /// how many were added.
-    pub fn add(&mut self, findings: &[Finding]) -> usize {
+    pub(crate) fn add(&mut self, findings: &[Finding]) -> usize {
         let mut by: BTreeMap<String, Known> =
             self.known.drain(..).map(|k| (k.test.clone(), k)).collect();
         let before = by.len();
@@ -105,35 +105,24 @@ impl Baseline {
     }
 
     /// Removes the given tests; returns how many were removed.
-    pub fn remove(&mut self, tests: &BTreeSet<String>) -> usize {
+    pub(crate) fn remove(&mut self, tests: &BTreeSet<String>) -> usize {
         let before = self.known.len();
         self.known.retain(|k| !tests.contains(&k.test));
         before - self.known.len()
     }
 
     /// The file's JSON text.
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         let mut b = self.clone();
         b.schema = SCHEMA.to_string();
         serde_json::to_string_pretty(&b).expect("JSON values serialise") + "\n"
     }
 }
 
-/// What the baseline did to a run's verdict.
-#[derive(Clone, Debug, Default, serde::Serialize)]
-pub struct Applied {
-    /// Known tests that failed again as order-dependent or flaky: not counted by the gate.
-    pub quarantined: Vec<String>,
-    /// Known tests that passed in the situation they used to fail in (an OD victim after all
-    /// its polluters, a brittle test without its state-setters before it): fixed, remove them
-    /// from the baseline. A NOD-flaky test is never called fixed from one pass.
-    pub fixed: Vec<String>,
-}
-
 /// Applies the baseline to a run: findings of known tests (OD, brittle, NOD) are taken out of
 /// `record.findings` and their failures no longer count; returns what was quarantined and
 /// which known tests now pass.
-pub fn apply(baseline: &Baseline, record: &mut RunRecord) -> Applied {
+pub(crate) fn apply(baseline: &Baseline, record: &mut RunRecord) -> Applied {
     let known = baseline.ids();
     let mut applied = Applied::default();
     if let Some(findings) = &mut record.findings {

@@ -3,8 +3,8 @@
 //! (same seed, same shard count, partitions 1..N each exactly once, no test twice). The merged
 //! record has the plan and results an unpartitioned run with that seed would have.
 
+use crate::plan::seed::Seed;
 use crate::plan::{ORDER_DOMAIN, key};
-use crate::seed::Seed;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 /// A merge input that does not fit; the message names the file(s) and what to do.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct MergeError(pub String);
+pub(crate) struct MergeError(pub(crate) String);
 
 fn read(path: &Path) -> Result<String, MergeError> {
     std::fs::read_to_string(path)
@@ -21,7 +21,7 @@ fn read(path: &Path) -> Result<String, MergeError> {
 
 /// The partitions' JSON run records merged into one record (schema `cargo-shuffle/run-record/v1`,
 /// with `"merged_from"` listing the inputs). `allow_missing` accepts an incomplete set.
-pub fn merge_records(paths: &[PathBuf], allow_missing: bool) -> Result<Value, MergeError> {
+pub(crate) fn merge_records(paths: &[PathBuf], allow_missing: bool) -> Result<Value, MergeError> {
     let mut docs = Vec::new();
     for p in paths {
         let v: Value = serde_json::from_str(&read(p)?)
@@ -323,7 +323,7 @@ fn strip_partition(cmd: &str) -> String {
 /// The partitions' JUnit files merged into one: testsuites with the same name (binary id) are
 /// joined; their properties are the first file's, with `partition` emptied. Errors: unreadable
 /// or invalid XML, or files whose `seed` properties differ.
-pub fn merge_junit(
+pub(crate) fn merge_junit(
     paths: &[PathBuf],
     expected_parts: &BTreeSet<String>,
 ) -> Result<String, MergeError> {

@@ -6,17 +6,16 @@
 //! environment overrides, paths relative to the config file, `cfg(…)` keys), so the tests run
 //! under the same wrapper as under `cargo test` (and `cargo nextest run`).
 
-use crate::discover::TestBinary;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// A target runner: `program args… BINARY TEST-ARGS…` starts a test binary.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Runner {
+pub(crate) struct Runner {
     /// The runner's executable (searched in `PATH` when it has no `/`, like cargo).
-    pub program: PathBuf,
+    pub(crate) program: PathBuf,
     /// Its own arguments, before the test binary's path.
-    pub args: Vec<OsString>,
+    pub(crate) args: Vec<OsString>,
 }
 
 /// The configuration could not be read or resolved.
@@ -24,20 +23,21 @@ pub struct Runner {
 #[error(
     "cargo's configuration (target runner) could not be read: {0}; fix the `.cargo/config.toml` files or CARGO_TARGET_*_RUNNER variables cargo would read here"
 )]
-pub struct RunnerError(String);
+pub(crate) struct RunnerError(String);
 
-/// Sets each binary's [`TestBinary::runner`] from cargo's configuration as seen from `cwd`.
+/// The runner of each test executable in `exes` (same order; `None` where none is configured),
+/// from cargo's configuration as seen from `cwd`.
 /// `cli_targets` are the `--target` triples given to cargo (empty: `build.target` from the
 /// configuration, else the host). With no runner configured anywhere (the common case), this
 /// reads the config files once and starts nothing; only when a runner exists is rustc asked for
 /// the host triple or `cfg` values (by `cargo-config2`).
 ///
 /// Errors: an unreadable or invalid configuration.
-pub fn apply(
-    binaries: &mut [TestBinary],
+pub(crate) fn runners(
+    exes: &[&Path],
     cwd: &Path,
     cli_targets: &[String],
-) -> Result<(), RunnerError> {
+) -> Result<Vec<Option<Runner>>, RunnerError> {
     let err = |e: cargo_config2::Error| RunnerError(format!("{e:#}"));
     let in_env = std::env::vars_os().any(|(k, _)| {
         k.to_str()
@@ -46,30 +46,33 @@ pub fn apply(
     if !in_env {
         let raw = cargo_config2::de::Config::load_with_cwd(cwd).map_err(err)?;
         if raw.target.values().all(|t| t.runner.is_none()) {
-            return Ok(());
+            return Ok(vec![None; exes.len()]);
         }
     }
     let config = cargo_config2::Config::load_with_cwd(cwd).map_err(err)?;
     let targets = config.build_target_for_cli(cli_targets).map_err(err)?;
     let host = || config.host_triple().map(str::to_string).map_err(err);
-    for b in binaries.iter_mut() {
+    let mut out = Vec::with_capacity(exes.len());
+    for exe in exes {
         let triple = match targets.as_slice() {
             [] => host()?,
             [only] => only.clone(),
-            several => match triple_in_path(&b.path, several) {
+            several => match triple_in_path(exe, several) {
                 Some(t) => t,
                 None => host()?,
             },
         };
-        b.runner = config
-            .runner(triple.as_str())
-            .map_err(err)?
-            .map(|p| Runner {
-                program: p.path,
-                args: p.args,
-            });
+        out.push(
+            config
+                .runner(triple.as_str())
+                .map_err(err)?
+                .map(|p| Runner {
+                    program: p.path,
+                    args: p.args,
+                }),
+        );
     }
-    Ok(())
+    Ok(out)
 }
 
 /// With several `--target`s, a binary's target is the one its path runs through

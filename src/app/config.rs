@@ -1,23 +1,21 @@
-//! Validated configuration: turns raw [`crate::cli`] arguments into a [`Config`] whose every
+//! Validated configuration: turns raw [`crate::app::cli`] arguments into a [`Config`] whose every
 //! value is checked, and renders the command line that reproduces a run.
 
-use crate::cli::{CargoArgs, ListFormat, PlanArgs, RunArgs, RunIgnored};
+use crate::app::cli::{CargoArgs, IsolationArg, ListFormat, PlanArgs, RunArgs, RunIgnored};
+pub(crate) use crate::app::error::UsageError;
 use crate::discover::CargoSelection;
-use crate::execute::ExecOptions;
-use crate::output::{DEFAULT_HEAD, DEFAULT_TAIL};
 use crate::plan::Partition;
-use crate::seed::Seed;
+use crate::plan::repro::Repro;
+use crate::plan::seed::Seed;
+use crate::runner::executor::ExecOptions;
+use crate::runner::executor::Isolation;
+use crate::runner::output::{DEFAULT_HEAD, DEFAULT_TAIL};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// A usage error: a value the user gave that we cannot use. Exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
-
 /// Where the test binaries come from.
 #[derive(Clone, Debug)]
-pub enum Source {
+pub(crate) enum Source {
     /// Build them with cargo.
     Cargo(CargoSelection),
     /// Given by path (`--binary`).
@@ -34,7 +32,7 @@ pub enum Source {
 
 /// Where the seed came from (printed next to it).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SeedSource {
+pub(crate) enum SeedSource {
     /// `--seed N`.
     Flag,
     /// The `CARGO_SHUFFLE_SEED` environment variable (set once for a whole pipeline).
@@ -48,7 +46,7 @@ pub enum SeedSource {
 impl SeedSource {
     /// Where the seed came from, for the lines that print it: `from --seed`, `from
     /// $CARGO_SHUFFLE_SEED`, `from git HEAD <id>` or `random`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             SeedSource::Flag => "from --seed".to_string(),
             SeedSource::Env => format!("from ${SEED_ENV}"),
@@ -59,12 +57,12 @@ impl SeedSource {
 }
 
 /// The environment variable a pipeline sets so that all its jobs share one seed.
-pub const SEED_ENV: &str = "CARGO_SHUFFLE_SEED";
+pub(crate) const SEED_ENV: &str = "CARGO_SHUFFLE_SEED";
 
 /// The seed for `--seed git`: the first 16 hex digits of the HEAD commit id of the repository
 /// containing `dir`, so all partitions of one pipeline agree, a re-run of a commit repeats its
 /// order and every new commit gets a new one.
-pub fn seed_from_git(dir: &std::path::Path) -> Result<(Seed, String), UsageError> {
+pub(crate) fn seed_from_git(dir: &std::path::Path) -> Result<(Seed, String), UsageError> {
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -91,18 +89,18 @@ pub fn seed_from_git(dir: &std::path::Path) -> Result<(Seed, String), UsageError
 /// Test-name filtering, libtest-style: a test is selected when it matches any filter (or there
 /// are none) and no `--skip` pattern.
 #[derive(Clone, Debug, Default)]
-pub struct NameFilter {
+pub(crate) struct NameFilter {
     /// Filters given after `--`.
-    pub filters: Vec<String>,
+    pub(crate) filters: Vec<String>,
     /// `--skip` patterns (substring match; whole names with `--exact`, as in libtest).
-    pub skip: Vec<String>,
+    pub(crate) skip: Vec<String>,
     /// `--exact`: filters and `--skip` patterns must equal the name.
-    pub exact: bool,
+    pub(crate) exact: bool,
 }
 
 impl NameFilter {
     /// Whether a test named `name` is selected.
-    pub fn matches(&self, name: &str) -> bool {
+    pub(crate) fn matches(&self, name: &str) -> bool {
         let hit = |f: &String| {
             if self.exact {
                 name == f
@@ -116,70 +114,70 @@ impl NameFilter {
 
 /// The plan-related part of a validated configuration, shared by `run` and `list`.
 #[derive(Clone, Debug)]
-pub struct PlanConfig {
+pub(crate) struct PlanConfig {
     /// Where binaries come from.
-    pub source: Source,
+    pub(crate) source: Source,
     /// The seed.
-    pub seed: Seed,
+    pub(crate) seed: Seed,
     /// Where the seed came from.
-    pub seed_source: SeedSource,
+    pub(crate) seed_source: SeedSource,
     /// Number of shards, at least 1.
-    pub shards: u32,
+    pub(crate) shards: u32,
     /// `--partition`.
-    pub partition: Option<Partition>,
+    pub(crate) partition: Option<Partition>,
     /// `--run-ignored`.
-    pub run_ignored: RunIgnored,
+    pub(crate) run_ignored: RunIgnored,
     /// Name filters.
-    pub filter: NameFilter,
+    pub(crate) filter: NameFilter,
     /// `--reverse`: every shard runs backwards.
-    pub reverse: bool,
+    pub(crate) reverse: bool,
     /// `--isolation`.
-    pub isolation: crate::execute::Isolation,
+    pub(crate) isolation: crate::runner::executor::Isolation,
     /// `--order`: exact sequence of test ids to run, if given.
-    pub order: Option<Vec<String>>,
+    pub(crate) order: Option<Vec<String>>,
     /// The arguments that select the same tests again (cargo flags or `--binary`, filters),
     /// for repro commands.
-    pub selection_args: Vec<String>,
+    pub(crate) selection_args: Vec<String>,
 }
 
 /// Validated `run` configuration.
 #[derive(Clone, Debug)]
-pub struct RunConfig {
+pub(crate) struct RunConfig {
     /// What and how to plan.
-    pub plan: PlanConfig,
+    pub(crate) plan: PlanConfig,
     /// How to execute.
-    pub exec: ExecOptions,
+    pub(crate) exec: ExecOptions,
     /// `--junit`.
-    pub junit: Option<PathBuf>,
+    pub(crate) junit: Option<PathBuf>,
     /// `--report`.
-    pub report: Option<PathBuf>,
+    pub(crate) report: Option<PathBuf>,
     /// `--summary` (Markdown).
-    pub summary: Option<PathBuf>,
+    pub(crate) summary: Option<PathBuf>,
     /// Triage options; `None` with `--no-triage`.
-    pub triage: Option<crate::triage::TriageOptions>,
+    pub(crate) triage: Option<crate::triage::TriageOptions>,
     /// Gate policy.
-    pub gate: crate::gate::GatePolicy,
+    pub(crate) gate: crate::ci::gate::GatePolicy,
     /// `--baseline`, loaded.
-    pub baseline: Option<crate::baseline::Baseline>,
+    pub(crate) baseline: Option<crate::ci::baseline::Baseline>,
     /// `--allow-no-tests`.
-    pub allow_no_tests: bool,
+    pub(crate) allow_no_tests: bool,
     /// Progress bar allowed (still only on a terminal).
-    pub progress: bool,
+    pub(crate) progress: bool,
     /// Stream JSON events on stdout.
-    pub json_events: bool,
+    pub(crate) json_events: bool,
 }
 
 /// Validated `list` configuration.
 #[derive(Clone, Debug)]
-pub struct ListConfig {
+pub(crate) struct ListConfig {
     /// What and how to plan.
-    pub plan: PlanConfig,
+    pub(crate) plan: PlanConfig,
     /// Output format.
-    pub format: ListFormat,
+    pub(crate) format: ListFormat,
 }
 
 /// cargo's selection flags as arguments for `cargo test --no-run`.
-pub fn cargo_args(c: &CargoArgs) -> Vec<String> {
+pub(crate) fn cargo_args(c: &CargoArgs) -> Vec<String> {
     let mut a = Vec::new();
     let mut multi = |flag: &str, vals: &[String]| {
         for v in vals {
@@ -300,7 +298,7 @@ fn libtest_flags(args: &[String]) -> Result<LibtestFlags, UsageError> {
 impl PlanConfig {
     /// Validates the plan arguments. Errors: a malformed seed or partition, or `--binary`
     /// mixed with cargo's selection flags.
-    pub fn from_args(a: &PlanArgs) -> Result<PlanConfig, UsageError> {
+    pub(crate) fn from_args(a: &PlanArgs) -> Result<PlanConfig, UsageError> {
         let env_seed = std::env::var(SEED_ENV)
             .ok()
             .filter(|s| !s.trim().is_empty());
@@ -397,7 +395,7 @@ impl PlanConfig {
             }
             Source::Binaries(a.binary.clone())
         };
-        if a.isolation == crate::execute::Isolation::Shared {
+        if a.isolation == IsolationArg::Shared {
             selection_args.extend(["--isolation".into(), "shared".into()]);
         }
         if a.run_ignored != RunIgnored::Default {
@@ -431,46 +429,25 @@ impl PlanConfig {
             },
             order: (!a.order.is_empty()).then(|| a.order.clone()),
             reverse: a.reverse,
-            isolation: a.isolation,
+            isolation: match a.isolation {
+                IsolationArg::Process => Isolation::Process,
+                IsolationArg::Shared => Isolation::Shared,
+            },
             selection_args,
         })
     }
 
-    /// The shell command that runs exactly `ids` in this order in one sequence, with the same
-    /// test binaries (cargo selection or `--binary`): the repro command of a finding.
-    pub fn order_command(&self, ids: &[String]) -> String {
-        let mut words: Vec<String> = vec!["cargo".into(), "shuffle".into(), "run".into()];
-        words.extend(self.selection_args.iter().cloned());
-        words.extend(["--seed".into(), self.seed.to_string()]);
-        words.push("--order".into());
-        words.extend(ids.iter().cloned());
-        shell_words::join(words)
-    }
-
-    /// The shell command that makes the same plan again: `cargo shuffle run <selection>
-    /// --seed S --shards N [--partition K/N] [extra…] [-- filters]`, quoted for a POSIX shell.
-    pub fn repro_command(&self, extra: &[String]) -> String {
-        let mut words: Vec<String> = vec!["cargo".into(), "shuffle".into(), "run".into()];
-        words.extend(self.selection_args.iter().cloned());
-        words.extend(["--seed".into(), self.seed.to_string()]);
-        if let Some(order) = &self.order {
-            words.push("--order".into());
-            words.extend(order.iter().cloned());
-            return shell_words::join(words);
+    /// What repro commands of this run need (see [`Repro`]).
+    pub(crate) fn repro(&self) -> Repro {
+        Repro {
+            selection_args: self.selection_args.clone(),
+            seed: self.seed,
+            shards: self.shards,
+            partition: self.partition,
+            reverse: self.reverse,
+            order: self.order.clone(),
+            filters: self.filter.filters.clone(),
         }
-        words.extend(["--shards".into(), self.shards.to_string()]);
-        if let Some(p) = self.partition {
-            words.extend(["--partition".into(), p.to_string()]);
-        }
-        if self.reverse {
-            words.push("--reverse".into());
-        }
-        words.extend(extra.iter().cloned());
-        if !self.filter.filters.is_empty() {
-            words.push("--".into());
-            words.extend(self.filter.filters.iter().cloned());
-        }
-        shell_words::join(words)
     }
 }
 
@@ -484,8 +461,9 @@ fn seconds(t: f64) -> Option<Duration> {
 impl RunConfig {
     /// Validates `run` arguments. Errors: those of [`PlanConfig::from_args`], a non-positive or
     /// non-finite timeout, or a `--shard` beyond `--shards`.
-    pub fn from_args(a: &RunArgs) -> Result<RunConfig, UsageError> {
+    pub(crate) fn from_args(a: &RunArgs) -> Result<RunConfig, UsageError> {
         let mut plan = PlanConfig::from_args(&a.plan)?;
+        let isolation = plan.isolation;
         // How tests are run belongs in every repro command too: a timed-out test's repro
         // without --timeout would hang.
         if let Some(t) = a.timeout {
@@ -536,7 +514,7 @@ impl RunConfig {
                 plan.shards, plan.shards
             )));
         }
-        if a.retries > 0 && plan.isolation == crate::execute::Isolation::Shared {
+        if a.retries > 0 && plan.isolation == crate::runner::executor::Isolation::Shared {
             return Err(UsageError(
                 "--retries reruns a test in place, which needs one process per test; use it with --isolation process".into(),
             ));
@@ -557,7 +535,7 @@ impl RunConfig {
                 retries: a.retries,
                 keep_sandbox: a.keep_sandbox,
                 reset_cmd: a.reset_cmd.clone(),
-                isolation: a.plan.isolation,
+                isolation,
                 history: Default::default(),
                 keep_last: !a.plan.order.is_empty(),
                 binary_tests: Default::default(),
@@ -574,28 +552,28 @@ impl RunConfig {
                 confirmations: a.confirmations,
                 find_cleaners: a.find_cleaners,
             }),
-            gate: crate::gate::GatePolicy {
+            gate: crate::ci::gate::GatePolicy {
                 allow_flaky: a.allow_flaky,
             },
             baseline: a
                 .baseline
                 .as_deref()
-                .map(crate::baseline::Baseline::load)
+                .map(crate::ci::baseline::Baseline::load)
                 .transpose()
                 .map_err(|e| UsageError(e.to_string()))?,
             allow_no_tests: a.allow_no_tests,
             // A bar redrawn on the terminal that also shows the JSON stream would garble both.
             progress: !(a.no_progress
-                || a.message_format == crate::cli::RunFormat::Json
+                || a.message_format == crate::app::cli::RunFormat::Json
                     && std::io::IsTerminal::is_terminal(&std::io::stdout())),
-            json_events: a.message_format == crate::cli::RunFormat::Json,
+            json_events: a.message_format == crate::app::cli::RunFormat::Json,
         })
     }
 }
 
 impl ListConfig {
     /// Validates `list` arguments (see [`PlanConfig::from_args`]).
-    pub fn from_args(a: &crate::cli::ListArgs) -> Result<ListConfig, UsageError> {
+    pub(crate) fn from_args(a: &crate::app::cli::ListArgs) -> Result<ListConfig, UsageError> {
         Ok(ListConfig {
             plan: PlanConfig::from_args(&a.plan)?,
             format: a.message_format,
@@ -636,7 +614,7 @@ mod tests {
     #[test]
     fn cargo_flags_pass_through_and_targets_are_found_again() {
         use clap::Parser;
-        let cli = crate::cli::Cli::try_parse_from([
+        let cli = crate::app::cli::Cli::try_parse_from([
             "cargo-shuffle",
             "list",
             "--target",
@@ -650,7 +628,7 @@ mod tests {
             "--all-targets",
         ])
         .unwrap();
-        let crate::cli::CliCommand::List(l) = cli.command else {
+        let crate::app::cli::CliCommand::List(l) = cli.command else {
             panic!("not list")
         };
         let args = cargo_args(&l.plan.cargo);

@@ -2,14 +2,18 @@
 //! listing and planning (`prepare`), executing a plan and triaging its failures (`Session`),
 //! applying the baseline and writing the reports.
 
-use crate::cli::RunIgnored;
-use crate::config::{self, PlanConfig, RunConfig, Source};
+use crate::app::cli::RunIgnored;
+use crate::app::config::{self, PlanConfig, RunConfig, Source};
+use crate::app::error::AppError;
+use crate::ci::{baseline, gate};
+use crate::discover::archive;
+use crate::discover::list::{self, TestCase};
 use crate::discover::{self, TestBinary};
-use crate::exit::AppError;
-use crate::list::{self, TestCase};
+use crate::plan::history;
 use crate::plan::{self, Plan};
 use crate::report::{self, record::RunRecord};
-use crate::{archive, baseline, events, execute, gate, history, shared, signal, triage};
+use crate::runner::{executor as execute, shared, signal};
+use crate::{events, triage};
 use std::collections::HashMap;
 
 /// Pause between batches of run events taken by the reporters (see `Session::execute`).
@@ -50,7 +54,7 @@ pub(crate) fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, A
         _ => Vec::new(),
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
-    crate::target_runner::apply(&mut binaries, &cwd, &targets)
+    crate::discover::apply_target_runners(&mut binaries, &cwd, &targets)
         .map_err(discover::DiscoverError::from)?;
     discover::create_target_tmpdirs(&binaries);
     let tests = list::list_all(&binaries)?;
@@ -156,7 +160,8 @@ impl Session<'_> {
         terminal: &mut report::terminal::TerminalReporter,
     ) -> RunRecord {
         let cfg = self.cfg;
-        let mut record = RunRecord::new(plan, self.exec.jobs, plan_cfg.repro_command(&[]));
+        let repro = plan_cfg.repro();
+        let mut record = RunRecord::new(plan, self.exec.jobs, repro.run_command(&[]));
         record.only_shards = self.exec.only_shards.clone();
         let jsonl = cfg.json_events.then_some(report::jsonl::JsonLines);
         if let Some(j) = &jsonl {
@@ -235,7 +240,7 @@ impl Session<'_> {
                 results: &record.results,
                 all_tests: &self.all_tests,
             };
-            let order_cmd = |ids: &[String]| plan_cfg.order_command(ids);
+            let order_cmd = |ids: &[String]| repro.order_command(ids);
             let process_opts = execute::ExecOptions {
                 isolation: execute::Isolation::Process,
                 ..triage_exec.clone()
@@ -249,8 +254,7 @@ impl Session<'_> {
                     std::time::Instant::now(),
                 )
             });
-            let shard_cmd =
-                |k: u32| plan_cfg.repro_command(&["--shard".to_string(), k.to_string()]);
+            let shard_cmd = |k: u32| repro.shard_command(k);
             let runners = triage::Runners {
                 main: &runner,
                 replay: replay.as_ref(),
@@ -273,12 +277,7 @@ impl Session<'_> {
                 .results
                 .iter()
                 .filter(|r| r.is_flaky())
-                .map(|r| {
-                    triage::flaky_on_retry(
-                        r,
-                        &plan_cfg.repro_command(&["--shard".into(), r.shard.to_string()]),
-                    )
-                })
+                .map(|r| triage::flaky_on_retry(r, &repro.shard_command(r.shard)))
                 .collect();
             if !flaky.is_empty() {
                 record.findings.get_or_insert_with(Vec::new).extend(flaky);

@@ -3,12 +3,12 @@
 //! reports are still written for what ran. A second signal exits at once with
 //! [`crate::exit::INTERRUPTED`]; the tests then die with the runner (parent-death signal).
 
-use crate::execute::CancelFlag;
+use crate::runner::executor::CancelFlag;
 use std::sync::Arc;
 
 /// Installs the handlers; `cancel` becomes true on the first signal.
 /// Errors if the OS refuses a handler (the run then still works, without graceful interrupts).
-pub fn install(cancel: &CancelFlag) -> std::io::Result<()> {
+pub(crate) fn install(cancel: &CancelFlag) -> std::io::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     for sig in [SIGINT, SIGTERM, SIGHUP] {
         // Registered first, so it sees the flag before this signal sets it: a second signal

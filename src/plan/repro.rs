@@ -1,0 +1,74 @@
+//! Repro commands: the one place that renders the shell command lines that make a plan, a shard
+//! or an exact order again (`cargo shuffle run <selection> --seed S …`), quoted for a POSIX
+//! shell. Findings, the terminal summary, the JSON record and the Markdown summary all print
+//! what this module renders, so a repro line cannot drift from the flags that mean it.
+
+use crate::plan::Partition;
+use crate::plan::seed::Seed;
+
+/// What a repro command needs to know about a run: the arguments that select the same test
+/// binaries and tests again, and the plan settings (seed, shards, partition, reversal, an exact
+/// order). Built once from the validated configuration.
+#[derive(Clone, Debug)]
+pub(crate) struct Repro {
+    /// Cargo selection flags or `--binary` paths, plus run flags that change outcomes
+    /// (`--timeout`, `--isolation`, …), in command-line form.
+    pub(crate) selection_args: Vec<String>,
+    pub(crate) seed: Seed,
+    /// `--shards`, at least 1.
+    pub(crate) shards: u32,
+    pub(crate) partition: Option<Partition>,
+    /// `--reverse`: every shard runs backwards.
+    pub(crate) reverse: bool,
+    /// `--order`: the run was an exact sequence of test ids.
+    pub(crate) order: Option<Vec<String>>,
+    /// Name filters given after `--`.
+    pub(crate) filters: Vec<String>,
+}
+
+impl Repro {
+    fn prefix(&self) -> Vec<String> {
+        let mut words: Vec<String> = vec!["cargo".into(), "shuffle".into(), "run".into()];
+        words.extend(self.selection_args.iter().cloned());
+        words.extend(["--seed".into(), self.seed.to_string()]);
+        words
+    }
+
+    /// The command that runs exactly `ids` (`'BINARY_ID TEST_NAME'`) in this order in one
+    /// sequence, with the same test binaries: the repro command of a finding.
+    pub(crate) fn order_command(&self, ids: &[String]) -> String {
+        let mut words = self.prefix();
+        words.push("--order".into());
+        words.extend(ids.iter().cloned());
+        shell_words::join(words)
+    }
+
+    /// The command that makes the same plan again: `cargo shuffle run <selection> --seed S
+    /// --shards N [--partition K/N] [--reverse] [extra…] [-- filters]` (or the same `--order`).
+    pub(crate) fn run_command(&self, extra: &[String]) -> String {
+        let mut words = self.prefix();
+        if let Some(order) = &self.order {
+            words.push("--order".into());
+            words.extend(order.iter().cloned());
+            return shell_words::join(words);
+        }
+        words.extend(["--shards".into(), self.shards.to_string()]);
+        if let Some(p) = self.partition {
+            words.extend(["--partition".into(), p.to_string()]);
+        }
+        if self.reverse {
+            words.push("--reverse".into());
+        }
+        words.extend(extra.iter().cloned());
+        if !self.filters.is_empty() {
+            words.push("--".into());
+            words.extend(self.filters.iter().cloned());
+        }
+        shell_words::join(words)
+    }
+
+    /// The command that runs shard `k` (1-based) of the same plan alone.
+    pub(crate) fn shard_command(&self, k: u32) -> String {
+        self.run_command(&["--shard".into(), k.to_string()])
+    }
+}

@@ -2,18 +2,12 @@
 //! outcome against `fixtures/demo/expected.json`, the JUnit file (strict XML parser), the JSON
 //! run record, and that the run executes exactly the plan `list` prints.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 fn expected() -> BTreeMap<String, String> {
-    let v = json(
-        common::repo()
-            .join("fixtures/demo/expected.json")
-            .to_str()
-            .unwrap(),
-    );
+    let v = json(repo().join("fixtures/demo/expected.json").to_str().unwrap());
     v.as_object()
         .unwrap()
         .iter()

@@ -3,8 +3,7 @@
 //! their own process group. Every outcome is checked against `fixtures/hostile/expected.json`,
 //! the JUnit file with a strict XML parser, and the runner's own memory.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::collections::BTreeMap;
 
 fn hostile(args: &[&str]) -> Shuffle {

@@ -2,8 +2,7 @@
 //! are found with the right polluter and labelled in-process state; process isolation passes
 //! them; crashes and timeouts resume without losing a test; results agree with `cargo test`.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::collections::BTreeMap;
 
 fn fixture(name: &str, sub: &str, args: &[&str]) -> Shuffle {

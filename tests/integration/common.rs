@@ -1,6 +1,5 @@
-//! Shared helpers for the integration tests: run the real `cargo-shuffle` binary on the fixture
+//! Shared helpers for the integration tests: run the real `cargo-shuffle` binary on a fixture
 //! workspace or on fake test binaries, in a fresh temporary directory.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -8,11 +7,6 @@ use std::process::{Command, Output};
 /// The root of this repository.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The fixture workspace's manifest.
-pub fn fixture_manifest() -> PathBuf {
-    repo().join("fixtures/demo/Cargo.toml")
 }
 
 /// One target dir for every test's fixture builds, so the fixture compiles once.
@@ -59,11 +53,6 @@ impl Shuffle {
         ];
         all.extend_from_slice(args);
         Shuffle::new(&all)
-    }
-
-    /// A path inside the temp dir.
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
     }
 
     /// Runs it and returns the output.

@@ -2,8 +2,7 @@
 //! the exact roles and a working repro command, never report a passing test, never call the
 //! NOD test order-dependent, and stay within the rerun bound.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,8 +1,7 @@
 //! `merge`: three partitions run separately, merged, equal one unpartitioned run with the same
 //! seed; mismatched seeds, duplicated and missing partitions are refused.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::collections::BTreeMap;
 
 /// Runs the demo fixture (without its order-dependent pair, whose outcome depends on which

@@ -1,8 +1,7 @@
 //! The plan as the user sees it through `list`: byte-identical for a seed, different for
 //! another, stable under filtering, partitions that cover every test exactly once.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::collections::BTreeMap;
 
 fn list(args: &[&str]) -> String {

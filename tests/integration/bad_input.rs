@@ -1,7 +1,6 @@
 //! Bad input: each case is a clear error naming the input, with its documented exit code.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn check(args: &[&str], code: i32, needle: &str) {
     let (out, _d) = Shuffle::new(args).output();

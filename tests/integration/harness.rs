@@ -1,8 +1,7 @@
 //! Test binaries given by path (`--binary`), including harnesses that misbehave: one that runs
 //! zero tests for `--exact` and exits 0 (an error, never a pass), and one that hangs (timeout).
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn report_of(args: &[&str]) -> (i32, String, serde_json::Value) {
     let out_dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,20 @@
+//! The integration suite, one test binary: it runs the real `cargo-shuffle` binary on the
+//! fixture workspaces in `fixtures/` (`demo`, `env`, `hostile`, `od`) and on fake libtest
+//! harnesses (shell scripts), and checks the files it writes (JSON run records, JUnit, the
+//! baseline, the duration history), its exit codes and its terminal output. Unit tests of the
+//! stages live next to the code in `src/`.
+//!
+//! Each run gets its own temp dir as cwd and `TMPDIR` (see `common::Shuffle`); the tests share
+//! one target dir per fixture (`target/fixture-NAME`), so each fixture builds once, and cargo's
+//! lock on that dir serializes concurrent builds.
+
+mod common;
+
+mod bad_input;
+mod fixture_run;
+mod harness;
+mod hostile;
+mod merge;
+mod plan_cli;
+mod shared;
+mod triage;

@@ -1,6 +1,6 @@
 //! The run record: the plan plus every test's result, collected from events. Written as JSON
-//! with `--report` (schema `cargo-shuffle/run-record/v1`, documented in the README); the
-//! order-dependence work reads it back.
+//! with `--report` (schema `cargo-shuffle/run-record/v1`, documented in docs/reports.md);
+//! the order-dependence work reads it back.
 
 use crate::events::{Outcome, RunEvent, TestResult};
 use crate::plan::seed::Seed;
@@ -149,7 +149,7 @@ impl RunRecord {
         planned.saturating_sub(ran)
     }
 
-    /// The JSON document (see the README for the schema), as a serialisable view that borrows
+    /// The JSON document (see docs/reports.md for the schema), as a serialisable view that borrows
     /// from the record: serialising it streams, without building a JSON tree per test.
     pub(crate) fn to_json(&self) -> RecordJson<'_> {
         RecordJson {
@@ -182,7 +182,7 @@ impl RunRecord {
     }
 }
 
-/// The run record's JSON form (schema [`SCHEMA`]); field meanings are in the README.
+/// The run record's JSON form (schema [`SCHEMA`]); field meanings are in docs/reports.md.
 #[derive(serde::Serialize)]
 pub(crate) struct RecordJson<'a> {
     schema: &'static str,

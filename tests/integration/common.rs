@@ -5,24 +5,24 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The root of this repository.
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// One target dir for every test's fixture builds, so the fixture compiles once.
-pub fn fixture_target() -> PathBuf {
+pub(crate) fn fixture_target() -> PathBuf {
     repo().join("target/fixture-demo")
 }
 
 /// A `cargo-shuffle` command running in a fresh temp dir (also its TMPDIR).
-pub struct Shuffle {
-    pub cmd: Command,
-    pub dir: tempfile::TempDir,
+pub(crate) struct Shuffle {
+    pub(crate) cmd: Command,
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Shuffle {
     /// `cargo-shuffle ARGS…` with cwd and TMPDIR set to a new temp dir.
-    pub fn new(args: &[&str]) -> Shuffle {
+    pub(crate) fn new(args: &[&str]) -> Shuffle {
         let dir = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-shuffle"));
         cmd.args(args)
@@ -35,13 +35,13 @@ impl Shuffle {
     }
 
     /// `cargo-shuffle SUB --manifest-path <demo fixture> --target-dir <shared> ARGS…`.
-    pub fn fixture(sub: &str, args: &[&str]) -> Shuffle {
+    pub(crate) fn fixture(sub: &str, args: &[&str]) -> Shuffle {
         Shuffle::on("demo", sub, args)
     }
 
     /// `cargo-shuffle SUB --manifest-path fixtures/NAME/Cargo.toml --target-dir
     /// target/fixture-NAME ARGS…`: one shared target dir per fixture, so each builds once.
-    pub fn on(name: &str, sub: &str, args: &[&str]) -> Shuffle {
+    pub(crate) fn on(name: &str, sub: &str, args: &[&str]) -> Shuffle {
         let m = repo().join(format!("fixtures/{name}/Cargo.toml"));
         let t = repo().join(format!("target/fixture-{name}"));
         let mut all = vec![
@@ -56,24 +56,24 @@ impl Shuffle {
     }
 
     /// Runs it and returns the output.
-    pub fn output(mut self) -> (Output, tempfile::TempDir) {
+    pub(crate) fn output(mut self) -> (Output, tempfile::TempDir) {
         let out = self.cmd.output().unwrap();
         (out, self.dir)
     }
 }
 
 /// stdout as text.
-pub fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// stderr as text.
-pub fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Asserts the exit code, printing stderr on mismatch.
-pub fn assert_code(o: &Output, code: i32) {
+pub(crate) fn assert_code(o: &Output, code: i32) {
     assert_eq!(
         o.status.code(),
         Some(code),
@@ -86,7 +86,7 @@ pub fn assert_code(o: &Output, code: i32) {
 
 /// Writes an executable shell script that imitates a libtest binary. `list` is the terse
 /// listing; `run` is the shell body executed for `--exact NAME` (with `$NAME` set).
-pub fn fake_binary(dir: &Path, file: &str, list: &str, run: &str) -> PathBuf {
+pub(crate) fn fake_binary(dir: &Path, file: &str, list: &str, run: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let path = dir.join(file);
     let script = format!(
@@ -98,7 +98,7 @@ pub fn fake_binary(dir: &Path, file: &str, list: &str, run: &str) -> PathBuf {
 }
 
 /// Parses the JSON report or list output.
-pub fn json(path_or_text: &str) -> serde_json::Value {
+pub(crate) fn json(path_or_text: &str) -> serde_json::Value {
     let text = if Path::new(path_or_text).exists() {
         std::fs::read_to_string(path_or_text).unwrap()
     } else {
@@ -108,7 +108,7 @@ pub fn json(path_or_text: &str) -> serde_json::Value {
 }
 
 /// The report's entry for the test named `name` (panics if absent).
-pub fn test_named(report: &serde_json::Value, name: &str) -> serde_json::Value {
+pub(crate) fn test_named(report: &serde_json::Value, name: &str) -> serde_json::Value {
     report["tests"]
         .as_array()
         .unwrap()
@@ -119,7 +119,7 @@ pub fn test_named(report: &serde_json::Value, name: &str) -> serde_json::Value {
 }
 
 /// The report's findings by test id.
-pub fn findings_by_test(
+pub(crate) fn findings_by_test(
     report: &serde_json::Value,
 ) -> std::collections::BTreeMap<String, serde_json::Value> {
     report["findings"]
@@ -132,7 +132,7 @@ pub fn findings_by_test(
 
 /// The plan in `list --message-format json` output: test ids (`BINARY_ID NAME`) per shard,
 /// index 0 = shard 1.
-pub fn listed_plan(listed: &serde_json::Value) -> Vec<Vec<String>> {
+pub(crate) fn listed_plan(listed: &serde_json::Value) -> Vec<Vec<String>> {
     listed["shards"]
         .as_array()
         .unwrap()

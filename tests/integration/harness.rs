@@ -117,6 +117,7 @@ fn ctrl_c_stops_the_run_and_still_writes_reports_with_the_seed() {
     ]);
     let child = s.cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1500));
+    // SAFETY: kill(2) has no memory-safety preconditions.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let start = std::time::Instant::now();
     let out = child.wait_with_output().unwrap();
@@ -328,6 +329,7 @@ fn interrupt_with(signals: &[i32], stubborn: bool) -> (i32, String, std::time::D
     std::thread::sleep(std::time::Duration::from_millis(800));
     let start = std::time::Instant::now();
     for sig in signals {
+        // SAFETY: kill(2) has no memory-safety preconditions.
         unsafe { libc::kill(child.id() as i32, *sig) };
         std::thread::sleep(std::time::Duration::from_millis(200));
     }

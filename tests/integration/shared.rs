@@ -415,6 +415,7 @@ fn an_interrupted_shared_run_keeps_the_tests_that_never_ran_in_its_reports() {
     for line in stdout.lines() {
         let line = line.unwrap();
         if line.contains("test-started") && line.contains("hangs_forever") {
+            // SAFETY: kill(2) has no memory-safety preconditions.
             unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
         }
     }

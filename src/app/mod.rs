@@ -1,5 +1,5 @@
 //! The application layer: the command line ([`cli`], raw arguments), its validation into
-//! configuration ([`config`]), the subcommands ([`commands`]), the run session that drives one
+//! configuration ([`config`]), the subcommands ([`commands`], with the campaign of runs in [`hunt`]), the run session that drives one
 //! plan through the stages ([`session`]), and the top-level error ([`error`]). Nothing below this
 //! layer imports it.
 
@@ -7,14 +7,16 @@ pub(crate) mod cli;
 pub(crate) mod commands;
 pub(crate) mod config;
 pub(crate) mod error;
+pub(crate) mod hunt;
 pub(crate) mod session;
 
 use crate::exit;
 use clap::Parser;
 use cli::{Cli, CliCommand};
-use commands::{archive_cmd, baseline_cmd, hunt, list_cmd, merge_cmd, run};
+use commands::{archive_cmd, baseline_cmd, list_cmd, merge_cmd, run};
 use config::{ListConfig, RunConfig};
 use error::AppError;
+use hunt::hunt;
 use std::ffi::OsString;
 
 /// Runs the program on `args` (including the program name; a leading `shuffle` argument, as

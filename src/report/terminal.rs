@@ -2,6 +2,7 @@
 //! failures' captured output, and the summary with counts, the slowest tests, the seed and the
 //! commands that reproduce the run and each failing test's shard. Writes to stderr.
 
+use super::Reporter;
 use super::record::RunRecord;
 use crate::events::{Outcome, RunEvent, TestResult};
 use crate::plan::repro::Repro;
@@ -90,48 +91,6 @@ impl TerminalReporter {
     /// Prints a progress note (e.g. triage steps).
     pub(crate) fn note(&self, line: &str) {
         self.println(&format!("cargo-shuffle: {}", clean_text(line)));
-    }
-
-    /// Handles one event.
-    pub(crate) fn handle(&mut self, ev: &RunEvent) {
-        match ev {
-            RunEvent::RunStarted {
-                seed,
-                shard_count,
-                test_count,
-                jobs,
-            } => {
-                self.println(&format!(
-                    "cargo-shuffle: running {} in {} on {}, seed {seed}",
-                    crate::runner::output::count(*test_count, "test"),
-                    crate::runner::output::count(*shard_count as usize, "shard"),
-                    crate::runner::output::count(*jobs, "worker")
-                ));
-                if let Some(b) = &self.bar {
-                    b.set_length(*test_count as u64);
-                }
-            }
-            RunEvent::TestStarted { .. } => {}
-            RunEvent::TestFinished(r) => {
-                if r.outcome == Outcome::Ignored {
-                    return;
-                }
-                match &self.bar {
-                    Some(b) => {
-                        b.inc(1);
-                        if r.outcome.is_failure() {
-                            b.println(status_line(r));
-                        }
-                    }
-                    None => self.println(&status_line(r)),
-                }
-            }
-            RunEvent::RunFinished { .. } => {
-                if let Some(b) = self.bar.take() {
-                    b.finish_and_clear();
-                }
-            }
-        }
     }
 
     /// Prints failures' output and the summary; `seed_source` says where the seed came from.
@@ -241,5 +200,50 @@ impl TerminalReporter {
         }
         let _ = writeln!(err, "seed: {} ({})", record.seed, seed_source);
         let _ = writeln!(err, "reproduce this run: {}", record.repro);
+    }
+}
+
+impl Reporter for TerminalReporter {
+    /// Starts the bar (its length is the test count), prints each finished test (on a TTY only
+    /// the failures, above the bar) and clears the bar when the run ends.
+    fn report_event(&mut self, ev: &RunEvent) {
+        match ev {
+            RunEvent::RunStarted {
+                seed,
+                shard_count,
+                test_count,
+                jobs,
+            } => {
+                self.println(&format!(
+                    "cargo-shuffle: running {} in {} on {}, seed {seed}",
+                    crate::runner::output::count(*test_count, "test"),
+                    crate::runner::output::count(*shard_count as usize, "shard"),
+                    crate::runner::output::count(*jobs, "worker")
+                ));
+                if let Some(b) = &self.bar {
+                    b.set_length(*test_count as u64);
+                }
+            }
+            RunEvent::TestStarted { .. } => {}
+            RunEvent::TestFinished(r) => {
+                if r.outcome == Outcome::Ignored {
+                    return;
+                }
+                match &self.bar {
+                    Some(b) => {
+                        b.inc(1);
+                        if r.outcome.is_failure() {
+                            b.println(status_line(r));
+                        }
+                    }
+                    None => self.println(&status_line(r)),
+                }
+            }
+            RunEvent::RunFinished { .. } => {
+                if let Some(b) = self.bar.take() {
+                    b.finish_and_clear();
+                }
+            }
+        }
     }
 }

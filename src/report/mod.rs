@@ -1,6 +1,6 @@
 //! Reporters: everything that turns the executor's [`crate::events::RunEvent`]s into something
-//! people and CI read. Events reach reporters only through [`fanout`] (the [`Reporter`] trait
-//! and the [`FanOut`] that batches events to each): `terminal` prints progress and the summary,
+//! people and CI read. Events reach reporters only through [`fanout`] (the `Reporter` trait and
+//! the `FanOut` that batches events to each): `terminal` prints progress and the summary,
 //! `jsonl` streams events as JSON lines, `record` collects the run record. From the finished
 //! record, `junit` writes JUnit XML and `markdown` the Markdown summary; [`write_file`] puts a
 //! report in place.
@@ -11,8 +11,6 @@ pub(crate) mod junit;
 pub(crate) mod markdown;
 pub(crate) mod record;
 pub(crate) mod terminal;
-
-pub(crate) use fanout::{FanOut, Reporter};
 
 #[cfg(test)]
 use std::os::unix::fs::FileTypeExt;

@@ -2,7 +2,7 @@
 //! failures' captured output, and the summary with counts, the slowest tests, the seed and the
 //! commands that reproduce the run and each failing test's shard. Writes to stderr.
 
-use super::Reporter;
+use super::fanout::Reporter;
 use super::record::RunRecord;
 use crate::events::{Outcome, RunEvent, TestResult};
 use crate::plan::repro::Repro;

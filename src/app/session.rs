@@ -359,7 +359,10 @@ fn use_observed_order(record: &mut RunRecord, terminal: &TerminalReporter) {
     record.plan = observed;
 }
 
-/// Builds, lists and prepares a session; `Err` for the usual setup errors.
+/// Announces the seed, then builds, lists and plans ([`prepare`]) and prepares a session:
+/// Ctrl-C handling, the duration history, per-binary test counts. Errors: those of
+/// [`prepare`], and `NoTests` when the `--shard`s chosen hold no test (unless
+/// `--allow-no-tests`).
 pub(crate) fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
     // Printed before the build, so even a run stopped while building shows its seed.
     announce_seed(&cfg.plan);
@@ -403,8 +406,9 @@ pub(crate) fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
     ))
 }
 
-/// Writes the reports that were asked for; returns false if one could not be written (the
-/// error is printed and the others are still written).
+/// Writes the reports that were asked for (JUnit and Markdown from `record`, the `--report`
+/// document from `json`, called only when it is asked for); returns false if one could not be
+/// written (the error is printed and the others are still written).
 pub(crate) fn write_reports(
     cfg: &RunConfig,
     record: &RunRecord,
@@ -427,7 +431,8 @@ pub(crate) fn write_reports(
     ok
 }
 
-/// Applies `--baseline` to a finished run and says what it did.
+/// Applies `--baseline` to a finished run: known tests' failures are quarantined (the gate
+/// skips them) and known tests that passed are reported fixed; a note for each.
 pub(crate) fn apply_baseline(cfg: &RunConfig, record: &mut RunRecord, terminal: &TerminalReporter) {
     let Some(b) = &cfg.baseline else { return };
     let applied = baseline::apply(b, record);

@@ -75,6 +75,8 @@ pub(crate) fn cargo_args(c: &CargoArgs) -> Vec<String> {
     a
 }
 
+/// Whether any of cargo's selection flags or `--manifest-path` was given (they conflict with
+/// `--binary` and `--archive`).
 fn cargo_args_given(c: &CargoArgs) -> bool {
     !cargo_args(c).is_empty() || c.manifest_path.is_some()
 }

@@ -1,5 +1,6 @@
 //! Raw command-line arguments, exactly as clap parses them. Nothing here is validated beyond
-//! syntax: `config` turns these into a checked [`crate::app::config::Config`].
+//! syntax: [`crate::app::config`] turns these into checked configurations (`PlanConfig`,
+//! `RunConfig`, `ListConfig`). The doc comments on arguments are the `--help` text.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -7,6 +8,9 @@ use std::path::PathBuf;
 /// The shard count when `--shards` is not given: a constant, never derived from the machine, so
 /// that a seed reproduces the same plan on any machine.
 pub(crate) const DEFAULT_SHARDS: u32 = 8;
+
+/// `--leak-timeout` when not given, in milliseconds; repro commands leave this value out.
+pub(crate) const DEFAULT_LEAK_TIMEOUT_MS: u64 = 200;
 
 /// `--isolation` as typed; `config` maps it to the runner's isolation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -365,7 +369,7 @@ pub(crate) struct RunArgs {
     #[arg(
         long,
         value_name = "MS",
-        default_value_t = 200,
+        default_value_t = DEFAULT_LEAK_TIMEOUT_MS,
         value_parser = clap::value_parser!(u64).range(1..=3_600_000),
         help_heading = "Execution"
     )]

@@ -10,14 +10,15 @@ use crate::discover::archive;
 use crate::discover::list::{self, TestCase};
 use crate::discover::{self, TestBinary};
 use crate::plan::history;
+use crate::plan::repro::Repro;
 use crate::plan::{self, Plan};
+use crate::report::fanout::FanOut;
+use crate::report::terminal::TerminalReporter;
 use crate::report::{self, record::RunRecord};
-use crate::runner::{executor as execute, shared, signal};
+use crate::runner::executor::{self as execute, ExecOptions, Isolation, SequenceRunner};
+use crate::runner::{shared, signal};
 use crate::{events, triage};
 use std::collections::HashMap;
-
-/// Pause between batches of run events taken by the reporters (see `Session::execute`).
-const EVENT_BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// The binaries, the plan, every listed test (unfiltered, for triage), and the directory an
 /// archive was unpacked into (removed when dropped, so it lives as long as the run).
@@ -29,8 +30,24 @@ pub(crate) type Prepared = (
 );
 
 /// Discovers, lists, filters and plans. `allow_empty` turns "no test selected" into an empty
-/// plan instead of an error.
+/// plan instead of an error. Errors: those of discovery and listing, an unusable archive or an
+/// `--order` id that is not a listed test (usage), and no test selected (unless `allow_empty`).
 pub(crate) fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, AppError> {
+    let (binaries, unpacked) = find_binaries(cfg)?;
+    let tests = list::list_all(&binaries)?;
+    if let Some(order) = &cfg.order {
+        let plan = shared_order(cfg, Plan::ordered(cfg.seed, ordered_tests(order, &tests)?));
+        return Ok((binaries, plan, tests, unpacked));
+    }
+    let plan = select_and_plan(cfg, &tests, binaries.is_empty(), allow_empty)?;
+    Ok((binaries, plan, tests, unpacked))
+}
+
+/// The test binaries of `cfg.source`, built, found or unpacked (with the directory an archive
+/// went to), each under its target runner, each target's tmpdir created.
+fn find_binaries(
+    cfg: &PlanConfig,
+) -> Result<(Vec<TestBinary>, Option<tempfile::TempDir>), AppError> {
     let mut unpacked = None;
     let mut binaries = match &cfg.source {
         Source::Cargo(sel) => discover::build_with_cargo(sel)?,
@@ -57,23 +74,35 @@ pub(crate) fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, A
     crate::discover::apply_target_runners(&mut binaries, &cwd, &targets)
         .map_err(discover::DiscoverError::from)?;
     discover::create_target_tmpdirs(&binaries);
-    let tests = list::list_all(&binaries)?;
-    if let Some(order) = &cfg.order {
-        let by_id: HashMap<String, &TestCase> = tests.iter().map(|t| (t.id(), t)).collect();
-        let mut seq = Vec::with_capacity(order.len());
-        for id in order {
-            match by_id.get(id.as_str()) {
-                Some(t) => seq.push((*t).clone()),
-                None => {
-                    return Err(AppError::Usage(config::UsageError(format!(
-                        "--order names `{id}`, which is not a test of the selected binaries; ids are 'BINARY_ID TEST_NAME' as `cargo shuffle list` prints them"
-                    ))));
-                }
+    Ok((binaries, unpacked))
+}
+
+/// The tests `--order` names, in its order. Errors (usage): an id that is not one of `tests`.
+fn ordered_tests(order: &[String], tests: &[TestCase]) -> Result<Vec<TestCase>, AppError> {
+    let by_id: HashMap<String, &TestCase> = tests.iter().map(|t| (t.id(), t)).collect();
+    let mut seq = Vec::with_capacity(order.len());
+    for id in order {
+        match by_id.get(id.as_str()) {
+            Some(t) => seq.push((*t).clone()),
+            None => {
+                return Err(AppError::Usage(config::UsageError(format!(
+                    "--order names `{id}`, which is not a test of the selected binaries; ids are 'BINARY_ID TEST_NAME' as `cargo shuffle list` prints them"
+                ))));
             }
         }
-        let plan = shared_order(cfg, Plan::ordered(cfg.seed, seq));
-        return Ok((binaries, plan, tests, unpacked));
     }
+    Ok(seq)
+}
+
+/// The seeded plan of the tests `cfg` selects (filters, `--run-ignored`, partition, reversal,
+/// shared order). An empty partition is a warning, not an error; any other empty plan is
+/// `NoTests` unless `allow_empty` (`no_binaries` says why it is empty).
+fn select_and_plan(
+    cfg: &PlanConfig,
+    tests: &[TestCase],
+    no_binaries: bool,
+    allow_empty: bool,
+) -> Result<Plan, AppError> {
     let (run, ignored): (Vec<TestCase>, Vec<TestCase>) = tests
         .iter()
         .filter(|t| cfg.filter.matches(&t.name))
@@ -92,24 +121,24 @@ pub(crate) fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, A
             "cargo-shuffle: warning: partition {} of the {selected} selected tests is empty (more parts than tests?)",
             cfg.partition.map(|p| p.to_string()).unwrap_or_default()
         );
-        return Ok((binaries, plan, tests, unpacked));
+        return Ok(plan);
     }
     if plan.test_count() == 0 && !allow_empty {
-        let why = if binaries.is_empty() {
+        let why = if no_binaries {
             " (no test binary was found)".to_string()
         } else {
             String::new()
         };
         return Err(AppError::NoTests(why));
     }
-    Ok((binaries, plan, tests, unpacked))
+    Ok(plan)
 }
 
 /// In shared isolation, libtest decides the order inside each process: rewrite every shard
 /// to the order it is predicted to run in (per binary, see `shared::groups`), so that `list`
 /// shows and the record holds what really runs.
 pub(crate) fn shared_order(cfg: &PlanConfig, mut plan: Plan) -> Plan {
-    if cfg.isolation != execute::Isolation::Shared {
+    if cfg.isolation != Isolation::Shared {
         return plan;
     }
     for (i, shard) in plan.shards.iter_mut().enumerate() {
@@ -129,6 +158,7 @@ pub(crate) fn shared_order(cfg: &PlanConfig, mut plan: Plan) -> Plan {
     plan
 }
 
+/// Prints the seed and where it came from on stderr, with the flag that repeats the order.
 pub(crate) fn announce_seed(cfg: &PlanConfig) {
     let how = cfg.seed_source.describe();
     eprintln!(
@@ -137,33 +167,55 @@ pub(crate) fn announce_seed(cfg: &PlanConfig) {
     );
 }
 
-/// What a run needs once the binaries are built and listed.
+/// What a run needs once the binaries are built and listed; one session executes one plan
+/// (`run`) or several (`hunt`).
 pub(crate) struct Session<'a> {
+    /// The validated `run` (or `hunt`) configuration: triage, JSON events, reports.
     pub(crate) cfg: &'a RunConfig,
-    /// `cfg.exec` plus the duration history.
-    pub(crate) exec: execute::ExecOptions,
+    /// `cfg.exec` plus the duration history and each binary's count of non-ignored tests.
+    pub(crate) exec: ExecOptions,
     /// Where the duration history of this build lives (cargo builds only).
     pub(crate) history: Option<std::path::PathBuf>,
+    /// The test binaries by binary id.
     pub(crate) binaries: HashMap<String, TestBinary>,
+    /// Every listed test, ignored and filtered-out ones included: triage looks for polluters
+    /// and cleaners among them.
     pub(crate) all_tests: Vec<TestCase>,
+    /// Set by Ctrl-C, SIGTERM or SIGHUP: stops the run and triage.
     pub(crate) cancel: execute::CancelFlag,
     /// Keeps an unpacked archive alive for the run.
     _unpacked: Option<tempfile::TempDir>,
 }
 
 impl Session<'_> {
-    /// Executes `plan` (reporting to `terminal`), then triages its failures.
+    /// Executes `plan` (its repro commands from `plan_cfg`), reporting every event to
+    /// `terminal` and, with `--message-format json`, to the JSON lines stream; then triages its
+    /// failures and saves the duration history. The record holds what ran: in shared isolation
+    /// the observed order, with triage on its findings.
     pub(crate) fn execute(
         &self,
         plan: &Plan,
         plan_cfg: &PlanConfig,
-        terminal: &mut report::terminal::TerminalReporter,
+        terminal: &mut TerminalReporter,
     ) -> RunRecord {
-        let cfg = self.cfg;
         let repro = plan_cfg.repro();
+        let mut record = self.run_plan(plan, &repro, terminal);
+        if self.exec.isolation == Isolation::Shared {
+            use_observed_order(&mut record, terminal);
+        }
+        if let Some(topts) = &self.cfg.triage {
+            self.triage(plan, topts, &repro, &mut record, terminal);
+        }
+        self.save_history(&record);
+        record
+    }
+
+    /// Runs `plan` on an executor thread while this thread hands its events, in batches, to
+    /// the reporters (terminal, JSON lines if asked for, the record); returns the record.
+    fn run_plan(&self, plan: &Plan, repro: &Repro, terminal: &mut TerminalReporter) -> RunRecord {
         let mut record = RunRecord::new(plan, self.exec.jobs, repro.run_command(&[]));
         record.only_shards = self.exec.only_shards.clone();
-        let jsonl = cfg.json_events.then_some(report::jsonl::JsonLines);
+        let mut jsonl = self.cfg.json_events.then_some(report::jsonl::JsonLines);
         if let Some(j) = &jsonl {
             j.run_started(&record);
         }
@@ -173,118 +225,106 @@ impl Session<'_> {
                 execute::execute(plan, &self.binaries, &self.exec, &self.cancel, &tx);
                 drop(tx);
             });
-            // Events are taken in batches, at most one wake-up per EVENT_BATCH_PAUSE: a wake-up
-            // per event (futex + scheduler, on both sides) cost more CPU than the reporters on
-            // suites of tiny tests, and 1 ms is below what a terminal shows.
-            while let Ok(first) = rx.recv() {
-                for ev in std::iter::once(first).chain(rx.try_iter()) {
-                    terminal.handle(&ev);
-                    if let Some(j) = &jsonl {
-                        j.handle(&ev);
-                    }
-                    record.handle(&ev);
-                }
-                std::thread::sleep(EVENT_BATCH_PAUSE);
+            let mut reporters = FanOut::default();
+            reporters.add(terminal);
+            if let Some(j) = jsonl.as_mut() {
+                reporters.add(j);
             }
+            reporters.add(&mut record).take_batches(&rx);
         });
-        if self.exec.isolation == execute::Isolation::Shared {
-            // What libtest really ran is what triage and the report must use.
-            let observed = record.observed_plan();
-            // A crash or timeout resumes the rest in a new process, in another order: expected.
-            let resumed = record.results.iter().any(|r| {
-                matches!(
-                    r.outcome,
-                    events::Outcome::Crashed | events::Outcome::TimedOut | events::Outcome::Error
-                ) || (r.outcome == events::Outcome::Failed && r.exit_code.is_some())
-            });
-            if observed != record.plan && !record.interrupted && !resumed {
-                terminal.note("libtest ran a different order than predicted (did the toolchain change its shuffle?); the observed order is recorded");
-            }
-            record.plan = observed;
-        }
-        if cfg.triage.is_some() && !record.interrupted {
-            // Triage was on: "no findings" is a finding too (merge relies on it).
-            record.findings = Some(Vec::new());
-        }
-        if let Some(topts) = &cfg.triage
-            && record.has_failures()
-            && !record.interrupted
-        {
-            // Reruns are one sequence at a time: concurrent shards would let state leak between
-            // reruns and blur the evidence. Their sandboxes are never kept (--keep-sandbox is
-            // about the run's own shards; reruns are recorded as evidence instead).
-            let triage_exec = execute::ExecOptions {
-                keep_sandbox: false,
-                ..self.exec.clone()
-            };
-            let runner = execute::SequenceRunner::new(
-                &self.binaries,
-                &triage_exec,
-                &self.cancel,
-                plan.seed,
-                std::time::Instant::now(),
-            )
-            .with_last_last(true);
-            // Shared isolation: replays a shard's processes exactly as the run had them.
-            let replay = (self.exec.isolation == execute::Isolation::Shared).then(|| {
-                execute::SequenceRunner::new(
-                    &self.binaries,
-                    &triage_exec,
-                    &self.cancel,
-                    plan.seed,
-                    std::time::Instant::now(),
-                )
-            });
-            let view = triage::RunView {
-                plan: &record.plan,
-                results: &record.results,
-                all_tests: &self.all_tests,
-            };
-            let order_cmd = |ids: &[String]| repro.order_command(ids);
-            let process_opts = execute::ExecOptions {
-                isolation: execute::Isolation::Process,
-                ..triage_exec.clone()
-            };
-            let process_runner = (self.exec.isolation == execute::Isolation::Shared).then(|| {
-                execute::SequenceRunner::new(
-                    &self.binaries,
-                    &process_opts,
-                    &self.cancel,
-                    plan.seed,
-                    std::time::Instant::now(),
-                )
-            });
-            let shard_cmd = |k: u32| repro.shard_command(k);
-            let runners = triage::Runners {
-                main: &runner,
-                replay: replay.as_ref(),
-                process_check: process_runner.as_ref(),
-            };
-            let findings = triage::triage(
-                &view,
-                &runners,
-                topts,
-                &order_cmd,
-                &shard_cmd,
-                &mut |line| terminal.note(&line),
-            );
-            record.findings = Some(findings);
-            record.interrupted |= self.cancel.load(std::sync::atomic::Ordering::SeqCst);
-        }
-        if cfg.triage.is_some() {
-            // Tests that passed on a retry need no reruns: the retry is the evidence.
-            let flaky: Vec<triage::Finding> = record
-                .results
-                .iter()
-                .filter(|r| r.is_flaky())
-                .map(|r| triage::flaky_on_retry(r, &repro.shard_command(r.shard)))
-                .collect();
-            if !flaky.is_empty() {
-                record.findings.get_or_insert_with(Vec::new).extend(flaky);
-            }
-        }
-        self.save_history(&record);
         record
+    }
+
+    /// With triage on: the findings of an uninterrupted run ("no findings" is a finding too,
+    /// merge relies on it) from reruns of its failures, then one flaky finding per test that
+    /// passed on a retry. An interrupt during the reruns marks the record interrupted.
+    fn triage(
+        &self,
+        plan: &Plan,
+        topts: &triage::TriageOptions,
+        repro: &Repro,
+        record: &mut RunRecord,
+        terminal: &TerminalReporter,
+    ) {
+        if !record.interrupted {
+            record.findings = Some(Vec::new());
+            if record.has_failures() {
+                record.findings = Some(self.rerun_failures(plan, topts, repro, record, terminal));
+                record.interrupted |= self.cancel.load(std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        // Tests that passed on a retry need no reruns: the retry is the evidence.
+        let flaky: Vec<triage::Finding> = record
+            .results
+            .iter()
+            .filter(|r| r.is_flaky())
+            .map(|r| triage::flaky_on_retry(r, &repro.shard_command(r.shard)))
+            .collect();
+        if !flaky.is_empty() {
+            record.findings.get_or_insert_with(Vec::new).extend(flaky);
+        }
+    }
+
+    /// Classifies the failures of `record` by rerunning tests (see [`triage::triage`]), with
+    /// progress notes on the terminal.
+    fn rerun_failures(
+        &self,
+        plan: &Plan,
+        topts: &triage::TriageOptions,
+        repro: &Repro,
+        record: &RunRecord,
+        terminal: &TerminalReporter,
+    ) -> Vec<triage::Finding> {
+        // Reruns are one sequence at a time: concurrent shards would let state leak between
+        // reruns and blur the evidence. Their sandboxes are never kept (--keep-sandbox is
+        // about the run's own shards; reruns are recorded as evidence instead).
+        let triage_exec = ExecOptions {
+            keep_sandbox: false,
+            ..self.exec.clone()
+        };
+        let process_opts = ExecOptions {
+            isolation: Isolation::Process,
+            ..triage_exec.clone()
+        };
+        let shared = self.exec.isolation == Isolation::Shared;
+        let main = self
+            .sequence_runner(&triage_exec, plan)
+            .with_last_last(true);
+        // Shared isolation: replays a shard's processes exactly as the run had them, and
+        // checks a finding with one process per test.
+        let replay = shared.then(|| self.sequence_runner(&triage_exec, plan));
+        let process_check = shared.then(|| self.sequence_runner(&process_opts, plan));
+        let runners = triage::Runners {
+            main: &main,
+            replay: replay.as_ref(),
+            process_check: process_check.as_ref(),
+        };
+        let view = triage::RunView {
+            plan: &record.plan,
+            results: &record.results,
+            all_tests: &self.all_tests,
+        };
+        let order_cmd = |ids: &[String]| repro.order_command(ids);
+        let shard_cmd = |k: u32| repro.shard_command(k);
+        triage::triage(
+            &view,
+            &runners,
+            topts,
+            &order_cmd,
+            &shard_cmd,
+            &mut |line| terminal.note(&line),
+        )
+    }
+
+    /// A runner of this session's binaries with `opts`, timed from now (starts a watchdog).
+    fn sequence_runner<'s>(&'s self, opts: &'s ExecOptions, plan: &Plan) -> SequenceRunner<'s> {
+        SequenceRunner::new(
+            &self.binaries,
+            opts,
+            &self.cancel,
+            plan.seed,
+            std::time::Instant::now(),
+        )
     }
 
     /// Records this run's durations for the next run's shard dispatch.
@@ -300,7 +340,29 @@ impl Session<'_> {
     }
 }
 
-/// Builds, lists and prepares a session; `Err` for the usual setup errors.
+/// In shared isolation libtest decides the order inside each process: the record's plan
+/// becomes the order that really ran (what triage and the reports must use), with a note when
+/// it differs from the predicted one although nothing (an interrupt, a crash or timeout that
+/// resumed the rest in a new process) explains it.
+fn use_observed_order(record: &mut RunRecord, terminal: &TerminalReporter) {
+    let observed = record.observed_plan();
+    // A crash or timeout resumes the rest in a new process, in another order: expected.
+    let resumed = record.results.iter().any(|r| {
+        matches!(
+            r.outcome,
+            events::Outcome::Crashed | events::Outcome::TimedOut | events::Outcome::Error
+        ) || (r.outcome == events::Outcome::Failed && r.exit_code.is_some())
+    });
+    if observed != record.plan && !record.interrupted && !resumed {
+        terminal.note("libtest ran a different order than predicted (did the toolchain change its shuffle?); the observed order is recorded");
+    }
+    record.plan = observed;
+}
+
+/// Announces the seed, then builds, lists and plans ([`prepare`]) and prepares a session:
+/// Ctrl-C handling, the duration history, per-binary test counts. Errors: those of
+/// [`prepare`], and `NoTests` when the `--shard`s chosen hold no test (unless
+/// `--allow-no-tests`).
 pub(crate) fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
     // Printed before the build, so even a run stopped while building shows its seed.
     announce_seed(&cfg.plan);
@@ -344,8 +406,9 @@ pub(crate) fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
     ))
 }
 
-/// Writes the reports that were asked for; returns false if one could not be written (the
-/// error is printed and the others are still written).
+/// Writes the reports that were asked for (JUnit and Markdown from `record`, the `--report`
+/// document from `json`, called only when it is asked for); returns false if one could not be
+/// written (the error is printed and the others are still written).
 pub(crate) fn write_reports(
     cfg: &RunConfig,
     record: &RunRecord,
@@ -368,12 +431,9 @@ pub(crate) fn write_reports(
     ok
 }
 
-/// Applies `--baseline` to a finished run and says what it did.
-pub(crate) fn apply_baseline(
-    cfg: &RunConfig,
-    record: &mut RunRecord,
-    terminal: &report::terminal::TerminalReporter,
-) {
+/// Applies `--baseline` to a finished run: known tests' failures are quarantined (the gate
+/// skips them) and known tests that passed are reported fixed; a note for each.
+pub(crate) fn apply_baseline(cfg: &RunConfig, record: &mut RunRecord, terminal: &TerminalReporter) {
     let Some(b) = &cfg.baseline else { return };
     let applied = baseline::apply(b, record);
     for t in &applied.quarantined {

@@ -1,7 +1,11 @@
 //! Reporters: everything that turns the executor's [`crate::events::RunEvent`]s into something
-//! people and CI read. `record` collects the run record (also written as JSON), `junit` writes
-//! JUnit XML from it, `terminal` prints progress and the summary.
+//! people and CI read. Events reach reporters only through [`fanout`] (the `Reporter` trait and
+//! the `FanOut` that batches events to each): `terminal` prints progress and the summary,
+//! `jsonl` streams events as JSON lines, `record` collects the run record. From the finished
+//! record, `junit` writes JUnit XML and `markdown` the Markdown summary; [`write_file`] puts a
+//! report in place.
 
+pub(crate) mod fanout;
 pub(crate) mod jsonl;
 pub(crate) mod junit;
 pub(crate) mod markdown;

@@ -2,6 +2,7 @@
 //! failures' captured output, and the summary with counts, the slowest tests, the seed and the
 //! commands that reproduce the run and each failing test's shard. Writes to stderr.
 
+use super::fanout::Reporter;
 use super::record::RunRecord;
 use crate::events::{Outcome, RunEvent, TestResult};
 use crate::plan::repro::Repro;
@@ -13,11 +14,14 @@ use std::io::{IsTerminal, Write};
 /// Lines of a failing test's output shown on the terminal (its last ones).
 const TERMINAL_OUTPUT_LINES: usize = 60;
 
-/// Prints progress while the run goes and the summary at its end.
+/// Prints progress while the run goes and the summary at its end, on stderr.
 pub(crate) struct TerminalReporter {
+    /// The progress bar, while the run goes and only on a terminal; `None`: plain lines.
     bar: Option<ProgressBar>,
 }
 
+/// One finished test: outcome, duration, shard, id, and why it is special (signal, leak,
+/// retries).
 fn status_line(r: &TestResult) -> String {
     let mut extra = String::new();
     if let Some(sig) = &r.signal
@@ -59,25 +63,18 @@ fn status_line(r: &TestResult) -> String {
 impl TerminalReporter {
     /// A reporter; `progress` allows the bar (drawn only when stderr is a terminal).
     pub(crate) fn new(progress: bool) -> TerminalReporter {
-        TerminalReporter {
-            bar: None.or(if progress && std::io::stderr().is_terminal() {
-                // Styled from the start: the default style would flash before the run starts.
-                Some(
-                    ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr())
-                        .with_style(
-                            ProgressStyle::with_template(
-                                "{elapsed_precise} [{bar:40}] {pos}/{len} {msg}",
-                            )
-                            .unwrap_or_else(|_| ProgressStyle::default_bar())
-                            .progress_chars("=> "),
-                        ),
-                )
-            } else {
-                None
-            }),
-        }
+        let bar = (progress && std::io::stderr().is_terminal()).then(|| {
+            // Styled from the start: the default style would flash before the run starts.
+            ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr()).with_style(
+                ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            )
+        });
+        TerminalReporter { bar }
     }
 
+    /// Prints `line` on stderr, above the bar when there is one (so the bar is not torn).
     fn println(&self, line: &str) {
         match &self.bar {
             Some(b) => b.println(line),
@@ -87,13 +84,150 @@ impl TerminalReporter {
         }
     }
 
-    /// Prints a progress note (e.g. triage steps).
+    /// Prints a progress note (e.g. triage steps) as `cargo-shuffle: LINE`, with control
+    /// characters cleaned out of `line`.
     pub(crate) fn note(&self, line: &str) {
         self.println(&format!("cargo-shuffle: {}", clean_text(line)));
     }
 
-    /// Handles one event.
-    pub(crate) fn handle(&mut self, ev: &RunEvent) {
+    /// Prints the failures' output (in plan order), then the summary: counts, the slowest
+    /// tests, each failure with the command that reproduces its shard, the findings, the seed
+    /// (`seed_source` says where it came from) and the command that reproduces the run.
+    pub(crate) fn summary(&self, record: &RunRecord, repro: &Repro, seed_source: &str) {
+        let mut err = std::io::stderr().lock();
+        let mut failures: Vec<&TestResult> = record
+            .results
+            .iter()
+            .filter(|r| r.outcome.is_failure())
+            .collect();
+        failures.sort_by_key(|r| (r.shard, r.position));
+        for r in &failures {
+            write_failure(&mut err, r);
+        }
+        let _ = writeln!(err, "\n──────────── summary ────────────");
+        write_counts(&mut err, record);
+        write_slowest(&mut err, record);
+        if !failures.is_empty() {
+            let _ = writeln!(err, "failing tests (reproduce each one's shard):");
+            for r in &failures {
+                let _ = writeln!(
+                    err,
+                    "  {:>7} {}\n          {}",
+                    r.outcome.label(),
+                    clean_text(&r.test.id()),
+                    repro.shard_command(r.shard)
+                );
+            }
+        }
+        write_findings(&mut err, record);
+        let _ = writeln!(err, "seed: {} ({})", record.seed, seed_source);
+        let _ = writeln!(err, "reproduce this run: {}", record.repro);
+    }
+}
+
+/// A failure's block: a header, the last [`TERMINAL_OUTPUT_LINES`] lines of its output (the
+/// reports keep the head too), its reason and its kept sandbox.
+fn write_failure(err: &mut impl Write, r: &TestResult) {
+    let _ = writeln!(
+        err,
+        "\n--- {} {} ---",
+        r.outcome.label(),
+        clean_text(&r.test.id())
+    );
+    // The terminal gets the end of the output (where the panic is).
+    let text = clean_text(r.output.trim_end());
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() > TERMINAL_OUTPUT_LINES {
+        let _ = writeln!(
+            err,
+            "[{} earlier lines not shown]",
+            lines.len() - TERMINAL_OUTPUT_LINES
+        );
+    }
+    for l in &lines[lines.len().saturating_sub(TERMINAL_OUTPUT_LINES)..] {
+        let _ = writeln!(err, "{l}");
+    }
+    if let Some(m) = &r.message {
+        let _ = writeln!(err, "reason: {}", clean_text(m));
+    }
+    if let Some(dir) = &r.sandbox {
+        let _ = writeln!(err, "sandbox kept: {}", dir.display());
+    }
+}
+
+/// The counts line: every outcome, what an interrupt stopped or left unrun, the elapsed time.
+fn write_counts(err: &mut impl Write, record: &RunRecord) {
+    let counts = record.counts();
+    let c = |o| counts.get(&o).copied().unwrap_or(0);
+    let _ = writeln!(
+        err,
+        "{} passed, {} failed, {} crashed, {} timed out, {} errors, {} ignored{} in {:.2}s",
+        c(Outcome::Passed),
+        c(Outcome::Failed),
+        c(Outcome::Crashed),
+        c(Outcome::TimedOut),
+        c(Outcome::Error),
+        c(Outcome::Ignored),
+        if record.interrupted {
+            format!(
+                ", {} stopped by the interrupt, {} not run (interrupted)",
+                c(Outcome::Interrupted),
+                record.not_run()
+            )
+        } else {
+            String::new()
+        },
+        record.elapsed.as_secs_f64()
+    );
+}
+
+/// The five slowest tests that ran (ties by id), if any ran.
+fn write_slowest(err: &mut impl Write, record: &RunRecord) {
+    let mut slow: Vec<&TestResult> = record.results.iter().filter(|r| r.shard != 0).collect();
+    slow.sort_by(|a, b| {
+        b.duration
+            .cmp(&a.duration)
+            .then_with(|| a.test.id_cmp(&b.test))
+    });
+    if !slow.is_empty() {
+        let _ = writeln!(err, "slowest:");
+        for r in slow.iter().take(5) {
+            let _ = writeln!(
+                err,
+                "  {:>8.3}s  {}",
+                r.duration.as_secs_f64(),
+                clean_text(&r.test.id())
+            );
+        }
+    }
+}
+
+/// Each triage finding: test, kind, note, cleaners, reruns and its repro command (nothing
+/// when triage found nothing or did not run).
+fn write_findings(err: &mut impl Write, record: &RunRecord) {
+    if let Some(findings) = record.findings.as_ref().filter(|f| !f.is_empty()) {
+        let _ = writeln!(err, "findings ({}):", findings.len());
+        for f in findings {
+            let _ = writeln!(err, "  {} — {}", clean_text(&f.test), f.kind.label());
+            let _ = writeln!(err, "      {}", clean_text(&f.note));
+            if !f.cleaners.is_empty() {
+                let _ = writeln!(
+                    err,
+                    "      cleaners: {}",
+                    clean_text(&f.cleaners.join(", "))
+                );
+            }
+            let _ = writeln!(err, "      reruns: {}", f.reruns);
+            let _ = writeln!(err, "      repro: {}", f.repro);
+        }
+    }
+}
+
+impl Reporter for TerminalReporter {
+    /// Announces the run and sizes the bar; prints each finished test that was not ignored
+    /// (with a bar, only the failures, above it: the bar counts the rest); clears the bar when
+    /// the run ends.
+    fn report_event(&mut self, ev: &RunEvent) {
         match ev {
             RunEvent::RunStarted {
                 seed,
@@ -132,114 +266,5 @@ impl TerminalReporter {
                 }
             }
         }
-    }
-
-    /// Prints failures' output and the summary; `seed_source` says where the seed came from.
-    pub(crate) fn summary(&self, record: &RunRecord, repro: &Repro, seed_source: &str) {
-        let mut err = std::io::stderr().lock();
-        let mut failures: Vec<&TestResult> = record
-            .results
-            .iter()
-            .filter(|r| r.outcome.is_failure())
-            .collect();
-        failures.sort_by_key(|r| (r.shard, r.position));
-        for r in &failures {
-            let _ = writeln!(
-                err,
-                "\n--- {} {} ---",
-                r.outcome.label(),
-                clean_text(&r.test.id())
-            );
-            // The terminal gets the end of the output (where the panic is); the reports keep
-            // the head too.
-            let text = clean_text(r.output.trim_end());
-            let lines: Vec<&str> = text.lines().collect();
-            if lines.len() > TERMINAL_OUTPUT_LINES {
-                let _ = writeln!(
-                    err,
-                    "[{} earlier lines not shown]",
-                    lines.len() - TERMINAL_OUTPUT_LINES
-                );
-            }
-            for l in &lines[lines.len().saturating_sub(TERMINAL_OUTPUT_LINES)..] {
-                let _ = writeln!(err, "{l}");
-            }
-            if let Some(m) = &r.message {
-                let _ = writeln!(err, "reason: {}", clean_text(m));
-            }
-            if let Some(dir) = &r.sandbox {
-                let _ = writeln!(err, "sandbox kept: {}", dir.display());
-            }
-        }
-        let counts = record.counts();
-        let c = |o| counts.get(&o).copied().unwrap_or(0);
-        let _ = writeln!(err, "\n──────────── summary ────────────");
-        let _ = writeln!(
-            err,
-            "{} passed, {} failed, {} crashed, {} timed out, {} errors, {} ignored{} in {:.2}s",
-            c(Outcome::Passed),
-            c(Outcome::Failed),
-            c(Outcome::Crashed),
-            c(Outcome::TimedOut),
-            c(Outcome::Error),
-            c(Outcome::Ignored),
-            if record.interrupted {
-                format!(
-                    ", {} stopped by the interrupt, {} not run (interrupted)",
-                    c(Outcome::Interrupted),
-                    record.not_run()
-                )
-            } else {
-                String::new()
-            },
-            record.elapsed.as_secs_f64()
-        );
-        let mut slow: Vec<&TestResult> = record.results.iter().filter(|r| r.shard != 0).collect();
-        slow.sort_by(|a, b| {
-            b.duration
-                .cmp(&a.duration)
-                .then_with(|| a.test.id_cmp(&b.test))
-        });
-        if !slow.is_empty() {
-            let _ = writeln!(err, "slowest:");
-            for r in slow.iter().take(5) {
-                let _ = writeln!(
-                    err,
-                    "  {:>8.3}s  {}",
-                    r.duration.as_secs_f64(),
-                    clean_text(&r.test.id())
-                );
-            }
-        }
-        if !failures.is_empty() {
-            let _ = writeln!(err, "failing tests (reproduce each one's shard):");
-            for r in &failures {
-                let _ = writeln!(
-                    err,
-                    "  {:>7} {}\n          {}",
-                    r.outcome.label(),
-                    clean_text(&r.test.id()),
-                    repro.shard_command(r.shard)
-                );
-            }
-        }
-        if let Some(findings) = record.findings.as_ref().filter(|f| !f.is_empty()) {
-            let _ = writeln!(err, "findings ({}):", findings.len());
-            for f in findings {
-                let _ = writeln!(err, "  {} — {}", clean_text(&f.test), f.kind.label());
-                let _ = writeln!(err, "      {}", clean_text(&f.note));
-                if !f.cleaners.is_empty() {
-                    let _ = writeln!(
-                        err,
-                        "      cleaners: {}",
-                        clean_text(&f.cleaners.join(", "))
-                    );
-                }
-                let _ = writeln!(err, "      reruns: {}", f.reruns);
-                let _ = writeln!(err, "      repro: {}", f.repro);
-            }
-        }
-        let _ = writeln!(err, "seed: {} ({})", record.seed, seed_source);
-        let _ = writeln!(err, "reproduce this run: {}", record.repro);
     }
 }

@@ -1,0 +1,89 @@
+//! The plan part of a validated configuration, shared by `run`, `hunt` and `list`: which tests,
+//! with which seed, in how many shards, and the arguments a repro command repeats.
+
+use super::seed::{self, SeedSource};
+use super::selection::{self, NameFilter, Source};
+use crate::app::cli::{IsolationArg, PlanArgs, RunIgnored};
+use crate::app::error::UsageError;
+use crate::plan::Partition;
+use crate::plan::repro::Repro;
+use crate::plan::seed::Seed;
+use crate::runner::executor::Isolation;
+
+/// The plan-related part of a validated configuration, shared by `run` and `list`.
+#[derive(Clone, Debug)]
+pub(crate) struct PlanConfig {
+    /// Where the test binaries come from: cargo, `--binary` paths or an `--archive`.
+    pub(crate) source: Source,
+    /// Seeds the shuffle and the shard assignment: the same seed and tests give the same plan
+    /// on any machine.
+    pub(crate) seed: Seed,
+    /// Where `seed` came from, printed next to it.
+    pub(crate) seed_source: SeedSource,
+    /// Number of shards (ordered sequences), 1 to 100 000; a fixed default so that a seed
+    /// reproduces anywhere.
+    pub(crate) shards: u32,
+    /// `--partition K/N`: plan only the K-th of N disjoint parts of the selected tests.
+    pub(crate) partition: Option<Partition>,
+    /// Which `#[ignore]`d tests run (`--run-ignored`, or `--ignored`/`--include-ignored`
+    /// after `--`).
+    pub(crate) run_ignored: RunIgnored,
+    /// The name filters after `--` with `--skip` and `--exact` (from either side of `--`).
+    pub(crate) filter: NameFilter,
+    /// `--reverse`: every shard runs backwards.
+    pub(crate) reverse: bool,
+    /// One process per test, or one per (shard, binary) (`--isolation`).
+    pub(crate) isolation: Isolation,
+    /// `--order`: exact sequence of test ids to run, if given.
+    pub(crate) order: Option<Vec<String>>,
+    /// The arguments that select the same tests again (cargo flags or `--binary`, filters),
+    /// for repro commands.
+    pub(crate) selection_args: Vec<String>,
+}
+
+impl PlanConfig {
+    /// Validates the plan arguments. Errors: a malformed seed or partition, an unknown libtest
+    /// option after `--`, `--binary` or `--archive` mixed with cargo's selection flags, an
+    /// unusable `--workspace-root`.
+    pub(crate) fn from_args(a: &PlanArgs) -> Result<PlanConfig, UsageError> {
+        let (seed, seed_source) = seed::resolve(a)?;
+        let partition = a
+            .partition
+            .as_deref()
+            .map(str::parse::<Partition>)
+            .transpose()
+            .map_err(|e| UsageError(e.to_string()))?;
+        let a = &selection::with_libtest_flags(a)?;
+        let (source, mut selection_args) = selection::source(a)?;
+        selection_args.extend(selection::picking_args(a));
+        Ok(PlanConfig {
+            source,
+            seed,
+            seed_source,
+            shards: a.shards,
+            partition,
+            run_ignored: a.run_ignored,
+            filter: selection::name_filter(a),
+            order: (!a.order.is_empty()).then(|| a.order.clone()),
+            reverse: a.reverse,
+            isolation: match a.isolation {
+                IsolationArg::Process => Isolation::Process,
+                IsolationArg::Shared => Isolation::Shared,
+            },
+            selection_args,
+        })
+    }
+
+    /// What repro commands of this run need (see [`Repro`]).
+    pub(crate) fn repro(&self) -> Repro {
+        Repro {
+            selection_args: self.selection_args.clone(),
+            seed: self.seed,
+            shards: self.shards,
+            partition: self.partition,
+            reverse: self.reverse,
+            order: self.order.clone(),
+            filters: self.filter.filters.clone(),
+        }
+    }
+}

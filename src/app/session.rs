@@ -260,7 +260,7 @@ impl Session<'_> {
                 replay: replay.as_ref(),
                 process_check: process_runner.as_ref(),
             };
-            let findings = triage::triage(
+            let findings = triage::run::triage(
                 &view,
                 &runners,
                 topts,

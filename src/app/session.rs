@@ -306,7 +306,7 @@ impl Session<'_> {
         };
         let order_cmd = |ids: &[String]| repro.order_command(ids);
         let shard_cmd = |k: u32| repro.shard_command(k);
-        triage::triage(
+        triage::run::triage(
             &view,
             &runners,
             topts,

@@ -1,0 +1,496 @@
+//! Classification of one failing test from its reruns: OD victim, brittle, NOD flaky or plain
+//! failure (the categories of iDFlakies, Lam et al., ICST 2019), and for an OD victim its
+//! cleaners (iFixFlakies, Shi et al., FSE 2019).
+//!
+//! The decision, in the order the reruns are made:
+//! - fails alone: **brittle** if the reference order makes it pass and a state-setter is found
+//!   and confirmed, **NOD flaky** if the confirmation does not hold, else a plain **failure**;
+//! - passes alone: **OD victim** if the order it failed in (its shard's prefix, then the tests
+//!   of other shards that finished before it) fails it again and a polluter is found and
+//!   confirmed, **NOD flaky** otherwise.
+//!
+//! Each confirmation reruns culprits-then-test (same result as the search) and the test alone
+//! (the opposite result); `--triage-confirmations` sets how many, to keep NOD tests from passing
+//! as order-dependent. The search itself is `search::Session::minimize`.
+
+use super::search::{OutOfBudget, Session, ids, then};
+use super::{Finding, FindingKind, RunView, finding};
+use crate::discover::list::TestCase;
+use std::collections::HashMap;
+
+/// The orders a failing test is rerun in, taken from the run it failed in.
+pub(super) struct Candidates {
+    /// The failing test.
+    pub(super) target: TestCase,
+    /// Its shard (1-based).
+    pub(super) shard: u32,
+    /// Its shard's tests in plan order (shared isolation replays them to reproduce the order).
+    pub(super) shard_tests: Vec<TestCase>,
+    /// The tests planned before it in its shard: polluter candidates.
+    pub(super) prefix: Vec<TestCase>,
+    /// Tests of other shards that finished before it started, in finishing order: polluter
+    /// candidates through state outside the per-shard sandbox.
+    pub(super) cross: Vec<TestCase>,
+    /// Its binary's tests that sort before it (the order `cargo test` uses): state-setter
+    /// candidates.
+    pub(super) reference: Vec<TestCase>,
+}
+
+/// What classification needs besides the reruns: how to write repro commands, and where to look
+/// for cleaners.
+pub(super) struct Context<'v, 'a> {
+    /// The run (its plan and listed tests are the cleaner candidates).
+    pub(super) view: &'v RunView<'a>,
+    /// Renders the repro command that runs exactly the given order of ids.
+    pub(super) order_command: &'v dyn Fn(&[String]) -> String,
+    /// The repro of a NOD finding: the order the test failed in.
+    pub(super) nod_repro: String,
+}
+
+/// Classifies `c.target` by rerunning it (see the module doc for the decision).
+pub(super) fn classify(
+    s: &mut Session<'_>,
+    c: &Candidates,
+    cx: &Context<'_, '_>,
+) -> Result<Finding, OutOfBudget> {
+    if s.run("alone", std::slice::from_ref(&c.target))?
+        .is_failure()
+    {
+        fails_alone(s, c, cx)
+    } else {
+        passes_alone(s, c, cx)
+    }
+}
+
+/// A test that fails alone: brittle if the reference order makes it pass, else a failure.
+fn fails_alone(
+    s: &mut Session<'_>,
+    c: &Candidates,
+    cx: &Context<'_, '_>,
+) -> Result<Finding, OutOfBudget> {
+    let target = &c.target;
+    if !c.reference.is_empty()
+        && !s.holds("reference", &c.reference, target, true)?
+        && let Some(setters) = s.minimize(&c.reference, target, false)?
+    {
+        let search = s.evidence.len();
+        // Guard against a NOD test that failed alone by chance.
+        if !confirmed(s, &setters, target, false)? {
+            return Ok(nod(
+                target,
+                &cx.nod_repro,
+                "its failure alone did not reproduce consistently",
+            ));
+        }
+        let mut f = finding(
+            FindingKind::Brittle,
+            target,
+            (cx.order_command)(&[target.id()]),
+            brittle_note(&setters),
+        );
+        f.state_setters = ids(&setters);
+        f.search_reruns = search;
+        return Ok(f);
+    }
+    Ok(finding(
+        FindingKind::Failure,
+        target,
+        (cx.order_command)(&[target.id()]),
+        "fails when run alone".into(),
+    ))
+}
+
+/// A test that passes alone: looks for polluters, first among its own shard's predecessors,
+/// then among tests of other shards that finished before it started (state outside the
+/// sandbox). NOD flaky when neither set fails it again, or its polluters do not confirm.
+fn passes_alone(
+    s: &mut Session<'_>,
+    c: &Candidates,
+    cx: &Context<'_, '_>,
+) -> Result<Finding, OutOfBudget> {
+    let target = &c.target;
+    for (purpose, cands) in [("prefix", &c.prefix), ("cross-shard", &c.cross)] {
+        if cands.is_empty() || !fails_again(s, c, purpose, cands)? {
+            continue;
+        }
+        let Some(polluters) = s.minimize(cands, target, true)? else {
+            continue;
+        };
+        let search = s.evidence.len();
+        // Guard against a NOD test that happened to fail in the right places.
+        if !confirmed(s, &polluters, target, true)? {
+            return Ok(nod(
+                target,
+                &cx.nod_repro,
+                "its failure did not reproduce consistently",
+            ));
+        }
+        let mut f = finding(
+            FindingKind::OdVictim,
+            target,
+            (cx.order_command)(&ids(&then(&polluters, target))),
+            od_note(&polluters, purpose == "cross-shard"),
+        );
+        f.polluters = ids(&polluters);
+        f.search_reruns = search;
+        if s.opts.find_cleaners {
+            f.cleaners = find_cleaners(s, &polluters, target, cx.view);
+        }
+        return Ok(f);
+    }
+    Ok(nod(
+        target,
+        &cx.nod_repro,
+        "passes alone and after the tests that ran before it",
+    ))
+}
+
+/// Whether the order the test failed in (`cands` then the test) fails it again. In shared
+/// isolation only replaying the whole shard reproduces that order (libtest reshuffles any other
+/// set of tests), so the prefix is answered by the replay. The replay is made before `purpose`
+/// is looked at: in shared isolation the cross-shard pass replays the shard too, and then
+/// ignores the replay's outcome.
+fn fails_again(
+    s: &mut Session<'_>,
+    c: &Candidates,
+    purpose: &'static str,
+    cands: &[TestCase],
+) -> Result<bool, OutOfBudget> {
+    Ok(
+        match (purpose, s.replay_shard(c.shard, &c.shard_tests, &c.target)?) {
+            ("prefix", Some(o)) => o.is_failure(),
+            _ => s.holds(purpose, cands, &c.target, true)?,
+        },
+    )
+}
+
+/// Reruns the `--triage-confirmations` of a search result: each time, `culprits` then `target`
+/// must again give what the search found (`want_fail`: the target fails) and `target` alone the
+/// opposite. `false` at the first that does not.
+fn confirmed(
+    s: &mut Session<'_>,
+    culprits: &[TestCase],
+    target: &TestCase,
+    want_fail: bool,
+) -> Result<bool, OutOfBudget> {
+    for _ in 0..s.opts.confirmations {
+        if !s.holds("confirm", culprits, target, want_fail)?
+            || s.run("confirm-alone", std::slice::from_ref(target))?
+                .is_failure()
+                == want_fail
+        {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The note of a brittle finding, naming its state-setters.
+fn brittle_note(setters: &[TestCase]) -> String {
+    format!(
+        "fails alone, passes after {} (its state-setter{})",
+        ids(setters).join(", "),
+        if setters.len() > 1 { "s" } else { "" }
+    )
+}
+
+/// The note of an OD finding, naming its polluters and whether they came from another shard.
+fn od_note(polluters: &[TestCase], cross_shard: bool) -> String {
+    format!(
+        "passes alone, fails after {}{}",
+        ids(polluters).join(", "),
+        if cross_shard {
+            " (from another shard: state outside the per-shard temp dir)"
+        } else {
+            ""
+        }
+    )
+}
+
+/// A NOD-flaky finding: `why` says which rerun did not reproduce the failure.
+fn nod(target: &TestCase, repro: &str, why: &str) -> Finding {
+    finding(
+        FindingKind::NodFlaky,
+        target,
+        repro.to_string(),
+        format!("{why}: the same order gives different outcomes"),
+    )
+}
+
+/// The tests tried as cleaners of `target`: every other test of the run that is not a
+/// polluter, in plan order, then the other listed (not ignored) tests.
+fn cleaner_candidates<'v>(
+    polluters: &[TestCase],
+    target: &TestCase,
+    view: &'v RunView<'_>,
+) -> Vec<&'v TestCase> {
+    let by_id: HashMap<String, &TestCase> = view.all_tests.iter().map(|t| (t.id(), t)).collect();
+    let planned: Vec<&TestCase> = view
+        .plan
+        .iter()
+        .flatten()
+        .filter_map(|id| by_id.get(id).copied())
+        .collect();
+    let rest = view
+        .all_tests
+        .iter()
+        .filter(|t| !t.ignored && !planned.contains(t));
+    planned
+        .iter()
+        .copied()
+        .chain(rest)
+        .filter(|c| *c != target && !polluters.contains(c))
+        .collect()
+}
+
+/// The cleaners of an OD victim: candidates (see [`cleaner_candidates`]) that, placed between
+/// the polluters and the victim, make the victim pass. One rerun each; stops quietly when the
+/// budget runs out.
+fn find_cleaners(
+    s: &mut Session<'_>,
+    polluters: &[TestCase],
+    target: &TestCase,
+    view: &RunView<'_>,
+) -> Vec<String> {
+    let mut cleaners = Vec::new();
+    for c in cleaner_candidates(polluters, target, view) {
+        let mut seq = polluters.to_vec();
+        seq.push(c.clone());
+        seq.push(target.clone());
+        match s.run("cleaner", &seq) {
+            Ok(o) if !o.is_failure() => cleaners.push(c.id()),
+            Ok(_) => {}
+            Err(OutOfBudget) => break,
+        }
+    }
+    cleaners
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::TriageOptions;
+    use super::super::search::fake::{Fake, before_last, tests};
+    use super::*;
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use std::time::Instant;
+
+    fn opts(confirmations: u32, find_cleaners: bool) -> TriageOptions {
+        TriageOptions {
+            budget: None,
+            max_reruns: 100,
+            confirmations,
+            find_cleaners,
+        }
+    }
+
+    fn target() -> TestCase {
+        TestCase::new("b", "z_victim")
+    }
+
+    /// Candidates with `prefix` (and the same shard tests), `cross` and `reference`.
+    fn cands(prefix: Vec<TestCase>, cross: Vec<TestCase>, reference: Vec<TestCase>) -> Candidates {
+        Candidates {
+            target: target(),
+            shard: 1,
+            shard_tests: then(&prefix, &target()),
+            prefix,
+            cross,
+            reference,
+        }
+    }
+
+    fn order_command(ids: &[String]) -> String {
+        format!("order {}", ids.join(","))
+    }
+
+    /// Classifies with `fake` and no replay runner (process isolation).
+    fn run(fake: &Fake, opts: &TriageOptions, c: &Candidates, all: &[TestCase]) -> Finding {
+        let plan = vec![ids(&c.shard_tests)];
+        let view = RunView {
+            plan: &plan,
+            results: &[],
+            all_tests: all,
+        };
+        let cx = Context {
+            view: &view,
+            order_command: &order_command,
+            nod_repro: "nod-repro".into(),
+        };
+        let mut s = Session::new(fake, None, opts, Instant::now());
+        let mut f = classify(&mut s, c, &cx).ok().expect("within budget");
+        f.reruns = s.evidence.len();
+        f
+    }
+
+    #[test]
+    fn failing_alone_with_nothing_before_it_is_a_failure() {
+        let fake = Fake::new(|_| true);
+        let f = run(&fake, &opts(0, false), &cands(vec![], vec![], vec![]), &[]);
+        assert_eq!(f.kind, FindingKind::Failure);
+        assert_eq!(f.repro, "order b z_victim");
+        assert_eq!(f.note, "fails when run alone");
+    }
+
+    #[test]
+    fn failing_alone_and_in_the_reference_order_is_a_failure() {
+        let fake = Fake::new(|_| true);
+        let f = run(
+            &fake,
+            &opts(0, false),
+            &cands(vec![], vec![], tests(3)),
+            &[],
+        );
+        assert_eq!(f.kind, FindingKind::Failure);
+        assert_eq!(f.reruns, 2);
+    }
+
+    #[test]
+    fn failing_alone_and_passing_after_a_state_setter_is_brittle() {
+        let fake = Fake::new(|seq| !before_last(seq, "b t1"));
+        let f = run(
+            &fake,
+            &opts(1, false),
+            &cands(vec![], vec![], tests(4)),
+            &[],
+        );
+        assert_eq!(f.kind, FindingKind::Brittle);
+        assert_eq!(f.state_setters, ["b t1"]);
+        assert_eq!(f.repro, "order b z_victim");
+        assert_eq!(f.note, "fails alone, passes after b t1 (its state-setter)");
+        // alone, reference, 2 bisections, confirm; then confirm + confirm-alone.
+        assert_eq!((f.search_reruns, f.reruns), (5, 7));
+    }
+
+    #[test]
+    fn a_state_setter_that_does_not_confirm_makes_it_nod_flaky() {
+        // Fails alone only the first time it runs alone.
+        let alone_runs = Rc::new(Cell::new(0));
+        let n = alone_runs.clone();
+        let fake = Fake::new(move |seq| {
+            if seq.len() == 1 {
+                n.set(n.get() + 1);
+                return n.get() == 1;
+            }
+            !before_last(seq, "b t1")
+        });
+        let f = run(
+            &fake,
+            &opts(1, false),
+            &cands(vec![], vec![], tests(4)),
+            &[],
+        );
+        assert_eq!(f.kind, FindingKind::NodFlaky);
+        assert_eq!(f.repro, "nod-repro");
+        assert!(
+            f.note
+                .starts_with("its failure alone did not reproduce consistently")
+        );
+    }
+
+    #[test]
+    fn passing_alone_and_failing_after_a_predecessor_is_an_od_victim() {
+        let fake = Fake::new(|seq| before_last(seq, "b t2"));
+        let f = run(
+            &fake,
+            &opts(1, false),
+            &cands(tests(4), vec![], vec![]),
+            &[],
+        );
+        assert_eq!(f.kind, FindingKind::OdVictim);
+        assert_eq!(f.polluters, ["b t2"]);
+        assert_eq!(f.repro, "order b t2,b z_victim");
+        assert_eq!(f.note, "passes alone, fails after b t2");
+        assert!(f.cleaners.is_empty());
+    }
+
+    #[test]
+    fn a_polluter_from_another_shard_says_so() {
+        let cross = vec![TestCase::new("c", "other")];
+        let fake = Fake::new(|seq| before_last(seq, "c other"));
+        let f = run(&fake, &opts(0, false), &cands(tests(2), cross, vec![]), &[]);
+        assert_eq!(f.kind, FindingKind::OdVictim);
+        assert_eq!(f.polluters, ["c other"]);
+        assert!(
+            f.note
+                .ends_with("(from another shard: state outside the per-shard temp dir)")
+        );
+    }
+
+    #[test]
+    fn passing_alone_and_after_its_predecessors_is_nod_flaky() {
+        let fake = Fake::new(|_| false);
+        let f = run(
+            &fake,
+            &opts(0, false),
+            &cands(tests(3), tests(2), vec![]),
+            &[],
+        );
+        assert_eq!(f.kind, FindingKind::NodFlaky);
+        assert_eq!(
+            f.note,
+            "passes alone and after the tests that ran before it: the same order gives different outcomes"
+        );
+    }
+
+    #[test]
+    fn a_polluter_that_does_not_confirm_makes_it_nod_flaky() {
+        // Fails after t0, and alone the second time it runs alone (in the confirmation).
+        let runs = Rc::new(Cell::new(0));
+        let n = runs.clone();
+        let fake = Fake::new(move |seq| {
+            if seq.len() == 1 {
+                n.set(n.get() + 1);
+                return n.get() == 2;
+            }
+            before_last(seq, "b t0")
+        });
+        let f = run(
+            &fake,
+            &opts(1, false),
+            &cands(tests(2), vec![], vec![]),
+            &[],
+        );
+        assert_eq!(f.kind, FindingKind::NodFlaky);
+        assert!(
+            f.note
+                .starts_with("its failure did not reproduce consistently")
+        );
+    }
+
+    #[test]
+    fn a_cleaner_between_polluter_and_victim_is_found() {
+        let all = [tests(3), vec![TestCase::new("b", "cleaner"), target()]].concat();
+        let fake = Fake::new(|seq| before_last(seq, "b t1") && !before_last(seq, "b cleaner"));
+        let f = run(
+            &fake,
+            &opts(0, true),
+            &cands(tests(3), vec![], vec![]),
+            &all,
+        );
+        assert_eq!(f.polluters, ["b t1"]);
+        assert_eq!(f.cleaners, ["b cleaner"]);
+    }
+
+    #[test]
+    fn cleaner_candidates_are_the_planned_tests_then_the_other_listed_ones() {
+        let mut ignored = TestCase::new("b", "ignored");
+        ignored.ignored = true;
+        let all = vec![
+            TestCase::new("b", "unplanned"),
+            ignored,
+            TestCase::new("b", "p"),
+            TestCase::new("b", "x"),
+            target(),
+        ];
+        let plan = vec![vec!["b x".to_string(), "b p".into(), "b z_victim".into()]];
+        let view = RunView {
+            plan: &plan,
+            results: &[],
+            all_tests: &all,
+        };
+        let got = cleaner_candidates(&[TestCase::new("b", "p")], &target(), &view);
+        let got: Vec<String> = got.into_iter().map(TestCase::id).collect();
+        assert_eq!(got, ["b x", "b unplanned"]);
+    }
+}

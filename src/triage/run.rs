@@ -1,0 +1,297 @@
+//! Triage of one run's failures: which failing tests are triaged and in what order, the
+//! candidate orders each is rerun in (taken from the run's plan and timings), the findings for
+//! tests that cannot be triaged (budget spent, no result), and in shared isolation the process
+//! check that tells in-process state apart. Each test's classification is `classify`'s.
+
+use super::classify::{Candidates, Context, classify};
+use super::search::{OutOfBudget, Rerunner, Session, ids, then, time_is_up};
+use super::{Finding, FindingKind, RunView, Runners, TriageOptions, UNFINISHED_NOTE, finding};
+use crate::discover::list::TestCase;
+use crate::events::{Outcome, TestResult};
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// A prefix longer than this is reproduced by rerunning its whole shard (the same order, a
+/// shorter command) rather than by listing it.
+const LONGEST_LISTED_PREFIX: usize = 20;
+
+/// Triages every failing test of the run, in plan order. `order_command` renders the repro
+/// command for an order of ids; `progress` is called with one line per step. With
+/// `process_check` (a process-isolation runner, given in shared mode), OD and brittle findings
+/// are rerun once with one process per test to tell in-process state apart.
+pub(crate) fn triage(
+    view: &RunView<'_>,
+    runners: &Runners<'_, '_>,
+    opts: &TriageOptions,
+    order_command: &dyn Fn(&[String]) -> String,
+    shard_command: &dyn Fn(u32) -> String,
+    progress: &mut dyn FnMut(String),
+) -> Vec<Finding> {
+    let t = Triage {
+        view,
+        runners,
+        opts,
+        started: Instant::now(),
+        by_id: view.all_tests.iter().map(|t| (t.id(), t)).collect(),
+        order_command,
+        shard_command,
+    };
+    let failing = failing_in_order(view.results);
+    let mut findings = Vec::new();
+    for (i, r) in failing.iter().enumerate() {
+        // Out of time or interrupted: the rest are unfinished, at once (with thousands of
+        // failures, building each one's rerun lists would take minutes).
+        let mut f = if time_is_up(runners.main, opts, t.started) {
+            finding(
+                FindingKind::Unfinished,
+                &r.test,
+                shard_command(r.shard),
+                UNFINISHED_NOTE.into(),
+            )
+        } else if r.outcome == Outcome::Error {
+            not_run_to_a_result(r, shard_command(r.shard))
+        } else {
+            progress(format!(
+                "triage {}/{}: {}",
+                i + 1,
+                failing.len(),
+                r.test.id()
+            ));
+            let f = t.one(r);
+            progress(format!("  → {}: {}", f.kind.label(), f.note));
+            f
+        };
+        f.isolation = runners.main.isolation();
+        findings.push(f);
+    }
+    findings
+}
+
+/// The failing tests of the run (ignored ones, never run, left out), by shard and position.
+fn failing_in_order(results: &[TestResult]) -> Vec<&TestResult> {
+    let mut failing: Vec<&TestResult> = results
+        .iter()
+        .filter(|r| r.outcome.is_failure() && r.shard != 0)
+        .collect();
+    failing.sort_by_key(|r| (r.shard, r.position));
+    failing
+}
+
+/// The finding for a test that ended in an error. An error is not a verdict on the test (it
+/// could not start, its harness did not report it): rerunning it says nothing about order, and
+/// it must never pass as flaky.
+fn not_run_to_a_result(r: &TestResult, repro: String) -> Finding {
+    finding(
+        FindingKind::Failure,
+        &r.test,
+        repro,
+        format!(
+            "not triaged: the test did not run to a result ({})",
+            r.message.as_deref().unwrap_or("error")
+        ),
+    )
+}
+
+/// Triage of one run: what every failing test's triage shares.
+struct Triage<'t, 'a> {
+    view: &'t RunView<'a>,
+    runners: &'t Runners<'t, 'a>,
+    opts: &'t TriageOptions,
+    /// When triage started (the time budget covers all of it).
+    started: Instant,
+    /// Every listed test by id, to turn the plan's ids back into tests.
+    by_id: HashMap<String, &'a TestCase>,
+    order_command: &'t dyn Fn(&[String]) -> String,
+    shard_command: &'t dyn Fn(u32) -> String,
+}
+
+impl Triage<'_, '_> {
+    /// Classifies the failing test of `r` and returns its finding with every rerun as evidence
+    /// (unfinished when the budget runs out on the way).
+    fn one(&self, r: &TestResult) -> Finding {
+        let main: &dyn Rerunner = self.runners.main;
+        let replay = self.runners.replay.map(|x| x as &dyn Rerunner);
+        let mut s = Session::new(main, replay, self.opts, self.started);
+        let c = candidates(self.view, &self.by_id, r);
+        let cx = Context {
+            view: self.view,
+            order_command: self.order_command,
+            nod_repro: self.nod_repro(r.shard, &c),
+        };
+        let mut f = classify(&mut s, &c, &cx).unwrap_or_else(|OutOfBudget| {
+            finding(
+                FindingKind::Unfinished,
+                &c.target,
+                cx.nod_repro.clone(),
+                UNFINISHED_NOTE.into(),
+            )
+        });
+        self.check_in_process(&mut f, &c.target, &mut s);
+        f.reruns = s.evidence.len();
+        f.evidence = std::mem::take(&mut s.evidence);
+        f
+    }
+
+    /// The repro of a non-deterministic failure: the order it failed in, that is the prefix and
+    /// the test, or for a long prefix its whole shard (same order, a shorter command).
+    fn nod_repro(&self, shard: u32, c: &Candidates) -> String {
+        if c.prefix.len() > LONGEST_LISTED_PREFIX {
+            (self.shard_command)(shard)
+        } else {
+            (self.order_command)(&ids(&then(&c.prefix, &c.target)))
+        }
+    }
+
+    /// Shared isolation: a finding that one process per test does not reproduce lives in the
+    /// process's own state. OD: polluters then victim must fail; brittle: state-setters then
+    /// the test must pass. If one process per test does not do that, marks `f` and says so in
+    /// its note. The rerun (when within budget) joins `s`'s evidence.
+    fn check_in_process(&self, f: &mut Finding, target: &TestCase, s: &mut Session<'_>) {
+        let Some(check) = self.runners.process_check else {
+            return;
+        };
+        let (before, want_fail) = match f.kind {
+            FindingKind::OdVictim => (&f.polluters, true),
+            FindingKind::Brittle => (&f.state_setters, false),
+            _ => return,
+        };
+        let mut seq: Vec<TestCase> = before
+            .iter()
+            .filter_map(|id| self.by_id.get(id).map(|t| (*t).clone()))
+            .collect();
+        seq.push(target.clone());
+        let mut ps = Session::new(check, None, self.opts, self.started);
+        if let Ok(o) = ps.run("process-check", &seq) {
+            if o.is_failure() != want_fail {
+                f.in_process_state = true;
+                f.note
+                    .push_str(" — in-process state: not seen with one process per test");
+            }
+            s.evidence.extend(ps.evidence);
+        }
+    }
+}
+
+/// The candidate orders for the failing test of `r`, from the run's plan and timings; tests the
+/// plan names but `by_id` does not know are left out.
+fn candidates(
+    view: &RunView<'_>,
+    by_id: &HashMap<String, &TestCase>,
+    r: &TestResult,
+) -> Candidates {
+    let lookup = |id: &String| by_id.get(id).map(|t| (*t).clone());
+    let planned = &view.plan[r.shard as usize - 1];
+    let target = r.test.clone();
+    // Tests of other shards that finished before this one started, in finishing order.
+    let mut cross: Vec<&TestResult> = view
+        .results
+        .iter()
+        .filter(|o| o.shard != r.shard && o.shard != 0 && o.end_ms <= r.start_ms)
+        .collect();
+    cross.sort_by_key(|o| (o.end_ms, o.shard));
+    let mut reference: Vec<&TestCase> = view
+        .all_tests
+        .iter()
+        .filter(|t| t.binary_id == target.binary_id && !t.ignored && t.name < target.name)
+        .collect();
+    reference.sort_by(|a, b| a.name.cmp(&b.name));
+    Candidates {
+        shard: r.shard,
+        shard_tests: planned.iter().filter_map(lookup).collect(),
+        prefix: planned
+            .iter()
+            .take(r.position as usize)
+            .filter_map(lookup)
+            .collect(),
+        cross: cross.iter().map(|o| o.test.clone()).collect(),
+        reference: reference.into_iter().cloned().collect(),
+        target,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::executor::ignored_result;
+
+    /// The result of `name` (binary `b`): shard, position, outcome and its time span.
+    fn result(
+        name: &str,
+        shard: u32,
+        position: u32,
+        outcome: Outcome,
+        span: (u64, u64),
+    ) -> TestResult {
+        let mut r = ignored_result(&TestCase::new("b", name));
+        r.shard = shard;
+        r.position = position;
+        r.outcome = outcome;
+        (r.start_ms, r.end_ms) = span;
+        r
+    }
+
+    #[test]
+    fn failing_tests_are_triaged_by_shard_then_position() {
+        let results = vec![
+            result("c", 2, 0, Outcome::Failed, (0, 1)),
+            result("b", 1, 1, Outcome::Crashed, (0, 1)),
+            result("ok", 1, 0, Outcome::Passed, (0, 1)),
+            result("a", 1, 2, Outcome::TimedOut, (0, 1)),
+            result("never-run", 0, 0, Outcome::Failed, (0, 0)),
+        ];
+        let got: Vec<&str> = failing_in_order(&results)
+            .iter()
+            .map(|r| r.test.name.as_str())
+            .collect();
+        assert_eq!(got, ["b", "a", "c"]);
+    }
+
+    #[test]
+    fn candidates_come_from_the_plan_the_other_shards_and_the_reference_order() {
+        let all: Vec<TestCase> = ["a", "m", "p", "q", "x", "z"]
+            .iter()
+            .map(|n| TestCase::new("b", n))
+            .chain([TestCase::new("other", "a")])
+            .collect();
+        let plan = vec![
+            vec!["b z".to_string(), "b a".into(), "b p".into(), "b x".into()],
+            vec!["b q".to_string(), "b m".into(), "other a".into()],
+        ];
+        let results = vec![
+            result("z", 1, 0, Outcome::Passed, (0, 10)),
+            result("a", 1, 1, Outcome::Passed, (10, 20)),
+            result("p", 1, 2, Outcome::Failed, (20, 30)),
+            result("x", 1, 3, Outcome::Passed, (30, 40)),
+            // Finished before p started: in finishing order.
+            result("m", 2, 1, Outcome::Passed, (5, 15)),
+            result("q", 2, 0, Outcome::Passed, (0, 5)),
+            // Still running when p started.
+            result("late", 2, 2, Outcome::Passed, (15, 25)),
+        ];
+        let view = RunView {
+            plan: &plan,
+            results: &results,
+            all_tests: &all,
+        };
+        let by_id = all.iter().map(|t| (t.id(), t)).collect();
+        let c = candidates(&view, &by_id, &results[2]);
+        assert_eq!(c.target.id(), "b p");
+        assert_eq!(c.shard, 1);
+        assert_eq!(ids(&c.shard_tests), ["b z", "b a", "b p", "b x"]);
+        assert_eq!(ids(&c.prefix), ["b z", "b a"]);
+        assert_eq!(ids(&c.cross), ["b q", "b m"]);
+        assert_eq!(ids(&c.reference), ["b a", "b m"]);
+    }
+
+    #[test]
+    fn an_error_is_a_failure_that_was_not_triaged() {
+        let mut r = result("e", 1, 0, Outcome::Error, (0, 1));
+        r.message = Some("could not start".into());
+        let f = not_run_to_a_result(&r, "repro".into());
+        assert_eq!(f.kind, FindingKind::Failure);
+        assert_eq!(
+            f.note,
+            "not triaged: the test did not run to a result (could not start)"
+        );
+    }
+}

@@ -13,6 +13,7 @@
 //! leaves everything else where it was. Nothing here depends on listing order, job count,
 //! platform, toolchain or `HashMap` iteration.
 
+pub(crate) mod coverage;
 pub(crate) mod history;
 pub(crate) mod repro;
 pub(crate) mod seed;

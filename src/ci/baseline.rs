@@ -1,45 +1,16 @@
 //! The baseline (quarantine): a committed file listing known order-dependent and flaky tests,
 //! so that they do not fail the gate while new ones do, and fixed ones are reported.
 //!
-//! File format (JSON, schema `cargo-shuffle/baseline/v1`):
+//! File format: [`Baseline`] of `report::schema` (JSON, schema `cargo-shuffle/baseline/v1`):
 //! `{"schema": "…", "known": [{"test": "BINARY_ID TEST_NAME", "kind": "od-victim",
 //! "polluters": [...], "state_setters": [...], "note": "..."}]}`, sorted by test id.
 
 use crate::report::record::{Applied, RunRecord};
+use crate::report::schema::{BASELINE_SCHEMA, parse_baseline};
+pub(crate) use crate::report::schema::{Baseline, Known};
 use crate::triage::{Finding, FindingKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-
-/// Schema id of the baseline file.
-pub(crate) const SCHEMA: &str = "cargo-shuffle/baseline/v1";
-
-/// One known test.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct Known {
-    /// `BINARY_ID TEST_NAME`.
-    pub(crate) test: String,
-    /// `od-victim`, `brittle` or `nod-flaky`.
-    pub(crate) kind: String,
-    /// Polluters when it was recorded (informative).
-    #[serde(default)]
-    pub(crate) polluters: Vec<String>,
-    /// State-setters when it was recorded (informative).
-    #[serde(default)]
-    pub(crate) state_setters: Vec<String>,
-    /// Why it is known.
-    #[serde(default)]
-    pub(crate) note: String,
-}
-
-/// The baseline file's contents.
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
-pub(crate) struct Baseline {
-    /// Schema id.
-    #[serde(default)]
-    pub(crate) schema: String,
-    /// Known tests, sorted by id.
-    pub(crate) known: Vec<Known>,
-}
 
 /// Reading or writing a baseline failed; names the file.
 #[derive(Debug, thiserror::Error)]
@@ -72,7 +43,7 @@ impl Baseline {
                 path.display()
             ))
         })?;
-        serde_json::from_str(&text).map_err(|e| err(format!("not a baseline file ({e})")))
+        parse_baseline(path, &text).map_err(|e| err(e.problem))
     }
 
     /// Ids of the known tests.
@@ -89,11 +60,7 @@ impl Baseline {
         for f in findings.iter().filter(|f| quarantinable(f.kind)) {
             by.entry(f.test.clone()).or_insert_with(|| Known {
                 test: f.test.clone(),
-                kind: serde_json::to_value(f.kind)
-                    .unwrap()
-                    .as_str()
-                    .unwrap()
-                    .to_string(),
+                kind: f.kind,
                 polluters: f.polluters.clone(),
                 state_setters: f.state_setters.clone(),
                 note: f.note.clone(),
@@ -114,7 +81,7 @@ impl Baseline {
     /// The file's JSON text.
     pub(crate) fn to_json(&self) -> String {
         let mut b = self.clone();
-        b.schema = SCHEMA.to_string();
+        b.schema = BASELINE_SCHEMA.to_string();
         serde_json::to_string_pretty(&b).expect("JSON values serialise") + "\n"
     }
 }
@@ -159,14 +126,14 @@ pub(crate) fn apply(baseline: &Baseline, record: &mut RunRecord) -> Applied {
         if r.outcome != crate::events::Outcome::Passed || r.is_flaky() {
             continue;
         }
-        let is_fixed = match k.kind.as_str() {
-            "od-victim" => {
+        let is_fixed = match k.kind {
+            FindingKind::OdVictim => {
                 !k.polluters.is_empty()
                     && k.polluters
                         .iter()
                         .all(|p| ran_before(p, r.shard, r.position))
             }
-            "brittle" => !k
+            FindingKind::Brittle => !k
                 .state_setters
                 .iter()
                 .any(|p| ran_before(p, r.shard, r.position)),

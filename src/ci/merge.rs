@@ -3,9 +3,12 @@
 //! (same seed, same shard count, partitions 1..N each exactly once, no test twice). The merged
 //! record has the plan and results an unpartitioned run with that seed would have.
 
-use crate::plan::seed::Seed;
-use crate::plan::{ORDER_DOMAIN, key};
-use serde_json::{Value, json};
+use crate::events::Outcome;
+use crate::plan::{ORDER_DOMAIN, PartitionKind, key};
+use crate::report::record::{Applied, RunRecord};
+use crate::report::schema::{
+    self, MergedPart, RUN_RECORD_SCHEMA, RunRecordDoc, RunnerUsage, ShardPlan,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -19,41 +22,53 @@ fn read(path: &Path) -> Result<String, MergeError> {
         .map_err(|e| MergeError(format!("cannot read {}: {e}", path.display())))
 }
 
-/// The partitions' JSON run records merged into one record (schema `cargo-shuffle/run-record/v1`,
-/// with `"merged_from"` listing the inputs). `allow_missing` accepts an incomplete set.
-pub(crate) fn merge_records(paths: &[PathBuf], allow_missing: bool) -> Result<Value, MergeError> {
+/// The partitions' JSON run records (read with `schema::read_run_record`: an unknown schema,
+/// outcome or finding kind is an error naming the file) merged into one record, with
+/// `merged_from` listing the inputs. `allow_missing` accepts an incomplete set.
+pub(crate) fn merge_records(
+    paths: &[PathBuf],
+    allow_missing: bool,
+) -> Result<RunRecordDoc, MergeError> {
     let mut docs = Vec::new();
     for p in paths {
-        let v: Value = serde_json::from_str(&read(p)?)
-            .map_err(|e| MergeError(format!("{} is not JSON: {e}", p.display())))?;
-        if v["schema"] != crate::report::record::SCHEMA {
-            return Err(MergeError(format!(
-                "{} is not a cargo-shuffle run record (schema {}); pass the files written by `run --report`",
-                p.display(),
-                v["schema"]
-            )));
-        }
-        docs.push((p, v));
+        let d = schema::read_run_record(p).map_err(|e| MergeError(e.to_string()))?;
+        docs.push((p.as_path(), d));
     }
+    merge_docs(&docs, allow_missing)
+}
+
+/// [`merge_records`] on records already read: `(file, record)` pairs in the order given.
+pub(crate) fn merge_docs(
+    docs: &[(&Path, RunRecordDoc)],
+    allow_missing: bool,
+) -> Result<RunRecordDoc, MergeError> {
     let (first_path, first) = docs.first().ok_or_else(|| {
         MergeError("nothing to merge: pass the partitions' --report files".into())
     })?;
+    let share = "partitions of one run must share --seed and --shards (e.g. --seed git, or set $CARGO_SHUFFLE_SEED once for the pipeline)";
     for (p, d) in &docs[1..] {
-        for field in ["seed", "shard_count"] {
-            if d[field] != first[field] {
-                return Err(MergeError(format!(
-                    "{} has {field} {} but {} has {}: partitions of one run must share --seed and --shards (e.g. --seed git, or set $CARGO_SHUFFLE_SEED once for the pipeline)",
-                    p.display(),
-                    d[field],
-                    first_path.display(),
-                    first[field]
-                )));
-            }
+        if d.seed != first.seed {
+            return Err(MergeError(format!(
+                "{} has seed {} but {} has {}: {share}",
+                p.display(),
+                d.seed,
+                first_path.display(),
+                first.seed
+            )));
+        }
+        if d.shard_count != first.shard_count {
+            return Err(MergeError(format!(
+                "{} has shard_count {} but {} has {}: {share}",
+                p.display(),
+                d.shard_count,
+                first_path.display(),
+                first.shard_count
+            )));
         }
     }
     // The same tests selected the same way (a part with another --skip or isolation would
     // silently change what the merged run covers).
-    let signature = |d: &Value| selection_signature(d["repro"].as_str().unwrap_or_default());
+    let signature = |d: &RunRecordDoc| selection_signature(&d.repro);
     for (p, d) in &docs[1..] {
         if signature(d) != signature(first) {
             return Err(MergeError(format!(
@@ -67,23 +82,16 @@ pub(crate) fn merge_records(paths: &[PathBuf], allow_missing: bool) -> Result<Va
     }
     // Every planned test has a result, unless the part was interrupted (then the merged run is
     // interrupted too): a part run with --shard covers only some of its plan.
-    for (p, d) in &docs {
-        if d["interrupted"] == true {
+    for (p, d) in docs {
+        if d.interrupted {
             continue;
         }
-        let ran: BTreeSet<&str> = d["tests"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|t| t["id"].as_str())
-            .collect();
-        let unrun = d["plan"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|s| s["tests"].as_array().into_iter().flatten())
-            .filter_map(Value::as_str)
-            .filter(|id| !ran.contains(id))
+        let ran: BTreeSet<&str> = d.tests.iter().map(|t| t.id.as_str()).collect();
+        let unrun = d
+            .plan
+            .iter()
+            .flat_map(|s| &s.tests)
+            .filter(|id| !ran.contains(id.as_str()))
             .count();
         if unrun > 0 {
             return Err(MergeError(format!(
@@ -92,11 +100,77 @@ pub(crate) fn merge_records(paths: &[PathBuf], allow_missing: bool) -> Result<Va
             )));
         }
     }
-    // Partitions: same N and kind, each K exactly once.
+    let missing = check_partitions(docs, allow_missing)?;
+    // Tests: each exactly once.
+    let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();
+    let mut tests = Vec::new();
+    let mut findings = Vec::new();
+    let mut counts: BTreeMap<Outcome, usize> = BTreeMap::new();
+    for (p, d) in docs {
+        for t in &d.tests {
+            if let Some(other) = seen.insert(&t.id, p) {
+                return Err(MergeError(format!(
+                    "test `{}` is in both {} and {}: partitions must be disjoint",
+                    t.id,
+                    other.display(),
+                    p.display()
+                )));
+            }
+            tests.push(t.clone());
+        }
+        findings.extend(d.findings.iter().cloned());
+        for (k, v) in &d.counts {
+            *counts.entry(*k).or_default() += v;
+        }
+    }
+    let usage: Vec<RunnerUsage> = docs.iter().filter_map(|(_, d)| d.runner).collect();
+    Ok(RunRecordDoc {
+        schema: RUN_RECORD_SCHEMA.to_string(),
+        version: schema::VERSION.to_string(),
+        seed: first.seed,
+        shard_count: first.shard_count,
+        partition: None,
+        merged_from: Some(
+            docs.iter()
+                .map(|(p, d)| MergedPart {
+                    file: p.display().to_string(),
+                    partition: d.partition,
+                })
+                .collect(),
+        ),
+        missing_partitions: Some(missing),
+        jobs: first.jobs,
+        interrupted: docs.iter().any(|(_, d)| d.interrupted),
+        elapsed_ms: docs.iter().map(|(_, d)| d.elapsed_ms).max().unwrap_or(0),
+        runner: (!usage.is_empty()).then(|| RunnerUsage {
+            cpu_ms: usage.iter().map(|u| u.cpu_ms).sum(),
+            max_rss_kib: usage.iter().map(|u| u.max_rss_kib).max().unwrap_or(0),
+        }),
+        repro: strip_partition(&first.repro),
+        counts,
+        not_run: docs.iter().map(|(_, d)| d.not_run).sum(),
+        plan: unpartitioned_plan(docs, first),
+        tests,
+        triaged: docs.iter().all(|(_, d)| d.triaged),
+        findings,
+        baseline: merged_baseline(docs),
+    })
+}
+
+/// Checks that the parts are partitions `K/N` of one kind and N, each at most once; returns
+/// the missing ones (`K/N`), an error when some are missing and `allow_missing` is off.
+fn check_partitions(
+    docs: &[(&Path, RunRecordDoc)],
+    allow_missing: bool,
+) -> Result<Vec<String>, MergeError> {
     let mut parts: BTreeMap<u32, &Path> = BTreeMap::new();
-    let mut layout: Option<(String, u32)> = None;
-    for (p, d) in &docs {
-        let Some(part) = d["partition"].as_str() else {
+    let mut layout: Option<(PartitionKind, u32)> = None;
+    let kind_name = |k: PartitionKind| match k {
+        PartitionKind::Hash => "hash",
+        PartitionKind::Slice => "slice",
+    };
+    for (p, d) in docs {
+        let Some(part) = d.partition else {
             if docs.len() > 1 {
                 return Err(MergeError(format!(
                     "{} was not run with --partition; merge combines the parts of one partitioned run",
@@ -105,25 +179,18 @@ pub(crate) fn merge_records(paths: &[PathBuf], allow_missing: bool) -> Result<Va
             }
             continue;
         };
-        let parsed: crate::plan::Partition = part
-            .parse()
-            .map_err(|e| MergeError(format!("{}: {e}", p.display())))?;
-        let kind = if part.starts_with("slice:") {
-            "slice"
-        } else {
-            "hash"
-        };
-        match &layout {
-            None => layout = Some((kind.to_string(), parsed.total)),
-            Some((k, n)) if k != kind || *n != parsed.total => {
+        match layout {
+            None => layout = Some((part.kind, part.total)),
+            Some((k, n)) if k != part.kind || n != part.total => {
                 return Err(MergeError(format!(
-                    "{} is partition {part}, but the others are {k}:K/{n}",
-                    p.display()
+                    "{} is partition {part}, but the others are {}:K/{n}",
+                    p.display(),
+                    kind_name(k)
                 )));
             }
             _ => {}
         }
-        if let Some(other) = parts.insert(parsed.index, p) {
+        if let Some(other) = parts.insert(part.index, p) {
             return Err(MergeError(format!(
                 "partition {part} appears twice: {} and {}",
                 other.display(),
@@ -131,125 +198,71 @@ pub(crate) fn merge_records(paths: &[PathBuf], allow_missing: bool) -> Result<Va
             )));
         }
     }
-    let mut missing: Vec<String> = Vec::new();
-    if let Some((_, n)) = &layout {
-        missing = (1..=*n)
-            .filter(|k| !parts.contains_key(k))
-            .map(|k| format!("{k}/{n}"))
-            .collect();
-        if !missing.is_empty() && !allow_missing {
-            return Err(MergeError(format!(
-                "partition(s) {} missing: pass every part's report (or --allow-missing)",
-                missing.join(", ")
-            )));
-        }
+    let Some((_, n)) = layout else {
+        return Ok(Vec::new());
+    };
+    let missing: Vec<String> = (1..=n)
+        .filter(|k| !parts.contains_key(k))
+        .map(|k| format!("{k}/{n}"))
+        .collect();
+    if !missing.is_empty() && !allow_missing {
+        return Err(MergeError(format!(
+            "partition(s) {} missing: pass every part's report (or --allow-missing)",
+            missing.join(", ")
+        )));
     }
-    // Tests: each exactly once.
-    let mut seen: BTreeMap<String, &Path> = BTreeMap::new();
-    let mut tests = Vec::new();
-    let mut findings = Vec::new();
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for (p, d) in &docs {
-        for t in d["tests"].as_array().into_iter().flatten() {
-            let id = t["id"].as_str().unwrap_or_default().to_string();
-            if let Some(other) = seen.insert(id.clone(), p) {
-                return Err(MergeError(format!(
-                    "test `{id}` is in both {} and {}: partitions must be disjoint",
-                    other.display(),
-                    p.display()
-                )));
-            }
-            tests.push(t.clone());
-        }
-        findings.extend(d["findings"].as_array().into_iter().flatten().cloned());
-        for (k, v) in d["counts"].as_object().into_iter().flatten() {
-            *counts.entry(k.clone()).or_default() += v.as_u64().unwrap_or(0);
-        }
-    }
-    // The plan of the unpartitioned run: shard membership does not depend on the partition, and
-    // the order inside a shard is the keyed order.
-    let seed = Seed(
-        first["seed"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| MergeError(format!("{}: bad seed", first_path.display())))?,
-    );
-    let shard_count = first["shard_count"].as_u64().unwrap_or(0) as usize;
-    let mut plan: Vec<Vec<(u64, String)>> = vec![Vec::new(); shard_count];
-    for (_, d) in &docs {
-        for (i, s) in d["plan"].as_array().into_iter().flatten().enumerate() {
-            for id in s["tests"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-            {
+    Ok(missing)
+}
+
+/// The plan of the unpartitioned run: shard membership does not depend on the partition, and
+/// the order inside a shard is the keyed order.
+fn unpartitioned_plan(docs: &[(&Path, RunRecordDoc)], first: &RunRecordDoc) -> Vec<ShardPlan> {
+    let mut plan: Vec<Vec<(u64, &str)>> = vec![Vec::new(); first.shard_count as usize];
+    for (_, d) in docs {
+        for (slot, s) in plan.iter_mut().zip(&d.plan) {
+            for id in &s.tests {
                 let (bin, name) = id.split_once(' ').unwrap_or((id, ""));
-                if let Some(slot) = plan.get_mut(i) {
-                    slot.push((key(seed, ORDER_DOMAIN, bin, name), id.to_string()));
-                }
+                slot.push((key(first.seed, ORDER_DOMAIN, bin, name), id));
             }
         }
     }
-    let plan: Vec<Value> = plan
-        .into_iter()
+    plan.into_iter()
         .enumerate()
         .map(|(i, mut s)| {
             s.sort();
-            json!({"shard": i + 1, "tests": s.into_iter().map(|(_, id)| id).collect::<Vec<_>>()})
+            ShardPlan {
+                shard: i + 1,
+                tests: s.into_iter().map(|(_, id)| id.to_string()).collect(),
+            }
         })
-        .collect();
-    let any = |f: &str| docs.iter().any(|(_, d)| d[f] == true);
-    let all = |f: &str| docs.iter().all(|(_, d)| d[f] == true);
-    let repro = first["repro"]
-        .as_str()
-        .map(strip_partition)
-        .unwrap_or_default();
-    Ok(json!({
-        "schema": crate::report::record::SCHEMA,
-        "version": env!("CARGO_PKG_VERSION"),
-        "seed": first["seed"],
-        "shard_count": first["shard_count"],
-        "partition": null,
-        "merged_from": docs.iter().map(|(p, d)| json!({"file": p.display().to_string(), "partition": d["partition"]})).collect::<Vec<_>>(),
-        "missing_partitions": missing,
-        "jobs": first["jobs"],
-        "interrupted": any("interrupted"),
-        "elapsed_ms": docs.iter().filter_map(|(_, d)| d["elapsed_ms"].as_u64()).max(),
-        "repro": repro,
-        "counts": counts,
-        "not_run": docs.iter().filter_map(|(_, d)| d["not_run"].as_u64()).sum::<u64>(),
-        "plan": plan,
-        "tests": tests,
-        "triaged": all("triaged"),
-        "findings": findings,
-        "runner": {
-            "cpu_ms": docs.iter().filter_map(|(_, d)| d["runner"]["cpu_ms"].as_f64()).sum::<f64>(),
-            "max_rss_kib": docs.iter().filter_map(|(_, d)| d["runner"]["max_rss_kib"].as_u64()).max(),
-        },
-        "baseline": merged_baseline(&docs),
-    }))
+        .collect()
 }
 
-/// The parts' `baseline` sections combined (quarantined and fixed tests of all parts), or null
-/// when no part used a baseline.
-fn merged_baseline(docs: &[(&PathBuf, Value)]) -> Value {
-    let parts: Vec<&Value> = docs
+/// The parts' `baseline` sections combined (quarantined and fixed tests of all parts, sorted),
+/// or `None` when no part used a baseline.
+fn merged_baseline(docs: &[(&Path, RunRecordDoc)]) -> Option<Applied> {
+    let parts: Vec<&Applied> = docs
         .iter()
-        .map(|(_, d)| &d["baseline"])
-        .filter(|b| b.is_object())
+        .filter_map(|(_, d)| d.baseline.as_ref())
         .collect();
     if parts.is_empty() {
-        return Value::Null;
+        return None;
     }
-    let union = |key: &str| -> BTreeSet<String> {
-        parts
-            .iter()
-            .flat_map(|b| b[key].as_array().into_iter().flatten())
-            .filter_map(|v| v.as_str().map(String::from))
-            .collect()
+    let union = |field: fn(&Applied) -> &Vec<String>| -> Vec<String> {
+        let set: BTreeSet<&String> = parts.iter().flat_map(|b| field(b)).collect();
+        set.into_iter().cloned().collect()
     };
-    json!({"quarantined": union("quarantined"), "fixed": union("fixed")})
+    Some(Applied {
+        quarantined: union(|b| &b.quarantined),
+        fixed: union(|b| &b.fixed),
+    })
+}
+
+/// The merged JUnit rendered from a merged record alone (no XML input): the same testcases,
+/// outcomes, messages and properties as [`merge_junit`] of the parts' XML, without the
+/// captured output (the records do not carry it) and without a timestamp.
+pub(crate) fn junit_from_record(merged: &RunRecordDoc) -> String {
+    crate::report::junit::render(&RunRecord::from_doc(merged))
 }
 
 /// The flags of a repro command that decide which tests run and how they share processes

@@ -77,11 +77,15 @@ fn testcase(r: &TestResult) -> TestCase {
     tc
 }
 
-/// Renders the JUnit document for `record`.
+/// Renders the JUnit document for `record`. A record read back from JSON (`merge`) has no
+/// captured output and no start time: its failures carry the message but no output, and the
+/// report no timestamp.
 pub(crate) fn render(record: &RunRecord) -> String {
     let mut report = Report::new("cargo-shuffle");
     report.set_time(record.elapsed);
-    report.set_timestamp(chrono_like(record.started_at));
+    if let Some(t) = record.started_at {
+        report.set_timestamp(chrono_like(t));
+    }
     let mut suites: BTreeMap<&str, Vec<TestCase>> = BTreeMap::new();
     let mut reported = std::collections::HashSet::new();
     let findings: std::collections::HashMap<&str, &crate::triage::Finding> = record

@@ -6,6 +6,7 @@ pub(crate) mod jsonl;
 pub(crate) mod junit;
 pub(crate) mod markdown;
 pub(crate) mod record;
+pub(crate) mod schema;
 pub(crate) mod terminal;
 
 #[cfg(test)]

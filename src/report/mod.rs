@@ -1,6 +1,7 @@
 //! Reporters: everything that turns the executor's [`crate::events::RunEvent`]s into something
-//! people and CI read. `record` collects the run record (also written as JSON), `junit` writes
-//! JUnit XML from it, `terminal` prints progress and the summary.
+//! people and CI read. `record` collects the run record, `schema` holds the types of every JSON
+//! document (written and read back only through them), `junit` writes JUnit XML from a record,
+//! `markdown` the summary, `jsonl` the event stream, `terminal` prints progress and the summary.
 
 pub(crate) mod jsonl;
 pub(crate) mod junit;

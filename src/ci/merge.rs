@@ -408,3 +408,166 @@ pub(crate) fn merge_junit(
         .to_string()
         .map_err(|e| MergeError(format!("cannot write JUnit: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::schema::TestDoc;
+    use crate::triage::{Finding, FindingKind};
+
+    /// Partition `part` of a run with seed 5 and two shards, with the given tests (all in
+    /// shard 1) and outcomes.
+    fn part(part: &str, tests: &[(&str, Outcome)]) -> RunRecordDoc {
+        let mut d = RunRecordDoc::example();
+        d.seed = crate::plan::seed::Seed(5);
+        d.shard_count = 2;
+        d.partition = Some(part.parse().unwrap());
+        d.repro = format!("cargo shuffle run --seed 5 --shards 2 --partition {part}");
+        d.interrupted = false;
+        d.tests = tests
+            .iter()
+            .map(|(id, o)| TestDoc::example(id, *o))
+            .collect();
+        d.counts = BTreeMap::new();
+        for (_, o) in tests {
+            *d.counts.entry(*o).or_default() += 1;
+        }
+        d.plan = vec![
+            ShardPlan {
+                shard: 1,
+                tests: tests.iter().map(|(id, _)| id.to_string()).collect(),
+            },
+            ShardPlan {
+                shard: 2,
+                tests: vec![],
+            },
+        ];
+        d.findings = tests
+            .iter()
+            .filter(|(_, o)| o.is_failure())
+            .map(|(id, _)| Finding::example(id, FindingKind::Failure))
+            .collect();
+        d.baseline = Some(Applied {
+            quarantined: vec![],
+            fixed: vec![format!("{part} fixed")],
+        });
+        d
+    }
+
+    fn merge(docs: &[RunRecordDoc], allow_missing: bool) -> Result<RunRecordDoc, String> {
+        let named: Vec<(&Path, RunRecordDoc)> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let p: &Path = [
+                    Path::new("p1.json"),
+                    Path::new("p2.json"),
+                    Path::new("p3.json"),
+                ][i];
+                (p, d.clone())
+            })
+            .collect();
+        merge_docs(&named, allow_missing).map_err(|e| e.0)
+    }
+
+    #[test]
+    fn parts_merge_into_the_unpartitioned_record() {
+        let a = part("1/2", &[("b x", Outcome::Passed), ("b y", Outcome::Failed)]);
+        let b = part("2/2", &[("b z", Outcome::Passed)]);
+        let m = merge(&[a, b], false).unwrap();
+        assert_eq!(m.partition, None);
+        assert_eq!(m.repro, "cargo shuffle run --seed 5 --shards 2");
+        assert_eq!(m.tests.len(), 3);
+        assert_eq!(m.counts[&Outcome::Passed], 2);
+        assert_eq!(m.counts[&Outcome::Failed], 1);
+        assert_eq!(m.findings.len(), 1);
+        assert_eq!(m.missing_partitions, Some(vec![]));
+        let parts: Vec<String> = m
+            .merged_from
+            .iter()
+            .flatten()
+            .map(|p| format!("{} {}", p.file, p.partition.unwrap()))
+            .collect();
+        assert_eq!(parts, ["p1.json 1/2", "p2.json 2/2"]);
+        // The plan is the keyed order of all parts' tests, shard by shard.
+        let mut ids = m.plan[0].tests.clone();
+        assert_eq!(ids.len(), 3);
+        ids.sort_by_key(|id| key(m.seed, ORDER_DOMAIN, "b", id.trim_start_matches("b ")));
+        assert_eq!(ids, m.plan[0].tests);
+        assert!(m.plan[1].tests.is_empty());
+        assert_eq!(
+            m.baseline.as_ref().unwrap().fixed,
+            ["1/2 fixed".to_string(), "2/2 fixed".to_string()]
+        );
+        let usage = m.runner.unwrap();
+        assert_eq!(usage.cpu_ms, 3.0);
+        // The merged record is a run record: it reads back as one, and gates as one.
+        let text = serde_json::to_string(&m).unwrap();
+        let back: RunRecordDoc = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, m);
+        let record = RunRecord::from_doc(&m);
+        assert_eq!(
+            crate::ci::gate::exit_code(&record, &Default::default()),
+            crate::exit::TESTS_FAILED
+        );
+    }
+
+    #[test]
+    fn parts_that_do_not_belong_together_are_refused_naming_the_files() {
+        let a = part("1/2", &[("b x", Outcome::Passed)]);
+        let b = part("2/2", &[("b z", Outcome::Passed)]);
+        let e = merge(std::slice::from_ref(&a), false).unwrap_err();
+        assert!(e.contains("2/2 missing"), "{e}");
+        assert_eq!(
+            merge(std::slice::from_ref(&a), true)
+                .unwrap()
+                .missing_partitions,
+            Some(vec!["2/2".to_string()])
+        );
+        let e = merge(&[a.clone(), a.clone()], false).unwrap_err();
+        assert!(e.contains("appears twice") && e.contains("p2.json"), "{e}");
+        let mut other_seed = b.clone();
+        other_seed.seed = crate::plan::seed::Seed(6);
+        let e = merge(&[a.clone(), other_seed], false).unwrap_err();
+        assert!(
+            e.contains("p2.json has seed 6") && e.contains("must share --seed"),
+            "{e}"
+        );
+        let dup = part("2/2", &[("b x", Outcome::Passed)]);
+        let e = merge(&[a.clone(), dup], false).unwrap_err();
+        assert!(e.contains("`b x` is in both p1.json and p2.json"), "{e}");
+        let mut slice = b.clone();
+        slice.partition = Some("slice:2/2".parse().unwrap());
+        let e = merge(&[a.clone(), slice], false).unwrap_err();
+        assert!(e.contains("but the others are hash:K/2"), "{e}");
+        let mut unrun = b.clone();
+        unrun.plan[1].tests.push("b never".into());
+        let e = merge(&[a, unrun], false).unwrap_err();
+        assert!(e.contains("p2.json has no result for 1"), "{e}");
+    }
+
+    #[test]
+    fn junit_from_a_merged_record_has_every_test_with_its_outcome() {
+        let a = part("1/2", &[("b x", Outcome::Passed), ("b y", Outcome::Failed)]);
+        let b = part("2/2", &[("c z", Outcome::Crashed)]);
+        let mut m = merge(&[a, b], false).unwrap();
+        m.tests[2].signal = Some("SIGABRT".into());
+        let xml = junit_from_record(&m);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let suites: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .map(|n| n.attribute("name").unwrap())
+            .collect();
+        assert_eq!(suites, ["b", "c"]);
+        let crash = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some("z"))
+            .unwrap();
+        let error = crash.children().find(|c| c.has_tag_name("error")).unwrap();
+        assert_eq!(error.attribute("type"), Some("SIGABRT"));
+        assert_eq!(error.attribute("message"), Some("boom"));
+        assert!(!xml.contains("--partition"), "{xml}");
+        assert!(xml.contains(r#"name="partition" value="""#), "{xml}");
+    }
+}

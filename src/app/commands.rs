@@ -96,7 +96,7 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
     let merged = merge::merge_records(&json_in, a.allow_missing).map_err(usage)?;
     let junit = if xml_in.is_empty() {
         // The JUnit of the merged run, from the records alone.
-        merge::junit_from_record(&merged)
+        a.junit.as_ref().map(|_| merge::junit_from_record(&merged))
     } else {
         let parts: std::collections::BTreeSet<String> = merged
             .merged_from
@@ -111,7 +111,7 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
                 xml_in.len()
             ))));
         }
-        merge::merge_junit(&xml_in, &parts).map_err(usage)?
+        Some(merge::merge_junit(&xml_in, &parts).map_err(usage)?)
     };
     let mut ok = true;
     let mut write = |path: &Option<std::path::PathBuf>, bytes: &[u8]| {
@@ -126,7 +126,9 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
         &a.report,
         &serde_json::to_vec_pretty(&merged).expect("JSON values serialise"),
     );
-    write(&a.junit, junit.as_bytes());
+    if let Some(j) = &junit {
+        write(&a.junit, j.as_bytes());
+    }
     write(&a.summary, report::markdown::render_doc(&merged).as_bytes());
     let record = report::record::RunRecord::from_doc(&merged);
     let inputs = gate::GateInputs::of([&record]);

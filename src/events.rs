@@ -111,8 +111,9 @@ impl TestResult {
     }
 }
 
-/// A failed attempt of a test that was retried.
-#[derive(Clone, Debug, serde::Serialize)]
+/// A failed attempt of a test that was retried; in the run record's `failed_attempts` as
+/// `{"outcome", "message", "duration_ms"}` (the output is not written, and reads back empty).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Attempt {
     /// How it ended.
     pub(crate) outcome: Outcome,

@@ -105,7 +105,8 @@ pub(crate) struct MergeArgs {
     #[arg(long, value_name = "PATH")]
     pub(crate) report: Option<PathBuf>,
 
-    /// Write the merged JUnit XML here.
+    /// Write the merged JUnit XML here: merged from the `*.xml` inputs when given, else rendered
+    /// from the JSON records alone (without the tests' captured output).
     #[arg(long, value_name = "PATH")]
     pub(crate) junit: Option<PathBuf>,
 

@@ -13,6 +13,7 @@ use crate::discover::archive;
 use crate::discover::list;
 use crate::exit;
 use crate::report;
+use crate::report::schema;
 use crate::triage;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -53,16 +54,21 @@ pub(crate) fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
             }
         }
         ListFormat::Json => {
-            let doc = serde_json::json!({
-                "seed": plan.seed.to_string(),
-                "shard_count": plan.shard_count(),
-                "partition": plan.partition.map(|p| p.to_string()),
-                "shards": plan.shards.iter().enumerate().map(|(i, s)| serde_json::json!({
-                    "shard": i + 1,
-                    "tests": s.iter().map(|t| &t.test).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-                "ignored": plan.ignored,
-            });
+            let doc = schema::ListDoc {
+                seed: plan.seed,
+                shard_count: plan.shard_count(),
+                partition: plan.partition,
+                shards: plan
+                    .shards
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| schema::ListShard {
+                        shard: i + 1,
+                        tests: s.iter().map(|t| t.test.clone()).collect(),
+                    })
+                    .collect(),
+                ignored: plan.ignored.clone(),
+            };
             out = serde_json::to_string_pretty(&doc).expect("JSON values serialise") + "\n";
         }
     }
@@ -89,13 +95,14 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
     }
     let merged = merge::merge_records(&json_in, a.allow_missing).map_err(usage)?;
     let junit = if xml_in.is_empty() {
-        None
+        // The JUnit of the merged run, from the records alone.
+        a.junit.as_ref().map(|_| merge::junit_from_record(&merged))
     } else {
-        let parts: std::collections::BTreeSet<String> = merged["merged_from"]
-            .as_array()
-            .into_iter()
+        let parts: std::collections::BTreeSet<String> = merged
+            .merged_from
+            .iter()
             .flatten()
-            .filter_map(|m| m["partition"].as_str().map(String::from))
+            .filter_map(|m| m.partition.map(|p| p.to_string()))
             .collect();
         if xml_in.len() != json_in.len() {
             return Err(usage(merge::MergeError(format!(
@@ -121,48 +128,21 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
     );
     if let Some(j) = &junit {
         write(&a.junit, j.as_bytes());
-    } else if a.junit.is_some() {
-        eprintln!("cargo-shuffle: warning: --junit given but no *.xml input to merge");
     }
-    write(
-        &a.summary,
-        report::markdown::render_json(&merged).as_bytes(),
-    );
-    let failing: std::collections::BTreeSet<&str> = merged["tests"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|t| {
-            !matches!(t["outcome"].as_str(), Some("passed" | "ignored")) && t["quarantined"] != true
-        })
-        .filter_map(|t| t["id"].as_str())
-        .collect();
-    let findings: Vec<triage::Finding> = merged["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(triage::Finding::from_json)
-        .collect();
-    let parts = merged["merged_from"].as_array().map_or(0, Vec::len);
+    write(&a.summary, report::markdown::render_doc(&merged).as_bytes());
+    let record = report::record::RunRecord::from_doc(&merged);
+    let inputs = gate::GateInputs::of([&record]);
     eprintln!(
-        "cargo-shuffle: merged {parts} partition(s) of seed {}: {} tests, {} failing, {} findings",
-        merged["seed"].as_str().unwrap_or_default(),
-        merged["tests"].as_array().map_or(0, Vec::len),
-        failing.len(),
-        findings.len()
+        "cargo-shuffle: merged {} partition(s) of seed {}: {} tests, {} failing, {} findings",
+        merged.merged_from.as_ref().map_or(0, Vec::len),
+        merged.seed,
+        merged.tests.len(),
+        inputs.failing.len(),
+        merged.findings.len()
     );
-    // Tests that passed only on a retry, in any part (the parts' own gates counted them).
-    let flaky_passes = merged["tests"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|t| t["flaky"] == true && t["quarantined"] != true)
-        .count();
-    let code = gate::decide(
-        merged["interrupted"] == true,
-        failing.len(),
-        flaky_passes,
-        (merged["triaged"] == true).then_some(findings.as_slice()),
+    // Tests that passed only on a retry, in any part, count too (the parts' own gates did).
+    let code = inputs.exit_code(
+        record.findings.as_deref(),
         &gate::GatePolicy {
             allow_flaky: a.allow_flaky,
         },
@@ -199,46 +179,41 @@ pub(crate) fn archive_cmd(a: &cli::ArchiveArgs) -> Result<i32, AppError> {
     Ok(exit::OK)
 }
 
-/// `cargo shuffle baseline --update`.
+/// `cargo shuffle baseline --update`: adds the quarantinable findings of a run record or hunt
+/// report to the baseline; with `--prune`, removes the known tests the report calls fixed.
 pub(crate) fn baseline_cmd(a: &cli::BaselineArgs) -> Result<i32, AppError> {
     let usage = |m: String| AppError::Usage(config::UsageError(m));
-    let text = std::fs::read_to_string(&a.from)
-        .map_err(|e| usage(format!("cannot read report {}: {e}; pass the file written by `run --report` or `hunt --report`", a.from.display())))?;
-    let report: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| usage(format!("report {} is not JSON: {e}", a.from.display())))?;
-    let findings: Vec<triage::Finding> = report["findings"]
-        .as_array()
-        .ok_or_else(|| {
-            usage(format!(
-                "report {} has no findings: was it written with triage on?",
-                a.from.display()
-            ))
-        })?
-        .iter()
-        .filter_map(triage::Finding::from_json)
-        .collect();
+    let doc = schema::read_report(&a.from).map_err(|e| usage(format!("report {e}")))?;
+    let (triaged, findings, fixed): (bool, &[triage::Finding], Vec<&String>) = match &doc {
+        schema::ReportDoc::Run(r) => (
+            r.triaged,
+            &r.findings,
+            r.baseline.iter().flat_map(|b| &b.fixed).collect(),
+        ),
+        schema::ReportDoc::Hunt(h) => (
+            h.runs.iter().all(|r| r.triaged),
+            &h.findings,
+            h.runs
+                .iter()
+                .flat_map(|r| r.baseline.iter().flat_map(|b| &b.fixed))
+                .collect(),
+        ),
+    };
+    if !triaged {
+        eprintln!(
+            "cargo-shuffle: warning: report {} was written without triage (--no-triage): it has no findings to add",
+            a.from.display()
+        );
+    }
     let mut b = if a.baseline.exists() {
         baseline::Baseline::load(&a.baseline).map_err(|e| usage(e.to_string()))?
     } else {
         baseline::Baseline::default()
     };
-    let added = b.add(&findings);
+    let added = b.add(findings);
     let mut removed = 0;
     if a.prune {
-        let fixed: std::collections::BTreeSet<String> = report["baseline"]["fixed"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .chain(
-                report["runs"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|r| r["baseline"]["fixed"].as_array().into_iter().flatten()),
-            )
-            .filter_map(|v| v.as_str().map(String::from))
-            .collect();
-        removed = b.remove(&fixed);
+        removed = b.remove(&fixed.into_iter().cloned().collect());
     }
     report::write_file(&a.baseline, b.to_json().as_bytes())?;
     eprintln!(
@@ -256,7 +231,7 @@ pub(crate) fn run(cfg: &RunConfig) -> Result<i32, AppError> {
     let mut record = session.execute(&plan, &cfg.plan, &mut terminal);
     apply_baseline(cfg, &mut record, &terminal);
     let written = write_reports(cfg, &record, &|| {
-        serde_json::to_vec_pretty(&record.to_json()).expect("the record serialises")
+        serde_json::to_vec_pretty(&record.to_doc()).expect("the record serialises")
     });
     terminal.summary(&record, &cfg.plan.repro(), &cfg.plan.seed_source.describe());
     note_flaky(record.findings.as_deref().unwrap_or_default(), &cfg.gate);

@@ -10,6 +10,7 @@ use crate::discover::list::TestCase;
 use crate::exit;
 use crate::plan::seed;
 use crate::plan::{self, Plan};
+use crate::report::schema::{HUNT_SCHEMA, HuntDoc, VERSION};
 use crate::report::{self, record::RunRecord};
 use crate::triage;
 use std::collections::HashMap;
@@ -116,49 +117,31 @@ pub(crate) fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<
         k += 1;
     }
     let findings = triage::aggregate(records.iter().filter_map(|r| r.findings.as_deref()));
-    let failing: std::collections::BTreeSet<String> = records
-        .iter()
-        .flat_map(|r| r.results.iter())
-        .filter(|r| r.outcome.is_failure() && !r.quarantined)
-        .map(|r| r.test.id())
-        .collect();
-    let interrupted = records.iter().any(|r| r.interrupted);
+    let inputs = gate::GateInputs::of(&records);
     let mut summary = hunt_summary(&records);
     summary.findings = cfg.triage.as_ref().map(|_| findings.clone());
     let json = || {
-        let doc = serde_json::json!({
-            "schema": "cargo-shuffle/hunt/v1",
-            "version": env!("CARGO_PKG_VERSION"),
-            "runs": records.iter().map(|r| serde_json::to_value(r.to_json()).expect("the record serialises")).collect::<Vec<_>>(),
-            "failing_tests": failing,
-            "findings": findings,
-        });
-        serde_json::to_vec_pretty(&doc).expect("JSON values serialise")
+        let doc = HuntDoc {
+            schema: HUNT_SCHEMA.to_string(),
+            version: VERSION.to_string(),
+            runs: records.iter().map(RunRecord::to_doc).collect(),
+            failing_tests: inputs.failing.iter().cloned().collect(),
+            findings: findings.clone(),
+        };
+        serde_json::to_vec_pretty(&doc).expect("the hunt report serialises")
     };
     let written = write_reports(cfg, &summary, &json);
     terminal.note(&format!(
         "hunt: {} runs, {} distinct failing tests, {} findings",
         records.len(),
-        failing.len(),
+        inputs.failing.len(),
         findings.len()
     ));
     for f in &findings {
         terminal.note(&format!("  {} — {}: {}", f.test, f.kind.label(), f.repro));
     }
     note_flaky(&findings, &cfg.gate);
-    let flaky_passes: std::collections::BTreeSet<String> = records
-        .iter()
-        .flat_map(|r| r.results.iter())
-        .filter(|r| r.is_flaky() && !r.quarantined)
-        .map(|r| r.test.id())
-        .collect();
-    let code = gate::decide(
-        interrupted,
-        failing.len(),
-        flaky_passes.len(),
-        cfg.triage.as_ref().map(|_| findings.as_slice()),
-        &cfg.gate,
-    );
+    let code = inputs.exit_code(cfg.triage.as_ref().map(|_| findings.as_slice()), &cfg.gate);
     let code = if code == exit::OK && !written {
         exit::OTHER_ERROR
     } else {

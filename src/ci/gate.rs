@@ -4,6 +4,7 @@
 use crate::exit;
 use crate::report::record::RunRecord;
 use crate::triage::{Finding, FindingKind};
+use std::collections::BTreeSet;
 
 /// Gate policy (from `--allow-flaky`).
 #[derive(Clone, Debug, Default)]
@@ -14,21 +15,54 @@ pub(crate) struct GatePolicy {
     pub(crate) allow_flaky: bool,
 }
 
-/// The exit code of a finished run (see [`decide`]).
+/// What the gate counts, from the results of one run or of several (a hunt's runs): the one
+/// place that decides which tests fail the gate and which passed only on a retry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct GateInputs {
+    /// Some run was stopped early.
+    pub(crate) interrupted: bool,
+    /// Ids of the tests that failed, crashed, timed out, errored or were interrupted in any
+    /// run, except those the baseline quarantined.
+    pub(crate) failing: BTreeSet<String>,
+    /// Ids of the tests that passed only on a retry (`--retries`) in any run, except those the
+    /// baseline quarantined.
+    pub(crate) flaky_passes: BTreeSet<String>,
+}
+
+impl GateInputs {
+    /// The gate's inputs over every result of `records` (one record for `run` and `merge`,
+    /// every run for `hunt`); a test counts once however many runs it failed in.
+    pub(crate) fn of<'a>(records: impl IntoIterator<Item = &'a RunRecord>) -> GateInputs {
+        let mut inputs = GateInputs::default();
+        for record in records {
+            inputs.interrupted |= record.interrupted;
+            for r in record.results.iter().filter(|r| !r.quarantined) {
+                if r.outcome.is_failure() {
+                    inputs.failing.insert(r.test.id());
+                } else if r.is_flaky() {
+                    inputs.flaky_passes.insert(r.test.id());
+                }
+            }
+        }
+        inputs
+    }
+
+    /// The exit code for these inputs and `findings` (`None`: triage did not run), see
+    /// [`decide`].
+    pub(crate) fn exit_code(&self, findings: Option<&[Finding]>, policy: &GatePolicy) -> i32 {
+        decide(
+            self.interrupted,
+            self.failing.len(),
+            self.flaky_passes.len(),
+            findings,
+            policy,
+        )
+    }
+}
+
+/// The exit code of a finished run: [`GateInputs::of`] the record, with its findings.
 pub(crate) fn exit_code(record: &RunRecord, policy: &GatePolicy) -> i32 {
-    let failing: std::collections::BTreeSet<String> = record
-        .results
-        .iter()
-        .filter(|r| r.outcome.is_failure() && !r.quarantined)
-        .map(|r| r.test.id())
-        .collect();
-    decide(
-        record.interrupted,
-        failing.len(),
-        record.flaky_passes(),
-        record.findings.as_deref(),
-        policy,
-    )
+    GateInputs::of([record]).exit_code(record.findings.as_deref(), policy)
 }
 
 /// The gate: interrupted → 130; no failing test → 0 (105 if some test only passed on a retry); any failing test that triage did not
@@ -81,9 +115,73 @@ pub(crate) fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::{Outcome, TestResult};
+    use crate::report::schema::{RunRecordDoc, TestDoc};
 
     fn f(kind: FindingKind) -> Finding {
         Finding::example("t", kind)
+    }
+
+    fn result(id: &str, outcome: Outcome, retried: bool, quarantined: bool) -> TestResult {
+        let mut doc = TestDoc::example(id, outcome);
+        if !retried {
+            doc.failed_attempts.clear();
+        }
+        doc.quarantined = quarantined;
+        let mut record = RunRecordDoc::example();
+        record.tests = vec![doc];
+        RunRecord::from_doc(&record).results.remove(0)
+    }
+
+    fn record(results: Vec<TestResult>, interrupted: bool) -> RunRecord {
+        let mut r = RunRecord::from_doc(&RunRecordDoc::example());
+        r.results = results;
+        r.interrupted = interrupted;
+        r.findings = None;
+        r
+    }
+
+    #[test]
+    fn inputs_count_distinct_unquarantined_failures_and_retried_passes() {
+        use Outcome::*;
+        let one = record(
+            vec![
+                result("b fails", Failed, false, false),
+                result("b crashes", Crashed, true, false),
+                result("b known", TimedOut, false, true),
+                result("b flaky", Passed, true, false),
+                result("b known-flaky", Passed, true, true),
+                result("b fine", Passed, false, false),
+                result("b skipped", Ignored, false, false),
+            ],
+            false,
+        );
+        let two = record(
+            vec![
+                result("b fails", Failed, false, false),
+                result("b fine", Interrupted, false, false),
+            ],
+            true,
+        );
+        let ids = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<BTreeSet<_>>();
+        let i = GateInputs::of([&one]);
+        assert_eq!(i.failing, ids(&["b crashes", "b fails"]));
+        assert_eq!(i.flaky_passes, ids(&["b flaky"]));
+        assert!(!i.interrupted);
+        assert_eq!(exit_code(&one, &GatePolicy::default()), exit::TESTS_FAILED);
+        let both = GateInputs::of([&one, &two]);
+        assert_eq!(both.failing, ids(&["b crashes", "b fails", "b fine"]));
+        assert!(both.interrupted);
+        assert_eq!(
+            both.exit_code(None, &GatePolicy::default()),
+            exit::INTERRUPTED
+        );
+        let flaky = record(vec![result("b flaky", Passed, true, false)], false);
+        assert_eq!(exit_code(&flaky, &GatePolicy::default()), exit::FLAKY);
+        assert_eq!(
+            exit_code(&flaky, &GatePolicy { allow_flaky: true }),
+            exit::OK
+        );
     }
 
     #[test]

@@ -136,20 +136,36 @@ fn run_list(bin: &TestBinary, ignored: bool) -> Result<Vec<String>, ListError> {
     parse_terse(&bin.id, &String::from_utf8_lossy(&out.stdout))
 }
 
+/// One line of libtest's JSON listing, e.g. `{ "type": "test", "event": "discovered", "name":
+/// "a::b", "ignore": true, … }`; keys not named here are ignored.
+#[derive(serde::Deserialize)]
+struct ListingLine {
+    /// `suite`, `test`, `bench`, …
+    #[serde(rename = "type")]
+    kind: String,
+    /// `discovery`, `discovered`, `completed`, …
+    event: String,
+    /// The test name (`discovered` events).
+    name: Option<String>,
+    /// Whether it is `#[ignore]`d (`discovered` events).
+    ignore: Option<bool>,
+}
+
 /// Parses libtest's JSON listing (`--list --format json -Z unstable-options`): `None` unless
-/// every line is a JSON event and the suite's `discovery` event is there (so a harness that
-/// ignored the flags is not misread).
+/// every line is a JSON event with a `type` and an `event` and the suite's `discovery` event is
+/// there (so a harness that ignored the flags is not misread); a `test` `discovered` event
+/// without a `name` or `ignore` also declines.
 pub(crate) fn parse_json_listing(binary_id: &str, stdout: &str) -> Option<Vec<TestCase>> {
     let mut started = false;
     let mut tests = Vec::new();
     for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
-        let v: serde_json::Value = serde_json::from_str(line).ok()?;
-        match (v["type"].as_str()?, v["event"].as_str()?) {
+        let l: ListingLine = serde_json::from_str(line).ok()?;
+        match (l.kind.as_str(), l.event.as_str()) {
             ("suite", "discovery") => started = true,
             ("test", "discovered") => tests.push(TestCase {
                 binary_id: binary_id.to_string(),
-                name: v["name"].as_str()?.to_string(),
-                ignored: v["ignore"].as_bool()?,
+                name: l.name?,
+                ignored: l.ignore?,
             }),
             _ => {}
         }
@@ -240,6 +256,11 @@ mod tests {
         assert!(t[0].ignored && t[0].name == "a::b");
         assert_eq!(parse_json_listing("x", "a: test\n"), None);
         assert_eq!(parse_json_listing("x", ""), None);
+        let no_event =
+            "{ \"type\": \"suite\", \"event\": \"discovery\" }\n{ \"type\": \"test\" }\n";
+        assert_eq!(parse_json_listing("x", no_event), None);
+        let no_ignore = "{ \"type\": \"suite\", \"event\": \"discovery\" }\n{ \"type\": \"test\", \"event\": \"discovered\", \"name\": \"a\" }\n";
+        assert_eq!(parse_json_listing("x", no_ignore), None);
     }
 
     #[test]

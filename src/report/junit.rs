@@ -77,11 +77,15 @@ fn testcase(r: &TestResult) -> TestCase {
     tc
 }
 
-/// Renders the JUnit document for `record`.
+/// Renders the JUnit document for `record`. A record read back from JSON (`merge`) has no
+/// captured output and no start time: its failures carry the message but no output, and the
+/// report no timestamp.
 pub(crate) fn render(record: &RunRecord) -> String {
     let mut report = Report::new("cargo-shuffle");
     report.set_time(record.elapsed);
-    report.set_timestamp(chrono_like(record.started_at));
+    if let Some(t) = record.started_at {
+        report.set_timestamp(chrono_like(t));
+    }
     let mut suites: BTreeMap<&str, Vec<TestCase>> = BTreeMap::new();
     let mut reported = std::collections::HashSet::new();
     let findings: std::collections::HashMap<&str, &crate::triage::Finding> = record
@@ -165,4 +169,132 @@ fn chrono_like(t: std::time::SystemTime) -> chrono::DateTime<chrono::FixedOffset
     chrono::DateTime::from_timestamp(since.as_secs() as i64, since.subsec_millis() * 1_000_000)
         .unwrap_or_default()
         .fixed_offset()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::schema::{RunRecordDoc, TestDoc};
+    use crate::triage::{Finding, FindingKind};
+
+    fn case<'a>(doc: &'a roxmltree::Document<'_>, name: &str) -> roxmltree::Node<'a, 'a> {
+        doc.descendants()
+            .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(name))
+            .unwrap_or_else(|| panic!("no testcase {name}"))
+    }
+
+    fn props(n: roxmltree::Node<'_, '_>) -> Vec<String> {
+        n.descendants()
+            .filter(|p| p.has_tag_name("property"))
+            .map(|p| {
+                format!(
+                    "{}={}",
+                    p.attribute("name").unwrap(),
+                    p.attribute("value").unwrap()
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn outcomes_retries_findings_and_unrun_tests_become_testcases() {
+        let mut d = RunRecordDoc::example();
+        let mut flaky = TestDoc::example("b flaky", Outcome::Passed);
+        flaky.position = 1;
+        let mut victim = TestDoc::example("b victim", Outcome::Failed);
+        victim.failed_attempts.clear();
+        victim.position = 2;
+        victim.message = Some("assertion \u{1b}[31mfailed".into());
+        let mut crash = TestDoc::example("c crash", Outcome::Crashed);
+        crash.signal = Some("SIGSEGV".into());
+        crash.output_dropped_bytes = 7;
+        crash.leaked = true;
+        crash.position = 3;
+        d.tests = vec![flaky, victim, crash];
+        d.plan[0].tests = vec![
+            "b flaky".into(),
+            "b victim".into(),
+            "c crash".into(),
+            "c never".into(),
+        ];
+        d.interrupted = true;
+        let mut f = Finding::example("b victim", FindingKind::OdVictim);
+        f.polluters = vec!["b flaky".into()];
+        f.repro = "cargo shuffle run --order x".into();
+        d.findings = vec![f];
+        let mut record = crate::report::record::RunRecord::from_doc(&d);
+        record.results[1].output = "captured".into();
+        let xml = render(&record);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+
+        let flaky = case(&doc, "flaky");
+        assert_eq!(flaky.attribute("classname"), Some("b"));
+        assert!(flaky.children().all(|c| !c.has_tag_name("failure")));
+        let rerun = flaky
+            .children()
+            .find(|c| c.has_tag_name("flakyFailure"))
+            .unwrap();
+        assert_eq!(rerun.attribute("message"), Some("first"));
+        assert_eq!(props(flaky), ["shard=1", "position=1"]);
+
+        let victim = case(&doc, "victim");
+        let failure = victim
+            .children()
+            .find(|c| c.has_tag_name("failure"))
+            .unwrap();
+        assert_eq!(
+            failure.attribute("message"),
+            Some("assertion failed"),
+            "escapes removed"
+        );
+        assert_eq!(failure.attribute("type"), Some("failed"));
+        assert!(failure.text().unwrap_or_default().contains("captured"));
+        let p = props(victim);
+        assert!(
+            p.contains(&"finding=order-dependent victim".to_string()),
+            "{p:?}"
+        );
+        assert!(p.contains(&"polluters=b flaky".to_string()), "{p:?}");
+        assert!(
+            p.contains(&"repro=cargo shuffle run --order x".to_string()),
+            "{p:?}"
+        );
+
+        let crash = case(&doc, "crash");
+        let error = crash.children().find(|c| c.has_tag_name("error")).unwrap();
+        assert_eq!(error.attribute("type"), Some("SIGSEGV"));
+        let p = props(crash);
+        assert!(
+            p.contains(&"leaked=true".to_string())
+                && p.contains(&"output-dropped-bytes=7".to_string()),
+            "{p:?}"
+        );
+
+        // Interrupted: the planned test that never ran is a skipped testcase.
+        let never = case(&doc, "never");
+        let skipped = never
+            .children()
+            .find(|c| c.has_tag_name("skipped"))
+            .unwrap();
+        assert_eq!(
+            skipped.attribute("message"),
+            Some("not run: the run was interrupted")
+        );
+
+        let suite = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite"))
+            .unwrap();
+        let sp = props(suite);
+        assert!(
+            sp.contains(&format!("seed={}", u64::MAX))
+                && sp.contains(&"partition=slice:2/3".to_string()),
+            "{sp:?}"
+        );
+        assert!(sp.contains(&"interrupted=true".to_string()), "{sp:?}");
+        assert!(
+            doc.root_element().attribute("timestamp").is_none(),
+            "a record read back has no start time"
+        );
+    }
 }

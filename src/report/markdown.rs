@@ -3,60 +3,57 @@
 //! run record, so that `merge` summarises merged partitions the same way.
 
 use super::record::RunRecord;
+use super::schema::RunRecordDoc;
+use crate::events::Outcome;
 use crate::runner::output::clean_text;
-use serde_json::Value;
 use std::fmt::Write as _;
 
 /// Renders the summary of `record` as GitHub-flavoured Markdown.
 pub(crate) fn render(record: &RunRecord) -> String {
-    render_json(&serde_json::to_value(record.to_json()).expect("the record serialises"))
+    render_doc(&record.to_doc())
 }
 
-/// Renders the summary of a JSON run record (schema `cargo-shuffle/run-record/v1`).
-pub(crate) fn render_json(r: &Value) -> String {
-    let c = |o: &str| r["counts"][o].as_u64().unwrap_or(0);
+/// Renders the summary of a run record document (also a merged one, see `ci::merge`).
+pub(crate) fn render_doc(r: &RunRecordDoc) -> String {
+    let c = |o: Outcome| r.counts.get(&o).copied().unwrap_or(0);
     let mut md = String::from("## cargo-shuffle\n\n");
     let _ = write!(
         md,
         "| passed | failed | crashed | timed out | errors | ignored |\n|---|---|---|---|---|---|\n| {} | {} | {} | {} | {} | {} |\n\n",
-        c("passed"),
-        c("failed"),
-        c("crashed"),
-        c("timed-out"),
-        c("error"),
-        c("ignored")
+        c(Outcome::Passed),
+        c(Outcome::Failed),
+        c(Outcome::Crashed),
+        c(Outcome::TimedOut),
+        c(Outcome::Error),
+        c(Outcome::Ignored)
     );
     let _ = write!(
         md,
         "Seed `{}`, {}{}.\n\nReproduce this run:\n```sh\n{}\n```\n",
-        r["seed"].as_str().unwrap_or_default(),
-        crate::runner::output::count(r["shard_count"].as_u64().unwrap_or(0) as usize, "shard"),
-        if r["interrupted"] == true {
-            format!(" — **interrupted**, {} tests not run", r["not_run"])
+        r.seed,
+        crate::runner::output::count(r.shard_count as usize, "shard"),
+        if r.interrupted {
+            format!(" — **interrupted**, {} tests not run", r.not_run)
         } else {
             String::new()
         },
-        r["repro"].as_str().unwrap_or_default()
+        r.repro
     );
-    let failing: Vec<&Value> = r["tests"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|t| !matches!(t["outcome"].as_str(), Some("passed" | "ignored")))
-        .collect();
+    let failing: Vec<_> = r.tests.iter().filter(|t| t.outcome.is_failure()).collect();
     if !failing.is_empty() {
         let _ = write!(md, "\n### Failing tests ({})\n\n", failing.len());
         for t in &failing {
-            let first = t["message"]
-                .as_str()
+            let first = t
+                .message
+                .as_deref()
                 .and_then(|m| m.lines().next())
                 .unwrap_or_default();
             let _ = writeln!(
                 md,
                 "- `{}` — {}{}{}",
-                clean_text(t["id"].as_str().unwrap_or_default()),
-                t["outcome"].as_str().unwrap_or_default(),
-                if t["quarantined"] == true {
+                clean_text(&t.id),
+                t.outcome.name(),
+                if t.quarantined {
                     " (quarantined by the baseline)"
                 } else {
                     ""
@@ -69,32 +66,28 @@ pub(crate) fn render_json(r: &Value) -> String {
             );
         }
     }
-    if r["triaged"] == true {
-        let findings = r["findings"].as_array().cloned().unwrap_or_default();
-        let _ = write!(md, "\n### Findings ({})\n", findings.len());
-        for f in &findings {
-            let s = |k: &str| clean_text(f[k].as_str().unwrap_or_default());
+    if r.triaged {
+        let _ = write!(md, "\n### Findings ({})\n", r.findings.len());
+        for f in &r.findings {
             let _ = write!(
                 md,
                 "\n**`{}`** — {}\n\n{}\n",
-                s("test"),
-                s("kind"),
-                html_escape(&s("note"))
+                clean_text(&f.test),
+                f.kind.name(),
+                html_escape(&clean_text(&f.note))
             );
-            let cleaners: Vec<&str> = f["cleaners"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            if !cleaners.is_empty() {
-                let _ = write!(md, "\nCleaners: `{}`\n", clean_text(&cleaners.join("`, `")));
+            if !f.cleaners.is_empty() {
+                let _ = write!(
+                    md,
+                    "\nCleaners: `{}`\n",
+                    clean_text(&f.cleaners.join("`, `"))
+                );
             }
             let _ = write!(
                 md,
                 "\n```sh\n{}\n```\n({} reruns)\n",
-                s("repro"),
-                f["reruns"]
+                clean_text(&f.repro),
+                f.reruns
             );
         }
     }
@@ -115,12 +108,18 @@ mod tests {
 
     #[test]
     fn messages_cannot_open_html_comments_or_tags() {
-        let r = serde_json::json!({
-            "seed": "1", "shard_count": 1, "repro": "cargo shuffle run --seed 1",
-            "counts": {}, "triaged": false,
-            "tests": [{"id": "b t", "outcome": "failed", "message": "expected <!-- got <b> & more"}]
-        });
-        let md = render_json(&r);
+        let mut r = RunRecordDoc::example();
+        r.seed = crate::plan::seed::Seed(1);
+        r.shard_count = 1;
+        r.repro = "cargo shuffle run --seed 1".into();
+        r.counts.clear();
+        r.triaged = false;
+        r.tests = vec![crate::report::schema::TestDoc::example(
+            "b t",
+            Outcome::Failed,
+        )];
+        r.tests[0].message = Some("expected <!-- got <b> & more".into());
+        let md = render_doc(&r);
         assert!(
             md.contains("expected &lt;!-- got &lt;b&gt; &amp; more"),
             "{md}"

@@ -2,14 +2,16 @@
 //! people and CI read. Events reach reporters only through [`fanout`] (the `Reporter` trait and
 //! the `FanOut` that batches events to each): `terminal` prints progress and the summary,
 //! `jsonl` streams events as JSON lines, `record` collects the run record. From the finished
-//! record, `junit` writes JUnit XML and `markdown` the Markdown summary; [`write_file`] puts a
-//! report in place.
+//! record, `junit` writes JUnit XML and `markdown` the Markdown summary; `schema` holds the
+//! types of every JSON document (written and read back only through them); [`write_file`] puts
+//! a report in place.
 
 pub(crate) mod fanout;
 pub(crate) mod jsonl;
 pub(crate) mod junit;
 pub(crate) mod markdown;
 pub(crate) mod record;
+pub(crate) mod schema;
 pub(crate) mod terminal;
 
 #[cfg(test)]

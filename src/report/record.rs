@@ -1,15 +1,15 @@
 //! The run record: the plan plus every test's result, collected from events. Written as JSON
-//! with `--report` (schema `cargo-shuffle/run-record/v1`, documented in docs/reports.md);
-//! the order-dependence work reads it back.
+//! with `--report` through [`RunRecord::to_doc`] (the document types are in `report::schema`,
+//! documented in docs/reports.md); `merge` reads records back with [`RunRecord::from_doc`].
 
+pub(crate) use super::schema::Applied;
+use super::schema::{self, RUN_RECORD_SCHEMA, RunRecordDoc, RunnerUsage, ShardPlan, TestDoc};
+use crate::discover::list::TestCase;
 use crate::events::{Outcome, RunEvent, TestResult};
 use crate::plan::seed::Seed;
 use crate::plan::{Partition, Plan};
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-/// Identifier of the JSON schema written by [`RunRecord::to_json`].
-pub(crate) const SCHEMA: &str = "cargo-shuffle/run-record/v1";
 
 /// Everything known about a run once it ends.
 #[derive(Clone, Debug)]
@@ -32,8 +32,8 @@ pub(crate) struct RunRecord {
     pub(crate) interrupted: bool,
     /// Command that reproduces the whole run.
     pub(crate) repro: String,
-    /// Wall-clock start, for report timestamps.
-    pub(crate) started_at: std::time::SystemTime,
+    /// Wall-clock start, for report timestamps; `None` for a record read back from JSON.
+    pub(crate) started_at: Option<std::time::SystemTime>,
     /// Triage findings, one per failing test; `None` when triage did not run.
     pub(crate) findings: Option<Vec<crate::triage::Finding>>,
     /// What `--baseline` quarantined and which known tests are fixed.
@@ -59,7 +59,7 @@ impl RunRecord {
             elapsed: Duration::ZERO,
             interrupted: false,
             repro,
-            started_at: std::time::SystemTime::now(),
+            started_at: Some(std::time::SystemTime::now()),
             findings: None,
             baseline: None,
             only_shards: Vec::new(),
@@ -123,14 +123,6 @@ impl RunRecord {
         self.results.iter().any(|r| r.outcome.is_failure())
     }
 
-    /// Tests that passed only on a retry and are not quarantined by the baseline.
-    pub(crate) fn flaky_passes(&self) -> usize {
-        self.results
-            .iter()
-            .filter(|r| r.is_flaky() && !r.quarantined)
-            .count()
-    }
-
     /// Whether shard `k` (1-based) was selected to run.
     pub(crate) fn shard_selected(&self, k: u32) -> bool {
         self.only_shards.is_empty() || self.only_shards.contains(&k)
@@ -149,107 +141,123 @@ impl RunRecord {
         planned.saturating_sub(ran)
     }
 
-    /// The JSON document (see docs/reports.md for the schema), as a serialisable view that borrows
-    /// from the record: serialising it streams, without building a JSON tree per test.
-    pub(crate) fn to_json(&self) -> RecordJson<'_> {
-        RecordJson {
-            schema: SCHEMA,
-            version: env!("CARGO_PKG_VERSION"),
-            seed: self.seed.to_string(),
+    /// The JSON document (schema [`RUN_RECORD_SCHEMA`], see [`RunRecordDoc`]), with the runner's
+    /// resource use measured now.
+    pub(crate) fn to_doc(&self) -> RunRecordDoc {
+        RunRecordDoc {
+            schema: RUN_RECORD_SCHEMA.to_string(),
+            version: schema::VERSION.to_string(),
+            seed: self.seed,
             shard_count: self.shard_count,
-            partition: self.partition.map(|p| p.to_string()),
+            partition: self.partition,
+            merged_from: None,
+            missing_partitions: None,
             jobs: self.jobs,
             interrupted: self.interrupted,
             elapsed_ms: self.elapsed.as_millis() as u64,
             runner: runner_usage(),
-            repro: &self.repro,
+            repro: self.repro.clone(),
             counts: self.counts(),
             not_run: self.not_run(),
             plan: self
                 .plan
                 .iter()
                 .enumerate()
-                .map(|(i, tests)| ShardJson {
+                .map(|(i, tests)| ShardPlan {
                     shard: i + 1,
-                    tests,
+                    tests: tests.clone(),
                 })
                 .collect(),
-            tests: self.results.iter().map(TestJson).collect(),
+            tests: self.results.iter().map(test_doc).collect(),
             triaged: self.findings.is_some(),
-            findings: self.findings.as_deref().unwrap_or_default(),
-            baseline: self.baseline.as_ref(),
+            findings: self.findings.clone().unwrap_or_default(),
+            baseline: self.baseline.clone(),
+        }
+    }
+
+    /// The record a JSON document describes (for `merge`, which renders JUnit and gates from
+    /// records alone). What the document does not carry is empty: the tests' captured output,
+    /// the start time, the `--shard` selection (all shards count as selected).
+    pub(crate) fn from_doc(doc: &RunRecordDoc) -> RunRecord {
+        RunRecord {
+            seed: doc.seed,
+            shard_count: doc.shard_count,
+            partition: doc.partition,
+            jobs: doc.jobs,
+            plan: doc.plan.iter().map(|s| s.tests.clone()).collect(),
+            results: doc.tests.iter().map(test_result).collect(),
+            elapsed: Duration::from_millis(doc.elapsed_ms),
+            interrupted: doc.interrupted,
+            repro: doc.repro.clone(),
+            started_at: None,
+            findings: doc.triaged.then(|| doc.findings.clone()),
+            baseline: doc.baseline.clone(),
+            only_shards: Vec::new(),
         }
     }
 }
 
-/// The run record's JSON form (schema [`SCHEMA`]); field meanings are in docs/reports.md.
-#[derive(serde::Serialize)]
-pub(crate) struct RecordJson<'a> {
-    schema: &'static str,
-    version: &'static str,
-    seed: String,
-    shard_count: u32,
-    partition: Option<String>,
-    jobs: usize,
-    interrupted: bool,
-    elapsed_ms: u64,
-    runner: serde_json::Value,
-    repro: &'a str,
-    counts: BTreeMap<Outcome, usize>,
-    not_run: usize,
-    plan: Vec<ShardJson<'a>>,
-    tests: Vec<TestJson<'a>>,
-    triaged: bool,
-    findings: &'a [crate::triage::Finding],
-    baseline: Option<&'a Applied>,
+/// One result as the record writes it.
+fn test_doc(r: &TestResult) -> TestDoc {
+    TestDoc {
+        id: r.test.id(),
+        binary_id: r.test.binary_id.clone(),
+        name: r.test.name.clone(),
+        outcome: r.outcome,
+        shard: r.shard,
+        position: r.position,
+        start_ms: r.start_ms,
+        end_ms: r.end_ms,
+        duration_ms: r.duration.as_secs_f64() * 1000.0,
+        exit_code: r.exit_code,
+        signal: r.signal.clone(),
+        leaked: r.leaked,
+        message: r.message.clone(),
+        output_bytes: r.output_bytes,
+        output_dropped_bytes: r.output_dropped,
+        flaky: r.is_flaky(),
+        failed_attempts: r.previous_attempts.clone(),
+        quarantined: r.quarantined,
+        sandbox: r.sandbox.clone(),
+    }
 }
 
-#[derive(serde::Serialize)]
-struct ShardJson<'a> {
-    shard: usize,
-    tests: &'a [String],
-}
-
-/// One test of the JSON record.
-struct TestJson<'a>(&'a TestResult);
-
-impl serde::Serialize for TestJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let r = self.0;
-        let mut m = s.serialize_map(Some(20))?;
-        m.serialize_entry("id", &r.test.id())?;
-        m.serialize_entry("binary_id", &r.test.binary_id)?;
-        m.serialize_entry("name", &r.test.name)?;
-        m.serialize_entry("outcome", &r.outcome)?;
-        m.serialize_entry("shard", &r.shard)?;
-        m.serialize_entry("position", &r.position)?;
-        m.serialize_entry("start_ms", &r.start_ms)?;
-        m.serialize_entry("end_ms", &r.end_ms)?;
-        m.serialize_entry("duration_ms", &(r.duration.as_secs_f64() * 1000.0))?;
-        m.serialize_entry("exit_code", &r.exit_code)?;
-        m.serialize_entry("signal", &r.signal)?;
-        m.serialize_entry("leaked", &r.leaked)?;
-        m.serialize_entry("message", &r.message)?;
-        m.serialize_entry("output_bytes", &r.output_bytes)?;
-        m.serialize_entry("output_dropped_bytes", &r.output_dropped)?;
-        m.serialize_entry("flaky", &r.is_flaky())?;
-        m.serialize_entry("failed_attempts", &r.previous_attempts)?;
-        m.serialize_entry("quarantined", &r.quarantined)?;
-        m.serialize_entry("sandbox", &r.sandbox)?;
-        m.end()
+/// A result read back from the record: no captured output (the record has only its size).
+fn test_result(t: &TestDoc) -> TestResult {
+    TestResult {
+        test: TestCase {
+            binary_id: t.binary_id.clone(),
+            name: t.name.clone(),
+            ignored: t.outcome == Outcome::Ignored,
+        },
+        shard: t.shard,
+        position: t.position,
+        outcome: t.outcome,
+        exit_code: t.exit_code,
+        signal: t.signal.clone(),
+        leaked: t.leaked,
+        start_ms: t.start_ms,
+        end_ms: t.end_ms,
+        duration: Duration::try_from_secs_f64(t.duration_ms / 1000.0).unwrap_or_default(),
+        message: t.message.clone(),
+        output: String::new(),
+        output_bytes: t.output_bytes,
+        output_dropped: t.output_dropped_bytes,
+        previous_attempts: t.failed_attempts.clone(),
+        quarantined: t.quarantined,
+        sandbox: t.sandbox.clone(),
     }
 }
 
 /// The runner's own resource use so far (not its children's): CPU time in milliseconds (user +
 /// system, from `getrusage(RUSAGE_SELF)`) and peak resident memory in KiB (`VmHWM` of
-/// `/proc/self/status`, else `ru_maxrss`). For benchmarks.
-pub(crate) fn runner_usage() -> serde_json::Value {
+/// `/proc/self/status`, else `ru_maxrss`). For benchmarks. `None` when `getrusage` fails.
+pub(crate) fn runner_usage() -> Option<RunnerUsage> {
     // SAFETY: zeroed rusage is a valid out-parameter.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: RUSAGE_SELF with a valid pointer.
     if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
-        return serde_json::Value::Null;
+        return None;
     }
     let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
     // On Linux ru_maxrss survives execve (it is at least the parent's peak): VmHWM is the
@@ -261,20 +269,8 @@ pub(crate) fn runner_usage() -> serde_json::Value {
                 .find_map(|l| l.strip_prefix("VmHWM:"))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
         });
-    serde_json::json!({
-        "cpu_ms": ms(u.ru_utime) + ms(u.ru_stime),
-        "max_rss_kib": hwm.unwrap_or(u.ru_maxrss),
+    Some(RunnerUsage {
+        cpu_ms: ms(u.ru_utime) + ms(u.ru_stime),
+        max_rss_kib: hwm.unwrap_or(u.ru_maxrss),
     })
-}
-
-/// What the baseline (`--baseline`, see `ci::baseline`) did to a run's verdict: part of the
-/// record, so that `merge` and later readers see it.
-#[derive(Clone, Debug, Default, serde::Serialize)]
-pub(crate) struct Applied {
-    /// Known tests that failed again as order-dependent or flaky: not counted by the gate.
-    pub(crate) quarantined: Vec<String>,
-    /// Known tests that passed in the situation they used to fail in (an OD victim after all
-    /// its polluters, a brittle test without its state-setters before it): fixed, remove them
-    /// from the baseline. A NOD-flaky test is never called fixed from one pass.
-    pub(crate) fixed: Vec<String>,
 }

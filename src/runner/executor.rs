@@ -56,7 +56,7 @@ pub(crate) struct ExecOptions {
 pub(crate) const RESET_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// How tests are isolated from each other.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum Isolation {
     /// One process per test (like cargo-nextest): only state outside the process leaks.

@@ -52,7 +52,9 @@ pub(crate) struct TriageOptions {
 }
 
 /// The class of a finding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum FindingKind {
     /// Passes alone, fails after its polluters.
@@ -68,6 +70,18 @@ pub(crate) enum FindingKind {
 }
 
 impl FindingKind {
+    /// The kind's name in the JSON documents and the baseline: `od-victim`, `brittle`,
+    /// `nod-flaky`, `failure`, `unfinished`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            FindingKind::OdVictim => "od-victim",
+            FindingKind::Brittle => "brittle",
+            FindingKind::NodFlaky => "nod-flaky",
+            FindingKind::Failure => "failure",
+            FindingKind::Unfinished => "unfinished",
+        }
+    }
+
     /// Human label.
     pub(crate) fn label(self) -> &'static str {
         match self {
@@ -81,10 +95,11 @@ impl FindingKind {
 }
 
 /// One rerun made as evidence.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub(crate) struct Rerun {
     /// Why it was run: `alone`, `prefix`, `cross-shard`, `replay`, `bisect`, `prune`, `confirm`,
-    /// `confirm-alone`, `reference`, `cleaner`, `process-check`, `retry`.
+    /// `confirm-alone`, `reference`, `cleaner`, `process-check`, `retry` (the list a report is
+    /// read back against is `report::schema::RERUN_PURPOSES`, where `Rerun` is deserialised).
     pub(crate) purpose: &'static str,
     /// Test ids in the order they ran; the last is the test under triage.
     pub(crate) order: Vec<String>,
@@ -94,34 +109,46 @@ pub(crate) struct Rerun {
     pub(crate) duration_ms: f64,
 }
 
-/// What triage found out about one failing test.
-#[derive(Clone, Debug, serde::Serialize)]
+/// What triage found out about one failing test. Written in the run record's `findings`, the
+/// hunt report and the event stream; read back by `merge` and `baseline --update`, where `kind`
+/// and `test` are required (an unknown kind is an error) and the other fields default to empty.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Finding {
     /// Classification.
     pub(crate) kind: FindingKind,
     /// The test (`BINARY_ID TEST_NAME`).
     pub(crate) test: String,
     /// Minimal set of tests that make it fail when run before it (OD victims), in run order.
+    #[serde(default)]
     pub(crate) polluters: Vec<String>,
     /// Minimal set of tests it needs before it to pass (brittle tests).
+    #[serde(default)]
     pub(crate) state_setters: Vec<String>,
     /// Tests that, run between the polluters and the victim, make it pass.
+    #[serde(default)]
     pub(crate) cleaners: Vec<String>,
     /// Shell command that reproduces the failure (runs exactly the given order).
+    #[serde(default)]
     pub(crate) repro: String,
     /// Every rerun made, in order.
+    #[serde(default)]
     pub(crate) evidence: Vec<Rerun>,
     /// Reruns used in all.
+    #[serde(default)]
     pub(crate) reruns: usize,
     /// Reruns used to find the polluters/state-setters (search + one confirmation), the part
     /// bounded by ⌈log2 n⌉ + 3 for a single polluter among n predecessors.
+    #[serde(default)]
     pub(crate) search_reruns: usize,
     /// One-line explanation.
+    #[serde(default)]
     pub(crate) note: String,
     /// The isolation mode the finding was made in.
+    #[serde(default)]
     pub(crate) isolation: crate::runner::executor::Isolation,
     /// Found in shared isolation but not reproduced with one process per test: the state is
     /// inside the process (statics, env vars, the current directory, …).
+    #[serde(default)]
     pub(crate) in_process_state: bool,
 }
 
@@ -174,43 +201,6 @@ impl Finding {
         let mut f = finding(kind, &TestCase::new("b", "t"), String::new(), String::new());
         f.test = test.to_string();
         f
-    }
-
-    /// Reads the parts of a finding the baseline needs back from a JSON report (`None` if the
-    /// value is not a finding).
-    pub(crate) fn from_json(v: &serde_json::Value) -> Option<Finding> {
-        let kind: FindingKind = match v["kind"].as_str()? {
-            "od-victim" => FindingKind::OdVictim,
-            "brittle" => FindingKind::Brittle,
-            "nod-flaky" => FindingKind::NodFlaky,
-            "failure" => FindingKind::Failure,
-            _ => FindingKind::Unfinished,
-        };
-        let strs = |k: &str| -> Vec<String> {
-            v[k].as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect()
-        };
-        Some(Finding {
-            kind,
-            test: v["test"].as_str()?.to_string(),
-            polluters: strs("polluters"),
-            state_setters: strs("state_setters"),
-            cleaners: strs("cleaners"),
-            repro: v["repro"].as_str().unwrap_or_default().to_string(),
-            evidence: vec![],
-            reruns: 0,
-            search_reruns: 0,
-            note: v["note"].as_str().unwrap_or_default().to_string(),
-            isolation: if v["isolation"] == "shared" {
-                crate::runner::executor::Isolation::Shared
-            } else {
-                crate::runner::executor::Isolation::Process
-            },
-            in_process_state: v["in_process_state"].as_bool().unwrap_or(false),
-        })
     }
 }
 

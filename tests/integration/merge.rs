@@ -341,3 +341,122 @@ fn merge_refuses_a_part_with_another_selection_or_run_with_shard() {
         stderr(&out)
     );
 }
+
+/// A testcase as compared: outcome, message, rerun elements, sorted properties.
+type Case = (String, String, Vec<String>, Vec<String>);
+
+/// Each testcase of a JUnit file, keyed by (classname, name): its outcome (the `failure`,
+/// `error` or `skipped` element and its `type`, else `passed`), message, its rerun elements
+/// and its properties.
+fn junit_cases(xml: &str) -> BTreeMap<(String, String), Case> {
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    let mut cases = BTreeMap::new();
+    for tc in doc.descendants().filter(|n| n.has_tag_name("testcase")) {
+        let key = (
+            tc.attribute("classname").unwrap_or_default().to_string(),
+            tc.attribute("name").unwrap_or_default().to_string(),
+        );
+        let children: Vec<_> = tc.children().filter(|c| c.is_element()).collect();
+        let status = children
+            .iter()
+            .find(|c| ["failure", "error", "skipped"].contains(&c.tag_name().name()));
+        let outcome = status.map_or("passed".to_string(), |s| {
+            format!(
+                "{} {}",
+                s.tag_name().name(),
+                s.attribute("type").unwrap_or_default()
+            )
+        });
+        let message = status
+            .and_then(|s| s.attribute("message"))
+            .unwrap_or_default()
+            .to_string();
+        let reruns: Vec<String> = children
+            .iter()
+            .filter(|c| {
+                c.tag_name().name().ends_with("Failure") || c.tag_name().name().ends_with("Error")
+            })
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    c.tag_name().name(),
+                    c.attribute("message").unwrap_or_default()
+                )
+            })
+            .collect();
+        let mut props: Vec<String> = tc
+            .descendants()
+            .filter(|n| n.has_tag_name("property"))
+            .map(|p| {
+                format!(
+                    "{}={}",
+                    p.attribute("name").unwrap(),
+                    p.attribute("value").unwrap()
+                )
+            })
+            .collect();
+        props.sort();
+        assert!(
+            cases
+                .insert(key.clone(), (outcome, message, reruns, props))
+                .is_none(),
+            "{key:?} twice"
+        );
+    }
+    cases
+}
+
+#[test]
+fn merge_of_json_records_alone_writes_the_junit_that_merge_of_the_xml_files_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut json_in = Vec::new();
+    let mut xml_in = Vec::new();
+    for k in 1..=3 {
+        let job = tempfile::tempdir().unwrap();
+        let (j, x) = run_part_with(
+            job.path(),
+            "47",
+            Some(&format!("slice:{k}/3")),
+            &["--retries", "1"],
+        );
+        let keep_j = dir.path().join(format!("p{k}.json"));
+        let keep_x = dir.path().join(format!("p{k}.xml"));
+        std::fs::copy(j, &keep_j).unwrap();
+        std::fs::copy(x, &keep_x).unwrap();
+        json_in.push(keep_j.display().to_string());
+        xml_in.push(keep_x.display().to_string());
+    }
+    let merge = |inputs: &[String], junit: &std::path::Path| {
+        let mut args = vec![
+            "merge".to_string(),
+            "--junit".into(),
+            junit.display().to_string(),
+        ];
+        args.extend(inputs.iter().cloned());
+        let (out, _d) = Shuffle::new(&args.iter().map(String::as_str).collect::<Vec<_>>()).output();
+        assert_code(&out, 100);
+        assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+        std::fs::read_to_string(junit).unwrap()
+    };
+    let from_xml = merge(
+        &json_in.iter().chain(&xml_in).cloned().collect::<Vec<_>>(),
+        &dir.path().join("from-xml.xml"),
+    );
+    let from_json = merge(&json_in, &dir.path().join("from-json.xml"));
+    let (a, b) = (junit_cases(&from_xml), junit_cases(&from_json));
+    assert!(a.len() > 5, "{from_xml}");
+    assert!(
+        a.values().any(|(o, ..)| o != "passed")
+            && a.values()
+                .any(|(_, _, _, p)| p.iter().any(|p| p.starts_with("finding="))),
+        "the parts have failures and findings: {from_xml}"
+    );
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in &a {
+        assert_eq!(&b[k], v, "testcase {k:?}");
+    }
+    assert!(
+        !from_json.contains("--partition"),
+        "the merged run is unpartitioned"
+    );
+}

@@ -139,30 +139,52 @@ pub(crate) enum Event {
 /// MB is one line) are parsed from their head, where libtest puts the name and event.
 pub(crate) const MAX_LINE: usize = 8 * 1024 * 1024;
 
+/// One line of libtest's `--format json` output, e.g. `{ "type": "test", "event": "failed",
+/// "name": "a::b", "exec_time": 0.5, "stdout": "…" }`; keys not named here are ignored.
+#[derive(serde::Deserialize)]
+struct JsonLine {
+    /// `suite` or `test` (others are not ours).
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    /// `started`, `ok`, `failed`, `ignored`, `timeout`, …
+    event: Option<String>,
+    /// The test name (`test` events).
+    name: Option<String>,
+    /// Captured output (failures).
+    stdout: Option<String>,
+    /// A message libtest adds (e.g. a `should_panic` mismatch).
+    message: Option<String>,
+    /// Seconds, with `--report-time`.
+    exec_time: Option<f64>,
+}
+
 /// Parses one line of libtest's JSON output; `None` for anything else (raw output that a test
-/// or the runtime wrote straight to the file descriptor).
+/// or the runtime wrote straight to the file descriptor, JSON that is not a libtest event). A
+/// line that is not whole JSON (cut because it was too long) is read from its head.
 pub(crate) fn parse_line(line: &str) -> Option<Event> {
     let t = line.trim();
     if !t.starts_with('{') {
         return None;
     }
-    let v: serde_json::Value = match serde_json::from_str(t) {
-        Ok(v) => v,
+    let l: JsonLine = match serde_json::from_str(t) {
+        Ok(l) => l,
+        // Whole JSON of another shape: not an event of ours.
+        Err(e) if e.is_data() => return None,
         Err(_) => return parse_head(t),
     };
-    match (v["type"].as_str()?, v["event"].as_str()?) {
+    match (l.kind?.as_str(), l.event?.as_str()) {
         ("suite", "started") => Some(Event::SuiteStarted),
         ("suite", "ok" | "failed") => Some(Event::SuiteFinished),
-        ("test", "started") => Some(Event::Started(v["name"].as_str()?.to_string())),
+        ("test", "started") => Some(Event::Started(l.name?)),
         ("test", ev) => {
-            let mut output = v["stdout"].as_str().unwrap_or_default().to_string();
-            if let Some(m) = v["message"].as_str() {
+            let mut output = l.stdout.unwrap_or_default();
+            if let Some(m) = &l.message {
                 output.push_str(m);
             }
             Some(Event::Finished {
-                name: v["name"].as_str()?.to_string(),
+                name: l.name?,
                 event: ev.to_string(),
-                exec_time: v["exec_time"].as_f64(),
+                exec_time: l.exec_time,
                 output,
             })
         }
@@ -273,6 +295,10 @@ mod tests {
             Some(Event::SuiteFinished)
         );
         assert_eq!(parse_line("raw output"), None);
+        // Whole JSON that is not a libtest event of ours.
+        assert_eq!(parse_line(r#"{ "event": "ok", "name": "a" }"#), None);
+        assert_eq!(parse_line(r#"{ "type": 5, "event": "ok" }"#), None);
+        assert_eq!(parse_line(r#"{ "type": "bench", "event": "ok" }"#), None);
         // A cut line still yields name and event.
         let cut = r#"{ "type": "test", "name": "x \"y\"", "event": "failed", "exec_time": 0.1, "stdout": "aaaa"#;
         match parse_line(cut) {

@@ -105,6 +105,87 @@ pub(crate) struct TestResult {
 }
 
 impl TestResult {
+    /// The one constructor: `test` ended with `outcome`, and nothing else is known yet (shard
+    /// and position 0, no exit status, no times, no message, no output, no attempts). The
+    /// `with_*` setters fill in the rest; an ignored test that was not run is just
+    /// `TestResult::new(test, Outcome::Ignored)`.
+    pub(crate) fn new(test: TestCase, outcome: Outcome) -> TestResult {
+        TestResult {
+            test,
+            shard: 0,
+            position: 0,
+            outcome,
+            exit_code: None,
+            signal: None,
+            leaked: false,
+            start_ms: 0,
+            end_ms: 0,
+            duration: Duration::ZERO,
+            message: None,
+            output: String::new(),
+            output_bytes: 0,
+            output_dropped: 0,
+            previous_attempts: Vec::new(),
+            quarantined: false,
+            sandbox: None,
+        }
+    }
+
+    /// Where it ran: 1-based `shard`, 0-based `position` in it.
+    pub(crate) fn with_place(mut self, shard: u32, position: u32) -> TestResult {
+        self.shard = shard;
+        self.position = position;
+        self
+    }
+
+    /// The reason for a non-pass (`None` leaves it unset).
+    pub(crate) fn with_message(mut self, message: Option<String>) -> TestResult {
+        self.message = message;
+        self
+    }
+
+    /// When it ran: start and end in milliseconds since the run started, and its wall time
+    /// (measured separately: the process's own, or libtest's `exec_time`).
+    pub(crate) fn with_times(
+        mut self,
+        start_ms: u64,
+        end_ms: u64,
+        duration: Duration,
+    ) -> TestResult {
+        self.start_ms = start_ms;
+        self.end_ms = end_ms;
+        self.duration = duration;
+        self
+    }
+
+    /// What it printed: `text` as kept, `total` bytes written in all, `dropped` bytes not kept
+    /// because of the cap. A passing test's text is not kept (it is never reported, and
+    /// dropping it keeps memory flat); its byte counts are.
+    pub(crate) fn with_output(mut self, text: String, total: u64, dropped: u64) -> TestResult {
+        self.output = if self.outcome == Outcome::Passed {
+            String::new()
+        } else {
+            text
+        };
+        self.output_bytes = total;
+        self.output_dropped = dropped;
+        self
+    }
+
+    /// How its process ended: the exit code if it exited, the signal name if it was killed, and
+    /// whether a process it started held its output open after it exited.
+    pub(crate) fn with_exit(
+        mut self,
+        exit_code: Option<i32>,
+        signal: Option<String>,
+        leaked: bool,
+    ) -> TestResult {
+        self.exit_code = exit_code;
+        self.signal = signal;
+        self.leaked = leaked;
+        self
+    }
+
     /// Passed only on a retry: flaky (non-deterministic in the same place of the same order).
     pub(crate) fn is_flaky(&self) -> bool {
         self.outcome == Outcome::Passed && !self.previous_attempts.is_empty()

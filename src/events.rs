@@ -5,7 +5,8 @@ use crate::discover::list::TestCase;
 use crate::plan::seed::Seed;
 use std::time::Duration;
 
-/// How one test ended.
+/// How one test ended; its JSON name is [`Outcome::name`]. Everything but `Passed` and
+/// `Ignored` fails the run (see [`Outcome::is_failure`]).
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
@@ -66,13 +67,13 @@ impl Outcome {
 /// The result of one test run.
 #[derive(Clone, Debug)]
 pub(crate) struct TestResult {
-    /// The test.
+    /// The test that ran (or was ignored).
     pub(crate) test: TestCase,
     /// 1-based shard it ran in (0 for ignored tests that were not run).
     pub(crate) shard: u32,
     /// 0-based position in its shard.
     pub(crate) position: u32,
-    /// How it ended.
+    /// How this attempt ended (the last one, with `--retries`).
     pub(crate) outcome: Outcome,
     /// Exit code, when it exited normally.
     pub(crate) exit_code: Option<i32>,
@@ -84,13 +85,13 @@ pub(crate) struct TestResult {
     pub(crate) start_ms: u64,
     /// End, in milliseconds since the run started.
     pub(crate) end_ms: u64,
-    /// Wall time of the test process.
+    /// Wall time of the test process (libtest's own `exec_time` in shared isolation).
     pub(crate) duration: Duration,
     /// One-paragraph reason for a non-pass (panic message, signal, timeout), if any.
     pub(crate) message: Option<String>,
     /// Captured output (stdout and stderr interleaved), lossily decoded, not yet cleaned; capped.
     pub(crate) output: String,
-    /// Bytes the test wrote in all.
+    /// Bytes the test wrote in all, kept or not.
     pub(crate) output_bytes: u64,
     /// Bytes not kept because of the cap.
     pub(crate) output_dropped: u64,
@@ -195,13 +196,13 @@ impl TestResult {
 /// A failed attempt of a test that was retried.
 #[derive(Clone, Debug, serde::Serialize)]
 pub(crate) struct Attempt {
-    /// How it ended.
+    /// How the failed attempt ended (never `Passed`).
     pub(crate) outcome: Outcome,
     /// Reason, as in [`TestResult::message`].
     pub(crate) message: Option<String>,
-    /// Wall time, milliseconds.
+    /// Wall time of the attempt, milliseconds (fractional).
     pub(crate) duration_ms: f64,
-    /// Captured output (capped like every test's).
+    /// Captured output (capped like every test's); not in the JSON record.
     #[serde(skip)]
     pub(crate) output: String,
 }
@@ -222,20 +223,20 @@ impl From<&TestResult> for Attempt {
 pub(crate) enum RunEvent {
     /// The run is about to start.
     RunStarted {
-        /// The seed of the plan.
+        /// The plan's seed, printed first so that the run can be reproduced.
         seed: Seed,
-        /// Shards in the plan.
+        /// Shards in the plan (all of them, even with `--shard` selecting some).
         shard_count: u32,
-        /// Tests that will run.
+        /// Tests that will run in the selected shards (ignored tests not counted).
         test_count: usize,
-        /// Worker count.
+        /// Worker threads, each running one shard at a time (`--jobs`).
         jobs: usize,
     },
     /// A test process is starting.
     TestStarted {
-        /// The test.
+        /// The test about to start.
         test: TestCase,
-        /// 1-based shard.
+        /// 1-based shard it runs in.
         shard: u32,
     },
     /// A test finished (or was reported ignored).

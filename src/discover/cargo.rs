@@ -164,8 +164,10 @@ struct CargoBuild {
 struct ArtifactContext<'b> {
     /// The cargo that built them, given to tests as `CARGO`.
     cargo: &'b OsString,
-    /// The build's target directory.
+    /// The build's target directory (`--target-dir`, else cargo's): `CARGO_TARGET_TMPDIR` is
+    /// inside it, and only native library dirs inside it go on the library path.
     target_dir: &'b Path,
+    /// What the build reported: bin artifacts and build-script results.
     build: &'b CargoBuild,
     /// cargo's `[env]` configuration (see [`config_env`]).
     config_env: &'b [(OsString, OsString)],

@@ -14,7 +14,7 @@ pub(crate) enum DiscoverError {
     CargoSpawn {
         /// The cargo program tried, as text.
         cargo: String,
-        /// Why the OS refused.
+        /// Why the OS refused (typically not found, or not executable).
         source: std::io::Error,
     },
     /// `cargo metadata` failed; holds its error as text.

@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 /// Everything needed to start one test process.
 #[derive(Debug)]
 pub(crate) struct ProcessSpec<'a> {
-    /// The executable.
+    /// The executable: the test binary, or its target runner.
     pub(crate) program: &'a std::path::Path,
     /// Its arguments (e.g. `--exact NAME --nocapture`).
     pub(crate) args: Vec<OsString>,
-    /// Working directory.
+    /// Working directory of the process (the package root for tests).
     pub(crate) cwd: &'a std::path::Path,
     /// Environment added to the runner's own.
     pub(crate) env: Vec<(OsString, OsString)>,
@@ -50,7 +50,7 @@ pub(crate) struct ProcessResult {
     pub(crate) leaked: bool,
     /// The run was interrupted while this test ran, and the runner stopped it.
     pub(crate) interrupted: bool,
-    /// What the test printed.
+    /// What the test printed, stdout and stderr interleaved, capped (see `ProcessSpec`).
     pub(crate) output: CapturedOutput,
     /// Wall time from spawn to reaping.
     pub(crate) duration: Duration,
@@ -91,6 +91,8 @@ pub(crate) fn describe_status(status: ExitStatus) -> String {
     }
 }
 
+/// A pidfd for `pid` (readable once it exits), or `None` where the kernel has none (before
+/// Linux 5.3): the exit is then polled for.
 fn pidfd_open(pid: u32) -> Option<OwnedFd> {
     // SAFETY: plain syscall; a non-negative return is a new fd that we own.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
@@ -120,6 +122,7 @@ fn has_exited(pid: u32) -> bool {
     r == 0 && unsafe { info.si_pid() } != 0
 }
 
+/// Sends `sig` to process group `pgid`; errors (the group is gone) are ignored.
 fn killpg(pgid: u32, sig: i32) {
     // SAFETY: sending a signal has no memory-safety preconditions.
     unsafe {
@@ -210,12 +213,16 @@ pub(crate) fn run(spec: &ProcessSpec<'_>, watch: &mut dyn Watch) -> io::Result<P
 /// exited, the signals sent to it and why. The child is never reaped here (see
 /// [`has_exited`]).
 struct Supervision<'s> {
+    /// What was started, with its limits.
     spec: &'s ProcessSpec<'s>,
+    /// The child's pid, also its process group id.
     pid: u32,
     /// Becomes readable when the child exits; `None` on kernels without pidfds, where the exit
     /// is noticed by polling every `tick`.
     pidfd: Option<OwnedFd>,
+    /// Our end of the pipe holding the child's stdout and stderr.
     reader: io::PipeReader,
+    /// What was read so far, capped.
     output: CapturedOutput,
     /// The output pipe has not reached end of file yet.
     pipe_open: bool,
@@ -223,8 +230,11 @@ struct Supervision<'s> {
     exited_at: Option<Instant>,
     /// When TERM was sent (timeout or interrupt); KILL follows `grace` later.
     term_sent_at: Option<Instant>,
+    /// TERM was sent because the deadline passed.
     timed_out: bool,
+    /// Something the child started held the pipe `leak_timeout` after it exited.
     leaked: bool,
+    /// TERM was sent because the run was interrupted.
     interrupted: bool,
     /// The spec's timeout as an instant; a [`Watch`] deadline takes precedence.
     fixed_deadline: Option<Instant>,
@@ -238,6 +248,7 @@ struct Supervision<'s> {
 }
 
 impl<'s> Supervision<'s> {
+    /// The state right after spawning `pid` (at `start`), with `reader` on its output pipe.
     fn new(
         spec: &'s ProcessSpec<'s>,
         pid: u32,

@@ -27,13 +27,17 @@ fn ms_since(t0: Instant, t: Instant) -> u64 {
     t.saturating_duration_since(t0).as_millis() as u64
 }
 
-/// Runs sequences of tests, one process per test, each sequence in its own fresh temporary
-/// directory. Shared by the plan executor and by triage reruns.
+/// Runs sequences of tests, each in its own fresh temporary directory: one process per test,
+/// or in shared isolation one per binary. Shared by the plan executor and by triage reruns.
 #[derive(Debug)]
 pub(crate) struct SequenceRunner<'a> {
+    /// The run's binaries by id.
     binaries: &'a HashMap<String, TestBinary>,
+    /// Limits, retries, sandbox and isolation settings.
     opts: &'a ExecOptions,
+    /// Set on Ctrl-C: no new test starts, running ones are stopped.
     cancel: &'a CancelFlag,
+    /// Kills test process groups if the runner dies; lives as long as the runner.
     watchdog: Watchdog,
     /// The plan's seed as text, exported to tests as `CARGO_SHUFFLE_SEED`.
     seed: String,

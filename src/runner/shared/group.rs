@@ -30,7 +30,7 @@ pub(crate) struct Group {
     pub(crate) binary_id: String,
     /// libtest's `--shuffle-seed` for the process.
     pub(crate) seed: u64,
-    /// Tests in predicted order.
+    /// The tests, in the order libtest is predicted to run them under `seed`.
     pub(crate) tests: Vec<TestCase>,
 }
 

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 /// How a group run ended.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum GroupEnd {
-    /// Every test was reported.
+    /// Every test of the group was reported (run, or an error when its process failed).
     Done,
     /// The run was interrupted: the running test was reported as interrupted, the rest not.
     Interrupted,
@@ -98,32 +98,47 @@ pub(crate) fn run_group(
         if !watch.suite_started() {
             // A custom harness that does not speak libtest's JSON/shuffle flags (libtest-mimic
             // takes a single filter): its tests cannot share a process under our control.
-            warn(format!(
-                "test binary `{}` refused libtest's JSON and shuffle flags ({}); its tests run one per process instead",
-                ctx.bin.id,
-                process::describe_status(r.status)
-            ));
+            warn(refused_warning(ctx.bin, &r));
             return GroupEnd::Refused(not_done(&remaining, watch.done()));
         }
         // The test that was running when the process ended did not finish: it crashed, timed
         // out, or ended the process itself.
         let (outcome, message) = unfinished_verdict(ctx, &r);
         watch.report_unfinished(outcome, message, r.status);
-        let rest = not_done(&remaining, watch.done());
-        if rest.len() == remaining.len() {
-            // The process ran nothing: give up on these rather than loop.
-            let msg = format!(
-                "the shared process ended ({}) before running this test",
-                process::describe_status(r.status)
-            );
-            watch.report_errors(rest, &msg, &r.output.to_text());
-            remaining = Vec::new();
-        } else {
-            remaining = rest;
-        }
+        remaining = still_to_run(&mut watch, &remaining, &r);
         attempt += 1;
     }
     GroupEnd::Done
+}
+
+/// The warning for a harness that did not accept the shared flags (no suite event).
+fn refused_warning(bin: &TestBinary, r: &ProcessResult) -> String {
+    format!(
+        "test binary `{}` refused libtest's JSON and shuffle flags ({}); its tests run one per process instead",
+        bin.id,
+        process::describe_status(r.status)
+    )
+}
+
+/// The tests of `remaining` to resume in a new process after process `r` ended early: those
+/// `watch` did not report. If it reported none, they are reported as errors instead (with the
+/// process's output) and none are left, rather than looping.
+fn still_to_run(
+    watch: &mut GroupWatch<'_, '_>,
+    remaining: &[TestCase],
+    r: &ProcessResult,
+) -> Vec<TestCase> {
+    let rest = not_done(remaining, watch.done());
+    if rest.len() < remaining.len() {
+        return rest;
+    }
+    // The process ran nothing: give up on these rather than loop.
+    let msg = format!(
+        "the shared process ended ({}) before running this test",
+        process::describe_status(r.status)
+    );
+    watch.report_errors(rest, &msg, &r.output.to_text());
+    Vec::new()
 }
 
 /// The tests of `tests` not named in `done`, in order.

@@ -30,6 +30,7 @@ pub(crate) struct WatchPlace {
 /// Follows one shared process: parses libtest's JSON events as they arrive, reports each
 /// finished test at once, and gives the running test its own deadline.
 pub(crate) struct GroupWatch<'a, 'f> {
+    /// Shard, clock and timeout of the results.
     place: WatchPlace,
     /// The tests this process was asked to run, by name.
     by_name: HashMap<String, TestCase>,
@@ -45,7 +46,9 @@ pub(crate) struct GroupWatch<'a, 'f> {
     done: Vec<String>,
     /// Position the next reported result gets in its shard; advanced per result.
     next_position: &'a mut u32,
+    /// Gets each result as soon as it is known.
     on_result: &'f mut dyn FnMut(TestResult),
+    /// Hears of each test libtest starts.
     on_start: &'f mut dyn FnMut(&TestCase),
     /// The running test's result event, held until the next event: libtest prints its own
     /// result after everything the test printed, so a result line the test wrote itself (a
@@ -57,9 +60,13 @@ pub(crate) struct GroupWatch<'a, 'f> {
 
 /// A result event waiting for the next event (see `GroupWatch::pending`).
 struct Pending {
+    /// Test name.
     name: String,
+    /// libtest's event word (`ok`, `failed`, `ignored`).
     event: String,
+    /// libtest's `exec_time`, seconds.
     exec: Option<f64>,
+    /// What libtest captured for it.
     output: String,
 }
 

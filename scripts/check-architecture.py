@@ -4,7 +4,8 @@
 Rules (each one a section of docs/architecture.md):
   1. at most 8 loose .rs files directly in src/ besides main.rs and lib.rs;
   2. no source file over 600 lines unless its module doc says why ("longer than 600 lines");
-  3. no import cycle between source files (file-level graph of `crate::`/`super::`/child paths);
+  3. no import cycle between source files (file-level graph of `crate::`/`super::`/child paths),
+     nor between the stage folders of src/ (two folders importing each other);
   4. src/app/cli.rs imports no other module of the crate; src/exit.rs imports nothing at all;
   5. nothing outside src/app/ imports crate::app;
   6. no untyped JSON: no serde_json::Value, json! literal or string-key lookup outside tests.
@@ -158,6 +159,19 @@ def main():
         problems.append("import cycle: " + " <-> ".join("src/" + x for x in c))
     edges = sum(len(v) for v in graph.values())
     print(f"import graph: {len(files)} files, {edges} edges, {len(sccs)} cycles")
+
+    # The same at the level of the stage folders (a file directly in src/ is its own stage).
+    stage = lambda f: f.split(os.sep)[0].removesuffix(".rs")
+    folder_edges = {}
+    for f, ds in graph.items():
+        for d in ds:
+            if stage(f) != stage(d):
+                folder_edges.setdefault(stage(f), set()).add(stage(d))
+    for a, bs in sorted(folder_edges.items()):
+        for b in sorted(bs):
+            if a in folder_edges.get(b, set()) and a < b:
+                problems.append(f"stage cycle: src/{a} <-> src/{b}")
+    print("stage imports: " + "; ".join(f"{a} -> {', '.join(sorted(b))}" for a, b in sorted(folder_edges.items())))
 
     cli = os.path.join("app", "cli.rs")
     if cli in graph and graph[cli]:

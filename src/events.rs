@@ -5,7 +5,8 @@ use crate::discover::list::TestCase;
 use crate::plan::seed::Seed;
 use std::time::Duration;
 
-/// How one test ended.
+/// How one test ended; its JSON name is [`Outcome::name`]. Everything but `Passed` and
+/// `Ignored` fails the run (see [`Outcome::is_failure`]).
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
@@ -66,13 +67,13 @@ impl Outcome {
 /// The result of one test run.
 #[derive(Clone, Debug)]
 pub(crate) struct TestResult {
-    /// The test.
+    /// The test that ran (or was ignored).
     pub(crate) test: TestCase,
     /// 1-based shard it ran in (0 for ignored tests that were not run).
     pub(crate) shard: u32,
     /// 0-based position in its shard.
     pub(crate) position: u32,
-    /// How it ended.
+    /// How this attempt ended (the last one, with `--retries`).
     pub(crate) outcome: Outcome,
     /// Exit code, when it exited normally.
     pub(crate) exit_code: Option<i32>,
@@ -84,13 +85,13 @@ pub(crate) struct TestResult {
     pub(crate) start_ms: u64,
     /// End, in milliseconds since the run started.
     pub(crate) end_ms: u64,
-    /// Wall time of the test process.
+    /// Wall time of the test process (libtest's own `exec_time` in shared isolation).
     pub(crate) duration: Duration,
     /// One-paragraph reason for a non-pass (panic message, signal, timeout), if any.
     pub(crate) message: Option<String>,
     /// Captured output (stdout and stderr interleaved), lossily decoded, not yet cleaned; capped.
     pub(crate) output: String,
-    /// Bytes the test wrote in all.
+    /// Bytes the test wrote in all, kept or not.
     pub(crate) output_bytes: u64,
     /// Bytes not kept because of the cap.
     pub(crate) output_dropped: u64,
@@ -105,6 +106,87 @@ pub(crate) struct TestResult {
 }
 
 impl TestResult {
+    /// The one constructor: `test` ended with `outcome`, and nothing else is known yet (shard
+    /// and position 0, no exit status, no times, no message, no output, no attempts). The
+    /// `with_*` setters fill in the rest; an ignored test that was not run is just
+    /// `TestResult::new(test, Outcome::Ignored)`.
+    pub(crate) fn new(test: TestCase, outcome: Outcome) -> TestResult {
+        TestResult {
+            test,
+            shard: 0,
+            position: 0,
+            outcome,
+            exit_code: None,
+            signal: None,
+            leaked: false,
+            start_ms: 0,
+            end_ms: 0,
+            duration: Duration::ZERO,
+            message: None,
+            output: String::new(),
+            output_bytes: 0,
+            output_dropped: 0,
+            previous_attempts: Vec::new(),
+            quarantined: false,
+            sandbox: None,
+        }
+    }
+
+    /// Where it ran: 1-based `shard`, 0-based `position` in it.
+    pub(crate) fn with_place(mut self, shard: u32, position: u32) -> TestResult {
+        self.shard = shard;
+        self.position = position;
+        self
+    }
+
+    /// The reason for a non-pass (`None` leaves it unset).
+    pub(crate) fn with_message(mut self, message: Option<String>) -> TestResult {
+        self.message = message;
+        self
+    }
+
+    /// When it ran: start and end in milliseconds since the run started, and its wall time
+    /// (measured separately: the process's own, or libtest's `exec_time`).
+    pub(crate) fn with_times(
+        mut self,
+        start_ms: u64,
+        end_ms: u64,
+        duration: Duration,
+    ) -> TestResult {
+        self.start_ms = start_ms;
+        self.end_ms = end_ms;
+        self.duration = duration;
+        self
+    }
+
+    /// What it printed: `text` as kept, `total` bytes written in all, `dropped` bytes not kept
+    /// because of the cap. A passing test's text is not kept (it is never reported, and
+    /// dropping it keeps memory flat); its byte counts are.
+    pub(crate) fn with_output(mut self, text: String, total: u64, dropped: u64) -> TestResult {
+        self.output = if self.outcome == Outcome::Passed {
+            String::new()
+        } else {
+            text
+        };
+        self.output_bytes = total;
+        self.output_dropped = dropped;
+        self
+    }
+
+    /// How its process ended: the exit code if it exited, the signal name if it was killed, and
+    /// whether a process it started held its output open after it exited.
+    pub(crate) fn with_exit(
+        mut self,
+        exit_code: Option<i32>,
+        signal: Option<String>,
+        leaked: bool,
+    ) -> TestResult {
+        self.exit_code = exit_code;
+        self.signal = signal;
+        self.leaked = leaked;
+        self
+    }
+
     /// Passed only on a retry: flaky (non-deterministic in the same place of the same order).
     pub(crate) fn is_flaky(&self) -> bool {
         self.outcome == Outcome::Passed && !self.previous_attempts.is_empty()
@@ -115,13 +197,13 @@ impl TestResult {
 /// `{"outcome", "message", "duration_ms"}` (the output is not written, and reads back empty).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Attempt {
-    /// How it ended.
+    /// How the failed attempt ended (never `Passed`).
     pub(crate) outcome: Outcome,
     /// Reason, as in [`TestResult::message`].
     pub(crate) message: Option<String>,
-    /// Wall time, milliseconds.
+    /// Wall time of the attempt, milliseconds (fractional).
     pub(crate) duration_ms: f64,
-    /// Captured output (capped like every test's).
+    /// Captured output (capped like every test's); not in the JSON record.
     #[serde(skip)]
     pub(crate) output: String,
 }
@@ -142,20 +224,20 @@ impl From<&TestResult> for Attempt {
 pub(crate) enum RunEvent {
     /// The run is about to start.
     RunStarted {
-        /// The seed of the plan.
+        /// The plan's seed, printed first so that the run can be reproduced.
         seed: Seed,
-        /// Shards in the plan.
+        /// Shards in the plan (all of them, even with `--shard` selecting some).
         shard_count: u32,
-        /// Tests that will run.
+        /// Tests that will run in the selected shards (ignored tests not counted).
         test_count: usize,
-        /// Worker count.
+        /// Worker threads, each running one shard at a time (`--jobs`).
         jobs: usize,
     },
     /// A test process is starting.
     TestStarted {
-        /// The test.
+        /// The test about to start.
         test: TestCase,
-        /// 1-based shard.
+        /// 1-based shard it runs in.
         shard: u32,
     },
     /// A test finished (or was reported ignored).

@@ -14,9 +14,11 @@ pub(crate) mod ci;
 pub(crate) mod discover;
 pub(crate) mod events;
 pub(crate) mod exit;
+pub(crate) mod files;
 pub(crate) mod plan;
 pub(crate) mod report;
 pub(crate) mod runner;
+pub(crate) mod status;
 pub(crate) mod triage;
 
 pub use app::main_with_args;

@@ -128,7 +128,7 @@ fn run_list(bin: &TestBinary, ignored: bool) -> Result<Vec<String>, ListError> {
         return Err(ListError::Failed {
             binary: bin.id.clone(),
             path: bin.describe_path(),
-            status: crate::runner::process::describe_status(out.status),
+            status: crate::status::describe_status(out.status),
             stderr,
             hint,
         });

@@ -32,7 +32,7 @@ pub(crate) fn load(path: &Path) -> Durations {
 pub(crate) fn save(path: &Path, mut old: Durations, new: impl Iterator<Item = (String, f64)>) {
     old.extend(new);
     if let Ok(text) = serde_json::to_vec(&old) {
-        let _ = crate::report::write_file(path, &text);
+        let _ = crate::files::write_file(path, &text);
     }
 }
 

@@ -224,29 +224,25 @@ fn test_doc(r: &TestResult) -> TestDoc {
 
 /// A result read back from the record: no captured output (the record has only its size).
 fn test_result(t: &TestDoc) -> TestResult {
-    TestResult {
-        test: TestCase {
-            binary_id: t.binary_id.clone(),
-            name: t.name.clone(),
-            ignored: t.outcome == Outcome::Ignored,
-        },
-        shard: t.shard,
-        position: t.position,
-        outcome: t.outcome,
-        exit_code: t.exit_code,
-        signal: t.signal.clone(),
-        leaked: t.leaked,
-        start_ms: t.start_ms,
-        end_ms: t.end_ms,
-        duration: Duration::try_from_secs_f64(t.duration_ms / 1000.0).unwrap_or_default(),
-        message: t.message.clone(),
-        output: String::new(),
-        output_bytes: t.output_bytes,
-        output_dropped: t.output_dropped_bytes,
-        previous_attempts: t.failed_attempts.clone(),
-        quarantined: t.quarantined,
-        sandbox: t.sandbox.clone(),
-    }
+    let test = TestCase {
+        binary_id: t.binary_id.clone(),
+        name: t.name.clone(),
+        ignored: t.outcome == Outcome::Ignored,
+    };
+    let mut r = TestResult::new(test, t.outcome)
+        .with_place(t.shard, t.position)
+        .with_exit(t.exit_code, t.signal.clone(), t.leaked)
+        .with_times(
+            t.start_ms,
+            t.end_ms,
+            Duration::try_from_secs_f64(t.duration_ms / 1000.0).unwrap_or_default(),
+        )
+        .with_message(t.message.clone())
+        .with_output(String::new(), t.output_bytes, t.output_dropped_bytes);
+    r.previous_attempts = t.failed_attempts.clone();
+    r.quarantined = t.quarantined;
+    r.sandbox = t.sandbox.clone();
+    r
 }
 
 /// The runner's own resource use so far (not its children's): CPU time in milliseconds (user +

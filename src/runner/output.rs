@@ -13,13 +13,18 @@ pub(crate) const DEFAULT_TAIL: usize = 192 * 1024;
 /// kept.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CapturedOutput {
+    /// The first `head_cap` bytes.
     head: Vec<u8>,
+    /// The latest bytes after the head: up to twice `tail_cap` between batch trims.
     tail: Vec<u8>,
+    /// Bytes kept from the start.
     head_cap: usize,
+    /// Bytes kept from the end.
     tail_cap: usize,
-    /// Total bytes the test wrote.
+    /// Total bytes the test wrote, kept or not.
     pub(crate) total: u64,
-    /// Bytes not kept (between head and tail).
+    /// Bytes trimmed from between head and tail so far (see [`CapturedOutput::dropped_bytes`]
+    /// for the full count).
     pub(crate) dropped: u64,
 }
 
@@ -60,6 +65,8 @@ impl CapturedOutput {
         }
     }
 
+    /// The last `tail_cap` bytes of the tail (the slack a batch trim has not removed yet is
+    /// not kept).
     fn tail_kept(&self) -> &[u8] {
         let start = self.tail.len().saturating_sub(self.tail_cap);
         &self.tail[start..]

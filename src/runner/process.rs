@@ -4,10 +4,11 @@
 //! exited (leak), and classify how it ended.
 
 use crate::runner::output::CapturedOutput;
+pub(crate) use crate::status::{describe_status, signal_name};
 use std::ffi::OsString;
 use std::io::{self, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -15,11 +16,11 @@ use std::time::{Duration, Instant};
 /// Everything needed to start one test process.
 #[derive(Debug)]
 pub(crate) struct ProcessSpec<'a> {
-    /// The executable.
+    /// The executable: the test binary, or its target runner.
     pub(crate) program: &'a std::path::Path,
     /// Its arguments (e.g. `--exact NAME --nocapture`).
     pub(crate) args: Vec<OsString>,
-    /// Working directory.
+    /// Working directory of the process (the package root for tests).
     pub(crate) cwd: &'a std::path::Path,
     /// Environment added to the runner's own.
     pub(crate) env: Vec<(OsString, OsString)>,
@@ -50,47 +51,14 @@ pub(crate) struct ProcessResult {
     pub(crate) leaked: bool,
     /// The run was interrupted while this test ran, and the runner stopped it.
     pub(crate) interrupted: bool,
-    /// What the test printed.
+    /// What the test printed, stdout and stderr interleaved, capped (see `ProcessSpec`).
     pub(crate) output: CapturedOutput,
     /// Wall time from spawn to reaping.
     pub(crate) duration: Duration,
 }
 
-/// The conventional name of a signal number (`SIGSEGV`), or `signal N`.
-pub(crate) fn signal_name(sig: i32) -> String {
-    let name = match sig {
-        libc::SIGHUP => "SIGHUP",
-        libc::SIGINT => "SIGINT",
-        libc::SIGQUIT => "SIGQUIT",
-        libc::SIGILL => "SIGILL",
-        libc::SIGTRAP => "SIGTRAP",
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGBUS => "SIGBUS",
-        libc::SIGFPE => "SIGFPE",
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGUSR1 => "SIGUSR1",
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGUSR2 => "SIGUSR2",
-        libc::SIGPIPE => "SIGPIPE",
-        libc::SIGALRM => "SIGALRM",
-        libc::SIGTERM => "SIGTERM",
-        libc::SIGXCPU => "SIGXCPU",
-        libc::SIGXFSZ => "SIGXFSZ",
-        libc::SIGSYS => "SIGSYS",
-        _ => return format!("signal {sig}"),
-    };
-    name.to_string()
-}
-
-/// `exit code N` or `killed by SIGNAME`, for messages.
-pub(crate) fn describe_status(status: ExitStatus) -> String {
-    match (status.code(), status.signal()) {
-        (Some(c), _) => format!("exit code {c}"),
-        (None, Some(s)) => format!("killed by {}", signal_name(s)),
-        _ => "unknown status".to_string(),
-    }
-}
-
+/// A pidfd for `pid` (readable once it exits), or `None` where the kernel has none (before
+/// Linux 5.3): the exit is then polled for.
 fn pidfd_open(pid: u32) -> Option<OwnedFd> {
     // SAFETY: plain syscall; a non-negative return is a new fd that we own.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
@@ -120,6 +88,7 @@ fn has_exited(pid: u32) -> bool {
     r == 0 && unsafe { info.si_pid() } != 0
 }
 
+/// Sends `sig` to process group `pgid`; errors (the group is gone) are ignored.
 fn killpg(pgid: u32, sig: i32) {
     // SAFETY: sending a signal has no memory-safety preconditions.
     unsafe {
@@ -175,7 +144,7 @@ impl Watch for NoWatch {
 pub(crate) fn run(spec: &ProcessSpec<'_>, watch: &mut dyn Watch) -> io::Result<ProcessResult> {
     // std::io::pipe creates both ends close-on-exec atomically, so a test started concurrently
     // by another worker never inherits this pipe (which would make this test look leaky).
-    let (mut reader, writer) = io::pipe()?;
+    let (reader, writer) = io::pipe()?;
     let mut cmd = Command::new(spec.program);
     cmd.args(&spec.args)
         .current_dir(spec.cwd)
@@ -189,82 +158,176 @@ pub(crate) fn run(spec: &ProcessSpec<'_>, watch: &mut dyn Watch) -> io::Result<P
     drop(cmd); // closes our copies of the pipe's write end
     let pid = child.id();
     spec.watchdog.register(pid);
-    let pidfd = pidfd_open(pid);
-    let mut output = CapturedOutput::new(spec.head_cap, spec.tail_cap);
-    let mut pipe_open = true;
-    let mut exited = false;
-    let mut exited_at: Option<Instant> = None;
-    let mut timed_out = false;
-    let mut term_sent_at: Option<Instant> = None;
-    let mut leaked = false;
-    let mut interrupted = false;
-    let fixed_deadline = spec.timeout.map(|t| start + t);
-    // Wake up regularly to notice an interrupt; without a pidfd also to notice the exit.
-    let tick = Some(if pidfd.is_some() {
-        Duration::from_millis(100)
-    } else {
-        Duration::from_millis(10)
-    });
+    let mut s = Supervision::new(spec, pid, reader, start);
+    while !s.step(watch) {}
+    // Clean up whatever the test left running in its group, then reap it. The pid is not
+    // reaped yet, so the group id cannot have been reused.
+    killpg(pid, libc::SIGKILL);
+    spec.watchdog.unregister(pid);
+    let status = child.wait()?;
+    Ok(ProcessResult {
+        status,
+        timed_out: s.timed_out,
+        leaked: s.leaked,
+        interrupted: s.interrupted,
+        output: s.output,
+        duration: start.elapsed(),
+    })
+}
 
-    // Whether the child may have exited since we last looked (always, without a pidfd).
-    let mut check_exit = pidfd.is_none();
-    let mut reads: u32 = 0;
-    loop {
-        let deadline = watch.deadline().or(fixed_deadline);
-        if !exited && (check_exit || !pipe_open) && has_exited(pid) {
-            exited = true;
-            exited_at = Some(Instant::now());
+/// The state of one running process while [`run`] follows it: its pipe, whether and when it
+/// exited, the signals sent to it and why. The child is never reaped here (see
+/// [`has_exited`]).
+struct Supervision<'s> {
+    /// What was started, with its limits.
+    spec: &'s ProcessSpec<'s>,
+    /// The child's pid, also its process group id.
+    pid: u32,
+    /// Becomes readable when the child exits; `None` on kernels without pidfds, where the exit
+    /// is noticed by polling every `tick`.
+    pidfd: Option<OwnedFd>,
+    /// Our end of the pipe holding the child's stdout and stderr.
+    reader: io::PipeReader,
+    /// What was read so far, capped.
+    output: CapturedOutput,
+    /// The output pipe has not reached end of file yet.
+    pipe_open: bool,
+    /// When the child was seen to have exited.
+    exited_at: Option<Instant>,
+    /// When TERM was sent (timeout or interrupt); KILL follows `grace` later.
+    term_sent_at: Option<Instant>,
+    /// TERM was sent because the deadline passed.
+    timed_out: bool,
+    /// Something the child started held the pipe `leak_timeout` after it exited.
+    leaked: bool,
+    /// TERM was sent because the run was interrupted.
+    interrupted: bool,
+    /// The spec's timeout as an instant; a [`Watch`] deadline takes precedence.
+    fixed_deadline: Option<Instant>,
+    /// Longest sleep while the child runs: to notice an interrupt, and without a pidfd also its
+    /// exit.
+    tick: Duration,
+    /// Whether the child may have exited since we last looked (always, without a pidfd).
+    check_exit: bool,
+    /// Reads so far that returned data, to spot a chatty test (see [`Supervision::read`]).
+    reads: u32,
+}
+
+impl<'s> Supervision<'s> {
+    /// The state right after spawning `pid` (at `start`), with `reader` on its output pipe.
+    fn new(
+        spec: &'s ProcessSpec<'s>,
+        pid: u32,
+        reader: io::PipeReader,
+        start: Instant,
+    ) -> Supervision<'s> {
+        let pidfd = pidfd_open(pid);
+        Supervision {
+            spec,
+            pid,
+            tick: Duration::from_millis(if pidfd.is_some() { 100 } else { 10 }),
+            check_exit: pidfd.is_none(),
+            pidfd,
+            reader,
+            output: CapturedOutput::new(spec.head_cap, spec.tail_cap),
+            pipe_open: true,
+            exited_at: None,
+            term_sent_at: None,
+            timed_out: false,
+            leaked: false,
+            interrupted: false,
+            fixed_deadline: spec.timeout.map(|t| start + t),
+            reads: 0,
+        }
+    }
+
+    /// One turn of the loop: notice an exit, stop if done, send the signals that are due, then
+    /// wait for output or the exit (at most until the next thing is due). True when done.
+    fn step(&mut self, watch: &mut dyn Watch) -> bool {
+        let deadline = watch.deadline().or(self.fixed_deadline);
+        if self.exited_at.is_none() && (self.check_exit || !self.pipe_open) && has_exited(self.pid)
+        {
+            self.exited_at = Some(Instant::now());
         }
         let now = Instant::now();
-        if exited && !pipe_open {
-            break;
+        if self.finished(now) {
+            return true;
         }
-        if exited && pipe_open {
-            // Test is gone but something still holds its output pipe.
-            if now >= exited_at.unwrap() + spec.leak_timeout {
-                leaked = true;
-                break;
-            }
+        if self.exited_at.is_none() {
+            self.send_due_signals(now, deadline);
         }
-        if !exited {
-            if term_sent_at.is_none() && spec.cancel.load(Ordering::SeqCst) {
-                interrupted = true;
-                term_sent_at = Some(now);
-                killpg(pid, libc::SIGTERM);
-            }
-            if let Some(d) = deadline
-                && now >= d
-                && term_sent_at.is_none()
-            {
-                timed_out = true;
-                term_sent_at = Some(now);
-                killpg(pid, libc::SIGTERM);
-            }
-            if let Some(t) = term_sent_at
-                && now >= t + spec.grace
-            {
-                killpg(pid, libc::SIGKILL);
-            }
+        let wait = self.wait_time(now, deadline);
+        self.wait_and_read(wait, watch);
+        false
+    }
+
+    /// The child exited and its pipe closed, or something it started still holds the pipe
+    /// `leak_timeout` after it exited (then it leaked).
+    fn finished(&mut self, now: Instant) -> bool {
+        let Some(exited_at) = self.exited_at else {
+            return false;
+        };
+        if !self.pipe_open {
+            return true;
         }
-        // Next moment something is due.
-        let mut due: Option<Instant> = None;
-        let mut consider = |t: Instant| due = Some(due.map_or(t, |d: Instant| d.min(t)));
-        if exited {
-            consider(exited_at.unwrap() + spec.leak_timeout);
-        } else if let Some(t) = term_sent_at {
-            consider(t + spec.grace);
-        } else if let Some(d) = deadline {
-            consider(d);
+        // Test is gone but something still holds its output pipe.
+        if now >= exited_at + self.spec.leak_timeout {
+            self.leaked = true;
+            return true;
         }
-        let mut wait = due.map(|d| d.saturating_duration_since(now));
-        if !exited && let Some(t) = tick {
-            wait = Some(wait.map_or(t, |w| w.min(t)));
+        false
+    }
+
+    /// TERM to the group on an interrupt or at the deadline (once, whichever comes first), KILL
+    /// `grace` after TERM.
+    fn send_due_signals(&mut self, now: Instant, deadline: Option<Instant>) {
+        if self.term_sent_at.is_none() && self.spec.cancel.load(Ordering::SeqCst) {
+            self.interrupted = true;
+            self.term_sent_at = Some(now);
+            killpg(self.pid, libc::SIGTERM);
         }
+        if let Some(d) = deadline
+            && now >= d
+            && self.term_sent_at.is_none()
+        {
+            self.timed_out = true;
+            self.term_sent_at = Some(now);
+            killpg(self.pid, libc::SIGTERM);
+        }
+        if let Some(t) = self.term_sent_at
+            && now >= t + self.spec.grace
+        {
+            killpg(self.pid, libc::SIGKILL);
+        }
+    }
+
+    /// How long to wait from `now`: until the next thing is due (end of the leak wait, KILL
+    /// after TERM, the deadline), and at most a `tick` while the child runs.
+    fn wait_time(&self, now: Instant, deadline: Option<Instant>) -> Option<Duration> {
+        let due = if let Some(e) = self.exited_at {
+            Some(e + self.spec.leak_timeout)
+        } else if let Some(t) = self.term_sent_at {
+            Some(t + self.spec.grace)
+        } else {
+            deadline
+        };
+        let wait = due.map(|d| d.saturating_duration_since(now));
+        if self.exited_at.is_none() {
+            Some(wait.map_or(self.tick, |w| w.min(self.tick)))
+        } else {
+            wait
+        }
+    }
+
+    /// Waits up to `wait` for output (while the pipe is open) or the exit (while the child runs,
+    /// with a pidfd), and reads what arrived.
+    fn wait_and_read(&mut self, wait: Option<Duration>, watch: &mut dyn Watch) {
+        let exited = self.exited_at.is_some();
         let mut fds = Vec::with_capacity(2);
-        if pipe_open {
-            fds.push(reader.as_raw_fd());
+        if self.pipe_open {
+            fds.push(self.reader.as_raw_fd());
         }
-        if let (Some(p), false) = (&pidfd, exited) {
+        if let (Some(p), false) = (&self.pidfd, exited) {
             fds.push(p.as_raw_fd());
         }
         if fds.is_empty() {
@@ -273,51 +336,45 @@ pub(crate) fn run(spec: &ProcessSpec<'_>, watch: &mut dyn Watch) -> io::Result<P
                 wait.unwrap_or(Duration::from_millis(5))
                     .min(Duration::from_millis(5)),
             );
-            continue;
+            return;
         }
         let ready = poll_fds(&fds, wait);
-        check_exit = pidfd.is_none() || ready.last() == Some(&true) && !exited;
-        if pipe_open && ready[0] {
-            let read = READ_BUF.with_borrow_mut(|buf| {
-                let r = reader.read(buf);
-                if let Ok(n) = r {
-                    output.push(&buf[..n]);
-                    watch.data(&buf[..n]);
-                }
-                r.map(|n| (n, n < buf.len() / 4))
-            });
-            match read {
-                Ok((0, _)) => pipe_open = false,
-                Ok((_, small)) => {
-                    reads += 1;
-                    if reads == 16 {
-                        // A chatty test: a bigger pipe lets it write while we batch.
-                        // SAFETY: fcntl on a pipe fd we own; failure is harmless.
-                        unsafe { libc::fcntl(reader.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
-                    }
-                    // A test printing line by line would otherwise wake us per line (hundreds
-                    // of thousands of wake-ups for a few MB); after a few reads, let small
-                    // writes pile up for a millisecond before reading again.
-                    if reads > 16 && small && !exited {
-                        std::thread::sleep(Duration::from_millis(1));
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => pipe_open = false,
-            }
+        self.check_exit = self.pidfd.is_none() || ready.last() == Some(&true) && !exited;
+        if self.pipe_open && ready[0] {
+            self.read(watch);
         }
     }
-    // Clean up whatever the test left running in its group, then reap it. The pid is not
-    // reaped yet, so the group id cannot have been reused.
-    killpg(pid, libc::SIGKILL);
-    spec.watchdog.unregister(pid);
-    let status = child.wait()?;
-    Ok(ProcessResult {
-        status,
-        timed_out,
-        leaked,
-        interrupted,
-        output,
-        duration: start.elapsed(),
-    })
+
+    /// Reads one chunk from the pipe into the captured output and `watch`; end of file or an
+    /// error closes it.
+    fn read(&mut self, watch: &mut dyn Watch) {
+        let (reader, output) = (&mut self.reader, &mut self.output);
+        let read = READ_BUF.with_borrow_mut(|buf| {
+            let r = reader.read(buf);
+            if let Ok(n) = r {
+                output.push(&buf[..n]);
+                watch.data(&buf[..n]);
+            }
+            r.map(|n| (n, n < buf.len() / 4))
+        });
+        match read {
+            Ok((0, _)) => self.pipe_open = false,
+            Ok((_, small)) => {
+                self.reads += 1;
+                if self.reads == 16 {
+                    // A chatty test: a bigger pipe lets it write while we batch.
+                    // SAFETY: fcntl on a pipe fd we own; failure is harmless.
+                    unsafe { libc::fcntl(self.reader.as_raw_fd(), libc::F_SETPIPE_SZ, 1 << 20) };
+                }
+                // A test printing line by line would otherwise wake us per line (hundreds
+                // of thousands of wake-ups for a few MB); after a few reads, let small
+                // writes pile up for a millisecond before reading again.
+                if self.reads > 16 && small && self.exited_at.is_none() {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => self.pipe_open = false,
+        }
+    }
 }

@@ -1,9 +1,10 @@
 //! Interrupt handling: SIGINT, SIGTERM and SIGHUP stop the run between tests and make the
 //! running tests' process groups terminate (see `process`), so that the summary, the seed and the
 //! reports are still written for what ran. A second signal exits at once with
-//! [`crate::exit::INTERRUPTED`]; the tests then die with the runner (parent-death signal).
+//! [`crate::exit::INTERRUPTED`]; the watchdog (see `watchdog`) then kills the tests' process
+//! groups.
 
-use crate::runner::executor::CancelFlag;
+use crate::runner::options::CancelFlag;
 use std::sync::Arc;
 
 /// Installs the handlers; `cancel` becomes true on the first signal.

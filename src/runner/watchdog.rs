@@ -25,7 +25,9 @@ pub(crate) const ARG: &str = "__watchdog";
 /// be started or died, tests still run, only without the kill-on-runner-death guarantee.
 #[derive(Debug)]
 pub(crate) struct Watchdog {
+    /// The pipe to the watchdog; `None` once it is gone (or never started).
     stdin: Mutex<Option<ChildStdin>>,
+    /// The watchdog process, reaped on drop.
     child: Option<Child>,
 }
 
@@ -59,6 +61,7 @@ impl Watchdog {
         }
     }
 
+    /// Writes one protocol line; the first failed write stops all further ones.
     fn send(&self, line: String) {
         let mut guard = self.stdin.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(w) = guard.as_mut()

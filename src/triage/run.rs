@@ -212,7 +212,6 @@ fn candidates(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::executor::ignored_result;
 
     /// The result of `name` (binary `b`): shard, position, outcome and its time span.
     fn result(
@@ -222,12 +221,9 @@ mod tests {
         outcome: Outcome,
         span: (u64, u64),
     ) -> TestResult {
-        let mut r = ignored_result(&TestCase::new("b", name));
-        r.shard = shard;
-        r.position = position;
-        r.outcome = outcome;
-        (r.start_ms, r.end_ms) = span;
-        r
+        TestResult::new(TestCase::new("b", name), outcome)
+            .with_place(shard, position)
+            .with_times(span.0, span.1, std::time::Duration::ZERO)
     }
 
     #[test]

@@ -1,0 +1,61 @@
+//! What the runner is told: the validated execution options ([`ExecOptions`], built by the
+//! application's configuration), the isolation mode, and the flag that stops a run. Kept apart
+//! from the executor so that the executor and the sequence runner can both use them without
+//! importing each other.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+/// How to execute (validated; see `config`).
+#[derive(Clone, Debug)]
+pub(crate) struct ExecOptions {
+    /// Worker threads, at least 1.
+    pub(crate) jobs: usize,
+    /// Per-test wall-time limit (TERM, then KILL after `grace`); `None` = no limit.
+    pub(crate) timeout: Option<Duration>,
+    /// Time between TERM and KILL on timeout or interrupt.
+    pub(crate) grace: Duration,
+    /// Wait for a test's output pipe to close after it exited before calling it leaky.
+    pub(crate) leak_timeout: Duration,
+    /// A leaky test that passed counts as failed (`--fail-leaky`).
+    pub(crate) fail_leaky: bool,
+    /// Reruns of a failing test, in place, until it passes (`--retries`).
+    pub(crate) retries: u32,
+    /// Keep each sequence's temporary directory (`--keep-sandbox`).
+    pub(crate) keep_sandbox: bool,
+    /// Shell command run before each sequence (`--reset-cmd`).
+    pub(crate) reset_cmd: Option<String>,
+    /// One process per test, or per (shard, binary).
+    pub(crate) isolation: Isolation,
+    /// Recorded test durations, to start the longest shards first.
+    pub(crate) history: crate::plan::history::Durations,
+    /// The plan is an exact `--order`: in shared isolation its last test must run last.
+    pub(crate) keep_last: bool,
+    /// Runnable (non-ignored) tests per binary id, from the listing: a shared process that runs
+    /// all of a binary's tests needs no name filters.
+    pub(crate) binary_tests: HashMap<String, usize>,
+    /// Output bytes kept from the start of each test's output.
+    pub(crate) head_cap: usize,
+    /// Output bytes kept from the end (where libtest's summary and panics are).
+    pub(crate) tail_cap: usize,
+    /// 1-based shards to run; empty = all.
+    pub(crate) only_shards: Vec<u32>,
+}
+
+/// How tests are isolated from each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Isolation {
+    /// One process per test (like cargo-nextest): only state outside the process leaks.
+    #[default]
+    Process,
+    /// One process per (shard, binary) with `--test-threads=1` (like `cargo test`, one thread):
+    /// in-process state (statics, env vars, current dir) leaks to later tests too.
+    Shared,
+}
+
+/// Set to stop the run between tests (Ctrl-C); tests already running finish or are killed by
+/// the signal handler.
+pub(crate) type CancelFlag = Arc<AtomicBool>;

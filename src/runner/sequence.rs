@@ -1,0 +1,485 @@
+//! The sequence runner: runs a given sequence of tests in one fresh temporary directory (after
+//! `--reset-cmd`), one process per test with `--retries`, or in shared isolation one libtest
+//! process per binary (see [`crate::runner::shared`]). Shared by the plan executor and by
+//! triage reruns.
+
+use crate::discover::TestBinary;
+use crate::discover::list::TestCase;
+use crate::events::{Attempt, Outcome, TestResult};
+use crate::runner::options::{CancelFlag, ExecOptions, Isolation};
+use crate::runner::process::{self, ProcessResult, ProcessSpec};
+use crate::runner::shared::{self, GroupContext, GroupEnd};
+use crate::runner::verdict::verdict;
+use crate::runner::watchdog::Watchdog;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// How long `--reset-cmd` may take before it is killed and its sequence counted as not run.
+const RESET_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Milliseconds from `t0` to `t` (0 if `t` is earlier), for [`TestResult`] start and end times.
+fn ms_since(t0: Instant, t: Instant) -> u64 {
+    t.saturating_duration_since(t0).as_millis() as u64
+}
+
+/// Runs sequences of tests, each in its own fresh temporary directory: one process per test,
+/// or in shared isolation one per binary. Shared by the plan executor and by triage reruns.
+#[derive(Debug)]
+pub(crate) struct SequenceRunner<'a> {
+    /// The run's binaries by id.
+    binaries: &'a HashMap<String, TestBinary>,
+    /// Limits, retries, sandbox and isolation settings.
+    opts: &'a ExecOptions,
+    /// Set on Ctrl-C: no new test starts, running ones are stopped.
+    cancel: &'a CancelFlag,
+    /// Kills test process groups if the runner dies; lives as long as the runner.
+    watchdog: Watchdog,
+    /// The plan's seed as text, exported to tests as `CARGO_SHUFFLE_SEED`.
+    seed: String,
+    /// The plan's seed, from which shared mode derives each process's libtest seed.
+    plan_seed: crate::plan::seed::Seed,
+    /// Start of the run: results' start and end times count from here.
+    t0: Instant,
+    /// Binaries already warned about (shared mode fallback), so each warns once.
+    warned: Mutex<HashSet<String>>,
+    /// Shared isolation: make the sequence's last test run last in its process (triage reruns,
+    /// `--order`), see `shared::groups`.
+    last_last: bool,
+}
+
+/// A sequence's temporary directory (see [`SequenceRunner::run_sequence`]).
+struct Sandbox {
+    /// Removed when dropped, unless kept.
+    _dir: Option<tempfile::TempDir>,
+    /// Its path, given to tests as `TMPDIR`, `TMP` and `TEMP`; `None` if it could not be made.
+    path: Option<PathBuf>,
+    /// Its path when `--keep-sandbox` keeps it, recorded in every result.
+    kept: Option<PathBuf>,
+}
+
+impl Sandbox {
+    /// A fresh directory; with `keep`, one that outlives the run.
+    fn new(keep: bool) -> Sandbox {
+        let dir = tempfile::Builder::new()
+            .prefix("cargo-shuffle-")
+            .tempdir()
+            .ok();
+        let path = dir.as_ref().map(|d| d.path().to_path_buf());
+        if keep {
+            let kept = dir.map(|d| d.keep());
+            Sandbox {
+                _dir: None,
+                path,
+                kept,
+            }
+        } else {
+            Sandbox {
+                _dir: dir,
+                path,
+                kept: None,
+            }
+        }
+    }
+}
+
+impl<'a> SequenceRunner<'a> {
+    /// A runner for tests of `binaries`; `seed` is exported as `CARGO_SHUFFLE_SEED`, and start/end
+    /// times are measured from `t0`. Starts the watchdog (see `watchdog`).
+    pub(crate) fn new(
+        binaries: &'a HashMap<String, TestBinary>,
+        opts: &'a ExecOptions,
+        cancel: &'a CancelFlag,
+        seed: crate::plan::seed::Seed,
+        t0: Instant,
+    ) -> SequenceRunner<'a> {
+        SequenceRunner {
+            binaries,
+            opts,
+            cancel,
+            watchdog: Watchdog::start(),
+            seed: seed.to_string(),
+            plan_seed: seed,
+            t0,
+            warned: Default::default(),
+            last_last: opts.keep_last,
+        }
+    }
+
+    /// The same runner, making each sequence's last test run last in shared isolation (as
+    /// triage reruns need) or not.
+    pub(crate) fn with_last_last(mut self, on: bool) -> Self {
+        self.last_last = on;
+        self
+    }
+
+    /// The isolation mode this runner uses (triage checks a shared-mode finding in process
+    /// mode with a second runner).
+    pub(crate) fn isolation(&self) -> Isolation {
+        self.opts.isolation
+    }
+
+    /// Whether the run was interrupted (Ctrl-C or a signal): no new test starts.
+    pub(crate) fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
+
+    /// Runs `tests` one after another, in this order, in one fresh sandbox, as shard `shard`
+    /// (position = index). Calls `on_start` before and `on_result` after each test. Stops early
+    /// when the run is interrupted: the test that was running is reported as
+    /// [`Outcome::Interrupted`], the tests after it are not reported.
+    pub(crate) fn run_sequence(
+        &self,
+        shard: u32,
+        tests: &[TestCase],
+        mut on_start: impl FnMut(&TestCase),
+        mut on_result: impl FnMut(TestResult),
+    ) {
+        // A fresh temporary directory per sequence: temp-dir state left by a test stays inside
+        // its sequence, so shards do not race on it and every rerun starts clean.
+        let sandbox = Sandbox::new(self.opts.keep_sandbox);
+        // `--reset-cmd`: state the runner cannot sandbox is reset by the user before each
+        // sequence; if that fails, the sequence's tests cannot be trusted and are not run.
+        let reset_error = self.reset(sandbox.path.as_deref());
+        match reset_error {
+            Some(e) => self.report_not_run(shard, tests, &e, &mut on_start, &mut on_result),
+            None if self.opts.isolation == Isolation::Shared => {
+                self.run_shared(shard, tests, &sandbox, &mut on_start, &mut on_result)
+            }
+            None => self.run_each(shard, tests, &sandbox, &mut on_start, &mut on_result),
+        }
+        // Unless kept, dropping the sandbox removes it and whatever the sequence's tests left
+        // there.
+    }
+
+    /// `--reset-cmd` failed: every test of the sequence is reported as an error with `error`,
+    /// without running (until the run is interrupted).
+    fn report_not_run(
+        &self,
+        shard: u32,
+        tests: &[TestCase],
+        error: &str,
+        on_start: &mut dyn FnMut(&TestCase),
+        on_result: &mut dyn FnMut(TestResult),
+    ) {
+        for (position, test) in tests.iter().enumerate() {
+            if self.cancelled() {
+                break;
+            }
+            on_start(test);
+            on_result(
+                TestResult::new(test.clone(), Outcome::Error)
+                    .with_place(shard, position as u32)
+                    .with_message(Some(error.to_string())),
+            );
+        }
+    }
+
+    /// Process isolation: each test in its own process, in order, retried in place on failure.
+    fn run_each(
+        &self,
+        shard: u32,
+        tests: &[TestCase],
+        sandbox: &Sandbox,
+        on_start: &mut dyn FnMut(&TestCase),
+        on_result: &mut dyn FnMut(TestResult),
+    ) {
+        for (position, test) in tests.iter().enumerate() {
+            if self.cancelled() {
+                break;
+            }
+            on_start(test);
+            let place = (shard, position as u32);
+            let r = self.run_one(test, place, sandbox.path.as_deref());
+            if r.outcome == Outcome::Interrupted {
+                on_result(r);
+                break;
+            }
+            let mut r = self.retry(test, place, sandbox.path.as_deref(), r);
+            r.sandbox = sandbox.kept.clone();
+            on_result(r);
+        }
+    }
+
+    /// `--retries`: reruns a failing `first` result in place, right away, until it passes, the
+    /// retries are used up or the run is interrupted; the last result carries the failed
+    /// attempts before it.
+    fn retry(
+        &self,
+        test: &TestCase,
+        place: (u32, u32),
+        sandbox: Option<&Path>,
+        first: TestResult,
+    ) -> TestResult {
+        let mut r = first;
+        let mut failed: Vec<Attempt> = Vec::new();
+        while r.outcome.is_failure()
+            && !self.cancelled()
+            && (failed.len() as u32) < self.opts.retries
+        {
+            let again = self.run_one(test, place, sandbox);
+            failed.push(Attempt::from(&r));
+            r = again;
+        }
+        r.previous_attempts = failed;
+        r
+    }
+
+    /// Shared-process isolation: one process per binary of the sequence (see `shared`).
+    fn run_shared(
+        &self,
+        shard: u32,
+        tests: &[TestCase],
+        sandbox: &Sandbox,
+        on_start: &mut dyn FnMut(&TestCase),
+        on_result: &mut dyn FnMut(TestResult),
+    ) {
+        let mut position = 0;
+        let mut report = |mut r: TestResult| {
+            r.sandbox = sandbox.kept.clone();
+            on_result(r)
+        };
+        for group in shared::groups(self.plan_seed, shard, tests, self.last_last) {
+            let Some(bin) = self.binaries.get(&group.binary_id) else {
+                continue;
+            };
+            let ctx = self.group_context(bin, shard, sandbox.path.as_deref());
+            let mut warn = |w: String| self.warn_once(bin, &w);
+            match shared::run_group(
+                &ctx,
+                &group,
+                &mut position,
+                &mut *on_start,
+                &mut report,
+                &mut warn,
+            ) {
+                GroupEnd::Done => {}
+                GroupEnd::Interrupted => break,
+                GroupEnd::Refused(rest) => {
+                    let place = (shard, position);
+                    if !self.run_refused(&rest, place, sandbox, on_start, &mut report) {
+                        return;
+                    }
+                    position += rest.len() as u32;
+                }
+            }
+        }
+    }
+
+    /// What a shared group of `bin` in shard `shard` needs from this runner.
+    fn group_context<'s>(
+        &'s self,
+        bin: &'s TestBinary,
+        shard: u32,
+        sandbox: Option<&Path>,
+    ) -> GroupContext<'s> {
+        GroupContext {
+            bin,
+            env: self.test_env(bin, shard, sandbox),
+            timeout: self.opts.timeout,
+            grace: self.opts.grace,
+            leak_timeout: self.opts.leak_timeout,
+            cancel: self.cancel,
+            watchdog: &self.watchdog,
+            t0: self.t0,
+            shard,
+            binary_tests: self.opts.binary_tests.get(&bin.id).copied(),
+        }
+    }
+
+    /// Prints `warning` unless one was printed for `bin` already.
+    fn warn_once(&self, bin: &TestBinary, warning: &str) {
+        let mut warned = self.warned.lock().unwrap_or_else(|p| p.into_inner());
+        if warned.insert(bin.id.clone()) {
+            eprintln!("cargo-shuffle: warning: {warning}");
+        }
+    }
+
+    /// The tests of a harness that refused the shared flags, one process each, numbered from
+    /// `place`'s position; false when the run was interrupted (stop the sequence).
+    fn run_refused(
+        &self,
+        rest: &[TestCase],
+        (shard, first): (u32, u32),
+        sandbox: &Sandbox,
+        on_start: &mut dyn FnMut(&TestCase),
+        report: &mut dyn FnMut(TestResult),
+    ) -> bool {
+        for (i, test) in rest.iter().enumerate() {
+            on_start(test);
+            let place = (shard, first + i as u32);
+            let r = self.run_one(test, place, sandbox.path.as_deref());
+            let stop = r.outcome == Outcome::Interrupted;
+            report(r);
+            if stop {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The environment of a test process: the binary's, the seed and shard, the sandbox.
+    fn test_env(
+        &self,
+        bin: &TestBinary,
+        shard: u32,
+        sandbox: Option<&Path>,
+    ) -> Vec<(OsString, OsString)> {
+        let mut env = bin.env.clone();
+        env.push(("CARGO_SHUFFLE_SEED".into(), self.seed.clone().into()));
+        env.push(("CARGO_SHUFFLE_SHARD".into(), shard.to_string().into()));
+        if let Some(dir) = sandbox {
+            for var in ["TMPDIR", "TMP", "TEMP"] {
+                env.push((var.into(), dir.into()));
+            }
+        }
+        env
+    }
+
+    /// Runs `--reset-cmd` (through `sh -c`, with the sequence's TMPDIR); the error message if
+    /// it could not run or failed.
+    fn reset(&self, tmp: Option<&Path>) -> Option<String> {
+        let cmd = self.opts.reset_cmd.as_deref()?;
+        let env: Vec<(OsString, OsString)> = tmp
+            .map(|t| {
+                ["TMPDIR", "TMP", "TEMP"]
+                    .iter()
+                    .map(|v| (OsString::from(v), t.as_os_str().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let cwd = std::env::current_dir().unwrap_or_else(|_| "/".into());
+        // Same machinery as a test: its own process group, output captured, and a time limit
+        // so that a hung reset does not hang the run.
+        let spec = ProcessSpec {
+            program: Path::new("sh"),
+            args: vec!["-c".into(), cmd.into()],
+            cwd: &cwd,
+            env,
+            timeout: Some(RESET_TIMEOUT),
+            grace: self.opts.grace,
+            leak_timeout: self.opts.leak_timeout,
+            head_cap: 4096,
+            tail_cap: 4096,
+            cancel: self.cancel,
+            watchdog: &self.watchdog,
+        };
+        match process::run(&spec, &mut process::NoWatch) {
+            Ok(r) if r.status.success() && !r.timed_out => None,
+            Ok(r) => Some(format!(
+                "--reset-cmd `{cmd}` failed ({}{}): {}; the sequence was not run",
+                process::describe_status(r.status),
+                if r.timed_out {
+                    format!(", timed out after {}s", RESET_TIMEOUT.as_secs())
+                } else {
+                    String::new()
+                },
+                r.output.to_text().trim()
+            )),
+            Err(e) => Some(format!("--reset-cmd `{cmd}` could not run: {e}")),
+        }
+    }
+
+    /// Runs one test in its own process at `place` (shard, position). An interrupted test is
+    /// reported as [`Outcome::Interrupted`]; a binary missing from the run, or one that cannot
+    /// be started, as [`Outcome::Error`].
+    fn run_one(
+        &self,
+        test: &TestCase,
+        (shard, position): (u32, u32),
+        sandbox: Option<&Path>,
+    ) -> TestResult {
+        let start = Instant::now();
+        let error = |message: String| {
+            TestResult::new(test.clone(), Outcome::Error)
+                .with_place(shard, position)
+                .with_message(Some(message))
+        };
+        let Some(bin) = self.binaries.get(&test.binary_id) else {
+            return error(format!("no test binary `{}` in this run", test.binary_id));
+        };
+        let spec = ProcessSpec {
+            program: bin.program(),
+            args: bin.args_with(exact_args(test)),
+            cwd: &bin.cwd,
+            env: self.test_env(bin, shard, sandbox),
+            timeout: self.opts.timeout,
+            grace: self.opts.grace,
+            leak_timeout: self.opts.leak_timeout,
+            head_cap: self.opts.head_cap,
+            tail_cap: self.opts.tail_cap,
+            cancel: self.cancel,
+            watchdog: &self.watchdog,
+        };
+        let ran = process::run(&spec, &mut process::NoWatch);
+        let (start_ms, end_ms) = (ms_since(self.t0, start), ms_since(self.t0, Instant::now()));
+        match ran {
+            Ok(p) => {
+                let (outcome, message) = if p.interrupted {
+                    interrupted_verdict(&p)
+                } else {
+                    verdict(&p, self.opts)
+                };
+                finished(test, outcome, message, &p)
+                    .with_place(shard, position)
+                    .with_times(start_ms, end_ms, p.duration)
+            }
+            Err(e) => error(format!(
+                "could not start test binary {}: {e}",
+                bin.describe_path()
+            ))
+            .with_times(start_ms, end_ms, Duration::ZERO),
+        }
+    }
+}
+
+/// libtest's arguments for running `test` alone: `--exact NAME --nocapture`, and `--ignored`
+/// for an ignored test selected to run.
+fn exact_args(test: &TestCase) -> Vec<OsString> {
+    let mut args: Vec<OsString> = vec![
+        "--exact".into(),
+        test.name.clone().into(),
+        "--nocapture".into(),
+    ];
+    if test.ignored {
+        args.push("--ignored".into());
+    }
+    args
+}
+
+/// A test stopped by the runner because of an interrupt: its outcome says nothing about the
+/// test's correctness, but which test was running (and its output) matters.
+fn interrupted_verdict(p: &ProcessResult) -> (Outcome, Option<String>) {
+    (
+        Outcome::Interrupted,
+        Some(format!(
+            "still running after {:.1}s when the run was interrupted; stopped",
+            p.duration.as_secs_f64()
+        )),
+    )
+}
+
+/// The result of `test` from its process `p`: outcome, message, output and, unless it was
+/// interrupted, how the process ended.
+fn finished(
+    test: &TestCase,
+    outcome: Outcome,
+    message: Option<String>,
+    p: &ProcessResult,
+) -> TestResult {
+    let mut r = TestResult::new(test.clone(), outcome)
+        .with_message(message)
+        .with_output(p.output.to_text(), p.output.total, p.output.dropped_bytes());
+    if !p.interrupted {
+        r = r.with_exit(
+            p.status.code(),
+            p.status.signal().map(process::signal_name),
+            p.leaked,
+        );
+    }
+    r
+}

@@ -1,0 +1,277 @@
+//! Running one group (see `group`): its libtest process with the JSON, shuffle and one-thread
+//! flags, followed by a [`GroupWatch`]; how the process ended, attributed to the test that was
+//! running; and resuming the tests not yet run in a new process after a crash or timeout.
+
+use crate::discover::TestBinary;
+use crate::discover::list::TestCase;
+use crate::events::{Outcome, TestResult};
+use crate::plan::key;
+use crate::plan::seed::Seed;
+use crate::runner::process::{self, ProcessResult, ProcessSpec};
+use crate::runner::shared::group::{Group, LIBTEST_DOMAIN, SEED_SEARCH};
+use crate::runner::shared::libtest;
+use crate::runner::shared::watch::{GroupWatch, WatchPlace};
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::os::unix::process::ExitStatusExt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// How a group run ended.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum GroupEnd {
+    /// Every test of the group was reported (run, or an error when its process failed).
+    Done,
+    /// The run was interrupted: the running test was reported as interrupted, the rest not.
+    Interrupted,
+    /// The harness refused the flags: these tests were not run (the caller runs them one per
+    /// process).
+    Refused(Vec<TestCase>),
+}
+
+/// What a group run needs from the sequence runner.
+pub(crate) struct GroupContext<'a> {
+    /// The binary whose tests the group holds.
+    pub(crate) bin: &'a TestBinary,
+    /// Environment for the process (binary env + seed/shard + sandbox).
+    pub(crate) env: Vec<(OsString, OsString)>,
+    /// Per-test limit, counted from libtest's `started` event; `None` = no limit.
+    pub(crate) timeout: Option<Duration>,
+    /// Time between TERM and KILL when the process is stopped.
+    pub(crate) grace: Duration,
+    /// How long the output pipe may stay open after the process exited before it is leaky.
+    pub(crate) leak_timeout: Duration,
+    /// Set on Ctrl-C: no new process starts, and the running one is stopped.
+    pub(crate) cancel: &'a AtomicBool,
+    /// Told about each process group, so it can kill it if the runner dies.
+    pub(crate) watchdog: &'a crate::runner::watchdog::Watchdog,
+    /// Run start: results' start and end times count from here.
+    pub(crate) t0: Instant,
+    /// 1-based shard, recorded in every result.
+    pub(crate) shard: u32,
+    /// Number of runnable (non-ignored) tests the binary has: a process that runs all of them
+    /// needs no name filters (which also keeps huge binaries under the OS's argument limit).
+    pub(crate) binary_tests: Option<usize>,
+}
+
+/// Runs one group in as many processes as it takes: the first with the group's seed; after a
+/// crash or timeout, the tests not yet run resume in a new process (whose seed again puts the
+/// group's last test last). Reports every test exactly once through `on_result`, in the order
+/// they ran, numbering positions from `*position`, except the tests of a harness that refuses the
+/// flags, which are handed back. `warn` receives one-line warnings.
+pub(crate) fn run_group(
+    ctx: &GroupContext<'_>,
+    group: &Group,
+    position: &mut u32,
+    on_start: &mut dyn FnMut(&TestCase),
+    on_result: &mut dyn FnMut(TestResult),
+    warn: &mut dyn FnMut(String),
+) -> GroupEnd {
+    let mut remaining: Vec<TestCase> = group.tests.clone();
+    let mut attempt: u64 = 0;
+    while !remaining.is_empty() {
+        if ctx.cancel.load(Ordering::SeqCst) {
+            return GroupEnd::Interrupted;
+        }
+        let seed = attempt_seed(group, attempt, &remaining);
+        let place = WatchPlace {
+            shard: ctx.shard,
+            t0: ctx.t0,
+            timeout: ctx.timeout,
+        };
+        let mut watch = GroupWatch::new(place, &remaining, position, on_start, on_result);
+        let spec = process_spec(ctx, libtest_args(ctx, &remaining, seed));
+        let outcome = process::run(&spec, &mut watch);
+        watch.close();
+        let r = match outcome {
+            Ok(r) => r,
+            Err(e) => {
+                let msg = start_error(ctx.bin, &e, remaining.len());
+                watch.report_errors(std::mem::take(&mut remaining), &msg, "");
+                return GroupEnd::Done;
+            }
+        };
+        if r.interrupted {
+            watch.report_interrupted();
+            return GroupEnd::Interrupted;
+        }
+        if !watch.suite_started() {
+            // A custom harness that does not speak libtest's JSON/shuffle flags (libtest-mimic
+            // takes a single filter): its tests cannot share a process under our control.
+            warn(refused_warning(ctx.bin, &r));
+            return GroupEnd::Refused(not_done(&remaining, watch.done()));
+        }
+        // The test that was running when the process ended did not finish: it crashed, timed
+        // out, or ended the process itself.
+        let (outcome, message) = unfinished_verdict(ctx, &r);
+        watch.report_unfinished(outcome, message, r.status);
+        remaining = still_to_run(&mut watch, &remaining, &r);
+        attempt += 1;
+    }
+    GroupEnd::Done
+}
+
+/// The warning for a harness that did not accept the shared flags (no suite event).
+fn refused_warning(bin: &TestBinary, r: &ProcessResult) -> String {
+    format!(
+        "test binary `{}` refused libtest's JSON and shuffle flags ({}); its tests run one per process instead",
+        bin.id,
+        process::describe_status(r.status)
+    )
+}
+
+/// The tests of `remaining` to resume in a new process after process `r` ended early: those
+/// `watch` did not report. If it reported none, they are reported as errors instead (with the
+/// process's output) and none are left, rather than looping.
+fn still_to_run(
+    watch: &mut GroupWatch<'_, '_>,
+    remaining: &[TestCase],
+    r: &ProcessResult,
+) -> Vec<TestCase> {
+    let rest = not_done(remaining, watch.done());
+    if rest.len() < remaining.len() {
+        return rest;
+    }
+    // The process ran nothing: give up on these rather than loop.
+    let msg = format!(
+        "the shared process ended ({}) before running this test",
+        process::describe_status(r.status)
+    );
+    watch.report_errors(rest, &msg, &r.output.to_text());
+    Vec::new()
+}
+
+/// The tests of `tests` not named in `done`, in order.
+fn not_done(tests: &[TestCase], done: &[String]) -> Vec<TestCase> {
+    tests
+        .iter()
+        .filter(|t| !done.contains(&t.name))
+        .cloned()
+        .collect()
+}
+
+/// The libtest seed of the group's `attempt`-th process (0 = the first): the group's own seed
+/// first; for a resumed process one keyed from it and the attempt number, searched so that the
+/// group's last test still runs last if it is among the `remaining` tests.
+fn attempt_seed(group: &Group, attempt: u64, remaining: &[TestCase]) -> u64 {
+    if attempt == 0 {
+        return group.seed;
+    }
+    let names: Vec<&str> = remaining.iter().map(|t| t.name.as_str()).collect();
+    let base = key(
+        Seed(group.seed),
+        LIBTEST_DOMAIN,
+        "resume",
+        &attempt.to_string(),
+    );
+    group
+        .tests
+        .last()
+        .map(|t| t.name.as_str())
+        .filter(|l| names.contains(l))
+        .and_then(|l| libtest::seed_putting_last(&names, l, base, SEED_SEARCH))
+        .unwrap_or(base)
+}
+
+/// libtest's arguments for running `tests` in one process under `seed`: name filters (unless
+/// they are all the binary's tests), one thread, JSON events with times, the shuffle seed, and
+/// `--include-ignored` when an ignored test was selected.
+fn libtest_args(ctx: &GroupContext<'_>, tests: &[TestCase], seed: u64) -> Vec<OsString> {
+    let any_ignored = tests.iter().any(|t| t.ignored);
+    let whole = ctx.binary_tests == Some(tests.len()) && !any_ignored;
+    let mut args: Vec<OsString> = Vec::new();
+    if !whole {
+        args.push("--exact".into());
+        args.extend(tests.iter().map(|t| OsString::from(&t.name)));
+    }
+    args.extend(
+        [
+            "--test-threads=1",
+            "-Z",
+            "unstable-options",
+            "--format",
+            "json",
+            "--report-time",
+            "--shuffle-seed",
+        ]
+        .map(OsString::from),
+    );
+    args.push(seed.to_string().into());
+    if any_ignored {
+        args.push("--include-ignored".into());
+    }
+    args
+}
+
+/// The process running the group's binary with `args`. No process-wide timeout: the watch
+/// gives each test its own deadline.
+fn process_spec<'c>(ctx: &'c GroupContext<'c>, args: Vec<OsString>) -> ProcessSpec<'c> {
+    let mut env = ctx.env.clone();
+    // A stable-built test binary accepts libtest's unstable flags with this set.
+    env.push(("RUSTC_BOOTSTRAP".into(), "1".into()));
+    ProcessSpec {
+        program: ctx.bin.program(),
+        args: ctx.bin.args_with(args),
+        cwd: &ctx.bin.cwd,
+        env,
+        timeout: None,
+        grace: ctx.grace,
+        leak_timeout: ctx.leak_timeout,
+        head_cap: 16 * 1024,
+        tail_cap: 64 * 1024,
+        cancel: ctx.cancel,
+        watchdog: ctx.watchdog,
+    }
+}
+
+/// The message for a process that could not be started, for each of its `tests` tests; names
+/// the argument limit when that was the cause.
+fn start_error(bin: &TestBinary, e: &std::io::Error, tests: usize) -> String {
+    let mut msg = format!("could not start test binary {}: {e}", bin.describe_path());
+    if e.raw_os_error() == Some(libc::E2BIG) {
+        let _ = write!(
+            msg,
+            "; its {tests} test names (--exact filters) are too long for one process: use more --shards, or --isolation process"
+        );
+    }
+    msg
+}
+
+/// The outcome and message of the test that was running when its process ended: timed out,
+/// killed by a signal (the whole process died), failed (it exited non-zero, as in process
+/// isolation) or an error (the process ended cleanly without libtest reporting it).
+fn unfinished_verdict(ctx: &GroupContext<'_>, r: &ProcessResult) -> (Outcome, String) {
+    if r.timed_out {
+        (
+            Outcome::TimedOut,
+            format!(
+                "timed out after {:.1}s (--timeout); its process was killed",
+                ctx.timeout.unwrap_or_default().as_secs_f64()
+            ),
+        )
+    } else if let Some(sig) = r.status.signal() {
+        (
+            Outcome::Crashed,
+            format!(
+                "killed by {} (the whole shared process died)",
+                process::signal_name(sig)
+            ),
+        )
+    } else if r.status.code().is_some_and(|c| c != 0) {
+        (
+            Outcome::Failed,
+            format!(
+                "the test ended its process ({}); the remaining tests resumed in a new one",
+                process::describe_status(r.status)
+            ),
+        )
+    } else {
+        (
+            Outcome::Error,
+            format!(
+                "the shared process ended ({}) while this test ran, before libtest reported a result",
+                process::describe_status(r.status)
+            ),
+        )
+    }
+}

@@ -12,6 +12,15 @@ pub(crate) const DEFAULT_SHARDS: u32 = 8;
 /// `--leak-timeout` when not given, in milliseconds; repro commands leave this value out.
 pub(crate) const DEFAULT_LEAK_TIMEOUT_MS: u64 = 200;
 
+/// `--sandbox` as typed; `config` maps it to the runner's sandbox scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SandboxArg {
+    /// One temporary directory for the whole run, shared by every shard.
+    Run,
+    /// A temporary directory per shard.
+    Shard,
+}
+
 /// `--isolation` as typed; `config` maps it to the runner's isolation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum IsolationArg {
@@ -395,8 +404,16 @@ pub(crate) struct RunArgs {
     #[arg(long, help_heading = "Execution")]
     pub(crate) keep_sandbox: bool,
 
-    /// Shell command run before each sequence (shard or triage rerun) to reset state the
-    /// runner cannot sandbox (a database, a fixed path). TMPDIR is the sequence's sandbox.
+    /// Which shards share a temporary directory (TMPDIR): `run` (default) gives the whole run
+    /// one, so state a test leaves there reaches later tests of every shard (as under cargo
+    /// test and nextest: one run exposes most polluter→victim pairs); `shard` gives each shard
+    /// its own (`--shard K` then reproduces a shard alone).
+    #[arg(long, value_enum, default_value_t = SandboxArg::Run, help_heading = "Execution")]
+    pub(crate) sandbox: SandboxArg,
+
+    /// Shell command run before each sandbox is used (the run's, with --sandbox shard each
+    /// shard's, and each triage rerun's) to reset state the runner cannot sandbox (a database,
+    /// a fixed path). TMPDIR is that sandbox.
     #[arg(long, value_name = "CMD", help_heading = "Execution")]
     pub(crate) reset_cmd: Option<String>,
 

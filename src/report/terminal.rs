@@ -8,6 +8,7 @@ use crate::events::{Outcome, RunEvent, TestResult};
 use crate::plan::repro::Repro;
 use crate::runner::output::clean_text;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 
@@ -91,38 +92,59 @@ impl TerminalReporter {
     }
 
     /// Prints the failures' output (in plan order), then the summary: counts, the slowest
-    /// tests, each failure with the command that reproduces its shard, the findings, the seed
-    /// (`seed_source` says where it came from) and the command that reproduces the run.
+    /// tests, each failure with the command that reproduces it (its finding's, else its
+    /// shard's), the findings, the seed (`seed_source` says where it came from) and the command
+    /// that reproduces the run.
     pub(crate) fn summary(&self, record: &RunRecord, repro: &Repro, seed_source: &str) {
-        let mut err = std::io::stderr().lock();
-        let mut failures: Vec<&TestResult> = record
-            .results
-            .iter()
-            .filter(|r| r.outcome.is_failure())
-            .collect();
-        failures.sort_by_key(|r| (r.shard, r.position));
-        for r in &failures {
-            write_failure(&mut err, r);
-        }
-        let _ = writeln!(err, "\n──────────── summary ────────────");
-        write_counts(&mut err, record);
-        write_slowest(&mut err, record);
-        if !failures.is_empty() {
-            let _ = writeln!(err, "failing tests (reproduce each one's shard):");
-            for r in &failures {
-                let _ = writeln!(
-                    err,
-                    "  {:>7} {}\n          {}",
-                    r.outcome.label(),
-                    clean_text(&r.test.id()),
-                    repro.shard_command(r.shard)
-                );
-            }
-        }
-        write_findings(&mut err, record);
-        let _ = writeln!(err, "seed: {} ({})", record.seed, seed_source);
-        let _ = writeln!(err, "reproduce this run: {}", record.repro);
+        write_summary(&mut std::io::stderr().lock(), record, repro, seed_source);
     }
+}
+
+/// [`TerminalReporter::summary`] into `err`.
+fn write_summary(err: &mut impl Write, record: &RunRecord, repro: &Repro, seed_source: &str) {
+    let mut failures: Vec<&TestResult> = record
+        .results
+        .iter()
+        .filter(|r| r.outcome.is_failure())
+        .collect();
+    failures.sort_by_key(|r| (r.shard, r.position));
+    for r in &failures {
+        write_failure(err, r);
+    }
+    let _ = writeln!(err, "\n──────────── summary ────────────");
+    write_counts(err, record);
+    write_slowest(err, record);
+    if !failures.is_empty() {
+        // A triaged failure's repro is its finding's (an exact `--order`, which also holds
+        // for a victim whose polluter ran in another shard); an untriaged one reruns its
+        // shard, which cannot replay state that other shards left in a shared sandbox.
+        let found: HashMap<&str, &str> = record
+            .findings
+            .iter()
+            .flatten()
+            .map(|f| (f.test.as_str(), f.repro.as_str()))
+            .collect();
+        let _ = writeln!(
+            err,
+            "failing tests (each with the command that reproduces it):"
+        );
+        for r in &failures {
+            let id = r.test.id();
+            let line = match found.get(id.as_str()) {
+                Some(cmd) => format!("repro: {cmd}"),
+                None => format!("its shard: {}", repro.shard_command(r.shard)),
+            };
+            let _ = writeln!(
+                err,
+                "  {:>7} {}\n          {line}",
+                r.outcome.label(),
+                clean_text(&id),
+            );
+        }
+    }
+    write_findings(err, record);
+    let _ = writeln!(err, "seed: {} ({})", record.seed, seed_source);
+    let _ = writeln!(err, "reproduce this run: {}", record.repro);
 }
 
 /// A failure's block: a header, the last [`TERMINAL_OUTPUT_LINES`] lines of its output (the
@@ -266,5 +288,61 @@ impl Reporter for TerminalReporter {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::list::TestCase;
+    use crate::plan::Plan;
+    use crate::plan::seed::Seed;
+
+    #[test]
+    fn a_triaged_failure_prints_its_findings_repro_and_an_untriaged_one_its_shard() {
+        let victim = TestCase::new("b", "victim");
+        let plain = TestCase::new("b", "plain");
+        let plan = Plan::new(
+            Seed(3),
+            2,
+            None,
+            vec![victim.clone(), plain.clone()],
+            vec![],
+        );
+        let mut record = RunRecord::new(&plan, 1, "cargo shuffle run --seed 3".into());
+        for (t, shard) in [(&victim, 1), (&plain, 2)] {
+            record
+                .results
+                .push(TestResult::new(t.clone(), Outcome::Failed).with_place(shard, 0));
+        }
+        let mut f = crate::triage::Finding::new_for_tests(
+            crate::triage::FindingKind::OdVictim,
+            &victim,
+            "cargo shuffle run --seed 3 --order 'b polluter' 'b victim'",
+        );
+        f.polluters = vec!["b polluter".into()];
+        record.findings = Some(vec![f]);
+        let repro = Repro {
+            selection_args: vec![],
+            seed: Seed(3),
+            shards: 2,
+            partition: None,
+            reverse: false,
+            order: None,
+            filters: vec![],
+        };
+        let mut out = Vec::new();
+        write_summary(&mut out, &record, &repro, "from --seed");
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("b victim\n          repro: cargo shuffle run --seed 3 --order 'b polluter' 'b victim'"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "b plain\n          its shard: cargo shuffle run --seed 3 --shards 2 --shard 2"
+            ),
+            "{text}"
+        );
     }
 }

@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-pub(crate) use crate::runner::options::{CancelFlag, ExecOptions, Isolation};
+pub(crate) use crate::runner::options::{CancelFlag, ExecOptions, Isolation, SandboxScope};
+use crate::runner::sequence::Sandbox;
 pub(crate) use crate::runner::sequence::SequenceRunner;
 
 /// A shard to run: its 1-based number and its tests in plan order.
@@ -42,7 +43,9 @@ pub(crate) fn execute(
         let _ = events.send(RunEvent::TestFinished(Box::new(ignored)));
     }
     let runner = SequenceRunner::new(binaries, opts, cancel, plan.seed, t0);
-    run_workers(&runner, &order, opts.jobs, events);
+    // `--sandbox run`: one sandbox (and one `--reset-cmd`) for every shard of the run.
+    let shared = (opts.sandbox == SandboxScope::Run).then(|| runner.fresh_sandbox());
+    run_workers(&runner, &order, opts.jobs, shared.as_ref(), events);
     let _ = events.send(RunEvent::RunFinished {
         elapsed: t0.elapsed(),
         interrupted: cancel.load(Ordering::SeqCst),
@@ -82,12 +85,14 @@ fn longest_first(shards: Vec<ShardRun>, opts: &ExecOptions) -> Vec<ShardRun> {
 }
 
 /// Runs `order` on `jobs` worker threads (at most one per shard, at least one): each takes the
-/// next shard when free, until none is left or the run is interrupted. Test starts and results
-/// go to `events` as they happen.
+/// next shard when free, until none is left or the run is interrupted. Every shard runs in
+/// `sandbox` when one is given, else in a fresh one of its own. Test starts and results go to
+/// `events` as they happen.
 fn run_workers(
     runner: &SequenceRunner<'_>,
     order: &[ShardRun],
     jobs: usize,
+    sandbox: Option<&Sandbox>,
     events: &Sender<RunEvent>,
 ) {
     let next = AtomicUsize::new(0);
@@ -98,19 +103,19 @@ fn run_workers(
                     if runner.cancelled() {
                         break;
                     }
-                    runner.run_sequence(
-                        *shard,
-                        tests,
-                        |t| {
-                            let _ = events.send(RunEvent::TestStarted {
-                                test: t.clone(),
-                                shard: *shard,
-                            });
-                        },
-                        |r| {
-                            let _ = events.send(RunEvent::TestFinished(Box::new(r)));
-                        },
-                    );
+                    let on_start = |t: &TestCase| {
+                        let _ = events.send(RunEvent::TestStarted {
+                            test: t.clone(),
+                            shard: *shard,
+                        });
+                    };
+                    let on_result = |r: TestResult| {
+                        let _ = events.send(RunEvent::TestFinished(Box::new(r)));
+                    };
+                    match sandbox {
+                        Some(sb) => runner.run_sequence_in(*shard, tests, sb, on_start, on_result),
+                        None => runner.run_sequence(*shard, tests, on_start, on_result),
+                    }
                 }
             });
         }

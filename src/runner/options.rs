@@ -25,6 +25,8 @@ pub(crate) struct ExecOptions {
     pub(crate) retries: u32,
     /// Keep each sequence's temporary directory (`--keep-sandbox`).
     pub(crate) keep_sandbox: bool,
+    /// Whether the shards of a run share one temporary directory (`--sandbox`).
+    pub(crate) sandbox: SandboxScope,
     /// Shell command run before each sequence (`--reset-cmd`).
     pub(crate) reset_cmd: Option<String>,
     /// One process per test, or per (shard, binary).
@@ -42,6 +44,23 @@ pub(crate) struct ExecOptions {
     pub(crate) tail_cap: usize,
     /// 1-based shards to run; empty = all.
     pub(crate) only_shards: Vec<u32>,
+}
+
+/// Which sequences share a temporary directory (`TMPDIR`, `TMP`, `TEMP`): the sandbox that
+/// keeps what tests leave on disk from outliving the run, and `--reset-cmd`'s unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum SandboxScope {
+    /// One sandbox for the whole run, shared by every shard (`--sandbox run`, the default):
+    /// state a polluter leaves reaches its victim whichever shard each runs in, as under
+    /// `cargo test` and nextest, so one run exposes about half of all polluter→victim pairs
+    /// instead of about `1/(2·shards)`. `--reset-cmd` runs once, before the first shard.
+    #[default]
+    Run,
+    /// A fresh sandbox per shard (`--sandbox shard`): state stays inside its shard, so
+    /// `--shard K` reproduces a shard's failures alone; `--reset-cmd` runs before each shard.
+    /// Hunt runs and triage reruns always get one of their own.
+    Shard,
 }
 
 /// How tests are isolated from each other.

@@ -52,14 +52,16 @@ pub(crate) struct SequenceRunner<'a> {
     last_last: bool,
 }
 
-/// A sequence's temporary directory (see [`SequenceRunner::run_sequence`]).
-struct Sandbox {
+/// A sequence's (or a whole run's) temporary directory (see [`SequenceRunner::run_sequence`]).
+pub(crate) struct Sandbox {
     /// Removed when dropped, unless kept.
     _dir: Option<tempfile::TempDir>,
     /// Its path, given to tests as `TMPDIR`, `TMP` and `TEMP`; `None` if it could not be made.
     path: Option<PathBuf>,
     /// Its path when `--keep-sandbox` keeps it, recorded in every result.
     kept: Option<PathBuf>,
+    /// Why `--reset-cmd` failed in it, if it did: its tests are then errors, not run.
+    reset_error: Option<String>,
 }
 
 impl Sandbox {
@@ -76,12 +78,14 @@ impl Sandbox {
                 _dir: None,
                 path,
                 kept,
+                reset_error: None,
             }
         } else {
             Sandbox {
                 _dir: dir,
                 path,
                 kept: None,
+                reset_error: None,
             }
         }
     }
@@ -136,24 +140,44 @@ impl<'a> SequenceRunner<'a> {
         &self,
         shard: u32,
         tests: &[TestCase],
+        on_start: impl FnMut(&TestCase),
+        on_result: impl FnMut(TestResult),
+    ) {
+        // A fresh temporary directory per sequence: temp-dir state left by a test stays inside
+        // its sequence, and every rerun starts clean.
+        let sandbox = self.fresh_sandbox();
+        self.run_sequence_in(shard, tests, &sandbox, on_start, on_result);
+        // Unless kept, dropping the sandbox removes it and whatever the sequence's tests left
+        // there.
+    }
+
+    /// A new sandbox for one sequence or a whole run, after `--reset-cmd` (the user's reset of
+    /// state the runner cannot sandbox) ran in it; if the reset failed, the sandbox carries its
+    /// error and the tests run in it are reported as errors instead of running.
+    pub(crate) fn fresh_sandbox(&self) -> Sandbox {
+        let mut sandbox = Sandbox::new(self.opts.keep_sandbox);
+        sandbox.reset_error = self.reset(sandbox.path.as_deref());
+        sandbox
+    }
+
+    /// [`run_sequence`](Self::run_sequence) in a given sandbox: with
+    /// [`SandboxScope::Run`](crate::runner::options::SandboxScope) every shard of a run shares
+    /// one, so state a test leaves in `TMPDIR` reaches the tests that run after it in any shard.
+    pub(crate) fn run_sequence_in(
+        &self,
+        shard: u32,
+        tests: &[TestCase],
+        sandbox: &Sandbox,
         mut on_start: impl FnMut(&TestCase),
         mut on_result: impl FnMut(TestResult),
     ) {
-        // A fresh temporary directory per sequence: temp-dir state left by a test stays inside
-        // its sequence, so shards do not race on it and every rerun starts clean.
-        let sandbox = Sandbox::new(self.opts.keep_sandbox);
-        // `--reset-cmd`: state the runner cannot sandbox is reset by the user before each
-        // sequence; if that fails, the sequence's tests cannot be trusted and are not run.
-        let reset_error = self.reset(sandbox.path.as_deref());
-        match reset_error {
-            Some(e) => self.report_not_run(shard, tests, &e, &mut on_start, &mut on_result),
+        match &sandbox.reset_error {
+            Some(e) => self.report_not_run(shard, tests, e, &mut on_start, &mut on_result),
             None if self.opts.isolation == Isolation::Shared => {
-                self.run_shared(shard, tests, &sandbox, &mut on_start, &mut on_result)
+                self.run_shared(shard, tests, sandbox, &mut on_start, &mut on_result)
             }
-            None => self.run_each(shard, tests, &sandbox, &mut on_start, &mut on_result),
+            None => self.run_each(shard, tests, sandbox, &mut on_start, &mut on_result),
         }
-        // Unless kept, dropping the sandbox removes it and whatever the sequence's tests left
-        // there.
     }
 
     /// `--reset-cmd` failed: every test of the sequence is reported as an error with `error`,

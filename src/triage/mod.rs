@@ -177,6 +177,14 @@ const UNFINISHED_NOTE: &str = "triage budget exhausted (or interrupted) before t
 
 /// A finding of `kind` for `target` with no culprits and no evidence yet, made in process
 /// isolation (the caller sets the isolation it really ran in).
+impl Finding {
+    /// A finding of `kind` for `target` with `repro` and nothing else (unit tests of readers).
+    #[cfg(test)]
+    pub(crate) fn new_for_tests(kind: FindingKind, target: &TestCase, repro: &str) -> Finding {
+        finding(kind, target, repro.to_string(), String::new())
+    }
+}
+
 fn finding(kind: FindingKind, target: &TestCase, repro: String, note: String) -> Finding {
     Finding {
         kind,

@@ -47,40 +47,86 @@ fn outcome_map(report: &Value) -> BTreeMap<String, Value> {
     m
 }
 
-#[test]
-fn every_fixture_test_gets_its_expected_outcome() {
-    let (code, err, report, _) = run_fixture("8417923", &[]);
-    assert_eq!(code, 100, "{err}");
-    let results = outcome_map(&report);
+/// Checks every fixture test's outcome against `expected.json`; the order-dependent victim's
+/// outcome comes from `victim(polluter, victim)` (`None`: either is right). Returns the results.
+fn check_expected_outcomes(
+    report: &Value,
+    victim: impl Fn(&Value, &Value) -> Option<&'static str>,
+) -> BTreeMap<String, Value> {
+    let results = outcome_map(report);
     let exp = expected();
     assert_eq!(
         results.keys().collect::<BTreeSet<_>>(),
         exp.keys().collect::<BTreeSet<_>>(),
         "reported test set differs from the fixture's"
     );
-    // Where the polluter and the victim are relative to each other decides the victim.
-    let pos = |id: &str| {
-        let t = &results[id];
-        (
-            t["shard"].as_u64().unwrap(),
-            t["position"].as_u64().unwrap(),
-        )
-    };
-    let (ps, pp) = pos("demo-core::lib od::polluter_leaves_file");
-    let (vs, vp) = pos("demo-core::lib od::victim_expects_clean_tmp");
+    let want_victim = victim(
+        &results["demo-core::lib od::polluter_leaves_file"],
+        &results["demo-core::lib od::victim_expects_clean_tmp"],
+    );
     for (id, want) in &exp {
         let got = results[id]["outcome"].as_str().unwrap();
-        let want = if want == "order-dependent" {
-            if ps == vs && pp < vp {
-                "failed"
-            } else {
-                "passed"
+        if want == "order-dependent" {
+            if let Some(w) = want_victim {
+                assert_eq!(got, w, "{id}: {}", results[id]);
             }
-        } else {
-            want.as_str()
-        };
-        assert_eq!(got, want, "{id}: {}", results[id]);
+            continue;
+        }
+        assert_eq!(got, want.as_str(), "{id}: {}", results[id]);
     }
+    results
+}
+
+#[test]
+fn with_a_sandbox_per_shard_only_a_polluter_earlier_in_the_same_shard_makes_the_victim_fail() {
+    let (code, err, report, _) = run_fixture("8417923", &["--sandbox", "shard"]);
+    assert_eq!(code, 100, "{err}");
+    check_expected_outcomes(&report, |p, v| {
+        let pos = |t: &Value| {
+            (
+                t["shard"].as_u64().unwrap(),
+                t["position"].as_u64().unwrap(),
+            )
+        };
+        let ((ps, pp), (vs, vp)) = (pos(p), pos(v));
+        Some(if ps == vs && pp < vp {
+            "failed"
+        } else {
+            "passed"
+        })
+    });
+    assert!(
+        report["repro"]
+            .as_str()
+            .unwrap()
+            .contains("--sandbox shard"),
+        "{}",
+        report["repro"]
+    );
+}
+
+#[test]
+fn every_fixture_test_gets_its_expected_outcome() {
+    let (code, err, report, _) = run_fixture("8417923", &[]);
+    assert_eq!(code, 100, "{err}");
+    let results = check_expected_outcomes(&report, |p, v| {
+        // `--sandbox run` (the default): every shard shares one TMPDIR, so the victim fails
+        // exactly when the polluter finished before it started, whichever shard each ran in.
+        let time = |t: &Value| {
+            (
+                t["start_ms"].as_u64().unwrap(),
+                t["end_ms"].as_u64().unwrap(),
+            )
+        };
+        let ((_, p_end), (v_start, v_end)) = (time(p), time(v));
+        if p_end < v_start {
+            Some("failed")
+        } else if time(p).0 > v_end {
+            Some("passed")
+        } else {
+            None // they overlapped on two workers: either outcome is right
+        }
+    });
     assert_eq!(results["demo-core::lib tests::aborts"]["signal"], "SIGABRT");
     assert_eq!(
         results["demo-core::lib tests::killed_by_signal"]["signal"],

@@ -2,11 +2,11 @@
 //! executor runs it, triage, the gate, the baseline and the reports.
 
 use super::plan::PlanConfig;
-use crate::app::cli::{DEFAULT_LEAK_TIMEOUT_MS, RunArgs, RunFormat};
+use crate::app::cli::{DEFAULT_LEAK_TIMEOUT_MS, RunArgs, RunFormat, SandboxArg};
 use crate::app::error::UsageError;
 use crate::ci::baseline::Baseline;
 use crate::ci::gate::GatePolicy;
-use crate::runner::executor::{ExecOptions, Isolation};
+use crate::runner::executor::{ExecOptions, Isolation, SandboxScope};
 use crate::runner::output::{DEFAULT_HEAD, DEFAULT_TAIL};
 use crate::triage::TriageOptions;
 use std::path::PathBuf;
@@ -111,6 +111,9 @@ fn execution_args(a: &RunArgs) -> Vec<String> {
     if let Some(c) = &a.reset_cmd {
         args.extend(["--reset-cmd".into(), c.clone()]);
     }
+    if a.sandbox == SandboxArg::Shard {
+        args.extend(["--sandbox".into(), "shard".into()]);
+    }
     args
 }
 
@@ -169,6 +172,10 @@ fn exec_options(a: &RunArgs, isolation: Isolation, timeout: Option<Duration>) ->
         fail_leaky: a.fail_leaky,
         retries: a.retries,
         keep_sandbox: a.keep_sandbox,
+        sandbox: match a.sandbox {
+            SandboxArg::Run => SandboxScope::Run,
+            SandboxArg::Shard => SandboxScope::Shard,
+        },
         reset_cmd: a.reset_cmd.clone(),
         isolation,
         history: Default::default(),

@@ -147,6 +147,11 @@ pub(crate) struct HuntArgs {
     /// Keep starting new orders until this many seconds have passed (at least --runs orders).
     #[arg(long = "for", value_name = "SECS", help_heading = "Hunt")]
     pub(crate) for_secs: Option<f64>,
+
+    /// Keep starting new orders (past --runs; within --for if given) until this percentage of
+    /// consecutive test pairs has run, one test immediately before the other (0 < PCT <= 100).
+    #[arg(long, value_name = "PCT", help_heading = "Hunt")]
+    pub(crate) until_coverage: Option<f64>,
 }
 
 /// Which `#[ignore]`d tests to run.

@@ -1,6 +1,9 @@
-//! The hunt (`cargo shuffle hunt`): a campaign of runs over one test set, each in a planned
-//! order (seeded, then the same plan reversed, and so on), each triaged, with the findings of
-//! every run aggregated into one report and one gate verdict. The CLI layer calls [`hunt`] once.
+//! The hunt (`cargo shuffle hunt`): a campaign of runs over one test set, each run one sequence
+//! over every selected test in a sandbox of its own — run 1 in the seed's order, run 2 exactly
+//! backwards (so within two runs every ordered pair of tests ran both ways), later runs chosen
+//! to cover consecutive pairs not yet run (Wei et al., TACAS 2021; see `plan::coverage`) — each
+//! triaged, with the findings of every run aggregated into one report, the pair coverage
+//! counted, and one gate verdict. The CLI layer calls [`hunt`] once.
 
 use crate::app::config::{self, PlanConfig, RunConfig};
 use crate::app::error::AppError;
@@ -8,55 +11,114 @@ use crate::app::session::{apply_baseline, note_flaky, start, write_reports};
 use crate::ci::gate;
 use crate::discover::list::TestCase;
 use crate::exit;
+use crate::plan::coverage;
 use crate::plan::seed;
 use crate::plan::{self, Plan};
-use crate::report::schema::{HUNT_SCHEMA, HuntDoc, VERSION};
+use crate::report::schema::{HUNT_SCHEMA, HuntCoverageDoc, HuntDoc, HuntRunCoverageDoc, VERSION};
 use crate::report::{self, record::RunRecord};
 use crate::triage;
 use std::collections::HashMap;
 
-/// The plan configuration of hunt run `k` (0-based): even runs use a seed (the given one for
-/// k = 0, then one derived from it), odd runs the previous plan reversed.
-fn hunt_plan_config(base: &PlanConfig, k: u32) -> PlanConfig {
-    let mut c = base.clone();
-    let pair = k / 2;
-    if pair > 0 {
-        c.seed = seed::Seed(plan::key(
-            base.seed,
-            plan::HUNT_DOMAIN,
-            "hunt",
-            &pair.to_string(),
-        ));
-    }
-    c.reverse = base.reverse ^ (k % 2 == 1);
-    c
+/// How a hunt run's order is made (its `order` in the report's coverage).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OrderKind {
+    /// Run 1: every selected test in one sequence, in the seed's order (`run --shards 1`).
+    Seeded,
+    /// Run 2: run 1 backwards, so that within two runs every ordered pair ran both ways.
+    Reversed,
+    /// Later runs: chosen to cover consecutive pairs not yet run (`plan::coverage`).
+    Coverage,
 }
 
-/// The plan of a hunt run: the first plan's tests re-planned with `pc`'s seed (the test set
-/// stays that of the first plan, partition included), reversed when `pc.reverse` differs from
-/// the first plan's. An `--order` plan keeps its order.
-fn replan(first: &Plan, base: &PlanConfig, pc: &PlanConfig) -> Plan {
-    let mut plan = if pc.seed == first.seed || base.order.is_some() {
-        first.clone()
-    } else {
-        let tests: Vec<TestCase> = first.iter().map(|t| t.test.clone()).collect();
-        let mut p = Plan::new(
-            pc.seed,
-            first.shard_count(),
-            None,
-            tests,
-            first.ignored.clone(),
-        );
-        p.partition = first.partition;
-        if base.reverse {
-            p = p.reversed();
+impl OrderKind {
+    fn of(k: u32) -> OrderKind {
+        match k {
+            0 => OrderKind::Seeded,
+            1 => OrderKind::Reversed,
+            _ => OrderKind::Coverage,
         }
-        p
-    };
-    if pc.reverse != base.reverse {
-        plan = plan.reversed();
     }
-    plan
+
+    fn name(self) -> &'static str {
+        match self {
+            OrderKind::Seeded => "seeded",
+            OrderKind::Reversed => "reversed",
+            OrderKind::Coverage => "coverage",
+        }
+    }
+}
+
+/// The seed of hunt run `k` (0-based): the given one for runs 1 and 2, then one derived from it
+/// (shared isolation hands it to libtest; coverage orders draw from it).
+fn run_seed(base: seed::Seed, k: u32) -> seed::Seed {
+    if k < 2 {
+        base
+    } else {
+        seed::Seed(plan::key(base, plan::HUNT_DOMAIN, "hunt", &k.to_string()))
+    }
+}
+
+/// The plan and repro configuration of hunt run `k`: one sequence over every test of the
+/// campaign (`tests`, run 1's order), in the order of its [`OrderKind`]. The configuration's
+/// repro commands reproduce the run: `--shards 1` (run 1), `--shards 1 --reverse` (run 2), or the
+/// exact `--order` (later runs).
+fn run_plan(
+    first: &Plan,
+    base: &PlanConfig,
+    tests: &[TestCase],
+    cov: &coverage::PairCoverage,
+    k: u32,
+) -> (Plan, PlanConfig) {
+    let mut pc = base.clone();
+    pc.shards = 1;
+    pc.seed = run_seed(base.seed, k);
+    let order: Vec<TestCase> = match OrderKind::of(k) {
+        OrderKind::Seeded => tests.to_vec(),
+        OrderKind::Reversed => {
+            pc.reverse = !base.reverse;
+            tests.iter().rev().cloned().collect()
+        }
+        OrderKind::Coverage => {
+            let idx = coverage::coverage_order(cov, pc.seed.0);
+            let order: Vec<TestCase> = idx.into_iter().map(|i| tests[i].clone()).collect();
+            pc.order = Some(order.iter().map(TestCase::id).collect());
+            order
+        }
+    };
+    if base.order.is_some() && k == 1 {
+        pc.order = Some(order.iter().map(TestCase::id).collect());
+    }
+    let mut plan = Plan::ordered(pc.seed, order);
+    plan.ignored = first.ignored.clone();
+    plan.partition = first.partition;
+    (plan, pc)
+}
+
+/// Run 1's order: every test of the first plan in one sequence, in the seed's order (the plan
+/// order does not depend on the shard count), or the `--order` given; each test once.
+fn campaign_tests(first: &Plan, base: &PlanConfig) -> Vec<TestCase> {
+    let tests: Vec<TestCase> = if base.order.is_some() {
+        first.iter().map(|t| t.test.clone()).collect()
+    } else {
+        let all = first.iter().map(|t| t.test.clone()).collect();
+        Plan::new(first.seed, 1, None, all, Vec::new()).shards[0]
+            .iter()
+            .map(|t| t.test.clone())
+            .collect()
+    };
+    let mut seen = std::collections::HashSet::new();
+    tests.into_iter().filter(|t| seen.insert(t.id())).collect()
+}
+
+/// The sequence of campaign-test indices that `record` really ran (in shared isolation, the
+/// order libtest reported), for the coverage count.
+fn ran_sequence(record: &RunRecord, index: &HashMap<String, usize>) -> Vec<usize> {
+    let mut ran: Vec<&crate::events::TestResult> =
+        record.results.iter().filter(|r| r.shard != 0).collect();
+    ran.sort_by_key(|r| (r.shard, r.position));
+    ran.iter()
+        .filter_map(|r| index.get(&r.test.id()).copied())
+        .collect()
 }
 
 /// The record behind hunt's JUnit, counts and summary: the first run, with each test's result
@@ -83,8 +145,19 @@ fn hunt_summary(records: &[RunRecord]) -> RunRecord {
     summary
 }
 
-/// `cargo shuffle hunt`: several planned orders, each triaged, findings aggregated, one gate.
-pub(crate) fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<i32, AppError> {
+/// `cargo shuffle hunt`: several orders, each one sequence over every selected test in a sandbox
+/// of its own (seeded, reversed, then chosen for pair coverage), each triaged; findings
+/// aggregated, pair coverage counted, one gate. `runs` is the minimum number of runs; `for_secs`
+/// keeps going until that much time has passed; `until_coverage` keeps going until that share of
+/// consecutive pairs has run (within `for_secs` if given, else at most 4n + 2 runs for n tests).
+///
+/// Errors: a non-positive `--for`, a `--until-coverage` outside (0, 100], and what `run` rejects.
+pub(crate) fn hunt(
+    cfg: &RunConfig,
+    runs: u32,
+    for_secs: Option<f64>,
+    until_coverage: Option<f64>,
+) -> Result<i32, AppError> {
     if let Some(t) = for_secs
         && !(t.is_finite() && t > 0.0)
     {
@@ -92,29 +165,92 @@ pub(crate) fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<
             "invalid --for `{t:?}`: give a positive number of seconds"
         ))));
     }
+    if let Some(p) = until_coverage
+        && !(p.is_finite() && p > 0.0 && p <= 100.0)
+    {
+        return Err(AppError::Usage(config::UsageError(format!(
+            "invalid --until-coverage `{p:?}`: give a percentage above 0 and at most 100, e.g. --until-coverage 50"
+        ))));
+    }
     let (session, first_plan) = start(cfg)?;
-    let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
+    let tests = campaign_tests(&first_plan, &cfg.plan);
+    let index: HashMap<String, usize> =
+        tests.iter().enumerate().map(|(i, t)| (t.id(), i)).collect();
+    let mut cov = coverage::PairCoverage::new(tests.len(), cfg.plan.seed.0);
+    let mut per_run: Vec<HuntRunCoverageDoc> = Vec::new();
+    let cap = 4 * tests.len() as u32 + 2;
     let started = std::time::Instant::now();
     let mut records: Vec<RunRecord> = Vec::new();
     let mut k = 0;
     loop {
-        let more_time = for_secs.is_some_and(|s| started.elapsed().as_secs_f64() < s);
-        if (k >= runs && !more_time) || session.cancel.load(std::sync::atomic::Ordering::SeqCst) {
+        if session.cancel.load(std::sync::atomic::Ordering::SeqCst) {
             break;
         }
-        let pc = hunt_plan_config(&cfg.plan, k);
-        let plan = replan(&first_plan, &cfg.plan, &pc);
+        let time_left = for_secs.map(|s| started.elapsed().as_secs_f64() < s);
+        let consecutive = coverage::percent(cov.consecutive_covered(), cov.pairs_total());
+        let more = match until_coverage {
+            _ if k < runs => true,
+            Some(p) => consecutive < p && time_left.unwrap_or(k < cap),
+            None => time_left.unwrap_or(false),
+        };
+        if !more {
+            break;
+        }
+        let (plan, pc) = run_plan(&first_plan, &cfg.plan, &tests, &cov, k);
+        let kind = OrderKind::of(k);
+        // A reporter per run: each run gets its own progress bar.
+        let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
         terminal.note(&format!(
-            "hunt run {}: seed {}{}",
+            "hunt run {}: {} order of {} tests in one sequence, seed {}",
             k + 1,
-            pc.seed,
-            if pc.reverse { ", shards reversed" } else { "" }
+            kind.name(),
+            tests.len(),
+            pc.seed
         ));
         let mut record = session.execute(&plan, &pc, &mut terminal);
         apply_baseline(cfg, &mut record, &terminal);
-        terminal.summary(&record, &pc.repro(), &pc.seed_source.describe());
+        let seed_note = if k < 2 {
+            pc.seed_source.describe()
+        } else {
+            format!(
+                "derived from the hunt's seed {} for run {}",
+                cfg.plan.seed,
+                k + 1
+            )
+        };
+        terminal.summary(&record, &pc.repro(), &seed_note);
+        let added = cov.add(&ran_sequence(&record, &index));
+        let run_cov = HuntRunCoverageDoc {
+            order: kind.name().to_string(),
+            new_ordered: added.new_ordered,
+            new_consecutive: added.new_consecutive,
+            ordered_pct: coverage::percent(cov.ordered_covered(), cov.pairs_total()),
+            consecutive_pct: coverage::percent(cov.consecutive_covered(), cov.pairs_total()),
+        };
+        terminal.note(&format!(
+            "hunt run {}: pair coverage {:.1}% ordered (+{}), {:.1}% consecutive (+{}) of {} pairs",
+            k + 1,
+            run_cov.ordered_pct,
+            added.new_ordered,
+            run_cov.consecutive_pct,
+            added.new_consecutive,
+            cov.pairs_total()
+        ));
+        per_run.push(run_cov);
         records.push(record);
         k += 1;
+    }
+    let terminal = report::terminal::TerminalReporter::new(false);
+    let coverage_doc = HuntCoverageDoc {
+        tests: tests.len(),
+        pairs: cov.pairs_total(),
+        ordered: cov.ordered_covered(),
+        ordered_estimated: cov.ordered_estimated(),
+        consecutive: cov.consecutive_covered(),
+        runs: per_run,
+    };
+    if records.is_empty() {
+        return Ok(exit::INTERRUPTED);
     }
     let findings = triage::aggregate(records.iter().filter_map(|r| r.findings.as_deref()));
     let inputs = gate::GateInputs::of(&records);
@@ -127,6 +263,7 @@ pub(crate) fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<
             runs: records.iter().map(RunRecord::to_doc).collect(),
             failing_tests: inputs.failing.iter().cloned().collect(),
             findings: findings.clone(),
+            coverage: Some(coverage_doc.clone()),
         };
         serde_json::to_vec_pretty(&doc).expect("the hunt report serialises")
     };
@@ -136,6 +273,19 @@ pub(crate) fn hunt(cfg: &RunConfig, runs: u32, for_secs: Option<f64>) -> Result<
         records.len(),
         inputs.failing.len(),
         findings.len()
+    ));
+    terminal.note(&format!(
+        "hunt: pair coverage {:.1}% of {} ordered pairs{} ran first-before-second, {:.1}% ran \
+         consecutively; full consecutive coverage needs about {} runs",
+        coverage::percent(coverage_doc.ordered, coverage_doc.pairs),
+        coverage_doc.pairs,
+        if coverage_doc.ordered_estimated {
+            " (estimated)"
+        } else {
+            ""
+        },
+        coverage::percent(coverage_doc.consecutive, coverage_doc.pairs),
+        tests.len().max(1)
     ));
     for f in &findings {
         terminal.note(&format!("  {} — {}: {}", f.test, f.kind.label(), f.repro));

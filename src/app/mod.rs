@@ -61,7 +61,7 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
         CliCommand::Merge(a) => merge_cmd(&a),
         CliCommand::Hunt(a) => RunConfig::from_args(&a.run)
             .map_err(AppError::from)
-            .and_then(|c| hunt(&c, a.runs, a.for_secs)),
+            .and_then(|c| hunt(&c, a.runs, a.for_secs, a.until_coverage)),
     };
     match result {
         Ok(code) => code,

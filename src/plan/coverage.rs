@@ -17,9 +17,6 @@
 //! stream seeded from the run seed (`rand_pcg`, whose output is fixed across platforms and
 //! versions), so the same seed gives the same orders on every machine.
 
-// Not yet called by the hunt: wired in with the hunt redesign of issue 12.
-#![allow(dead_code)]
-
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use std::collections::HashSet;

@@ -515,3 +515,105 @@ fn hunt_for_a_duration_runs_at_least_the_given_runs() {
     let (out, _d) = od("hunt", &["--for", "nan"]).output();
     assert_code(&out, 2);
 }
+
+#[test]
+fn hunt_runs_are_single_sequences_seeded_reversed_then_chosen_for_pair_coverage() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("h.json");
+    let (out, _d) = od(
+        "hunt",
+        &[
+            "--seed",
+            "5",
+            "--runs",
+            "3",
+            "--no-triage",
+            "--report",
+            report.to_str().unwrap(),
+            "--",
+            "h::",
+        ],
+    )
+    .output();
+    assert_code(&out, 0);
+    let r = json(report.to_str().unwrap());
+    let runs = r["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 3);
+    // Each run is one sequence over every selected test.
+    let order = |run: &Value| -> Vec<String> {
+        let plan = run["plan"].as_array().unwrap();
+        assert_eq!(plan.len(), 1, "one sequence per run: {plan:?}");
+        plan[0]["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect()
+    };
+    let (first, second, third) = (order(&runs[0]), order(&runs[1]), order(&runs[2]));
+    let n = first.len() as u64;
+    assert!(n >= 3, "{first:?}");
+    let mut back = first.clone();
+    back.reverse();
+    assert_eq!(second, back, "run 2 is run 1 exactly backwards");
+    let mut sorted = third.clone();
+    sorted.sort();
+    let mut all = first.clone();
+    all.sort();
+    assert_eq!(sorted, all, "run 3 runs every test once");
+    // Coverage: run 1 covers half the ordered pairs, its reverse the rest; every run adds
+    // consecutive pairs (n − 1 each for the first two, which never share one).
+    let c = &r["coverage"];
+    assert_eq!(c["tests"].as_u64().unwrap(), n);
+    assert_eq!(c["pairs"].as_u64().unwrap(), n * (n - 1));
+    assert_eq!(c["ordered"].as_u64().unwrap(), n * (n - 1));
+    let per: Vec<&Value> = c["runs"].as_array().unwrap().iter().collect();
+    let kinds: Vec<&str> = per.iter().map(|x| x["order"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["seeded", "reversed", "coverage"]);
+    assert_eq!(per[0]["new_ordered"].as_u64().unwrap(), n * (n - 1) / 2);
+    assert_eq!(per[1]["ordered_pct"].as_f64().unwrap(), 100.0);
+    assert_eq!(per[0]["new_consecutive"].as_u64().unwrap(), n - 1);
+    assert_eq!(per[1]["new_consecutive"].as_u64().unwrap(), n - 1);
+    assert!(
+        per[2]["new_consecutive"].as_u64().unwrap() >= 1,
+        "{}",
+        per[2]
+    );
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.contains("pair coverage"), "{err}");
+}
+
+#[test]
+fn hunt_until_coverage_runs_until_that_share_of_consecutive_pairs_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("h.json");
+    let (out, _d) = od(
+        "hunt",
+        &[
+            "--seed",
+            "3",
+            "--runs",
+            "1",
+            "--until-coverage",
+            "60",
+            "--no-triage",
+            "--report",
+            report.to_str().unwrap(),
+            "--",
+            "h::",
+        ],
+    )
+    .output();
+    assert_code(&out, 0);
+    let r = json(report.to_str().unwrap());
+    let per = r["coverage"]["runs"].as_array().unwrap();
+    let last = per.last().unwrap()["consecutive_pct"].as_f64().unwrap();
+    assert!(last >= 60.0, "{last}");
+    // It stopped at the first run that reached it.
+    let before = per[per.len() - 2]["consecutive_pct"].as_f64().unwrap();
+    assert!(before < 60.0, "{before}");
+    for bad in ["0", "101", "nan"] {
+        let (out, _d) = od("hunt", &["--until-coverage", bad]).output();
+        assert_code(&out, 2);
+    }
+}

@@ -24,7 +24,10 @@ pub(crate) use baseline::{Baseline, Known, parse_baseline};
 use common::error;
 pub(crate) use common::{BASELINE_SCHEMA, HUNT_SCHEMA, RUN_RECORD_SCHEMA, SchemaError, VERSION};
 pub(crate) use list::{ListDoc, ListShard};
-pub(crate) use run::{Applied, HuntDoc, MergedPart, RunRecordDoc, RunnerUsage, ShardPlan, TestDoc};
+pub(crate) use run::{
+    Applied, HuntCoverageDoc, HuntDoc, HuntRunCoverageDoc, MergedPart, RunRecordDoc, RunnerUsage,
+    ShardPlan, TestDoc,
+};
 pub(crate) use stream::{RunFinished, StreamEvent};
 
 use serde::Deserialize;
@@ -134,6 +137,20 @@ mod tests {
             runs: vec![r.clone()],
             failing_tests: vec!["b t".into()],
             findings: r.findings.clone(),
+            coverage: Some(HuntCoverageDoc {
+                tests: 2,
+                pairs: 2,
+                ordered: 2,
+                ordered_estimated: false,
+                consecutive: 2,
+                runs: vec![HuntRunCoverageDoc {
+                    order: "seeded".into(),
+                    new_ordered: 1,
+                    new_consecutive: 1,
+                    ordered_pct: 50.0,
+                    consecutive_pct: 50.0,
+                }],
+            }),
         };
         let text = serde_json::to_string(&hunt).unwrap();
         assert_eq!(serde_json::from_str::<HuntDoc>(&text).unwrap(), hunt);

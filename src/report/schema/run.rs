@@ -241,4 +241,42 @@ pub(crate) struct HuntDoc {
     pub(crate) failing_tests: Vec<String>,
     /// The runs' findings aggregated, one per test (see `triage::aggregate`).
     pub(crate) findings: Vec<Finding>,
+    /// The pair coverage the campaign reached (absent in reports of older versions).
+    #[serde(default)]
+    pub(crate) coverage: Option<HuntCoverageDoc>,
+}
+
+/// Pair coverage of a hunt (see `plan::coverage`): over the `tests` tests of the campaign,
+/// `pairs` = n(n − 1) ordered pairs, how many ran first-before-second in one run's sequence
+/// (`ordered`), and how many ran immediately one after the other (`consecutive`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct HuntCoverageDoc {
+    /// Tests in every run's sequence.
+    pub(crate) tests: usize,
+    /// Ordered pairs of distinct tests, n(n − 1).
+    pub(crate) pairs: u64,
+    /// Ordered pairs covered by the runs so far (estimated from a sample above 8 192 tests).
+    pub(crate) ordered: u64,
+    /// Whether `ordered` is a sample estimate.
+    pub(crate) ordered_estimated: bool,
+    /// Consecutive pairs covered (exact).
+    pub(crate) consecutive: u64,
+    /// Per run, in order: how its order was made and what it added.
+    pub(crate) runs: Vec<HuntRunCoverageDoc>,
+}
+
+/// One hunt run's order and the coverage it added.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct HuntRunCoverageDoc {
+    /// `seeded` (run 1), `reversed` (run 2: run 1 backwards), or `coverage` (chosen to cover
+    /// consecutive pairs not yet run).
+    pub(crate) order: String,
+    /// Ordered pairs first covered by this run.
+    pub(crate) new_ordered: u64,
+    /// Consecutive pairs first covered by this run.
+    pub(crate) new_consecutive: u64,
+    /// Ordered-pair coverage after this run, in percent.
+    pub(crate) ordered_pct: f64,
+    /// Consecutive-pair coverage after this run, in percent.
+    pub(crate) consecutive_pct: f64,
 }

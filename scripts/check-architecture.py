@@ -45,9 +45,20 @@ def file_of(mod):
 
 
 def strip_tests(text):
-    """Drops `#[cfg(test)] mod tests { … }` blocks (test code may use what it likes)."""
-    m = re.search(r"#\[cfg\(test\)\]\s*mod\s+tests\s*\{", text)
-    return text[: m.start()] if m else text
+    """Drops every `#[cfg(test)] mod NAME { … }` block (test code may use what it likes), by
+    brace matching, so code after a test block is still checked."""
+    out, pos = [], 0
+    for m in re.finditer(r"#\[cfg\(test\)\]\s*mod\s+\w+\s*\{", text):
+        if m.start() < pos:
+            continue
+        out.append(text[pos : m.start()])
+        depth, i = 1, m.end()
+        while i < len(text) and depth:
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        pos = i
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def expand_use(body):
@@ -178,6 +189,8 @@ def main():
         problems.append("src/app/cli.rs imports " + ", ".join(sorted(graph[cli])))
     if graph.get("exit.rs"):
         problems.append("src/exit.rs imports " + ", ".join(sorted(graph["exit.rs"])))
+    if re.search(r"^\s*use\s", texts.get("exit.rs", ""), re.M):
+        problems.append("src/exit.rs has a `use` (it must import nothing, not even std)")
     for f, ds in graph.items():
         if f.startswith("app" + os.sep) or f in ("lib.rs", "main.rs"):
             continue
@@ -188,7 +201,14 @@ def main():
     untyped = 0
     for f in files:
         body = strip_tests(texts[f])
-        for pat in (r"serde_json::Value", r"\bjson!\s*\(", r"\[\s*\"[a-z_]+\"\s*\]"):
+        pats = (
+            r"serde_json::(?:value::)?(?:Value|Map)\b",
+            r"\buse\s+serde_json::\{[^}]*\b(?:Value|Map)\b",
+            r"\bjson!\s*[\(\{\[]",
+            r"\[\s*\"[^\"\n]+\"\s*\]",
+            r"\.get\(\s*\"[^\"\n]+\"\s*\)\s*\.and_then\(\s*(?:serde_json::)?Value::",
+        )
+        for pat in pats:
             for m in re.finditer(pat, body):
                 line = body[: m.start()].count("\n") + 1
                 problems.append(f"src/{f}:{line}: untyped JSON ({m.group(0)})")

@@ -16,6 +16,7 @@ use crate::plan::seed;
 use crate::plan::{self, Plan};
 use crate::report::schema::{HUNT_SCHEMA, HuntCoverageDoc, HuntDoc, HuntRunCoverageDoc, VERSION};
 use crate::report::{self, record::RunRecord};
+use crate::runner::executor::Isolation;
 use crate::triage;
 use std::collections::HashMap;
 
@@ -110,6 +111,13 @@ fn campaign_tests(first: &Plan, base: &PlanConfig) -> Vec<TestCase> {
     tests.into_iter().filter(|t| seen.insert(t.id())).collect()
 }
 
+/// The sequence of campaign-test indices that `plan` (one sequence) will run.
+fn planned_sequence(plan: &Plan, index: &HashMap<String, usize>) -> Vec<usize> {
+    plan.iter()
+        .filter_map(|t| index.get(&t.test.id()).copied())
+        .collect()
+}
+
 /// The sequence of campaign-test indices that `record` really ran (in shared isolation, the
 /// order libtest reported), for the coverage count.
 fn ran_sequence(record: &RunRecord, index: &HashMap<String, usize>) -> Vec<usize> {
@@ -146,7 +154,8 @@ fn hunt_summary(records: &[RunRecord]) -> RunRecord {
 }
 
 /// `cargo shuffle hunt`: several orders, each one sequence over every selected test in a sandbox
-/// of its own (seeded, reversed, then chosen for pair coverage), each triaged; findings
+/// of its own (seeded, reversed, then chosen for pair coverage), up to `--jobs` of them side by
+/// side in process isolation (one after another in shared isolation), each triaged; findings
 /// aggregated, pair coverage counted, one gate. `runs` is the minimum number of runs; `for_secs`
 /// keeps going until that much time has passed; `until_coverage` keeps going until that share of
 /// consecutive pairs has run (within `for_secs` if given, else at most 4n + 2 runs for n tests).
@@ -176,9 +185,18 @@ pub(crate) fn hunt(
     let tests = campaign_tests(&first_plan, &cfg.plan);
     let index: HashMap<String, usize> =
         tests.iter().enumerate().map(|(i, t)| (t.id(), i)).collect();
+    // Orders are chosen from the coverage of the orders *planned* so far, so they depend only on
+    // the seed and the test set (never on --jobs or on how runs were batched); what is reported
+    // is the coverage of what really ran (shared isolation: libtest's order).
+    let mut planned = coverage::PairCoverage::new(tests.len(), cfg.plan.seed.0);
     let mut cov = coverage::PairCoverage::new(tests.len(), cfg.plan.seed.0);
     let mut per_run: Vec<HuntRunCoverageDoc> = Vec::new();
     let cap = 4 * tests.len() as u32 + 2;
+    let side_by_side = if session.exec.isolation == Isolation::Shared {
+        1
+    } else {
+        session.exec.jobs.max(1) as u32
+    };
     let started = std::time::Instant::now();
     let mut records: Vec<RunRecord> = Vec::new();
     let mut k = 0;
@@ -188,57 +206,73 @@ pub(crate) fn hunt(
         }
         let time_left = for_secs.map(|s| started.elapsed().as_secs_f64() < s);
         let consecutive = coverage::percent(cov.consecutive_covered(), cov.pairs_total());
-        let more = match until_coverage {
-            _ if k < runs => true,
-            Some(p) => consecutive < p && time_left.unwrap_or(k < cap),
-            None => time_left.unwrap_or(false),
+        let wanted = match until_coverage {
+            _ if k < runs => runs - k,
+            Some(p) if consecutive < p && time_left.unwrap_or(k < cap) => cap.saturating_sub(k),
+            None if time_left == Some(true) => u32::MAX,
+            _ => 0,
         };
-        if !more {
+        if wanted == 0 {
             break;
         }
-        let (plan, pc) = run_plan(&first_plan, &cfg.plan, &tests, &cov, k);
-        let kind = OrderKind::of(k);
-        // A reporter per run: each run gets its own progress bar.
+        let batch: Vec<(Plan, PlanConfig)> = (k..k + wanted.min(side_by_side))
+            .map(|j| {
+                let (plan, pc) = run_plan(&first_plan, &cfg.plan, &tests, &planned, j);
+                planned.add(&planned_sequence(&plan, &index));
+                (plan, pc)
+            })
+            .collect();
+        // A reporter per batch: each gets its own progress bar.
         let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
-        terminal.note(&format!(
-            "hunt run {}: {} order of {} tests in one sequence, seed {}",
-            k + 1,
-            kind.name(),
-            tests.len(),
-            pc.seed
-        ));
-        let mut record = session.execute(&plan, &pc, &mut terminal);
-        apply_baseline(cfg, &mut record, &terminal);
-        let seed_note = if k < 2 {
-            pc.seed_source.describe()
-        } else {
-            format!(
-                "derived from the hunt's seed {} for run {}",
-                cfg.plan.seed,
-                k + 1
-            )
-        };
-        terminal.summary(&record, &pc.repro(), &seed_note);
-        let added = cov.add(&ran_sequence(&record, &index));
-        let run_cov = HuntRunCoverageDoc {
-            order: kind.name().to_string(),
-            new_ordered: added.new_ordered,
-            new_consecutive: added.new_consecutive,
-            ordered_pct: coverage::percent(cov.ordered_covered(), cov.pairs_total()),
-            consecutive_pct: coverage::percent(cov.consecutive_covered(), cov.pairs_total()),
-        };
-        terminal.note(&format!(
-            "hunt run {}: pair coverage {:.1}% ordered (+{}), {:.1}% consecutive (+{}) of {} pairs",
-            k + 1,
-            run_cov.ordered_pct,
-            added.new_ordered,
-            run_cov.consecutive_pct,
-            added.new_consecutive,
-            cov.pairs_total()
-        ));
-        per_run.push(run_cov);
-        records.push(record);
-        k += 1;
+        for (j, (_, pc)) in batch.iter().enumerate() {
+            terminal.note(&format!(
+                "hunt run {}: {} order of {} tests in one sequence, seed {}{}",
+                k + j as u32 + 1,
+                OrderKind::of(k + j as u32).name(),
+                tests.len(),
+                pc.seed,
+                if batch.len() > 1 {
+                    ", side by side with the batch's other runs"
+                } else {
+                    ""
+                }
+            ));
+        }
+        let done = session.execute_side_by_side(&batch, &mut terminal);
+        for (mut record, (_, pc)) in done.into_iter().zip(&batch) {
+            apply_baseline(cfg, &mut record, &terminal);
+            let seed_note = if k < 2 {
+                pc.seed_source.describe()
+            } else {
+                format!(
+                    "derived from the hunt's seed {} for run {}",
+                    cfg.plan.seed,
+                    k + 1
+                )
+            };
+            terminal.note(&format!("hunt run {} summary:", k + 1));
+            terminal.summary(&record, &pc.repro(), &seed_note);
+            let added = cov.add(&ran_sequence(&record, &index));
+            let run_cov = HuntRunCoverageDoc {
+                order: OrderKind::of(k).name().to_string(),
+                new_ordered: added.new_ordered,
+                new_consecutive: added.new_consecutive,
+                ordered_pct: coverage::percent(cov.ordered_covered(), cov.pairs_total()),
+                consecutive_pct: coverage::percent(cov.consecutive_covered(), cov.pairs_total()),
+            };
+            terminal.note(&format!(
+                "hunt run {}: pair coverage {:.1}% ordered (+{}), {:.1}% consecutive (+{}) of {} pairs",
+                k + 1,
+                run_cov.ordered_pct,
+                added.new_ordered,
+                run_cov.consecutive_pct,
+                added.new_consecutive,
+                cov.pairs_total()
+            ));
+            per_run.push(run_cov);
+            records.push(record);
+            k += 1;
+        }
     }
     let terminal = report::terminal::TerminalReporter::new(false);
     let coverage_doc = HuntCoverageDoc {

@@ -527,6 +527,8 @@ fn hunt_runs_are_single_sequences_seeded_reversed_then_chosen_for_pair_coverage(
             "5",
             "--runs",
             "3",
+            "--jobs",
+            "2",
             "--no-triage",
             "--report",
             report.to_str().unwrap(),
@@ -581,6 +583,20 @@ fn hunt_runs_are_single_sequences_seeded_reversed_then_chosen_for_pair_coverage(
     );
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(err.contains("pair coverage"), "{err}");
+    // With two workers, runs 1 and 2 ran side by side (their time spans overlap), each in a
+    // sandbox of its own.
+    let span = |run: &Value| {
+        let t = run["tests"].as_array().unwrap();
+        let ran = t.iter().filter(|x| x["outcome"] != "ignored");
+        let starts = ran.clone().map(|x| x["start_ms"].as_u64().unwrap());
+        let ends = ran.map(|x| x["end_ms"].as_u64().unwrap());
+        (starts.min().unwrap(), ends.max().unwrap())
+    };
+    let ((s1, e1), (s2, e2)) = (span(&runs[0]), span(&runs[1]));
+    assert!(
+        s1 <= e2 && s2 <= e1,
+        "runs 1 ({s1}–{e1} ms) and 2 ({s2}–{e2} ms) did not overlap"
+    );
 }
 
 #[test]
@@ -596,6 +612,9 @@ fn hunt_until_coverage_runs_until_that_share_of_consecutive_pairs_ran() {
             "1",
             "--until-coverage",
             "60",
+            // One run at a time: with more workers a batch of side-by-side runs may overshoot.
+            "--jobs",
+            "1",
             "--no-triage",
             "--report",
             report.to_str().unwrap(),

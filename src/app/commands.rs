@@ -230,9 +230,12 @@ pub(crate) fn run(cfg: &RunConfig) -> Result<i32, AppError> {
     let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
     let mut record = session.execute(&plan, &cfg.plan, &mut terminal);
     apply_baseline(cfg, &mut record, &terminal);
-    let written = write_reports(cfg, &record, &|| {
-        serde_json::to_vec_pretty(&record.to_doc()).expect("the record serialises")
-    });
+    let written = write_reports(
+        cfg,
+        &record,
+        &|| serde_json::to_vec_pretty(&record.to_doc()).expect("the record serialises"),
+        &|| report::markdown::render(&record),
+    );
     terminal.summary(&record, &cfg.plan.repro(), &cfg.plan.seed_source.describe());
     note_flaky(record.findings.as_deref().unwrap_or_default(), &cfg.gate);
     let code = gate::exit_code(&record, &cfg.gate);

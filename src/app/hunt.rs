@@ -301,7 +301,9 @@ pub(crate) fn hunt(
         };
         serde_json::to_vec_pretty(&doc).expect("the hunt report serialises")
     };
-    let written = write_reports(cfg, &summary, &json);
+    let written = write_reports(cfg, &summary, &json, &|| {
+        report::markdown::render_hunt(&summary, &coverage_doc)
+    });
     terminal.note(&format!(
         "hunt: {} runs, {} distinct failing tests, {} findings",
         records.len(),

@@ -460,6 +460,7 @@ pub(crate) fn write_reports(
     cfg: &RunConfig,
     record: &RunRecord,
     json: &dyn Fn() -> Vec<u8>,
+    markdown: &dyn Fn() -> String,
 ) -> bool {
     let mut ok = true;
     let mut write = |path: &Option<std::path::PathBuf>, contents: &dyn Fn() -> Vec<u8>| {
@@ -472,9 +473,7 @@ pub(crate) fn write_reports(
     };
     write(&cfg.junit, &|| report::junit::render(record).into_bytes());
     write(&cfg.report, json);
-    write(&cfg.summary, &|| {
-        report::markdown::render(record).into_bytes()
-    });
+    write(&cfg.summary, &|| markdown().into_bytes());
     ok
 }
 

@@ -3,7 +3,7 @@
 //! run record, so that `merge` summarises merged partitions the same way.
 
 use super::record::RunRecord;
-use super::schema::RunRecordDoc;
+use super::schema::{HuntCoverageDoc, RunRecordDoc};
 use crate::events::Outcome;
 use crate::runner::output::clean_text;
 use std::fmt::Write as _;
@@ -11,6 +11,48 @@ use std::fmt::Write as _;
 /// Renders the summary of `record` as GitHub-flavoured Markdown.
 pub(crate) fn render(record: &RunRecord) -> String {
     render_doc(&record.to_doc())
+}
+
+/// Renders the summary of a hunt: its combined record (every test's worst result over the
+/// runs, the aggregated findings), then the pair coverage its runs reached, one row per run.
+pub(crate) fn render_hunt(record: &RunRecord, coverage: &HuntCoverageDoc) -> String {
+    let mut md = render(record);
+    let pct = |covered: u64| {
+        if coverage.pairs == 0 {
+            100.0
+        } else {
+            covered as f64 * 100.0 / coverage.pairs as f64
+        }
+    };
+    let _ = write!(
+        md,
+        "\n### Hunt: pair coverage\n\n{} runs over {} tests: {:.1}% of the {} ordered pairs ran \
+         first-before-second in one run{}, {:.1}% ran consecutively.\n\n\
+         | run | order | ordered pairs | new | consecutive pairs | new |\n|---|---|---|---|---|---|\n",
+        coverage.runs.len(),
+        coverage.tests,
+        pct(coverage.ordered),
+        coverage.pairs,
+        if coverage.ordered_estimated {
+            " (estimated)"
+        } else {
+            ""
+        },
+        pct(coverage.consecutive),
+    );
+    for (i, r) in coverage.runs.iter().enumerate() {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {:.1}% | {} | {:.1}% | {} |",
+            i + 1,
+            r.order,
+            r.ordered_pct,
+            r.new_ordered,
+            r.consecutive_pct,
+            r.new_consecutive
+        );
+    }
+    md
 }
 
 /// Renders the summary of a run record document (also a merged one, see `ci::merge`).

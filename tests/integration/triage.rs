@@ -520,6 +520,7 @@ fn hunt_for_a_duration_runs_at_least_the_given_runs() {
 fn hunt_runs_are_single_sequences_seeded_reversed_then_chosen_for_pair_coverage() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("h.json");
+    let summary = dir.path().join("h.md");
     let (out, _d) = od(
         "hunt",
         &[
@@ -530,6 +531,8 @@ fn hunt_runs_are_single_sequences_seeded_reversed_then_chosen_for_pair_coverage(
             "--jobs",
             "2",
             "--no-triage",
+            "--summary",
+            summary.to_str().unwrap(),
             "--report",
             report.to_str().unwrap(),
             "--",

@@ -307,10 +307,12 @@ pub(crate) struct PlanArgs {
     )]
     pub(crate) seed: Option<String>,
 
-    /// Number of shards (ordered sequences). Fixed default so a seed reproduces on any machine.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_SHARDS,
+    /// Number of shards (ordered sequences) [default: 8, a constant so a seed reproduces on any
+    /// machine]. With --isolation shared and no --shards, each test binary is one shard: all its
+    /// tests in one process per run.
+    #[arg(long, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=100_000), help_heading = "Plan")]
-    pub(crate) shards: u32,
+    pub(crate) shards: Option<u32>,
 
     /// Run only the K-th of N disjoint parts of the selected tests (for parallel CI jobs).
     #[arg(

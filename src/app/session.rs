@@ -112,7 +112,11 @@ fn select_and_plan(
         .cloned()
         .partition(|t| cfg.run_ignored != RunIgnored::Default || !t.ignored);
     let selected = run.len();
-    let mut plan = Plan::new(cfg.seed, cfg.shards, cfg.partition, run, ignored);
+    let mut plan = if cfg.by_binary {
+        Plan::by_binary(cfg.seed, cfg.partition, run, ignored)
+    } else {
+        Plan::new(cfg.seed, cfg.shards, cfg.partition, run, ignored)
+    };
     if cfg.reverse {
         plan = plan.reversed();
     }
@@ -414,6 +418,19 @@ pub(crate) fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
     // Printed before the build, so even a run stopped while building shows its seed.
     announce_seed(&cfg.plan);
     let (binaries, plan, all_tests, unpacked) = prepare(&cfg.plan, cfg.allow_no_tests)?;
+    if plan.by_binary
+        && let Some(&bad) = cfg
+            .exec
+            .only_shards
+            .iter()
+            .find(|&&k| k > plan.shard_count())
+    {
+        return Err(AppError::Usage(config::UsageError(format!(
+            "--shard {bad} does not exist: with --isolation shared and no --shards each test binary is one shard, and this selection has {}; pick 1..={} (`cargo shuffle list --isolation shared` shows them)",
+            plan.shard_count(),
+            plan.shard_count()
+        ))));
+    }
     let selected: usize = plan
         .shards
         .iter()
@@ -536,6 +553,7 @@ fn side_by_side<'p>(plans: impl Iterator<Item = &'p Plan>) -> Plan {
         partition: plans[0].partition,
         shards,
         ignored: plans[0].ignored.clone(),
+        by_binary: false,
     }
 }
 

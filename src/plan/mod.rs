@@ -166,6 +166,8 @@ pub(crate) struct Plan {
     pub(crate) shards: Vec<Vec<PlannedTest>>,
     /// Tests that are selected but not run because they are `#[ignore]`d (reported as skipped).
     pub(crate) ignored: Vec<TestCase>,
+    /// One shard per test binary ([`Plan::by_binary`]): shared isolation's default.
+    pub(crate) by_binary: bool,
 }
 
 impl Plan {
@@ -216,6 +218,49 @@ impl Plan {
             partition,
             shards,
             ignored,
+            by_binary: false,
+        }
+    }
+
+    /// The plan of shared isolation without `--shards`: one shard per test binary, so that all
+    /// of a binary's selected tests run in one process (libtest orders them by its seeded
+    /// shuffle, see `runner::shared`). The test order is [`Plan::new`]'s (partition included);
+    /// the binaries' shard numbers come from `key(seed, SHARD_DOMAIN, binary_id, "")` over every
+    /// binary of `tests` before the partition, so that every partition job has the same shard
+    /// count and a binary the same shard number (some shards are then empty in a partition).
+    /// Ignored tests belong to shard 1 (see [`Plan::ignored_in`]).
+    pub(crate) fn by_binary(
+        seed: Seed,
+        partition: Option<Partition>,
+        tests: Vec<TestCase>,
+        ignored: Vec<TestCase>,
+    ) -> Plan {
+        let mut bins: Vec<&str> = tests.iter().map(|t| t.binary_id.as_str()).collect();
+        bins.sort_unstable();
+        bins.dedup();
+        bins.sort_by_key(|b| (key(seed, SHARD_DOMAIN, b, ""), *b));
+        let shard_of: std::collections::HashMap<String, usize> = bins
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.to_string(), i))
+            .collect();
+        let one = Plan::new(seed, 1, partition, tests, ignored);
+        let mut shards: Vec<Vec<PlannedTest>> = vec![Vec::new(); shard_of.len().max(1)];
+        for t in one.shards.into_iter().flatten() {
+            let s = shard_of[&t.test.binary_id];
+            let position = shards[s].len() as u32;
+            shards[s].push(PlannedTest {
+                shard: s as u32 + 1,
+                position,
+                ..t
+            });
+        }
+        Plan {
+            seed,
+            partition,
+            shards,
+            ignored: one.ignored,
+            by_binary: true,
         }
     }
 
@@ -229,8 +274,13 @@ impl Plan {
         let n = self.shard_count();
         self.ignored.iter().filter(move |t| {
             shards.is_empty()
-                || shards
-                    .contains(&(bucket(key(self.seed, SHARD_DOMAIN, &t.binary_id, &t.name), n) + 1))
+                || if self.by_binary {
+                    shards.contains(&1)
+                } else {
+                    shards.contains(
+                        &(bucket(key(self.seed, SHARD_DOMAIN, &t.binary_id, &t.name), n) + 1),
+                    )
+                }
         })
     }
 
@@ -250,6 +300,7 @@ impl Plan {
             partition: None,
             shards: vec![shard],
             ignored: Vec::new(),
+            by_binary: false,
         }
     }
 
@@ -288,6 +339,45 @@ mod tests {
 
     fn tc(bin: &str, name: &str) -> TestCase {
         TestCase::new(bin, name)
+    }
+
+    #[test]
+    fn by_binary_plans_put_each_binarys_tests_in_one_shard_stable_across_partitions() {
+        let tests: Vec<TestCase> = ["a", "b", "c"]
+            .iter()
+            .flat_map(|b| (0..20).map(move |i| tc(b, &format!("t{i}"))))
+            .collect();
+        let p = Plan::by_binary(Seed(5), None, tests.clone(), vec![tc("a", "ign")]);
+        assert!(p.by_binary);
+        assert_eq!(p.shard_count(), 3);
+        for shard in &p.shards {
+            let bins: std::collections::BTreeSet<&str> =
+                shard.iter().map(|t| t.test.binary_id.as_str()).collect();
+            assert_eq!(bins.len(), 1, "one binary per shard");
+            assert_eq!(shard.len(), 20);
+        }
+        // Within a shard, the seed's order (what Plan::new gives in one shard).
+        let one = Plan::new(Seed(5), 1, None, tests.clone(), vec![]);
+        let order_of = |bin: &str, plan: &Plan| -> Vec<String> {
+            plan.iter()
+                .filter(|t| t.test.binary_id == bin)
+                .map(|t| t.test.id())
+                .collect()
+        };
+        assert_eq!(order_of("b", &p), order_of("b", &one));
+        let again = Plan::by_binary(Seed(5), None, tests.clone(), vec![tc("a", "ign")]);
+        assert_eq!(p.shards, again.shards);
+        // Every partition has the same shard count, and a binary keeps its shard number.
+        let part: Partition = "2/3".parse().unwrap();
+        let q = Plan::by_binary(Seed(5), Some(part), tests.clone(), vec![]);
+        assert_eq!(q.shard_count(), 3);
+        for t in q.iter() {
+            let home = p.iter().find(|x| x.test == t.test).unwrap().shard;
+            assert_eq!(t.shard, home);
+        }
+        // Ignored tests are reported by the shard-1 job only.
+        assert_eq!(p.ignored_in(&[1]).count(), 1);
+        assert_eq!(p.ignored_in(&[2, 3]).count(), 0);
     }
 
     fn suite(n: usize) -> Vec<TestCase> {

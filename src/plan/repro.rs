@@ -17,6 +17,9 @@ pub(crate) struct Repro {
     pub(crate) seed: Seed,
     /// `--shards`, at least 1.
     pub(crate) shards: u32,
+    /// The plan has one shard per binary (shared isolation without `--shards`): no `--shards`
+    /// in the commands, which would change the plan.
+    pub(crate) by_binary: bool,
     pub(crate) partition: Option<Partition>,
     /// `--reverse`: every shard runs backwards.
     pub(crate) reverse: bool,
@@ -52,7 +55,9 @@ impl Repro {
             words.extend(order.iter().cloned());
             return shell_words::join(words);
         }
-        words.extend(["--shards".into(), self.shards.to_string()]);
+        if !self.by_binary {
+            words.extend(["--shards".into(), self.shards.to_string()]);
+        }
         if let Some(p) = self.partition {
             words.extend(["--partition".into(), p.to_string()]);
         }

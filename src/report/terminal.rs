@@ -326,6 +326,7 @@ mod tests {
             selection_args: vec![],
             seed: Seed(3),
             shards: 2,
+            by_binary: false,
             partition: None,
             reverse: false,
             order: None,

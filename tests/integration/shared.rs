@@ -511,3 +511,50 @@ fn shared_mode_finds_the_cleaner_between_polluter_and_victim() {
         "{f}"
     );
 }
+
+#[test]
+fn shared_isolation_by_default_runs_each_binary_in_one_process_per_run() {
+    // No --shards: one shard per test binary, so every in-process pair of a binary shares a
+    // process (with --shards 8 a pair shared one in about 1 of 8 runs). Seed 17 puts each
+    // polluter before its victim in libtest's order, as with --shards 1.
+    let (code, err, r) = report(
+        "od",
+        &["--isolation", "shared", "--seed", "17", "--", "inproc::"],
+    );
+    assert_eq!(code, 102, "{err}");
+    assert_eq!(findings_by_test(&r).len(), 3, "{err}");
+    // Over the whole fixture: as many shards as binaries, each holding one binary's tests.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    let (out, _d) = fixture(
+        "od",
+        "list",
+        &[
+            "--isolation",
+            "shared",
+            "--seed",
+            "3",
+            "--message-format",
+            "json",
+        ],
+    )
+    .output();
+    std::fs::write(&path, &out.stdout).unwrap();
+    let plan = listed_plan(&json(path.to_str().unwrap()));
+    let bins = |shard: &Vec<String>| -> std::collections::BTreeSet<String> {
+        shard
+            .iter()
+            .map(|id| id.split(' ').next().unwrap().to_string())
+            .collect()
+    };
+    let all: std::collections::BTreeSet<String> = plan.iter().flat_map(bins).collect();
+    assert!(all.len() >= 2, "{plan:?}");
+    assert_eq!(plan.len(), all.len(), "one shard per binary: {plan:?}");
+    assert!(plan.iter().all(|s| bins(s).len() == 1), "{plan:?}");
+    // Its repro commands never name --shards (that would split binaries again).
+    assert!(
+        !r["repro"].as_str().unwrap().contains("--shards"),
+        "{}",
+        r["repro"]
+    );
+}

@@ -3,7 +3,7 @@
 
 use super::seed::{self, SeedSource};
 use super::selection::{self, NameFilter, Source};
-use crate::app::cli::{IsolationArg, PlanArgs, RunIgnored};
+use crate::app::cli::{DEFAULT_SHARDS, IsolationArg, PlanArgs, RunIgnored};
 use crate::app::error::UsageError;
 use crate::plan::Partition;
 use crate::plan::repro::Repro;
@@ -21,8 +21,11 @@ pub(crate) struct PlanConfig {
     /// Where `seed` came from, printed next to it.
     pub(crate) seed_source: SeedSource,
     /// Number of shards (ordered sequences), 1 to 100 000; a fixed default so that a seed
-    /// reproduces anywhere.
+    /// reproduces anywhere. Unused when `by_binary`.
     pub(crate) shards: u32,
+    /// Shared isolation without `--shards` (and without `--order`): one shard per test binary,
+    /// so each binary's tests share one process per run (see `Plan::by_binary`).
+    pub(crate) by_binary: bool,
     /// `--partition K/N`: plan only the K-th of N disjoint parts of the selected tests.
     pub(crate) partition: Option<Partition>,
     /// Which `#[ignore]`d tests run (`--run-ignored`, or `--ignored`/`--include-ignored`
@@ -60,7 +63,10 @@ impl PlanConfig {
             source,
             seed,
             seed_source,
-            shards: a.shards,
+            shards: a.shards.unwrap_or(DEFAULT_SHARDS),
+            by_binary: a.isolation == IsolationArg::Shared
+                && a.shards.is_none()
+                && a.order.is_empty(),
             partition,
             run_ignored: a.run_ignored,
             filter: selection::name_filter(a),
@@ -80,6 +86,7 @@ impl PlanConfig {
             selection_args: self.selection_args.clone(),
             seed: self.seed,
             shards: self.shards,
+            by_binary: self.by_binary,
             partition: self.partition,
             reverse: self.reverse,
             order: self.order.clone(),

@@ -147,7 +147,12 @@ fn check_shards(a: &RunArgs, plan: &PlanConfig) -> Result<(), UsageError> {
             "--shard {bad} does not exist: --order makes a plan of one shard (the given tests, in that order); drop --shard or use --shard 1"
         )));
     }
-    if let Some(&bad) = a.shard.iter().find(|&&k| k > plan.shards) {
+    // A by-binary plan has one shard per binary: checked once the binaries are known.
+    if let Some(&bad) = a
+        .shard
+        .iter()
+        .find(|&&k| !plan.by_binary && k > plan.shards)
+    {
         return Err(UsageError(format!(
             "--shard {bad} does not exist: the plan has {} shards (--shards); pick 1..={}",
             plan.shards, plan.shards

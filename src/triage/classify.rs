@@ -1,10 +1,17 @@
 //! Classification of one failing test from its reruns: OD victim, brittle, NOD flaky or plain
 //! failure (the categories of iDFlakies, Lam et al., ICST 2019), and for an OD victim its
-//! cleaners (iFixFlakies, Shi et al., FSE 2019).
+//! cleaners (iFixFlakies, Shi et al., FSE 2019). The file is longer than 600 lines because more
+//! than half of it is the unit tests of the decision (each path driven through the fake runner);
+//! the code itself is about 350 lines. Splitting the fails-alone path (the state-setter search)
+//! into a file of its own first needs `Candidates`, `Context` and the confirmations moved below
+//! this file, to keep the import graph acyclic.
 //!
 //! The decision, in the order the reruns are made:
-//! - fails alone: **brittle** if the reference order makes it pass and a state-setter is found
-//!   and confirmed, **NOD flaky** if the confirmation does not hold, else a plain **failure**;
+//! - fails alone: **brittle** if one of its state-setter candidates (the reference order; then
+//!   the tests that ran before it in an order it passed in, if known; then every other test of
+//!   the run, in the run's order across shards and binaries) makes it pass and a state-setter is
+//!   found among them and confirmed, **NOD flaky** if the confirmation does not hold, else a
+//!   plain **failure**;
 //! - passes alone: **OD victim** if the order it failed in (its shard's prefix, then the tests
 //!   of other shards that finished before it) fails it again and a polluter is found and
 //!   confirmed, **NOD flaky** otherwise.
@@ -16,7 +23,8 @@
 use super::search::{OutOfBudget, Session, ids, then};
 use super::{Finding, FindingKind, RunView, finding};
 use crate::discover::list::TestCase;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 /// The orders a failing test is rerun in, taken from the run it failed in.
 pub(super) struct Candidates {
@@ -31,9 +39,27 @@ pub(super) struct Candidates {
     /// Tests of other shards that finished before it started, in finishing order: polluter
     /// candidates through state outside the per-shard sandbox.
     pub(super) cross: Vec<TestCase>,
-    /// Its binary's tests that sort before it (the order `cargo test` uses): state-setter
-    /// candidates.
+    /// Its binary's tests that sort before it (the order `cargo test` uses): the first
+    /// state-setter candidates.
     pub(super) reference: Vec<TestCase>,
+    /// The tests that ran before it in an order it passed in (empty when no such evidence is
+    /// known): state-setter candidates tried next.
+    pub(super) passed_before: Vec<TestCase>,
+    /// Every other test of the run, in the run's order (by start time, across shards and
+    /// binaries): the last state-setter candidates, for a state-setter in another binary or
+    /// one that sorts after it.
+    pub(super) others: Vec<TestCase>,
+}
+
+/// Where a brittle test's state-setters were found: the candidate sets, in the order tried.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum SetterSource {
+    /// Its binary's tests that sort before it.
+    Reference,
+    /// The tests that ran before it when it passed.
+    PassedBefore,
+    /// Every other test of the run.
+    Others,
 }
 
 /// What classification needs besides the reruns: how to write repro commands, and where to look
@@ -62,17 +88,33 @@ pub(super) fn classify(
     }
 }
 
-/// A test that fails alone: brittle if the reference order makes it pass, else a failure.
+/// A test that fails alone: brittle if one of its state-setter candidate sets (see
+/// [`Candidates`]; a set equal to one already tried is skipped) makes it pass and a state-setter
+/// is found among them and confirmed; else a failure. Each candidate set costs one rerun
+/// (purpose `reference`) when it does not make the test pass.
 fn fails_alone(
     s: &mut Session<'_>,
     c: &Candidates,
     cx: &Context<'_, '_>,
 ) -> Result<Finding, OutOfBudget> {
     let target = &c.target;
-    if !c.reference.is_empty()
-        && !s.holds("reference", &c.reference, target, true)?
-        && let Some(setters) = s.minimize(&c.reference, target, false)?
-    {
+    let sets = [
+        (SetterSource::Reference, &c.reference),
+        (SetterSource::PassedBefore, &c.passed_before),
+        (SetterSource::Others, &c.others),
+    ];
+    let mut tried: Vec<&[TestCase]> = Vec::new();
+    for (source, cands) in sets {
+        if cands.is_empty() || tried.contains(&cands.as_slice()) {
+            continue;
+        }
+        tried.push(cands);
+        if s.holds("reference", cands, target, true)? {
+            continue;
+        }
+        let Some(setters) = s.minimize(cands, target, false)? else {
+            continue;
+        };
         let search = s.evidence.len();
         // Guard against a NOD test that failed alone by chance.
         if !confirmed(s, &setters, target, false)? {
@@ -86,7 +128,7 @@ fn fails_alone(
             FindingKind::Brittle,
             target,
             (cx.order_command)(&[target.id()]),
-            brittle_note(&setters),
+            brittle_note(&setters, target, source, cx.view),
         );
         f.state_setters = ids(&setters);
         f.search_reruns = search;
@@ -185,13 +227,54 @@ fn confirmed(
     Ok(true)
 }
 
-/// The note of a brittle finding, naming its state-setters.
-fn brittle_note(setters: &[TestCase]) -> String {
-    format!(
+/// The note of a brittle finding, naming its state-setters, where they were found when not in
+/// the reference order, those from another test binary, and those outside the user's selection
+/// (listed but not in the run's plan: they must be run too to reproduce it).
+fn brittle_note(
+    setters: &[TestCase],
+    target: &TestCase,
+    source: SetterSource,
+    view: &RunView<'_>,
+) -> String {
+    let mut note = format!(
         "fails alone, passes after {} (its state-setter{})",
         ids(setters).join(", "),
         if setters.len() > 1 { "s" } else { "" }
-    )
+    );
+    match source {
+        SetterSource::Reference => {}
+        SetterSource::PassedBefore => {
+            note.push_str("; found among the tests that ran before it when it passed")
+        }
+        SetterSource::Others => note.push_str(
+            "; found among all the run's tests, not in the reference order (its binary's tests that sort before it)",
+        ),
+    }
+    let foreign: Vec<String> = setters
+        .iter()
+        .filter(|t| t.binary_id != target.binary_id)
+        .map(TestCase::id)
+        .collect();
+    if !foreign.is_empty() {
+        let _ = write!(
+            note,
+            "; from another test binary: {} (state outside the process, e.g. in TMPDIR)",
+            foreign.join(", ")
+        );
+    }
+    let planned: HashSet<&str> = view.plan.iter().flatten().map(String::as_str).collect();
+    let outside: Vec<String> = ids(setters)
+        .into_iter()
+        .filter(|id| !planned.contains(id.as_str()))
+        .collect();
+    if !outside.is_empty() {
+        let _ = write!(
+            note,
+            "; outside the selection (not in the run): {}",
+            outside.join(", ")
+        );
+    }
+    note
 }
 
 /// The note of an OD finding, naming its polluters and whether they came from another shard.
@@ -297,7 +380,39 @@ mod tests {
             prefix,
             cross,
             reference,
+            passed_before: vec![],
+            others: vec![],
         }
+    }
+
+    /// Candidates for a test that fails alone: `reference`, then every other test of the run
+    /// (`others`, which is also the run's plan, before the target).
+    fn fails_alone_cands(reference: Vec<TestCase>, others: Vec<TestCase>) -> Candidates {
+        let mut c = cands(others.clone(), vec![], reference);
+        c.others = others;
+        c
+    }
+
+    /// The orders of the reruns made to find state-setter candidates (purpose `reference`).
+    fn reference_orders(fake: &Fake, opts: &TriageOptions, c: &Candidates) -> Vec<Vec<String>> {
+        let plan = vec![ids(&c.shard_tests)];
+        let view = RunView {
+            plan: &plan,
+            results: &[],
+            all_tests: &[],
+        };
+        let cx = Context {
+            view: &view,
+            order_command: &order_command,
+            nod_repro: "nod-repro".into(),
+        };
+        let mut s = Session::new(fake, None, opts, Instant::now());
+        let _ = classify(&mut s, c, &cx);
+        s.evidence
+            .into_iter()
+            .filter(|r| r.purpose == "reference")
+            .map(|r| r.order)
+            .collect()
     }
 
     fn order_command(ids: &[String]) -> String {
@@ -351,7 +466,7 @@ mod tests {
         let f = run(
             &fake,
             &opts(1, false),
-            &cands(vec![], vec![], tests(4)),
+            &cands(tests(4), vec![], tests(4)),
             &[],
         );
         assert_eq!(f.kind, FindingKind::Brittle);
@@ -360,6 +475,125 @@ mod tests {
         assert_eq!(f.note, "fails alone, passes after b t1 (its state-setter)");
         // alone, reference, 2 bisections, confirm; then confirm + confirm-alone.
         assert_eq!((f.search_reruns, f.reruns), (5, 7));
+    }
+
+    #[test]
+    fn a_state_setter_in_another_binary_is_found_among_all_the_runs_tests() {
+        // The reference order (its own binary's tests before it) does not make it pass; a test
+        // of binary `a`, which ran before it in the run, does.
+        let setter = TestCase::new("a", "creates_file");
+        let others = vec![
+            TestCase::new("b", "t0"),
+            setter.clone(),
+            TestCase::new("c", "x"),
+            TestCase::new("b", "t1"),
+        ];
+        let fake = Fake::new(|seq| !before_last(seq, "a creates_file"));
+        let c = fails_alone_cands(tests(2), others.clone());
+        let f = run(&fake, &opts(1, false), &c, &[]);
+        assert_eq!(f.kind, FindingKind::Brittle, "{}", f.note);
+        assert_eq!(f.state_setters, ["a creates_file"]);
+        assert_eq!(f.repro, "order b z_victim");
+        assert_eq!(
+            f.note,
+            "fails alone, passes after a creates_file (its state-setter); found among all the \
+             run's tests, not in the reference order (its binary's tests that sort before it); \
+             from another test binary: a creates_file (state outside the process, e.g. in TMPDIR)"
+        );
+        // alone, reference, all others, 2 bisections, confirm; then confirm + confirm-alone.
+        assert_eq!((f.search_reruns, f.reruns), (6, 8));
+        assert_eq!(
+            reference_orders(&fake, &opts(1, false), &c),
+            [
+                vec!["b t0", "b t1", "b z_victim"],
+                vec!["b t0", "a creates_file", "c x", "b t1", "b z_victim"],
+            ]
+        );
+    }
+
+    #[test]
+    fn a_state_setter_that_sorts_after_it_in_its_own_binary_is_found() {
+        let others = vec![TestCase::new("b", "t0"), TestCase::new("b", "zz_setter")];
+        let fake = Fake::new(|seq| !before_last(seq, "b zz_setter"));
+        let f = run(
+            &fake,
+            &opts(2, false),
+            &fails_alone_cands(tests(1), others),
+            &[],
+        );
+        assert_eq!(f.kind, FindingKind::Brittle, "{}", f.note);
+        assert_eq!(f.state_setters, ["b zz_setter"]);
+        assert!(
+            f.note.contains("not in the reference order") && !f.note.contains("another"),
+            "{}",
+            f.note
+        );
+    }
+
+    #[test]
+    fn with_no_state_setter_anywhere_it_is_a_plain_failure_after_one_rerun_per_candidate_set() {
+        let fake = Fake::new(|_| true);
+        let others = [tests(3), vec![TestCase::new("a", "other")]].concat();
+        let f = run(
+            &fake,
+            &opts(3, false),
+            &fails_alone_cands(tests(3), others),
+            &[],
+        );
+        assert_eq!(f.kind, FindingKind::Failure);
+        assert_eq!(f.note, "fails when run alone");
+        // alone, reference, all others.
+        assert_eq!(f.reruns, 3);
+    }
+
+    #[test]
+    fn a_candidate_set_equal_to_one_already_tried_is_not_rerun() {
+        // One binary, every test before the target: all the others are the reference order.
+        let fake = Fake::new(|_| true);
+        let f = run(
+            &fake,
+            &opts(0, false),
+            &fails_alone_cands(tests(3), tests(3)),
+            &[],
+        );
+        assert_eq!((f.kind, f.reruns), (FindingKind::Failure, 2));
+    }
+
+    #[test]
+    fn the_order_it_passed_in_is_tried_before_all_the_runs_tests() {
+        let setter = TestCase::new("a", "setter");
+        let others = [tests(6), vec![setter.clone()]].concat();
+        let mut c = fails_alone_cands(vec![], others);
+        c.passed_before = vec![TestCase::new("b", "t2"), setter];
+        let fake = Fake::new(|seq| !before_last(seq, "a setter"));
+        assert_eq!(
+            reference_orders(&fake, &opts(0, false), &c),
+            [vec!["b t2", "a setter", "b z_victim"]]
+        );
+        let f = run(&fake, &opts(0, false), &c, &[]);
+        assert_eq!(f.state_setters, ["a setter"]);
+        assert!(
+            f.note
+                .contains("found among the tests that ran before it when it passed"),
+            "{}",
+            f.note
+        );
+    }
+
+    #[test]
+    fn a_state_setter_outside_the_selection_says_so() {
+        // The reference order holds a listed test the run did not select.
+        let unselected = TestCase::new("b", "a_filtered_out");
+        let fake = Fake::new(|seq| !before_last(seq, "b a_filtered_out"));
+        let c = cands(vec![], vec![], vec![unselected]);
+        let f = run(&fake, &opts(0, false), &c, &[]);
+        assert_eq!(f.kind, FindingKind::Brittle);
+        assert!(
+            f.note
+                .ends_with("; outside the selection (not in the run): b a_filtered_out"),
+            "{}",
+            f.note
+        );
     }
 
     #[test]

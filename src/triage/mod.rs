@@ -5,10 +5,13 @@
 //! - **OD victim**: passes alone, fails after its **polluter(s)**; found by rerunning the tests
 //!   that ran before it in its shard, then minimised by delta debugging (Zeller & Hildebrandt,
 //!   TSE 2002) — a single polluter among n predecessors in at most ⌈log2 n⌉ + 3 reruns.
-//! - **brittle**: fails alone, passes after its **state-setter(s)** in the reference order (the
-//!   order `cargo test` uses: its binary's tests alphabetically).
+//! - **brittle**: fails alone, passes after its **state-setter(s)**: looked for in the reference
+//!   order (the order `cargo test` uses: its binary's tests alphabetically), then among the
+//!   tests that ran before it in an order it passed in (when known), then among every other test
+//!   of the run (a state-setter in another binary, or one that sorts after it).
 //! - **NOD flaky**: the same order gives a different outcome (nothing reproduces the failure).
-//! - **failure**: fails alone and in the reference order: an ordinary failing test.
+//! - **failure**: fails alone, in the reference order and after every other test of the run: an
+//!   ordinary failing test.
 //! - **cleaner**: a test that, run between the polluters and the victim, makes the victim pass.
 //!
 //! Every rerun is one sequence in a fresh sandbox (see `runner::executor::SequenceRunner`),
@@ -98,8 +101,10 @@ impl FindingKind {
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub(crate) struct Rerun {
     /// Why it was run: `alone`, `prefix`, `cross-shard`, `replay`, `bisect`, `prune`, `confirm`,
-    /// `confirm-alone`, `reference`, `cleaner`, `process-check`, `retry` (the list a report is
-    /// read back against is `report::schema::RERUN_PURPOSES`, where `Rerun` is deserialised).
+    /// `confirm-alone`, `reference` (any candidate order of state-setters: the reference order,
+    /// an order it passed in, every other test of the run), `cleaner`, `process-check`, `retry`
+    /// (the list a report is read back against is `report::schema::RERUN_PURPOSES`, where
+    /// `Rerun` is deserialised).
     pub(crate) purpose: &'static str,
     /// Test ids in the order they ran; the last is the test under triage.
     pub(crate) order: Vec<String>,

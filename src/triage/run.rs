@@ -27,8 +27,36 @@ pub(crate) fn triage(
     shard_command: &dyn Fn(u32) -> String,
     progress: &mut dyn FnMut(String),
 ) -> Vec<Finding> {
+    triage_with_passes(
+        view,
+        &PassedOrders::new(),
+        runners,
+        opts,
+        order_command,
+        shard_command,
+        progress,
+    )
+}
+
+/// For a test id, the ids of the tests that ran before it in a sequence it passed in (say, an
+/// earlier run of a hunt): a brittle test's state-setters are among them.
+pub(crate) type PassedOrders = HashMap<String, Vec<String>>;
+
+/// [`triage`], with `passes` as evidence of orders the failing tests passed in (tried as
+/// state-setter candidates of a test that fails alone, after the reference order and before
+/// every other test of the run).
+pub(crate) fn triage_with_passes(
+    view: &RunView<'_>,
+    passes: &PassedOrders,
+    runners: &Runners<'_, '_>,
+    opts: &TriageOptions,
+    order_command: &dyn Fn(&[String]) -> String,
+    shard_command: &dyn Fn(u32) -> String,
+    progress: &mut dyn FnMut(String),
+) -> Vec<Finding> {
     let t = Triage {
         view,
+        passes,
         runners,
         opts,
         started: Instant::now(),
@@ -95,6 +123,8 @@ fn not_run_to_a_result(r: &TestResult, repro: String) -> Finding {
 /// Triage of one run: what every failing test's triage shares.
 struct Triage<'t, 'a> {
     view: &'t RunView<'a>,
+    /// Orders the failing tests passed in, by test id.
+    passes: &'t PassedOrders,
     runners: &'t Runners<'t, 'a>,
     opts: &'t TriageOptions,
     /// When triage started (the time budget covers all of it).
@@ -112,20 +142,13 @@ impl Triage<'_, '_> {
         let main: &dyn Rerunner = self.runners.main;
         let replay = self.runners.replay.map(|x| x as &dyn Rerunner);
         let mut s = Session::new(main, replay, self.opts, self.started);
-        let c = candidates(self.view, &self.by_id, r);
+        let c = candidates(self.view, &self.by_id, self.passes, r);
         let cx = Context {
             view: self.view,
             order_command: self.order_command,
             nod_repro: self.nod_repro(r.shard, &c),
         };
-        let mut f = classify(&mut s, &c, &cx).unwrap_or_else(|OutOfBudget| {
-            finding(
-                FindingKind::Unfinished,
-                &c.target,
-                cx.nod_repro.clone(),
-                UNFINISHED_NOTE.into(),
-            )
-        });
+        let mut f = classified(&mut s, &c, &cx);
         self.check_in_process(&mut f, &c.target, &mut s);
         f.reruns = s.evidence.len();
         f.evidence = std::mem::take(&mut s.evidence);
@@ -172,11 +195,26 @@ impl Triage<'_, '_> {
     }
 }
 
-/// The candidate orders for the failing test of `r`, from the run's plan and timings; tests the
-/// plan names but `by_id` does not know are left out.
+/// The classification of `c.target` (see [`classify`]), or an unfinished finding when the budget
+/// runs out on the way.
+fn classified(s: &mut Session<'_>, c: &Candidates, cx: &Context<'_, '_>) -> Finding {
+    classify(s, c, cx).unwrap_or_else(|OutOfBudget| {
+        finding(
+            FindingKind::Unfinished,
+            &c.target,
+            cx.nod_repro.clone(),
+            UNFINISHED_NOTE.into(),
+        )
+    })
+}
+
+/// The candidate orders for the failing test of `r`, from the run's plan and timings and the
+/// orders it passed in (`passes`); tests the plan (or `passes`) names but `by_id` does not know
+/// are left out.
 fn candidates(
     view: &RunView<'_>,
     by_id: &HashMap<String, &TestCase>,
+    passes: &PassedOrders,
     r: &TestResult,
 ) -> Candidates {
     let lookup = |id: &String| by_id.get(id).map(|t| (*t).clone());
@@ -195,6 +233,18 @@ fn candidates(
         .filter(|t| t.binary_id == target.binary_id && !t.ignored && t.name < target.name)
         .collect();
     reference.sort_by(|a, b| a.name.cmp(&b.name));
+    // Every other test that ran, in the run's order: by start time across shards (each shard
+    // in plan order).
+    let mut others: Vec<&TestResult> = view
+        .results
+        .iter()
+        .filter(|o| o.shard != 0 && o.outcome != Outcome::Ignored && o.test != target)
+        .collect();
+    others.sort_by_key(|o| (o.start_ms, o.shard, o.position));
+    let passed_before = passes
+        .get(&target.id())
+        .map(|before| before.iter().filter_map(lookup).collect())
+        .unwrap_or_default();
     Candidates {
         shard: r.shard,
         shard_tests: planned.iter().filter_map(lookup).collect(),
@@ -205,12 +255,15 @@ fn candidates(
             .collect(),
         cross: cross.iter().map(|o| o.test.clone()).collect(),
         reference: reference.into_iter().cloned().collect(),
+        passed_before,
+        others: others.iter().map(|o| o.test.clone()).collect(),
         target,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::search::fake::{Fake, before_last};
     use super::*;
 
     /// The result of `name` (binary `b`): shard, position, outcome and its time span.
@@ -270,13 +323,119 @@ mod tests {
             all_tests: &all,
         };
         let by_id = all.iter().map(|t| (t.id(), t)).collect();
-        let c = candidates(&view, &by_id, &results[2]);
+        let passes: PassedOrders = [(
+            "b p".to_string(),
+            vec!["b x".to_string(), "unknown t".into(), "b z".into()],
+        )]
+        .into();
+        let c = candidates(&view, &by_id, &passes, &results[2]);
         assert_eq!(c.target.id(), "b p");
         assert_eq!(c.shard, 1);
         assert_eq!(ids(&c.shard_tests), ["b z", "b a", "b p", "b x"]);
         assert_eq!(ids(&c.prefix), ["b z", "b a"]);
         assert_eq!(ids(&c.cross), ["b q", "b m"]);
         assert_eq!(ids(&c.reference), ["b a", "b m"]);
+        // Every other test that ran, by start time (ties: shard, position).
+        assert_eq!(
+            ids(&c.others),
+            ["b z", "b q", "b m", "b a", "b late", "b x"]
+        );
+        assert_eq!(ids(&c.passed_before), ["b x", "b z"]);
+    }
+
+    /// Classifies the failing test of `results[failing]` with `fake`, from the candidates of a
+    /// one-shard run whose plan is `results` in order.
+    fn classify_in_run(
+        fake: &Fake,
+        max_reruns: usize,
+        all: &[TestCase],
+        results: &[TestResult],
+        failing: usize,
+    ) -> (Finding, usize) {
+        let plan = vec![results.iter().map(|r| r.test.id()).collect::<Vec<_>>()];
+        let view = RunView {
+            plan: &plan,
+            results,
+            all_tests: all,
+        };
+        let by_id = all.iter().map(|t| (t.id(), t)).collect();
+        let c = candidates(&view, &by_id, &PassedOrders::new(), &results[failing]);
+        let order_command = |ids: &[String]| format!("order {}", ids.join(","));
+        let cx = Context {
+            view: &view,
+            order_command: &order_command,
+            nod_repro: "nod-repro".into(),
+        };
+        let opts = TriageOptions {
+            budget: None,
+            max_reruns,
+            confirmations: 3,
+            find_cleaners: false,
+        };
+        let mut s = Session::new(fake, None, &opts, Instant::now());
+        let f = classified(&mut s, &c, &cx);
+        (f, s.evidence.len())
+    }
+
+    /// A run of one sequence: `b a_first`, `b needs_file` (fails: the file is made later, by a
+    /// test of another binary), `b zz_last`, `other creates_file`.
+    fn cross_binary_run() -> (Vec<TestCase>, Vec<TestResult>) {
+        let tests = vec![
+            TestCase::new("b", "a_first"),
+            TestCase::new("b", "needs_file"),
+            TestCase::new("b", "zz_last"),
+            TestCase::new("other", "creates_file"),
+        ];
+        let results = tests
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let outcome = if i == 1 {
+                    Outcome::Failed
+                } else {
+                    Outcome::Passed
+                };
+                let i = i as u64;
+                TestResult::new(t.clone(), outcome)
+                    .with_place(1, i as u32)
+                    .with_times(10 * i, 10 * i + 10, std::time::Duration::ZERO)
+            })
+            .collect();
+        (tests, results)
+    }
+
+    #[test]
+    fn a_state_setter_in_another_binary_that_ran_after_it_makes_it_brittle() {
+        let (all, results) = cross_binary_run();
+        let fake = Fake::new(|seq| !before_last(seq, "other creates_file"));
+        let (f, reruns) = classify_in_run(&fake, 64, &all, &results, 1);
+        assert_eq!(f.kind, FindingKind::Brittle, "{}", f.note);
+        assert_eq!(f.state_setters, ["other creates_file"]);
+        // alone, reference (b a_first), all others (3 tests: 2 halvings), confirm; then
+        // 3 × (confirm + confirm-alone).
+        assert_eq!((f.search_reruns, reruns), (6, 12));
+        assert!(f.note.contains("from another test binary"), "{}", f.note);
+    }
+
+    #[test]
+    fn a_budget_exhausted_in_the_search_among_all_the_runs_tests_leaves_it_unfinished() {
+        let (all, results) = cross_binary_run();
+        let fake = Fake::new(|seq| !before_last(seq, "other creates_file"));
+        // alone, reference, all others pass; the first bisection is one rerun too many.
+        let (f, reruns) = classify_in_run(&fake, 3, &all, &results, 1);
+        assert_eq!(f.kind, FindingKind::Unfinished);
+        assert_eq!(f.note, UNFINISHED_NOTE);
+        assert!(f.state_setters.is_empty());
+        assert_eq!(reruns, 3);
+    }
+
+    #[test]
+    fn no_state_setter_in_the_run_is_a_plain_failure() {
+        let (all, results) = cross_binary_run();
+        let fake = Fake::new(|_| true);
+        let (f, reruns) = classify_in_run(&fake, 64, &all, &results, 1);
+        assert_eq!(f.kind, FindingKind::Failure);
+        assert_eq!(reruns, 3, "alone, reference, all others");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Order-dependence triage on `fixtures/od`: `hunt --runs 2` must find every planted case with
 //! the exact roles and a working repro command, never report a passing test, never call the
-//! NOD test order-dependent, and stay within the rerun bound.
+//! NOD test order-dependent, and stay within the rerun bound; a brittle test whose state-setter
+//! is in another test binary is found by `hunt` and by a plain `run`, in both isolation modes.
 
 use crate::common::*;
 use serde_json::Value;
@@ -36,6 +37,47 @@ fn run_repro(repro: &str) -> (i32, Value) {
     all.extend(args);
     let (out, _d) = Shuffle::new(&all).output();
     (out.status.code().unwrap(), json(report.to_str().unwrap()))
+}
+
+/// The brittle test whose state-setter is in another test binary, and that state-setter.
+const CROSS_BRITTLE: &str = "od-core::test/brittle k_needs_cross_state";
+const CROSS_SETTER: &str = "od-core::test/state k_creates_cross_state";
+
+/// `f` is the brittle finding of `CROSS_BRITTLE` with exactly `CROSS_SETTER` as its
+/// state-setter; its repro (the test alone) fails, and the setter then the test passes.
+fn assert_cross_binary_brittle(f: &Value) {
+    assert_eq!(f["kind"], "brittle", "{f}");
+    assert_eq!(strs(&f["state_setters"]), vec![CROSS_SETTER.to_string()]);
+    assert!(
+        f["note"]
+            .as_str()
+            .unwrap()
+            .contains("from another test binary"),
+        "{f}"
+    );
+    let repro = f["repro"].as_str().unwrap();
+    let (code, rep) = run_repro(repro);
+    assert_eq!(code, 100, "{repro}: {rep}");
+    let last = rep["tests"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (&last["id"], &last["outcome"]),
+        (&CROSS_BRITTLE.into(), &"failed".into())
+    );
+    let with_setter = format!(
+        "{} --order {} {}",
+        repro.split(" --order ").next().unwrap(),
+        shell_words::quote(CROSS_SETTER),
+        shell_words::quote(CROSS_BRITTLE)
+    );
+    let (code, rep) = run_repro(&with_setter);
+    assert_eq!(code, 0, "{with_setter}: {rep}");
+    let ran: Vec<&str> = rep["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ran, [CROSS_SETTER, CROSS_BRITTLE]);
 }
 
 #[test]
@@ -119,6 +161,9 @@ fn hunt_finds_every_planted_case_with_exact_roles_and_working_repros() {
         strs(&f[&e]["state_setters"]),
         vec![format!("{L}e::setup_state")]
     );
+    // Its state-setter is in another test binary, outside the reference order: found among
+    // all the run's tests.
+    assert_cross_binary_brittle(&f[CROSS_BRITTLE]);
     assert_eq!(kind(&format!("{L}g::always_fails")), "failure");
     if let Some(nod) = f.get(&format!("{L}f::nod_flaky")) {
         // It may also fail alone and in the reference order by chance ("failure"); what it
@@ -141,6 +186,7 @@ fn hunt_finds_every_planted_case_with_exact_roles_and_working_repros() {
         "od-core::lib e::uses_state",
         "od-core::lib f::nod_flaky",
         "od-core::lib g::always_fails",
+        CROSS_BRITTLE,
     ]
     .into();
     for t in f.keys() {
@@ -181,6 +227,38 @@ fn hunt_finds_every_planted_case_with_exact_roles_and_working_repros() {
             + &shell_words::quote(victim);
         let (code, rep) = run_repro(&alone);
         assert_eq!(code, 0, "{victim} alone: {rep}");
+    }
+}
+
+#[test]
+fn a_plain_run_finds_a_state_setter_in_another_binary_that_ran_after_it_in_both_modes() {
+    // Seed 1 runs the brittle test before its state-setter (see `list`), so it fails; alone it
+    // fails, and so it does after its own binary's tests that sort before it (the reference
+    // order): only all of the run's tests make it pass.
+    let sel = ["--seed", "1", "--shards", "1", "--", "k_", "innocent_"];
+    let (out, _d) = od("list", &sel).output();
+    let listed = stdout(&out);
+    let at = |t: &str| listed.find(t).unwrap_or_else(|| panic!("{t}: {listed}"));
+    assert!(at(CROSS_BRITTLE) < at(CROSS_SETTER), "{listed}");
+    for isolation in ["process", "shared"] {
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("r.json");
+        let mut args = vec![
+            "--isolation",
+            isolation,
+            "--report",
+            report.to_str().unwrap(),
+        ];
+        args.extend(sel);
+        let (out, _d) = od("run", &args).output();
+        assert_code(&out, 102);
+        let r = json(report.to_str().unwrap());
+        let f = findings_of(&r);
+        assert_eq!(f.len(), 1, "{f:?}");
+        let b = &f[CROSS_BRITTLE];
+        assert_eq!(b["isolation"], isolation);
+        assert_eq!(b["in_process_state"], false, "{b}");
+        assert_cross_binary_brittle(b);
     }
 }
 

@@ -452,9 +452,6 @@ pub(crate) fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
     if let Some(h) = &history {
         exec.history = history::load(h);
     }
-    for t in all_tests.iter().filter(|t| !t.ignored) {
-        *exec.binary_tests.entry(t.binary_id.clone()).or_default() += 1;
-    }
     let binaries = binaries.into_iter().map(|b| (b.id.clone(), b)).collect();
     Ok((
         Session {

@@ -3,7 +3,6 @@
 //! from the executor so that the executor and the sequence runner can both use them without
 //! importing each other.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -35,9 +34,6 @@ pub(crate) struct ExecOptions {
     pub(crate) history: crate::plan::history::Durations,
     /// The plan is an exact `--order`: in shared isolation its last test must run last.
     pub(crate) keep_last: bool,
-    /// Runnable (non-ignored) tests per binary id, from the listing: a shared process that runs
-    /// all of a binary's tests needs no name filters.
-    pub(crate) binary_tests: HashMap<String, usize>,
     /// Output bytes kept from the start of each test's output.
     pub(crate) head_cap: usize,
     /// Output bytes kept from the end (where libtest's summary and panics are).

@@ -311,7 +311,6 @@ impl<'a> SequenceRunner<'a> {
             watchdog: &self.watchdog,
             t0: self.t0,
             shard,
-            binary_tests: self.opts.binary_tests.get(&bin.id).copied(),
         }
     }
 

@@ -558,3 +558,82 @@ fn shared_isolation_by_default_runs_each_binary_in_one_process_per_run() {
         r["repro"]
     );
 }
+
+#[test]
+fn the_predicted_order_is_what_libtest_runs_also_in_a_binary_with_ignored_tests() {
+    // fixtures/demo's lib has #[ignore]d tests. Run without filters, libtest's shuffled list
+    // would hold them too and its order would differ from the prediction from the first test;
+    // every process therefore names its tests with --exact.
+    for seed in ["1", "2", "3"] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        let (out, _d) = Shuffle::fixture(
+            "run",
+            &[
+                "--isolation",
+                "shared",
+                "--seed",
+                seed,
+                "--no-triage",
+                "--report",
+                path.to_str().unwrap(),
+            ],
+        )
+        .output();
+        let err = stderr(&out);
+        assert!(
+            !err.contains("different order than predicted"),
+            "seed {seed}: {err}"
+        );
+        let (lout, _d) = Shuffle::fixture(
+            "list",
+            &[
+                "--isolation",
+                "shared",
+                "--seed",
+                seed,
+                "--message-format",
+                "json",
+            ],
+        )
+        .output();
+        let lpath = dir.path().join("l.json");
+        std::fs::write(&lpath, &lout.stdout).unwrap();
+        let listed = listed_plan(&json(lpath.to_str().unwrap()));
+        let record = json(path.to_str().unwrap());
+        // A crash ends its process: the tests after it resume in a new process whose order no
+        // prediction made before the run can know, so orders are compared up to the crash.
+        let crashed: std::collections::BTreeSet<String> = record["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["outcome"] == "crashed" || t["outcome"] == "timed-out")
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect();
+        let upto_crash = |shard: &Vec<String>| -> Vec<String> {
+            match shard.iter().position(|id| crashed.contains(id)) {
+                Some(i) => shard[..=i].to_vec(),
+                None => shard.clone(),
+            }
+        };
+        let recorded: Vec<Vec<String>> = record["plan"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                s["tests"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t.as_str().unwrap().to_string())
+                    .collect()
+            })
+            .collect();
+        let recorded: Vec<Vec<String>> = recorded.iter().map(upto_crash).collect();
+        let listed: Vec<Vec<String>> = listed.iter().map(upto_crash).collect();
+        assert_eq!(
+            recorded, listed,
+            "seed {seed}: the run's order is not what list predicted"
+        );
+    }
+}

@@ -185,7 +185,6 @@ fn exec_options(a: &RunArgs, isolation: Isolation, timeout: Option<Duration>) ->
         isolation,
         history: Default::default(),
         keep_last: !a.plan.order.is_empty(),
-        binary_tests: Default::default(),
         head_cap: DEFAULT_HEAD,
         tail_cap: DEFAULT_TAIL,
         only_shards: a.shard.clone(),

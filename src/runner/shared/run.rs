@@ -49,9 +49,6 @@ pub(crate) struct GroupContext<'a> {
     pub(crate) t0: Instant,
     /// 1-based shard, recorded in every result.
     pub(crate) shard: u32,
-    /// Number of runnable (non-ignored) tests the binary has: a process that runs all of them
-    /// needs no name filters (which also keeps huge binaries under the OS's argument limit).
-    pub(crate) binary_tests: Option<usize>,
 }
 
 /// Runs one group in as many processes as it takes: the first with the group's seed; after a
@@ -80,7 +77,7 @@ pub(crate) fn run_group(
             timeout: ctx.timeout,
         };
         let mut watch = GroupWatch::new(place, &remaining, position, on_start, on_result);
-        let spec = process_spec(ctx, libtest_args(ctx, &remaining, seed));
+        let spec = process_spec(ctx, libtest_args(&remaining, seed));
         let outcome = process::run(&spec, &mut watch);
         watch.close();
         let r = match outcome {
@@ -173,17 +170,18 @@ fn attempt_seed(group: &Group, attempt: u64, remaining: &[TestCase]) -> u64 {
         .unwrap_or(base)
 }
 
-/// libtest's arguments for running `tests` in one process under `seed`: name filters (unless
-/// they are all the binary's tests), one thread, JSON events with times, the shuffle seed, and
-/// `--include-ignored` when an ignored test was selected.
-fn libtest_args(ctx: &GroupContext<'_>, tests: &[TestCase], seed: u64) -> Vec<OsString> {
+/// libtest's arguments for running `tests` in one process under `seed`: `--exact` name filters
+/// for every test, one thread, JSON events with times, the shuffle seed, and `--include-ignored`
+/// when an ignored test was selected.
+///
+/// The names are given even when they are all of the binary's tests: libtest shuffles the list
+/// it filtered, and without filters that list also holds the binary's `#[ignore]`d tests (and
+/// its benchmarks, run as tests), which changes the shuffle (its length and the hash of its
+/// names) and so the order: the prediction would be wrong from the first test.
+fn libtest_args(tests: &[TestCase], seed: u64) -> Vec<OsString> {
     let any_ignored = tests.iter().any(|t| t.ignored);
-    let whole = ctx.binary_tests == Some(tests.len()) && !any_ignored;
-    let mut args: Vec<OsString> = Vec::new();
-    if !whole {
-        args.push("--exact".into());
-        args.extend(tests.iter().map(|t| OsString::from(&t.name)));
-    }
+    let mut args: Vec<OsString> = vec!["--exact".into()];
+    args.extend(tests.iter().map(|t| OsString::from(&t.name)));
     args.extend(
         [
             "--test-threads=1",

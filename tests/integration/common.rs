@@ -153,3 +153,34 @@ pub(crate) fn listed_plan(listed: &serde_json::Value) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+/// The demo fixture's order-dependent victims, each with the tests that pollute it (any one of
+/// them, run earlier, makes it fail), from `fixtures/demo/expected-polluters.json`.
+pub(crate) fn demo_polluters() -> Vec<(String, Vec<String>)> {
+    let v = json(
+        repo()
+            .join("fixtures/demo/expected-polluters.json")
+            .to_str()
+            .unwrap(),
+    );
+    v.as_object()
+        .unwrap()
+        .iter()
+        .map(|(victim, polluters)| {
+            let p = polluters.as_array().unwrap();
+            let p: Vec<String> = p.iter().map(|p| p.as_str().unwrap().to_string()).collect();
+            assert!(!p.is_empty(), "{victim} has no polluter");
+            (victim.clone(), p)
+        })
+        .collect()
+}
+
+/// The names (without binary id) of every victim and polluter in the demo, for `--skip` where
+/// a test needs outcomes that do not depend on the order.
+pub(crate) fn demo_od_test_names() -> Vec<String> {
+    demo_polluters()
+        .into_iter()
+        .flat_map(|(v, p)| std::iter::once(v).chain(p))
+        .map(|id| id.split_once(' ').unwrap().1.to_string())
+        .collect()
+}

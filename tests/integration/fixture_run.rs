@@ -47,8 +47,10 @@ fn outcome_map(report: &Value) -> BTreeMap<String, Value> {
     m
 }
 
-/// Checks every fixture test's outcome against `expected.json`; the order-dependent victim's
-/// outcome comes from `victim(polluter, victim)` (`None`: either is right). Returns the results.
+/// Checks every fixture test's outcome against `expected.json`. An order-dependent victim's
+/// outcome comes from `victim(polluter, victim)` for each of its polluters (from
+/// `expected-polluters.json`; `None`: either is right): it must have failed if any polluter
+/// says so, passed if all say so. Returns the results.
 fn check_expected_outcomes(
     report: &Value,
     victim: impl Fn(&Value, &Value) -> Option<&'static str>,
@@ -60,15 +62,37 @@ fn check_expected_outcomes(
         exp.keys().collect::<BTreeSet<_>>(),
         "reported test set differs from the fixture's"
     );
-    let want_victim = victim(
-        &results["demo-core::lib od::polluter_leaves_file"],
-        &results["demo-core::lib od::victim_expects_clean_tmp"],
+    let polluters: BTreeMap<String, Vec<String>> = demo_polluters().into_iter().collect();
+    let victims: BTreeSet<&String> = exp
+        .iter()
+        .filter(|(_, want)| *want == "order-dependent")
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(
+        victims,
+        polluters.keys().collect::<BTreeSet<_>>(),
+        "every order-dependent test, and only those, has polluters in expected-polluters.json"
     );
     for (id, want) in &exp {
         let got = results[id]["outcome"].as_str().unwrap();
         if want == "order-dependent" {
-            if let Some(w) = want_victim {
-                assert_eq!(got, w, "{id}: {}", results[id]);
+            let verdicts: Vec<Option<&str>> = polluters[id]
+                .iter()
+                .map(|p| {
+                    assert_eq!(exp[p], "passed", "polluter {p}");
+                    victim(&results[p], &results[id])
+                })
+                .collect();
+            let w = if verdicts.contains(&Some("failed")) {
+                Some("failed")
+            } else if verdicts.iter().all(|v| *v == Some("passed")) {
+                Some("passed")
+            } else {
+                None
+            };
+            if let Some(w) = w {
+                let p: Vec<&Value> = polluters[id].iter().map(|p| &results[p]).collect();
+                assert_eq!(got, w, "{id} (polluters {p:?}): {}", results[id]);
             }
             continue;
         }
@@ -110,8 +134,8 @@ fn every_fixture_test_gets_its_expected_outcome() {
     let (code, err, report, _) = run_fixture("8417923", &[]);
     assert_eq!(code, 100, "{err}");
     let results = check_expected_outcomes(&report, |p, v| {
-        // `--sandbox run` (the default): every shard shares one TMPDIR, so the victim fails
-        // exactly when the polluter finished before it started, whichever shard each ran in.
+        // `--sandbox run` (the default): every shard shares one TMPDIR, so a victim fails
+        // exactly when its polluter finished before it started, whichever shard each ran in.
         let time = |t: &Value| {
             (
                 t["start_ms"].as_u64().unwrap(),
@@ -319,18 +343,27 @@ fn cargo_selection_flags_pass_through() {
 
 #[test]
 fn order_runs_exactly_the_given_sequence() {
-    let p = "demo-core::lib od::polluter_leaves_file";
-    let v = "demo-core::lib od::victim_expects_clean_tmp";
-    let (code, err, report, _) = run_fixture("1", &["--order", p, v]);
-    // Triage finds the victim order-dependent: the gate's own exit code.
-    assert_eq!(code, 102, "{err}");
-    let tests = report["tests"].as_array().unwrap();
-    let ids: Vec<&str> = tests.iter().map(|t| t["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, vec![p, v]);
-    assert_eq!(tests[1]["outcome"], "failed");
-    let (code, err, report, _) = run_fixture("1", &["--order", v, p]);
-    assert_eq!(code, 0, "{err}");
-    assert_eq!(report["tests"][0]["outcome"], "passed");
+    // Every polluter→victim pair, within a binary or across two: polluter first makes the
+    // victim fail, victim first passes.
+    for (v, p) in demo_polluters()
+        .into_iter()
+        .flat_map(|(v, ps)| ps.into_iter().map(move |p| (v.clone(), p)))
+    {
+        let (v, p) = (v.as_str(), p.as_str());
+        let (code, err, report, _) = run_fixture("1", &["--order", p, v]);
+        // Triage finds the victim order-dependent: the gate's own exit code.
+        assert_eq!(code, 102, "{p} then {v}: {err}");
+        let tests = report["tests"].as_array().unwrap();
+        let ids: Vec<&str> = tests.iter().map(|t| t["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, vec![p, v]);
+        assert_eq!(tests[1]["outcome"], "failed", "{v}");
+        let f = &findings_by_test(&report)[v];
+        assert_eq!(f["kind"], "od-victim", "{f}");
+        assert_eq!(f["polluters"], serde_json::json!([p]), "{f}");
+        let (code, err, report, _) = run_fixture("1", &["--order", v, p]);
+        assert_eq!(code, 0, "{v} then {p}: {err}");
+        assert_eq!(report["tests"][0]["outcome"], "passed", "{v}");
+    }
     let (out, _d) = Shuffle::fixture("run", &["--order", "demo-core::lib no_such_test"]).output();
     assert_code(&out, 2);
     assert!(stderr(&out).contains("`demo-core::lib no_such_test`"));

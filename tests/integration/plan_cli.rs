@@ -26,7 +26,7 @@ fn same_seed_gives_byte_identical_list_and_other_seeds_differ() {
     let a = list(&["--seed", "8417923"]);
     let b = list(&["--seed", "8417923"]);
     assert_eq!(a, b);
-    assert!(a.starts_with("seed 8417923, 8 shards, 21 tests\n"), "{a}");
+    assert!(a.starts_with("seed 8417923, 8 shards, 29 tests\n"), "{a}");
     let hex = list(&["--seed", "0x807283"]);
     assert_eq!(a, hex, "0x807283 is 8417923");
     let c = list(&["--seed", "8417924"]);
@@ -119,7 +119,7 @@ fn slice_partitions_are_balanced_and_cover_every_test_once() {
 
 #[test]
 fn an_empty_partition_warns_and_exits_0() {
-    // 21 runnable tests, 40 parts: part 40 of a slice partition is empty.
+    // 29 runnable tests, 40 parts: part 40 of a slice partition is empty.
     let (out, _d) =
         Shuffle::fixture("run", &["--seed", "1", "--partition", "slice:40/40"]).output();
     assert_code(&out, 0);

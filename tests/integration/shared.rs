@@ -181,8 +181,10 @@ fn cargo_test_results(
 #[test]
 fn shared_mode_agrees_with_cargo_test_single_threaded() {
     // The demo fixture without its crashers (which end `cargo test`'s process early) and its
-    // temp-dir pair (whose outcome depends on the order).
-    let skip = ["aborts", "killed_by_signal", "od::"];
+    // temp-dir pairs (whose outcomes depend on the order).
+    let od = demo_od_test_names();
+    let mut skip = vec!["aborts", "killed_by_signal"];
+    skip.extend(od.iter().map(String::as_str));
     let want = cargo_test_results(
         &repo().join("fixtures/demo/Cargo.toml"),
         &repo().join("target/fixture-demo"),

@@ -2,21 +2,24 @@
 //! over every selected test in a sandbox of its own — run 1 in the seed's order, run 2 exactly
 //! backwards (so within two runs every ordered pair of tests ran both ways), later runs chosen
 //! to cover consecutive pairs not yet run (Wei et al., TACAS 2021; see `plan::coverage`) — each
-//! triaged, with the findings of every run aggregated into one report, the pair coverage
-//! counted, and one gate verdict. The CLI layer calls [`hunt`] once.
+//! triaged (a failing test that passed in another run of the hunt is tried after the tests that
+//! ran before it there), with the findings of every run aggregated into one report, the pair
+//! coverage counted, and one gate verdict. The CLI layer calls [`hunt`] once.
 
 use crate::app::config::{self, PlanConfig, RunConfig};
 use crate::app::error::AppError;
-use crate::app::session::{apply_baseline, note_flaky, start, write_reports};
+use crate::app::session::{Session, apply_baseline, note_flaky, start, write_reports};
 use crate::ci::gate;
 use crate::discover::list::TestCase;
 use crate::exit;
 use crate::plan::coverage;
+use crate::plan::repro::Repro;
 use crate::plan::seed;
-use crate::plan::{self, Plan};
+use crate::plan::{self, Plan, PlannedTest};
 use crate::report::schema::{HUNT_SCHEMA, HuntCoverageDoc, HuntDoc, HuntRunCoverageDoc, VERSION};
+use crate::report::terminal::TerminalReporter;
 use crate::report::{self, record::RunRecord};
-use crate::runner::executor::Isolation;
+use crate::runner::executor::{ExecOptions, Isolation, SandboxScope};
 use crate::triage;
 use std::collections::HashMap;
 
@@ -238,7 +241,7 @@ pub(crate) fn hunt(
                 }
             ));
         }
-        let done = session.execute_side_by_side(&batch, &mut terminal);
+        let done = execute_side_by_side(&session, &batch, &records, &mut terminal);
         for (mut record, (_, pc)) in done.into_iter().zip(&batch) {
             apply_baseline(cfg, &mut record, &terminal);
             let seed_note = if k < 2 {
@@ -337,4 +340,112 @@ pub(crate) fn hunt(
         report::jsonl::JsonLines.run_finished(&summary, code);
     }
     Ok(code)
+}
+
+/// Executes one-sequence plans (hunt runs) side by side on the session's workers, each run
+/// a shard of one combined plan with a sandbox of its own (`--sandbox shard` semantics),
+/// then splits the record into one per run and triages each run's failures, one run after
+/// another: reruns are sequential, so a failure caused by another run through state outside
+/// the sandboxes (a fixed path) is rerun without that run and is not blamed on this one.
+/// With one plan, or in shared isolation (where libtest's seed per process comes from the
+/// plan's seed and shard, so batching would tie the order to `--jobs`), this is
+/// [`Session::execute`] per plan, one after another. `earlier` are the records of the
+/// hunt's earlier runs: triage of a run is given the orders its failing tests passed in, in
+/// those and in the runs of this batch that already ran (all of them side by side, the ones
+/// before it one after another; see [`triage::run::passed_orders`]).
+fn execute_side_by_side(
+    session: &Session<'_>,
+    runs: &[(Plan, PlanConfig)],
+    earlier: &[RunRecord],
+    terminal: &mut TerminalReporter,
+) -> Vec<RunRecord> {
+    if runs.len() == 1 || session.exec.isolation == Isolation::Shared {
+        let mut done: Vec<RunRecord> = Vec::with_capacity(runs.len());
+        for (plan, pc) in runs {
+            let others: Vec<&RunRecord> = earlier.iter().chain(&done).collect();
+            let record = session.execute_among(plan, pc, &others, terminal);
+            done.push(record);
+        }
+        return done;
+    }
+    let combined = side_by_side(runs.iter().map(|(p, _)| p));
+    let exec = ExecOptions {
+        sandbox: SandboxScope::Shard,
+        ..session.exec.clone()
+    };
+    let batch = session.run_plan(&combined, &exec, &runs[0].1.repro(), terminal);
+    session.save_history(&batch);
+    let mut records: Vec<RunRecord> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, (plan, pc))| split_run(&batch, i as u32 + 1, plan, &pc.repro()))
+        .collect();
+    if let Some(topts) = &session.cfg.triage {
+        for (i, (plan, pc)) in runs.iter().enumerate() {
+            let others: Vec<&RunRecord> = earlier
+                .iter()
+                .chain(
+                    records
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| *j != i)
+                        .map(|(_, r)| r),
+                )
+                .collect();
+            let passes = triage::run::passed_orders(
+                &records[i].results,
+                others.iter().map(|r| r.results.as_slice()),
+            );
+            session.triage(plan, topts, &pc.repro(), &passes, &mut records[i], terminal);
+        }
+    }
+    records
+}
+
+/// One plan whose shard `i + 1` is the one sequence of `plans[i]` (the plans of hunt runs share
+/// their seed's partition and ignored tests; the first one's are kept).
+fn side_by_side<'p>(plans: impl Iterator<Item = &'p Plan>) -> Plan {
+    let plans: Vec<&Plan> = plans.collect();
+    let shards = plans
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            p.iter()
+                .map(|t| PlannedTest {
+                    shard: i as u32 + 1,
+                    ..t.clone()
+                })
+                .collect()
+        })
+        .collect();
+    Plan {
+        seed: plans[0].seed,
+        partition: plans[0].partition,
+        shards,
+        ignored: plans[0].ignored.clone(),
+        by_binary: false,
+    }
+}
+
+/// The record of the run that was shard `shard` of a side-by-side `batch`: its results as shard
+/// 1 of `plan`, every run keeping the batch's ignored tests (reported once per run, as a run of
+/// its own reports them), times as measured in the batch.
+fn split_run(batch: &RunRecord, shard: u32, plan: &Plan, repro: &Repro) -> RunRecord {
+    let mut record = RunRecord::new(plan, batch.jobs, repro.run_command(&[]));
+    record.results = batch
+        .results
+        .iter()
+        .filter(|r| r.shard == shard || r.shard == 0)
+        .map(|r| {
+            let mut r = r.clone();
+            if r.shard != 0 {
+                r.shard = 1;
+            }
+            r
+        })
+        .collect();
+    record.elapsed = batch.elapsed;
+    record.interrupted = batch.interrupted;
+    record.started_at = batch.started_at;
+    record
 }

@@ -11,13 +11,11 @@ use crate::discover::list::{self, TestCase};
 use crate::discover::{self, TestBinary};
 use crate::plan::history;
 use crate::plan::repro::Repro;
-use crate::plan::{self, Plan, PlannedTest};
+use crate::plan::{self, Plan};
 use crate::report::fanout::FanOut;
 use crate::report::terminal::TerminalReporter;
 use crate::report::{self, record::RunRecord};
-use crate::runner::executor::{
-    self as execute, ExecOptions, Isolation, SandboxScope, SequenceRunner,
-};
+use crate::runner::executor::{self as execute, ExecOptions, Isolation, SequenceRunner};
 use crate::runner::{shared, signal};
 use crate::{events, triage};
 use std::collections::HashMap;
@@ -204,60 +202,38 @@ impl Session<'_> {
         plan_cfg: &PlanConfig,
         terminal: &mut TerminalReporter,
     ) -> RunRecord {
+        self.execute_among(plan, plan_cfg, &[], terminal)
+    }
+
+    /// [`execute`](Self::execute), with the records of other runs of the same hunt: triage
+    /// tries a failing test after the tests that ran before it where it passed in one of them
+    /// (see [`triage::run::passed_orders`]).
+    pub(crate) fn execute_among(
+        &self,
+        plan: &Plan,
+        plan_cfg: &PlanConfig,
+        others: &[&RunRecord],
+        terminal: &mut TerminalReporter,
+    ) -> RunRecord {
         let repro = plan_cfg.repro();
         let mut record = self.run_plan(plan, &self.exec, &repro, terminal);
         if self.exec.isolation == Isolation::Shared {
             use_observed_order(&mut record, terminal);
         }
         if let Some(topts) = &self.cfg.triage {
-            self.triage(plan, topts, &repro, &mut record, terminal);
+            let passes = triage::run::passed_orders(
+                &record.results,
+                others.iter().map(|r| r.results.as_slice()),
+            );
+            self.triage(plan, topts, &repro, &passes, &mut record, terminal);
         }
         self.save_history(&record);
         record
     }
 
-    /// Executes one-sequence plans (hunt runs) side by side on the session's workers, each run
-    /// a shard of one combined plan with a sandbox of its own (`--sandbox shard` semantics),
-    /// then splits the record into one per run and triages each run's failures, one run after
-    /// another: reruns are sequential, so a failure caused by another run through state outside
-    /// the sandboxes (a fixed path) is rerun without that run and is not blamed on this one.
-    /// With one plan, or in shared isolation (where libtest's seed per process comes from the
-    /// plan's seed and shard, so batching would tie the order to `--jobs`), this is
-    /// [`execute`](Self::execute) per plan.
-    pub(crate) fn execute_side_by_side(
-        &self,
-        runs: &[(Plan, PlanConfig)],
-        terminal: &mut TerminalReporter,
-    ) -> Vec<RunRecord> {
-        if runs.len() == 1 || self.exec.isolation == Isolation::Shared {
-            return runs
-                .iter()
-                .map(|(plan, pc)| self.execute(plan, pc, terminal))
-                .collect();
-        }
-        let combined = side_by_side(runs.iter().map(|(p, _)| p));
-        let exec = ExecOptions {
-            sandbox: SandboxScope::Shard,
-            ..self.exec.clone()
-        };
-        let batch = self.run_plan(&combined, &exec, &runs[0].1.repro(), terminal);
-        self.save_history(&batch);
-        runs.iter()
-            .enumerate()
-            .map(|(i, (plan, pc))| {
-                let repro = pc.repro();
-                let mut record = split_run(&batch, i as u32 + 1, plan, &repro);
-                if let Some(topts) = &self.cfg.triage {
-                    self.triage(plan, topts, &repro, &mut record, terminal);
-                }
-                record
-            })
-            .collect()
-    }
-
     /// Runs `plan` on an executor thread while this thread hands its events, in batches, to
     /// the reporters (terminal, JSON lines if asked for, the record); returns the record.
-    fn run_plan(
+    pub(crate) fn run_plan(
         &self,
         plan: &Plan,
         exec: &ExecOptions,
@@ -289,18 +265,20 @@ impl Session<'_> {
     /// With triage on: the findings of an uninterrupted run ("no findings" is a finding too,
     /// merge relies on it) from reruns of its failures, then one flaky finding per test that
     /// passed on a retry. An interrupt during the reruns marks the record interrupted.
-    fn triage(
+    pub(crate) fn triage(
         &self,
         plan: &Plan,
         topts: &triage::TriageOptions,
         repro: &Repro,
+        passes: &triage::run::PassedOrders,
         record: &mut RunRecord,
         terminal: &TerminalReporter,
     ) {
         if !record.interrupted {
             record.findings = Some(Vec::new());
             if record.has_failures() {
-                record.findings = Some(self.rerun_failures(plan, topts, repro, record, terminal));
+                let findings = self.rerun_failures(plan, topts, repro, passes, record, terminal);
+                record.findings = Some(findings);
                 record.interrupted |= self.cancel.load(std::sync::atomic::Ordering::SeqCst);
             }
         }
@@ -316,13 +294,15 @@ impl Session<'_> {
         }
     }
 
-    /// Classifies the failures of `record` by rerunning tests (see [`triage::triage`]), with
-    /// progress notes on the terminal.
+    /// Classifies the failures of `record` by rerunning tests (see
+    /// [`triage::run::triage_with_passes`]; `passes`: orders they passed in, in other runs of a
+    /// hunt), with progress notes on the terminal.
     fn rerun_failures(
         &self,
         plan: &Plan,
         topts: &triage::TriageOptions,
         repro: &Repro,
+        passes: &triage::run::PassedOrders,
         record: &RunRecord,
         terminal: &TerminalReporter,
     ) -> Vec<triage::Finding> {
@@ -357,8 +337,9 @@ impl Session<'_> {
         };
         let order_cmd = |ids: &[String]| repro.order_command(ids);
         let shard_cmd = |k: u32| repro.shard_command(k);
-        triage::run::triage(
+        triage::run::triage_with_passes(
             &view,
+            passes,
             &runners,
             topts,
             &order_cmd,
@@ -379,7 +360,7 @@ impl Session<'_> {
     }
 
     /// Records this run's durations for the next run's shard dispatch.
-    fn save_history(&self, record: &RunRecord) {
+    pub(crate) fn save_history(&self, record: &RunRecord) {
         if let Some(path) = &self.history {
             let new = recordable_durations(&record.results);
             history::save(path, self.exec.history.clone(), new.into_iter());
@@ -536,55 +517,6 @@ pub(crate) fn note_flaky(findings: &[triage::Finding], policy: &gate::GatePolicy
         );
     }
 }
-
-/// One plan whose shard `i + 1` is the one sequence of `plans[i]` (the plans of hunt runs share
-/// their seed's partition and ignored tests; the first one's are kept).
-fn side_by_side<'p>(plans: impl Iterator<Item = &'p Plan>) -> Plan {
-    let plans: Vec<&Plan> = plans.collect();
-    let shards = plans
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            p.iter()
-                .map(|t| PlannedTest {
-                    shard: i as u32 + 1,
-                    ..t.clone()
-                })
-                .collect()
-        })
-        .collect();
-    Plan {
-        seed: plans[0].seed,
-        partition: plans[0].partition,
-        shards,
-        ignored: plans[0].ignored.clone(),
-        by_binary: false,
-    }
-}
-
-/// The record of the run that was shard `shard` of a side-by-side `batch`: its results as shard
-/// 1 of `plan`, every run keeping the batch's ignored tests (reported once per run, as a run of
-/// its own reports them), times as measured in the batch.
-fn split_run(batch: &RunRecord, shard: u32, plan: &Plan, repro: &Repro) -> RunRecord {
-    let mut record = RunRecord::new(plan, batch.jobs, repro.run_command(&[]));
-    record.results = batch
-        .results
-        .iter()
-        .filter(|r| r.shard == shard || r.shard == 0)
-        .map(|r| {
-            let mut r = r.clone();
-            if r.shard != 0 {
-                r.shard = 1;
-            }
-            r
-        })
-        .collect();
-    record.elapsed = batch.elapsed;
-    record.interrupted = batch.interrupted;
-    record.started_at = batch.started_at;
-    record
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

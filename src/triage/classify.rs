@@ -9,8 +9,9 @@
 //! The decision, in the order the reruns are made:
 //! - fails alone: **brittle** if one of its state-setter candidates (the reference order; then
 //!   the tests that ran before it in an order it passed in, if known; then every other test of
-//!   the run, in the run's order across shards and binaries) makes it pass and a state-setter is
-//!   found among them and confirmed, **NOD flaky** if the confirmation does not hold, else a
+//!   the run, in the run's order across shards and binaries, which `run` tries for all such tests
+//!   of a run in one sequence: [`begin`], then [`after_others`]) makes it pass and a state-setter
+//!   is found among them and confirmed, **NOD flaky** if the confirmation does not hold, else a
 //!   plain **failure**;
 //! - passes alone: **OD victim** if the order it failed in (its shard's prefix, then the tests
 //!   of other shards that finished before it) fails it again and a polluter is found and
@@ -47,7 +48,9 @@ pub(super) struct Candidates {
     pub(super) passed_before: Vec<TestCase>,
     /// Every other test of the run, in the run's order (by start time, across shards and
     /// binaries): the last state-setter candidates, for a state-setter in another binary or
-    /// one that sorts after it.
+    /// one that sorts after it. `run` tries them in the run's batch instead (the tests that did
+    /// not fail, then the failing ones that need it); a test whose `others` is empty or equal to
+    /// a set already tried does not need it.
     pub(super) others: Vec<TestCase>,
 }
 
@@ -73,35 +76,64 @@ pub(super) struct Context<'v, 'a> {
     pub(super) nod_repro: String,
 }
 
-/// Classifies `c.target` by rerunning it (see the module doc for the decision).
+/// How far the classification of one test got on its own reruns.
+pub(super) enum Begun {
+    /// Classified.
+    Done(Finding),
+    /// It fails alone and after every state-setter candidate set tried so far: its last
+    /// candidates are all of the run's other tests, which `run` tries for all such tests of a
+    /// run in one sequence (then [`after_others`] finishes it).
+    NeedsOthers,
+}
+
+/// Classifies `c.target` by rerunning it (see the module doc for the decision), trying its last
+/// state-setter candidates (`c.others`) in a rerun of its own. `run` makes that rerun once for
+/// all of a run's tests that need it instead ([`begin`], then [`after_others`]).
+#[cfg(test)]
 pub(super) fn classify(
     s: &mut Session<'_>,
     c: &Candidates,
     cx: &Context<'_, '_>,
 ) -> Result<Finding, OutOfBudget> {
+    match begin(s, c, cx)? {
+        Begun::Done(f) => Ok(f),
+        Begun::NeedsOthers => {
+            let outcome = s.run("reference", &then(&c.others, &c.target))?;
+            after_others(s, &c.target, &c.others, outcome, cx)
+        }
+    }
+}
+
+/// Classifies `c.target` as far as its own reruns go: everything except trying all of the run's
+/// other tests before a test that fails alone ([`Begun::NeedsOthers`]).
+pub(super) fn begin(
+    s: &mut Session<'_>,
+    c: &Candidates,
+    cx: &Context<'_, '_>,
+) -> Result<Begun, OutOfBudget> {
     if s.run("alone", std::slice::from_ref(&c.target))?
         .is_failure()
     {
         fails_alone(s, c, cx)
     } else {
-        passes_alone(s, c, cx)
+        passes_alone(s, c, cx).map(Begun::Done)
     }
 }
 
 /// A test that fails alone: brittle if one of its state-setter candidate sets (see
 /// [`Candidates`]; a set equal to one already tried is skipped) makes it pass and a state-setter
 /// is found among them and confirmed; else a failure. Each candidate set costs one rerun
-/// (purpose `reference`) when it does not make the test pass.
+/// (purpose `reference`) when it does not make the test pass. The last set, every other test of
+/// the run, is left to the caller ([`Begun::NeedsOthers`]) unless it is empty or already tried.
 fn fails_alone(
     s: &mut Session<'_>,
     c: &Candidates,
     cx: &Context<'_, '_>,
-) -> Result<Finding, OutOfBudget> {
+) -> Result<Begun, OutOfBudget> {
     let target = &c.target;
     let sets = [
         (SetterSource::Reference, &c.reference),
         (SetterSource::PassedBefore, &c.passed_before),
-        (SetterSource::Others, &c.others),
     ];
     let mut tried: Vec<&[TestCase]> = Vec::new();
     for (source, cands) in sets {
@@ -112,34 +144,76 @@ fn fails_alone(
         if s.holds("reference", cands, target, true)? {
             continue;
         }
-        let Some(setters) = s.minimize(cands, target, false)? else {
-            continue;
-        };
-        let search = s.evidence.len();
-        // Guard against a NOD test that failed alone by chance.
-        if !confirmed(s, &setters, target, false)? {
-            return Ok(nod(
-                target,
-                &cx.nod_repro,
-                "its failure alone did not reproduce consistently",
-            ));
+        if let Some(f) = brittle(s, cands, target, source, cx)? {
+            return Ok(Begun::Done(f));
         }
-        let mut f = finding(
-            FindingKind::Brittle,
-            target,
-            (cx.order_command)(&[target.id()]),
-            brittle_note(&setters, target, source, cx.view),
-        );
-        f.state_setters = ids(&setters);
-        f.search_reruns = search;
+    }
+    if c.others.is_empty() || tried.contains(&c.others.as_slice()) {
+        return Ok(Begun::Done(failure(target, cx)));
+    }
+    Ok(Begun::NeedsOthers)
+}
+
+/// Finishes a test that [`begin`] left at [`Begun::NeedsOthers`], from the rerun of the run's
+/// other tests: `outcome` is the target's outcome after `before` (the tests that ran before it
+/// there). Brittle if it passed and a state-setter is found among `before` and confirmed; else a
+/// plain failure.
+pub(super) fn after_others(
+    s: &mut Session<'_>,
+    target: &TestCase,
+    before: &[TestCase],
+    outcome: crate::events::Outcome,
+    cx: &Context<'_, '_>,
+) -> Result<Finding, OutOfBudget> {
+    if !outcome.is_failure()
+        && let Some(f) = brittle(s, before, target, SetterSource::Others, cx)?
+    {
         return Ok(f);
     }
-    Ok(finding(
+    Ok(failure(target, cx))
+}
+
+/// The brittle finding of `target`, which passed after `cands`: its state-setters are found
+/// among them and confirmed. NOD flaky when the confirmation does not hold; `None` when no
+/// state-setter is found (the search did not hold on confirmation).
+fn brittle(
+    s: &mut Session<'_>,
+    cands: &[TestCase],
+    target: &TestCase,
+    source: SetterSource,
+    cx: &Context<'_, '_>,
+) -> Result<Option<Finding>, OutOfBudget> {
+    let Some(setters) = s.minimize(cands, target, false)? else {
+        return Ok(None);
+    };
+    let search = s.evidence.len();
+    // Guard against a NOD test that failed alone by chance.
+    if !confirmed(s, &setters, target, false)? {
+        return Ok(Some(nod(
+            target,
+            &cx.nod_repro,
+            "its failure alone did not reproduce consistently",
+        )));
+    }
+    let mut f = finding(
+        FindingKind::Brittle,
+        target,
+        (cx.order_command)(&[target.id()]),
+        brittle_note(&setters, target, source, cx.view),
+    );
+    f.state_setters = ids(&setters);
+    f.search_reruns = search;
+    Ok(Some(f))
+}
+
+/// The finding of a test that fails alone and after every state-setter candidate set.
+fn failure(target: &TestCase, cx: &Context<'_, '_>) -> Finding {
+    finding(
         FindingKind::Failure,
         target,
         (cx.order_command)(&[target.id()]),
         "fails when run alone".into(),
-    ))
+    )
 }
 
 /// A test that passes alone: looks for polluters, first among its own shard's predecessors,

@@ -7,8 +7,9 @@
 //!   TSE 2002) — a single polluter among n predecessors in at most ⌈log2 n⌉ + 3 reruns.
 //! - **brittle**: fails alone, passes after its **state-setter(s)**: looked for in the reference
 //!   order (the order `cargo test` uses: its binary's tests alphabetically), then among the
-//!   tests that ran before it in an order it passed in (when known), then among every other test
-//!   of the run (a state-setter in another binary, or one that sorts after it).
+//!   tests that ran before it in an order it passed in (when known: another run of a hunt), then
+//!   among every other test of the run (a state-setter in another binary, or one that sorts
+//!   after it), in one rerun shared by all of the run's tests that get that far (the batch).
 //! - **NOD flaky**: the same order gives a different outcome (nothing reproduces the failure).
 //! - **failure**: fails alone, in the reference order and after every other test of the run: an
 //!   ordinary failing test.
@@ -26,7 +27,8 @@
 //!   (binary search, then delta debugging, then pruning);
 //! - [`classify`]: the classification of one failing test from its reruns, with confirmations
 //!   and cleaners;
-//! - [`run`]: triage of a whole run — which tests, which candidate orders, the process check.
+//! - [`run`]: triage of a whole run — which tests, which candidate orders, the one batch rerun
+//!   of its plain failures, the process check.
 
 pub(crate) mod classify;
 pub(crate) mod run;
@@ -102,11 +104,12 @@ impl FindingKind {
 pub(crate) struct Rerun {
     /// Why it was run: `alone`, `prefix`, `cross-shard`, `replay`, `bisect`, `prune`, `confirm`,
     /// `confirm-alone`, `reference` (any candidate order of state-setters: the reference order,
-    /// an order it passed in, every other test of the run), `cleaner`, `process-check`, `retry`
+    /// an order it passed in, the run's batch up to the test), `cleaner`, `process-check`, `retry`
     /// (the list a report is read back against is `report::schema::RERUN_PURPOSES`, where
     /// `Rerun` is deserialised).
     pub(crate) purpose: &'static str,
-    /// Test ids in the order they ran; the last is the test under triage.
+    /// Test ids in the order they ran; the last is the test under triage (a batch shared by
+    /// several tests is recorded up to and including each one).
     pub(crate) order: Vec<String>,
     /// The outcome of the test under triage.
     pub(crate) outcome: Outcome,

@@ -1,50 +1,87 @@
 //! Triage of one run's failures: which failing tests are triaged and in what order, the
-//! candidate orders each is rerun in (taken from the run's plan and timings), the findings for
-//! tests that cannot be triaged (budget spent, no result), and in shared isolation the process
-//! check that tells in-process state apart. Each test's classification is `classify`'s.
+//! candidate orders each is rerun in (taken from the run's plan and timings, and from orders the
+//! tests passed in), the findings for tests that cannot be triaged (budget spent, no result), the
+//! one rerun that tries all of the run's tests before every plain failure at once (the batch),
+//! and in shared isolation the process check that tells in-process state apart. Each test's
+//! classification is `classify`'s.
+//!
+//! Triage goes in two passes. First every failing test is classified as far as its own reruns
+//! go (alone, its shard's prefix, the reference order, an order it passed in; see
+//! `classify::begin`). The tests that still fail alone and in every order tried then share one
+//! sequence: every test of the run that did not fail, in the run's order, followed by those
+//! tests in the run's order. Each that passes at its place there has the tests before it as its
+//! state-setter candidates (minimised and confirmed as usual); each that fails there is a plain
+//! failure. A run thus pays at most one extra pass of its whole suite for all its plain failures,
+//! however many they are. In shared isolation that sequence runs with one process per test (the
+//! process-check runner): libtest could only keep one test last in its process, and a failing
+//! test in an early binary's process would run before every later binary's tests.
+//!
+//! The file is longer than 600 lines because almost half of it is unit tests that drive both
+//! passes of a whole run through the fake runner; the code itself is about 450 lines.
 
-use super::classify::{Candidates, Context, classify};
-use super::search::{OutOfBudget, Rerunner, Session, ids, then, time_is_up};
+use super::classify::{Begun, Candidates, Context, after_others, begin};
+use super::search::{OutOfBudget, Rerunner, Session, ids, run_batch, then, time_is_up};
 use super::{Finding, FindingKind, RunView, Runners, TriageOptions, UNFINISHED_NOTE, finding};
 use crate::discover::list::TestCase;
 use crate::events::{Outcome, TestResult};
-use std::collections::HashMap;
+use crate::runner::executor::Isolation;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 /// A prefix longer than this is reproduced by rerunning its whole shard (the same order, a
 /// shorter command) rather than by listing it.
 const LONGEST_LISTED_PREFIX: usize = 20;
 
-/// Triages every failing test of the run, in plan order. `order_command` renders the repro
-/// command for an order of ids; `progress` is called with one line per step. With
-/// `process_check` (a process-isolation runner, given in shared mode), OD and brittle findings
-/// are rerun once with one process per test to tell in-process state apart.
-pub(crate) fn triage(
-    view: &RunView<'_>,
-    runners: &Runners<'_, '_>,
-    opts: &TriageOptions,
-    order_command: &dyn Fn(&[String]) -> String,
-    shard_command: &dyn Fn(u32) -> String,
-    progress: &mut dyn FnMut(String),
-) -> Vec<Finding> {
-    triage_with_passes(
-        view,
-        &PassedOrders::new(),
-        runners,
-        opts,
-        order_command,
-        shard_command,
-        progress,
-    )
-}
-
 /// For a test id, the ids of the tests that ran before it in a sequence it passed in (say, an
 /// earlier run of a hunt): a brittle test's state-setters are among them.
 pub(crate) type PassedOrders = HashMap<String, Vec<String>>;
 
-/// [`triage`], with `passes` as evidence of orders the failing tests passed in (tried as
-/// state-setter candidates of a test that fails alone, after the reference order and before
-/// every other test of the run).
+/// For each failing test of `results` (a run) that passed in one of `others` (the results of
+/// other runs of the same hunt), the ids of the tests that ran before it in its sequence (its
+/// shard) there: a brittle test's state-setters are among them, whatever binary they are in. Of
+/// several such orders, the shortest (the first of equal ones), the cheapest to rerun and to
+/// minimise.
+pub(crate) fn passed_orders<'r>(
+    results: &[TestResult],
+    others: impl Iterator<Item = &'r [TestResult]>,
+) -> PassedOrders {
+    let mut passes = PassedOrders::new();
+    let failing: HashSet<String> = results
+        .iter()
+        .filter(|r| r.shard != 0 && r.outcome.is_failure())
+        .map(|r| r.test.id())
+        .collect();
+    if failing.is_empty() {
+        return passes;
+    }
+    for other in others {
+        let mut seq: Vec<&TestResult> = other.iter().filter(|r| r.shard != 0).collect();
+        seq.sort_by_key(|r| (r.shard, r.position));
+        for (i, r) in seq.iter().enumerate() {
+            let id = r.test.id();
+            if r.outcome != Outcome::Passed || !failing.contains(&id) {
+                continue;
+            }
+            let before: Vec<String> = seq[..i]
+                .iter()
+                .filter(|o| o.shard == r.shard)
+                .map(|o| o.test.id())
+                .collect();
+            if passes.get(&id).is_none_or(|old| before.len() < old.len()) {
+                passes.insert(id, before);
+            }
+        }
+    }
+    passes
+}
+
+/// Triages every failing test of the run, in plan order; `passes` is evidence of orders the
+/// failing tests passed in (tried as state-setter candidates of a test that fails alone, after
+/// the reference order and before every other test of the run; empty for a single `run`).
+/// `order_command` renders the repro command for an order of ids; `progress` is called with one
+/// line per step. With `process_check` (a process-isolation runner, given in shared mode), OD and
+/// brittle findings are rerun once with one process per test to tell in-process state apart, and
+/// the batch of plain failures runs with it.
 pub(crate) fn triage_with_passes(
     view: &RunView<'_>,
     passes: &PassedOrders,
@@ -54,45 +91,32 @@ pub(crate) fn triage_with_passes(
     shard_command: &dyn Fn(u32) -> String,
     progress: &mut dyn FnMut(String),
 ) -> Vec<Finding> {
+    let reruns = Reruns {
+        main: runners.main,
+        replay: runners.replay.map(|r| r as &dyn Rerunner),
+        process_check: runners.process_check.map(|r| r as &dyn Rerunner),
+        isolation: runners.main.isolation(),
+    };
     let t = Triage {
         view,
         passes,
-        runners,
+        runners: &reruns,
         opts,
         started: Instant::now(),
         by_id: view.all_tests.iter().map(|t| (t.id(), t)).collect(),
         order_command,
         shard_command,
     };
-    let failing = failing_in_order(view.results);
-    let mut findings = Vec::new();
-    for (i, r) in failing.iter().enumerate() {
-        // Out of time or interrupted: the rest are unfinished, at once (with thousands of
-        // failures, building each one's rerun lists would take minutes).
-        let mut f = if time_is_up(runners.main, opts, t.started) {
-            finding(
-                FindingKind::Unfinished,
-                &r.test,
-                shard_command(r.shard),
-                UNFINISHED_NOTE.into(),
-            )
-        } else if r.outcome == Outcome::Error {
-            not_run_to_a_result(r, shard_command(r.shard))
-        } else {
-            progress(format!(
-                "triage {}/{}: {}",
-                i + 1,
-                failing.len(),
-                r.test.id()
-            ));
-            let f = t.one(r);
-            progress(format!("  → {}: {}", f.kind.label(), f.note));
-            f
-        };
-        f.isolation = runners.main.isolation();
-        findings.push(f);
-    }
-    findings
+    t.all(progress)
+}
+
+/// The runners triage uses, as [`Runners`] (unit tests give fakes), with the isolation mode
+/// of the main one.
+struct Reruns<'r> {
+    main: &'r dyn Rerunner,
+    replay: Option<&'r dyn Rerunner>,
+    process_check: Option<&'r dyn Rerunner>,
+    isolation: Isolation,
 }
 
 /// The failing tests of the run (ignored ones, never run, left out), by shard and position.
@@ -120,12 +144,22 @@ fn not_run_to_a_result(r: &TestResult, repro: String) -> Finding {
     )
 }
 
+/// An unfinished finding for `target` (budget spent or interrupted).
+fn unfinished(target: &TestCase, repro: String) -> Finding {
+    finding(
+        FindingKind::Unfinished,
+        target,
+        repro,
+        UNFINISHED_NOTE.into(),
+    )
+}
+
 /// Triage of one run: what every failing test's triage shares.
 struct Triage<'t, 'a> {
     view: &'t RunView<'a>,
     /// Orders the failing tests passed in, by test id.
     passes: &'t PassedOrders,
-    runners: &'t Runners<'t, 'a>,
+    runners: &'t Reruns<'t>,
     opts: &'t TriageOptions,
     /// When triage started (the time budget covers all of it).
     started: Instant,
@@ -135,21 +169,173 @@ struct Triage<'t, 'a> {
     shard_command: &'t dyn Fn(u32) -> String,
 }
 
-impl Triage<'_, '_> {
-    /// Classifies the failing test of `r` and returns its finding with every rerun as evidence
-    /// (unfinished when the budget runs out on the way).
-    fn one(&self, r: &TestResult) -> Finding {
-        let main: &dyn Rerunner = self.runners.main;
-        let replay = self.runners.replay.map(|x| x as &dyn Rerunner);
-        let mut s = Session::new(main, replay, self.opts, self.started);
+/// A failing test that fails alone and after every candidate set it was tried with on its own,
+/// waiting for the batch (the run's other tests before it).
+struct Pending<'t> {
+    /// Its place among the run's findings.
+    slot: usize,
+    /// Its result in the run.
+    result: &'t TestResult,
+    /// The repro of a NOD finding for it.
+    nod_repro: String,
+    /// Its reruns so far.
+    session: Session<'t>,
+}
+
+/// How far the first pass got with one failing test.
+enum Step<'t> {
+    Done(Finding),
+    Pending(Pending<'t>),
+}
+
+impl<'t> Triage<'t, '_> {
+    /// Every failing test's finding, in plan order (see the module doc for the two passes).
+    fn all(&self, progress: &mut dyn FnMut(String)) -> Vec<Finding> {
+        let failing = failing_in_order(self.view.results);
+        let mut slots: Vec<Option<Finding>> = Vec::with_capacity(failing.len());
+        let mut pending = Vec::new();
+        for (i, r) in failing.iter().enumerate() {
+            // Out of time or interrupted: the rest are unfinished, at once (with thousands of
+            // failures, building each one's rerun lists would take minutes).
+            if time_is_up(self.runners.main, self.opts, self.started) {
+                slots.push(Some(unfinished(&r.test, (self.shard_command)(r.shard))));
+                continue;
+            }
+            if r.outcome == Outcome::Error {
+                slots.push(Some(not_run_to_a_result(r, (self.shard_command)(r.shard))));
+                continue;
+            }
+            progress(format!(
+                "triage {}/{}: {}",
+                i + 1,
+                failing.len(),
+                r.test.id()
+            ));
+            match self.begin(i, r) {
+                Step::Done(f) => {
+                    progress(format!("  → {}: {}", f.kind.label(), f.note));
+                    slots.push(Some(f));
+                }
+                Step::Pending(p) => {
+                    progress(
+                        "  → fails alone and in the orders tried so far: next, after all the                          run's tests (one rerun for all such tests of the run)"
+                            .into(),
+                    );
+                    slots.push(None);
+                    pending.push(p);
+                }
+            }
+        }
+        self.batch(pending, &mut slots, progress);
+        slots
+            .into_iter()
+            .map(|f| {
+                let mut f = f.expect("every failing test has a finding");
+                f.isolation = self.runners.isolation;
+                f
+            })
+            .collect()
+    }
+
+    /// The first pass over the failing test of `r` (the `slot`-th): its finding, or what the
+    /// batch needs to finish it.
+    fn begin(&self, slot: usize, r: &'t TestResult) -> Step<'t> {
+        let mut s = Session::new(
+            self.runners.main,
+            self.runners.replay,
+            self.opts,
+            self.started,
+        );
         let c = candidates(self.view, &self.by_id, self.passes, r);
-        let cx = Context {
+        let cx = self.context(self.nod_repro(r.shard, &c));
+        let f = match begin(&mut s, &c, &cx) {
+            Ok(Begun::Done(f)) => f,
+            Ok(Begun::NeedsOthers) => {
+                return Step::Pending(Pending {
+                    slot,
+                    result: r,
+                    nod_repro: cx.nod_repro,
+                    session: s,
+                });
+            }
+            Err(OutOfBudget) => unfinished(&c.target, cx.nod_repro),
+        };
+        Step::Done(self.finish(f, &c.target, s))
+    }
+
+    /// The second pass: one sequence of every test of the run that did not fail (in the run's
+    /// order: by start time across shards), then the `pending` tests (in the same order), each
+    /// classified from its outcome there (see [`after_others`]) into its slot. A pending test
+    /// whose budget does not allow one more rerun is unfinished and left out of the sequence.
+    fn batch(
+        &self,
+        pending: Vec<Pending<'t>>,
+        slots: &mut [Option<Finding>],
+        progress: &mut dyn FnMut(String),
+    ) {
+        let (mut go, out): (Vec<Pending>, Vec<Pending>) =
+            pending.into_iter().partition(|p| p.session.can_rerun());
+        for p in out {
+            let f = unfinished(&p.result.test, p.nod_repro.clone());
+            slots[p.slot] = Some(self.finish(f, &p.result.test, p.session));
+        }
+        if go.is_empty() {
+            return;
+        }
+        go.sort_by_key(|p| (p.result.start_ms, p.result.shard, p.result.position));
+        let targets: Vec<TestCase> = go.iter().map(|p| p.result.test.clone()).collect();
+        let seq = [did_not_fail(self.view.results), targets.clone()].concat();
+        progress(format!(
+            "triage: rerunning the {} tests of the run that did not fail, then the {} that fail              alone and in the orders tried so far, as one sequence{}",
+            seq.len() - targets.len(),
+            targets.len(),
+            if self.runners.process_check.is_some() {
+                " (one process per test)"
+            } else {
+                ""
+            }
+        ));
+        // Shared isolation: one process per test keeps the exact order (see the module doc).
+        let runner = self.runners.process_check.unwrap_or(self.runners.main);
+        let b = run_batch(runner, &seq, &targets);
+        for (mut p, outcome) in go.into_iter().zip(b.outcomes) {
+            let target = &p.result.test;
+            let id = target.id();
+            let at = b.order.iter().position(|x| *x == id);
+            let f = match (outcome, at) {
+                (Some(outcome), Some(at)) => {
+                    let order = b.order[..=at].to_vec();
+                    let before: Vec<TestCase> = order[..at]
+                        .iter()
+                        .filter_map(|id| self.by_id.get(id).map(|t| (*t).clone()))
+                        .collect();
+                    p.session.record("reference", order, outcome, b.duration_ms);
+                    let cx = self.context(p.nod_repro.clone());
+                    after_others(&mut p.session, target, &before, outcome, &cx)
+                        .unwrap_or_else(|OutOfBudget| unfinished(target, p.nod_repro.clone()))
+                }
+                // Interrupted before it ran.
+                _ => unfinished(target, p.nod_repro.clone()),
+            };
+            progress(format!("triage: {id}, after the run's other tests"));
+            progress(format!("  → {}: {}", f.kind.label(), f.note));
+            slots[p.slot] = Some(self.finish(f, target, p.session));
+        }
+    }
+
+    /// The context of one test's classification, with `nod_repro` as its NOD repro.
+    fn context(&self, nod_repro: String) -> Context<'t, '_> {
+        Context {
             view: self.view,
             order_command: self.order_command,
-            nod_repro: self.nod_repro(r.shard, &c),
-        };
-        let mut f = classified(&mut s, &c, &cx);
-        self.check_in_process(&mut f, &c.target, &mut s);
+            nod_repro,
+        }
+    }
+
+    /// `f` with the process check made (see [`check_in_process`](Self::check_in_process)) and
+    /// every rerun of `s` as its evidence.
+    fn finish(&self, mut f: Finding, target: &TestCase, mut s: Session<'_>) -> Finding {
+        self.check_in_process(&mut f, target, &mut s);
         f.reruns = s.evidence.len();
         f.evidence = std::mem::take(&mut s.evidence);
         f
@@ -195,17 +381,23 @@ impl Triage<'_, '_> {
     }
 }
 
-/// The classification of `c.target` (see [`classify`]), or an unfinished finding when the budget
-/// runs out on the way.
+/// Every test of the run that ran and did not fail, in the run's order: by start time across
+/// shards (ties: shard, position).
+fn did_not_fail(results: &[TestResult]) -> Vec<TestCase> {
+    let mut passed: Vec<&TestResult> = results
+        .iter()
+        .filter(|r| r.shard != 0 && !r.outcome.is_failure() && r.outcome != Outcome::Ignored)
+        .collect();
+    passed.sort_by_key(|r| (r.start_ms, r.shard, r.position));
+    passed.into_iter().map(|r| r.test.clone()).collect()
+}
+
+/// The classification of `c.target` (see [`classify`](super::classify::classify)), or an
+/// unfinished finding when the budget runs out on the way.
+#[cfg(test)]
 fn classified(s: &mut Session<'_>, c: &Candidates, cx: &Context<'_, '_>) -> Finding {
-    classify(s, c, cx).unwrap_or_else(|OutOfBudget| {
-        finding(
-            FindingKind::Unfinished,
-            &c.target,
-            cx.nod_repro.clone(),
-            UNFINISHED_NOTE.into(),
-        )
-    })
+    super::classify::classify(s, c, cx)
+        .unwrap_or_else(|OutOfBudget| unfinished(&c.target, cx.nod_repro.clone()))
 }
 
 /// The candidate orders for the failing test of `r`, from the run's plan and timings and the
@@ -448,5 +640,211 @@ mod tests {
             f.note,
             "not triaged: the test did not run to a result (could not start)"
         );
+    }
+
+    /// A one-shard run of `tests` in this order, 10 ms each; those named in `failed` failed.
+    fn run_of(tests: &[TestCase], failed: &[&str]) -> Vec<TestResult> {
+        tests
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let outcome = if failed.contains(&t.id().as_str()) {
+                    Outcome::Failed
+                } else {
+                    Outcome::Passed
+                };
+                let i = i as u64;
+                TestResult::new(t.clone(), outcome)
+                    .with_place(1, i as u32)
+                    .with_times(10 * i, 10 * i + 10, std::time::Duration::ZERO)
+            })
+            .collect()
+    }
+
+    /// Triages the whole run `results` (one shard, every test of `all`) with `main`, and
+    /// `process_check` as in shared isolation, through both passes.
+    fn triage_all(
+        main: &Fake,
+        process_check: Option<&Fake>,
+        max_reruns: usize,
+        all: &[TestCase],
+        results: &[TestResult],
+    ) -> Vec<Finding> {
+        let plan = vec![results.iter().map(|r| r.test.id()).collect::<Vec<_>>()];
+        let view = RunView {
+            plan: &plan,
+            results,
+            all_tests: all,
+        };
+        let opts = TriageOptions {
+            budget: None,
+            max_reruns,
+            confirmations: 1,
+            find_cleaners: false,
+        };
+        let reruns = Reruns {
+            main,
+            replay: None,
+            process_check: process_check.map(|f| f as &dyn Rerunner),
+            isolation: Isolation::Process,
+        };
+        let order_command = |ids: &[String]| format!("order {}", ids.join(","));
+        let shard_command = |k: u32| format!("shard {k}");
+        let passes = PassedOrders::new();
+        let t = Triage {
+            view: &view,
+            passes: &passes,
+            runners: &reruns,
+            opts: &opts,
+            started: Instant::now(),
+            by_id: all.iter().map(|t| (t.id(), t)).collect(),
+            order_command: &order_command,
+            shard_command: &shard_command,
+        };
+        t.all(&mut |_| {})
+    }
+
+    /// A run with three failing tests, each with tests of its own binary that sort before it
+    /// (a reference order): `b a0`, `b f1` ✗, `c s0`, `b f2` ✗, `c a1`, `c f3` ✗, `c z_setter`.
+    fn three_failures() -> (Vec<TestCase>, Vec<TestResult>) {
+        let all: Vec<TestCase> = [
+            ("b", "a0"),
+            ("b", "f1"),
+            ("c", "s0"),
+            ("b", "f2"),
+            ("c", "a1"),
+            ("c", "f3"),
+            ("c", "z_setter"),
+        ]
+        .iter()
+        .map(|(b, n)| TestCase::new(b, n))
+        .collect();
+        let results = run_of(&all, &["b f1", "b f2", "c f3"]);
+        (all, results)
+    }
+
+    /// The sequences of `fake`'s log longer than `n` tests.
+    fn longer_than(fake: &Fake, n: usize) -> Vec<Vec<String>> {
+        fake.calls().into_iter().filter(|c| c.len() > n).collect()
+    }
+
+    /// The batch of `three_failures`: every test that did not fail, in run order, then the
+    /// failing ones.
+    const BATCH: [&str; 7] = ["b a0", "c s0", "c a1", "c z_setter", "b f1", "b f2", "c f3"];
+
+    #[test]
+    fn three_plain_failures_cost_one_rerun_of_all_the_runs_tests_together() {
+        let (all, results) = three_failures();
+        let fake = Fake::new(|_| true);
+        let f = triage_all(&fake, None, 64, &all, &results);
+        let kinds: Vec<(&str, FindingKind)> = f.iter().map(|f| (f.test.as_str(), f.kind)).collect();
+        use FindingKind::Failure;
+        assert_eq!(
+            kinds,
+            [("b f1", Failure), ("b f2", Failure), ("c f3", Failure)]
+        );
+        // Each: alone, reference, and the one batch; the batch is one sequence in all.
+        assert_eq!(fake.calls().len(), 3 * 2 + 1);
+        assert_eq!(longer_than(&fake, 3), [BATCH.map(String::from).to_vec()]);
+        for (f, at) in f.iter().zip([5, 6, 7]) {
+            assert_eq!(f.reruns, 3, "{f:?}");
+            let batch = &f.evidence[2];
+            assert_eq!(batch.purpose, "reference");
+            // Its part of the batch: up to and including it.
+            assert_eq!(batch.order, BATCH[..at]);
+            assert_eq!(batch.outcome, Outcome::Failed);
+        }
+    }
+
+    #[test]
+    fn a_brittle_test_that_passes_in_the_batch_is_minimised_to_its_setter_and_one_that_fails_is_a_plain_failure()
+     {
+        let (all, results) = three_failures();
+        // `b f2` needs `c z_setter` (another binary, after it in the run); the others always fail.
+        let fake =
+            Fake::new(|seq| seq.last().unwrap() != "b f2" || !before_last(seq, "c z_setter"));
+        let f = triage_all(&fake, None, 64, &all, &results);
+        assert_eq!(f[1].kind, FindingKind::Brittle, "{}", f[1].note);
+        assert_eq!(f[1].state_setters, ["c z_setter"]);
+        assert!(
+            f[1].note.contains("found among all the run's tests"),
+            "{}",
+            f[1].note
+        );
+        // Its candidates are the batch before it (`b f1` too, which failed before it there).
+        assert_eq!(f[1].evidence[2].order, BATCH[..6]);
+        assert_eq!(f[1].evidence[2].outcome, Outcome::Passed);
+        // alone, reference, batch, 3 halvings of 5, confirm; then confirm + confirm-alone.
+        assert_eq!((f[1].search_reruns, f[1].reruns), (7, 9));
+        for plain in [&f[0], &f[2]] {
+            assert_eq!(plain.kind, FindingKind::Failure, "{plain:?}");
+            // No rerun after the batch.
+            assert_eq!(plain.reruns, 3);
+            assert_eq!(plain.evidence.last().unwrap().outcome, Outcome::Failed);
+        }
+        assert_eq!(longer_than(&fake, 6).len(), 1, "one batch");
+    }
+
+    #[test]
+    fn a_test_whose_budget_leaves_no_rerun_for_the_batch_is_unfinished_and_left_out_of_it() {
+        let (mut all, _) = three_failures();
+        // `b f1`: nothing of its binary sorts before it, so it reaches the batch after one
+        // rerun (alone) and has budget for it; the others spend theirs on alone and reference.
+        all[0] = TestCase::new("b", "x0");
+        let results = run_of(&all, &["b f1", "b f2", "c f3"]);
+        let fake = Fake::new(|_| true);
+        let f = triage_all(&fake, None, 2, &all, &results);
+        assert_eq!(f[0].kind, FindingKind::Failure);
+        assert_eq!(f[0].reruns, 2);
+        for u in [&f[1], &f[2]] {
+            assert_eq!(u.kind, FindingKind::Unfinished, "{u:?}");
+            assert_eq!(u.note, UNFINISHED_NOTE);
+            assert_eq!(u.reruns, 2);
+        }
+        let batches = longer_than(&fake, 3);
+        assert_eq!(batches.len(), 1);
+        assert_eq!(batches[0].last().unwrap(), "b f1", "only b f1 in the batch");
+    }
+
+    #[test]
+    fn in_shared_isolation_the_batch_runs_with_one_process_per_test() {
+        let (all, results) = three_failures();
+        let brittle =
+            |seq: &[String]| seq.last().unwrap() != "b f2" || !before_last(seq, "c z_setter");
+        let (main, check) = (Fake::new(brittle), Fake::new(brittle));
+        let f = triage_all(&main, Some(&check), 64, &all, &results);
+        assert_eq!(f[1].state_setters, ["c z_setter"]);
+        assert!(!f[1].in_process_state);
+        assert!(longer_than(&main, 3).is_empty(), "{:?}", main.calls());
+        // The batch, then the process check of the brittle finding.
+        assert_eq!(
+            check.calls(),
+            [
+                BATCH.map(String::from).to_vec(),
+                vec!["c z_setter".into(), "b f2".into()]
+            ]
+        );
+    }
+
+    #[test]
+    fn the_order_a_failing_test_passed_in_is_the_shortest_prefix_it_passed_after() {
+        let all: Vec<TestCase> = ["a", "f", "s", "x"]
+            .iter()
+            .map(|n| TestCase::new("b", n))
+            .collect();
+        let this = run_of(&all, &["b f", "b x"]);
+        let order = |names: &[&str]| {
+            let tests: Vec<TestCase> = names.iter().map(|n| TestCase::new("b", n)).collect();
+            run_of(&tests, &[])
+        };
+        let long = order(&["a", "s", "x", "f"]);
+        let short = order(&["s", "f", "a", "x"]);
+        let mut failed_there = order(&["f"]);
+        failed_there[0].outcome = Outcome::Failed;
+        let others = [long.as_slice(), failed_there.as_slice(), short.as_slice()];
+        let passes = passed_orders(&this, others.into_iter());
+        assert_eq!(passes["b f"], ["b s"]);
+        assert_eq!(passes["b x"], ["b a", "b s"]);
+        assert!(!passes.contains_key("b a"), "it did not fail");
     }
 }

@@ -13,6 +13,7 @@ use super::{Rerun, TriageOptions};
 use crate::discover::list::TestCase;
 use crate::events::{Outcome, TestResult};
 use crate::runner::executor::SequenceRunner;
+use std::collections::HashMap;
 use std::time::Instant;
 
 /// What a triage session needs from a runner. Implemented by [`SequenceRunner`]; unit tests use
@@ -21,16 +22,17 @@ pub(super) trait Rerunner {
     /// Whether the run was interrupted (triage then stops rerunning).
     fn cancelled(&self) -> bool;
 
-    /// Runs `seq` as one sequence in the sandbox of shard `shard`. Returns the outcome of `target`
-    /// (the first result reported for it; `None` when it reported none, e.g. when interrupted)
-    /// and the ids of the tests in the order they really ran (in shared isolation libtest
-    /// decides it).
+    /// Runs `seq` as one sequence in the sandbox of shard `shard`. Returns the outcome of each of
+    /// `targets` (the first result reported for it; `None` when it reported none, e.g. when
+    /// interrupted) and the ids of the tests in the order they really ran (in shared isolation
+    /// libtest decides it). A rerun of one failing test has it last and as its only target; the
+    /// batch of a run's plain failures (see `run`) has several.
     fn rerun(
         &self,
         shard: u32,
         seq: &[TestCase],
-        target: &TestCase,
-    ) -> (Option<Outcome>, Vec<String>);
+        targets: &[TestCase],
+    ) -> (Vec<Option<Outcome>>, Vec<String>);
 }
 
 impl Rerunner for SequenceRunner<'_> {
@@ -42,23 +44,25 @@ impl Rerunner for SequenceRunner<'_> {
         &self,
         shard: u32,
         seq: &[TestCase],
-        target: &TestCase,
-    ) -> (Option<Outcome>, Vec<String>) {
-        let mut outcome: Option<Outcome> = None;
+        targets: &[TestCase],
+    ) -> (Vec<Option<Outcome>>, Vec<String>) {
+        let index: HashMap<&TestCase, usize> =
+            targets.iter().enumerate().map(|(i, t)| (t, i)).collect();
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; targets.len()];
         let mut ran: Vec<(u32, String)> = Vec::new();
         self.run_sequence(
             shard,
             seq,
             |_| {},
             |r: TestResult| {
-                if r.test == *target && outcome.is_none() {
-                    outcome = Some(r.outcome);
+                if let Some(&i) = index.get(&r.test) {
+                    outcomes[i].get_or_insert(r.outcome);
                 }
                 ran.push((r.position, r.test.id()));
             },
         );
         ran.sort();
-        (outcome, ran.into_iter().map(|(_, id)| id).collect())
+        (outcomes, ran.into_iter().map(|(_, id)| id).collect())
     }
 }
 
@@ -81,6 +85,29 @@ pub(super) fn then(before: &[TestCase], target: &TestCase) -> Vec<TestCase> {
     let mut v = before.to_vec();
     v.push(target.clone());
     v
+}
+
+/// One sequence run for several targets at once (the batch of a run's plain failures, see
+/// `run`): the order it really ran in, each target's outcome, and its wall time.
+pub(super) struct Batch {
+    /// The ids of the tests in the order they ran.
+    pub(super) order: Vec<String>,
+    /// The outcome of each target, in the order the targets were given.
+    pub(super) outcomes: Vec<Option<Outcome>>,
+    /// Wall time of the whole sequence, milliseconds.
+    pub(super) duration_ms: f64,
+}
+
+/// Runs `seq` once with `runner` and reports the outcome of each of `targets` (the caller checks
+/// the budget of each target's session and records the rerun in it).
+pub(super) fn run_batch(runner: &dyn Rerunner, seq: &[TestCase], targets: &[TestCase]) -> Batch {
+    let t = Instant::now();
+    let (outcomes, order) = runner.rerun(0, seq, targets);
+    Batch {
+        order,
+        outcomes,
+        duration_ms: t.elapsed().as_secs_f64() * 1000.0,
+    }
 }
 
 /// The reruns of one failing test, and the evidence they leave.
@@ -148,21 +175,37 @@ impl<'r> Session<'r> {
         seq: &[TestCase],
         target: &TestCase,
     ) -> Result<Outcome, OutOfBudget> {
-        if time_is_up(self.runner, self.opts, self.started)
-            || self.evidence.len() >= self.opts.max_reruns
-        {
+        if !self.can_rerun() {
             return Err(OutOfBudget);
         }
         let t = Instant::now();
-        let (outcome, order) = runner.rerun(shard, seq, target);
-        let outcome = outcome.ok_or(OutOfBudget)?;
+        let (outcomes, order) = runner.rerun(shard, seq, std::slice::from_ref(target));
+        let outcome = outcomes[0].ok_or(OutOfBudget)?;
+        self.record(purpose, order, outcome, t.elapsed().as_secs_f64() * 1000.0);
+        Ok(outcome)
+    }
+
+    /// Whether one more rerun is within the budget (time, interruption, the rerun cap).
+    pub(super) fn can_rerun(&self) -> bool {
+        !time_is_up(self.runner, self.opts, self.started)
+            && self.evidence.len() < self.opts.max_reruns
+    }
+
+    /// Records a rerun made outside this session (the batch of a run's plain failures, one
+    /// sequence shared by several sessions) as evidence: `order` ends with the target.
+    pub(super) fn record(
+        &mut self,
+        purpose: &'static str,
+        order: Vec<String>,
+        outcome: Outcome,
+        duration_ms: f64,
+    ) {
         self.evidence.push(Rerun {
             purpose,
             order,
             outcome,
-            duration_ms: t.elapsed().as_secs_f64() * 1000.0,
+            duration_ms,
         });
-        Ok(outcome)
     }
 
     /// Whether `subset` (kept in original order) followed by `target` gives the wanted result.
@@ -274,10 +317,14 @@ pub(super) mod fake {
     use super::Rerunner;
     use crate::discover::list::TestCase;
     use crate::events::Outcome;
+    use std::cell::RefCell;
 
-    /// Fails the target when `fails` says so of the ids of the whole sequence (target last);
-    /// never interrupted.
-    pub(in crate::triage) struct Fake(FailsAfter);
+    /// Fails a target when `fails` says so of the ids of the sequence up to it (the target
+    /// last); never interrupted. Logs the ids of every sequence it is given.
+    pub(in crate::triage) struct Fake {
+        fails: FailsAfter,
+        calls: RefCell<Vec<Vec<String>>>,
+    }
 
     /// Whether the target (last) fails after the ids before it.
     type FailsAfter = Box<dyn Fn(&[String]) -> bool>;
@@ -285,7 +332,15 @@ pub(super) mod fake {
     impl Fake {
         /// A fake whose target fails exactly when `fails` holds of the sequence's ids.
         pub(in crate::triage) fn new(fails: impl Fn(&[String]) -> bool + 'static) -> Fake {
-            Fake(Box::new(fails))
+            Fake {
+                fails: Box::new(fails),
+                calls: RefCell::new(Vec::new()),
+            }
+        }
+
+        /// The ids of every sequence run so far, in order.
+        pub(in crate::triage) fn calls(&self) -> Vec<Vec<String>> {
+            self.calls.borrow().clone()
         }
     }
 
@@ -298,15 +353,22 @@ pub(super) mod fake {
             &self,
             _shard: u32,
             seq: &[TestCase],
-            _target: &TestCase,
-        ) -> (Option<Outcome>, Vec<String>) {
+            targets: &[TestCase],
+        ) -> (Vec<Option<Outcome>>, Vec<String>) {
             let ids = super::ids(seq);
-            let outcome = if (self.0)(&ids) {
-                Outcome::Failed
-            } else {
-                Outcome::Passed
-            };
-            (Some(outcome), ids)
+            self.calls.borrow_mut().push(ids.clone());
+            let outcomes = targets
+                .iter()
+                .map(|t| {
+                    let at = ids.iter().position(|id| *id == t.id())?;
+                    Some(if (self.fails)(&ids[..=at]) {
+                        Outcome::Failed
+                    } else {
+                        Outcome::Passed
+                    })
+                })
+                .collect();
+            (outcomes, ids)
         }
     }
 

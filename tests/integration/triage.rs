@@ -1,7 +1,9 @@
 //! Order-dependence triage on `fixtures/od`: `hunt --runs 2` must find every planted case with
 //! the exact roles and a working repro command, never report a passing test, never call the
 //! NOD test order-dependent, and stay within the rerun bound; a brittle test whose state-setter
-//! is in another test binary is found by `hunt` and by a plain `run`, in both isolation modes.
+//! is in another test binary is found by `hunt` (through the order it passed in during another
+//! run) and by a plain `run` (through the run's one batch of all its tests), in both isolation
+//! modes.
 
 use crate::common::*;
 use serde_json::Value;
@@ -161,8 +163,8 @@ fn hunt_finds_every_planted_case_with_exact_roles_and_working_repros() {
         strs(&f[&e]["state_setters"]),
         vec![format!("{L}e::setup_state")]
     );
-    // Its state-setter is in another test binary, outside the reference order: found among
-    // all the run's tests.
+    // Its state-setter is in another test binary, outside the reference order: found in the
+    // order it passed in during the other run, or among all the run's tests.
     assert_cross_binary_brittle(&f[CROSS_BRITTLE]);
     assert_eq!(kind(&format!("{L}g::always_fails")), "failure");
     if let Some(nod) = f.get(&format!("{L}f::nod_flaky")) {
@@ -715,5 +717,91 @@ fn hunt_until_coverage_runs_until_that_share_of_consecutive_pairs_ran() {
     for bad in ["0", "101", "nan"] {
         let (out, _d) = od("hunt", &["--until-coverage", bad]).output();
         assert_code(&out, 2);
+    }
+}
+
+#[test]
+fn hunt_finds_a_state_setter_in_another_binary_through_the_order_it_passed_in() {
+    // Seed 1: run 1 has the brittle test before its state-setter (it fails), run 2 (reversed)
+    // after it (it passes); side by side (--jobs 2) run 2 is concurrent with run 1. Seed 3: the
+    // other way round, one run after the other (--jobs 1): run 2 fails, run 1 is earlier.
+    for (seed, jobs, failing_run, passing_run) in [("1", "2", 0, 1), ("3", "1", 1, 0)] {
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("hunt.json");
+        let (out, _d) = od(
+            "hunt",
+            &[
+                "--seed",
+                seed,
+                "--runs",
+                "2",
+                "--jobs",
+                jobs,
+                "--report",
+                report.to_str().unwrap(),
+                "--",
+                "k_",
+                "innocent_",
+            ],
+        )
+        .output();
+        assert_code(&out, 102);
+        let r = json(report.to_str().unwrap());
+        let runs = r["runs"].as_array().unwrap();
+        let outcome_in = |run: &Value| {
+            run["tests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["id"] == CROSS_BRITTLE)
+                .map(|t| t["outcome"].as_str().unwrap().to_string())
+                .unwrap()
+        };
+        assert_eq!(outcome_in(&runs[failing_run]), "failed", "seed {seed}");
+        assert_eq!(outcome_in(&runs[passing_run]), "passed", "seed {seed}");
+        let f = findings_of(&r);
+        assert_eq!(f.len(), 1, "{f:?}");
+        let b = &f[CROSS_BRITTLE];
+        assert_cross_binary_brittle(b);
+        assert!(
+            b["note"]
+                .as_str()
+                .unwrap()
+                .contains("found among the tests that ran before it when it passed"),
+            "{b}"
+        );
+        // The candidate orders tried: its binary's tests that sort before it, then the tests
+        // before it in the run it passed in (which makes it pass); never all the run's tests.
+        let passing_order = strs(&runs[passing_run]["plan"][0]["tests"]);
+        let at = passing_order
+            .iter()
+            .position(|t| t == CROSS_BRITTLE)
+            .unwrap();
+        let passed_order = passing_order[..=at].to_vec();
+        let reference: Vec<(Vec<String>, String)> = b["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["purpose"] == "reference")
+            .map(|e| {
+                (
+                    strs(&e["order"]),
+                    e["outcome"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let own_binary = vec![
+            "od-core::test/brittle innocent_brittle".to_string(),
+            CROSS_BRITTLE.to_string(),
+        ];
+        assert_eq!(
+            reference,
+            [
+                (own_binary, "failed".to_string()),
+                (passed_order.clone(), "passed".to_string())
+            ],
+            "seed {seed}: {b}"
+        );
+        assert!(passed_order.len() < passing_order.len(), "{passed_order:?}");
     }
 }

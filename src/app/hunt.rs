@@ -16,10 +16,13 @@ use crate::plan::coverage;
 use crate::plan::repro::Repro;
 use crate::plan::seed;
 use crate::plan::{self, Plan, PlannedTest};
-use crate::report::schema::{HUNT_SCHEMA, HuntCoverageDoc, HuntDoc, HuntRunCoverageDoc, VERSION};
+use crate::report::schema::{
+    HUNT_SCHEMA, HuntCoverageDoc, HuntDoc, HuntRunCoverageDoc, InBinaryCoverageDoc, VERSION,
+};
 use crate::report::terminal::TerminalReporter;
 use crate::report::{self, record::RunRecord};
 use crate::runner::executor::{ExecOptions, Isolation, SandboxScope};
+use crate::runner::shared;
 use crate::triage;
 use std::collections::HashMap;
 
@@ -71,10 +74,12 @@ fn run_plan(
     base: &PlanConfig,
     tests: &[TestCase],
     cov: &coverage::PairCoverage,
+    index: &HashMap<String, usize>,
     k: u32,
 ) -> (Plan, PlanConfig) {
     let mut pc = base.clone();
     pc.shards = 1;
+    pc.by_binary = false;
     pc.seed = run_seed(base.seed, k);
     let order: Vec<TestCase> = match OrderKind::of(k) {
         OrderKind::Seeded => tests.to_vec(),
@@ -92,7 +97,100 @@ fn run_plan(
     if base.order.is_some() && k == 1 {
         pc.order = Some(order.iter().map(TestCase::id).collect());
     }
+    if base.isolation == Isolation::Shared {
+        let order = if OrderKind::of(k) == OrderKind::Reversed {
+            // A shared run runs each binary in one process, in order of its first test: run 2
+            // takes run 1's binaries exactly backwards, so every cross-binary pair runs both
+            // ways within two runs (the reversed sequence alone would order binaries by their
+            // *last* test in run 1).
+            let mut bins: Vec<&str> = Vec::new();
+            for t in tests {
+                if !bins.contains(&t.binary_id.as_str()) {
+                    bins.push(&t.binary_id);
+                }
+            }
+            let mut order = order;
+            order.sort_by_key(|t| std::cmp::Reverse(bins.iter().position(|b| *b == t.binary_id)));
+            order
+        } else {
+            order
+        };
+        return shared_run_plan(first, pc, &order, cov, index, k);
+    }
     let mut plan = Plan::ordered(pc.seed, order);
+    plan.ignored = first.ignored.clone();
+    plan.partition = first.partition;
+    (plan, pc)
+}
+
+/// Candidate run seeds a shared-isolation hunt run (after the first) chooses among.
+const SHARED_SEED_CANDIDATES: u32 = 32;
+
+/// A shared-isolation hunt run: `order` fixes the order of the binaries (run 2 reverses run 1's,
+/// so every cross-binary pair runs both ways within two runs), but inside a binary libtest's
+/// seeded shuffle decides. So runs after the first try [`SHARED_SEED_CANDIDATES`] seeds and keep
+/// the one whose predicted in-binary orders cover the most ordered pairs not yet planned
+/// (libtest's shuffle is reimplemented in `runner::shared::libtest`, so this is known before
+/// running). The plan is the predicted order, which the run then records as observed.
+fn shared_run_plan(
+    first: &Plan,
+    mut pc: PlanConfig,
+    order: &[TestCase],
+    cov: &coverage::PairCoverage,
+    index: &HashMap<String, usize>,
+    k: u32,
+) -> (Plan, PlanConfig) {
+    let predicted = |seed: seed::Seed| -> Vec<Vec<TestCase>> {
+        shared::groups(seed, 1, order, false)
+            .into_iter()
+            .map(|g| g.tests)
+            .collect()
+    };
+    let seeds: Vec<seed::Seed> = if k == 0 {
+        vec![pc.seed]
+    } else {
+        (0..SHARED_SEED_CANDIDATES)
+            .map(|j| {
+                seed::Seed(plan::key(
+                    pc.seed,
+                    plan::HUNT_DOMAIN,
+                    "libtest",
+                    &format!("{k}/{j}"),
+                ))
+            })
+            .collect()
+    };
+    let score = |groups: &[Vec<TestCase>]| -> u64 {
+        groups
+            .iter()
+            .map(|g| {
+                let seq: Vec<usize> = g
+                    .iter()
+                    .filter_map(|t| index.get(&t.id()).copied())
+                    .collect();
+                cov.count_new_ordered(&seq)
+            })
+            .sum()
+    };
+    // The first candidate with the highest score (candidates are in a fixed order).
+    let (best, groups) = seeds
+        .into_iter()
+        .map(|s| (s, predicted(s)))
+        .fold(
+            None::<(seed::Seed, Vec<Vec<TestCase>>, u64)>,
+            |acc, (s, g)| {
+                let sc = score(&g);
+                match acc {
+                    Some((_, _, best)) if best >= sc => acc,
+                    _ => Some((s, g, sc)),
+                }
+            },
+        )
+        .map(|(s, g, _)| (s, g))
+        .expect("at least one candidate seed");
+    pc.seed = best;
+    let tests: Vec<TestCase> = groups.into_iter().flatten().collect();
+    let mut plan = Plan::ordered(best, tests);
     plan.ignored = first.ignored.clone();
     plan.partition = first.partition;
     (plan, pc)
@@ -112,6 +210,42 @@ fn campaign_tests(first: &Plan, base: &PlanConfig) -> Vec<TestCase> {
     };
     let mut seen = std::collections::HashSet::new();
     tests.into_iter().filter(|t| seen.insert(t.id())).collect()
+}
+
+/// Shared isolation: the coverage of ordered pairs inside each binary (the pairs in-process
+/// state can join), and about how many runs of random libtest orders would cover them all (a
+/// pair is covered by a random order with probability 1/2, so P pairs need about log2 P + 1).
+fn in_binary_coverage(
+    terminal: &TerminalReporter,
+    cov: &coverage::PairCoverage,
+    tests: &[TestCase],
+) -> Option<InBinaryCoverageDoc> {
+    let mut by_bin: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, t) in tests.iter().enumerate() {
+        by_bin.entry(t.binary_id.as_str()).or_default().push(i);
+    }
+    let groups: Vec<Vec<usize>> = by_bin.into_values().collect();
+    let (covered, total) = cov.covered_within(&groups)?;
+    {
+        let uncovered = total - covered;
+        terminal.note(&format!(
+            "hunt: in-binary pair coverage {:.1}% of {} ordered pairs inside binaries; {}",
+            coverage::percent(covered, total),
+            total,
+            if uncovered == 0 {
+                "all covered".to_string()
+            } else {
+                format!(
+                    "the {uncovered} left need about {} more runs of random libtest orders",
+                    (uncovered as f64).log2().ceil() as u64 + 1
+                )
+            }
+        ));
+    }
+    Some(InBinaryCoverageDoc {
+        pairs: total,
+        covered,
+    })
 }
 
 /// The sequence of campaign-test indices that `plan` (one sequence) will run.
@@ -220,7 +354,7 @@ pub(crate) fn hunt(
         }
         let batch: Vec<(Plan, PlanConfig)> = (k..k + wanted.min(side_by_side))
             .map(|j| {
-                let (plan, pc) = run_plan(&first_plan, &cfg.plan, &tests, &planned, j);
+                let (plan, pc) = run_plan(&first_plan, &cfg.plan, &tests, &planned, &index, j);
                 planned.add(&planned_sequence(&plan, &index));
                 (plan, pc)
             })
@@ -243,8 +377,13 @@ pub(crate) fn hunt(
         }
         let done = execute_side_by_side(&session, &batch, &records, &mut terminal);
         for (mut record, (_, pc)) in done.into_iter().zip(&batch) {
+            if cfg.plan.isolation == Isolation::Shared && k >= 1 {
+                // Its libtest seeds were chosen for coverage: no `run` flags make them again,
+                // the hunt up to this run does.
+                record.repro = cfg.plan.repro().hunt_command(k + 1);
+            }
             apply_baseline(cfg, &mut record, &terminal);
-            let seed_note = if k < 2 {
+            let seed_note = if pc.seed == cfg.plan.seed {
                 pc.seed_source.describe()
             } else {
                 format!(
@@ -285,6 +424,9 @@ pub(crate) fn hunt(
         ordered_estimated: cov.ordered_estimated(),
         consecutive: cov.consecutive_covered(),
         runs: per_run,
+        in_binary: (cfg.plan.isolation == Isolation::Shared)
+            .then(|| in_binary_coverage(&terminal, &cov, &tests))
+            .flatten(),
     };
     if records.is_empty() {
         return Ok(exit::INTERRUPTED);

@@ -132,6 +132,44 @@ impl PairCoverage {
         new
     }
 
+    /// Ordered pairs (a before b in `seq`) that [`add`](Self::add) would cover for the first time,
+    /// without adding them: 0 above the exact limit (no bits to ask). `O(len²)`.
+    pub(crate) fn count_new_ordered(&self, seq: &[usize]) -> u64 {
+        let Some(bits) = &self.ordered_bits else {
+            return 0;
+        };
+        let mut seen = HashSet::new();
+        let mut new = 0;
+        for (i, &a) in seq.iter().enumerate() {
+            for &b in &seq[i + 1..] {
+                let k = a * self.n + b;
+                if a != b && bits[k / 64] & (1u64 << (k % 64)) == 0 && seen.insert(k) {
+                    new += 1;
+                }
+            }
+        }
+        new
+    }
+
+    /// Ordered pairs of distinct tests inside each of `groups` (test indices, e.g. one group per
+    /// binary): how many are covered, and how many there are. `None` above the exact limit.
+    pub(crate) fn covered_within(&self, groups: &[Vec<usize>]) -> Option<(u64, u64)> {
+        let bits = self.ordered_bits.as_ref()?;
+        let (mut covered, mut total) = (0, 0);
+        for g in groups {
+            for &a in g {
+                for &b in g {
+                    if a != b {
+                        total += 1;
+                        let k = a * self.n + b;
+                        covered += u64::from(bits[k / 64] & (1u64 << (k % 64)) != 0);
+                    }
+                }
+            }
+        }
+        Some((covered, total))
+    }
+
     /// Ordered pairs covered (exact, or estimated for suites above 8 192 tests).
     pub(crate) fn ordered_covered(&self) -> u64 {
         self.ordered_count

@@ -72,6 +72,21 @@ impl Repro {
         shell_words::join(words)
     }
 
+    /// The command that makes the same hunt again up to run `runs`: `cargo shuffle hunt
+    /// <selection> --seed S --runs R [-- filters]` (a hunt's orders depend only on its seed and
+    /// test set, so its first R runs repeat).
+    pub(crate) fn hunt_command(&self, runs: u32) -> String {
+        let mut words: Vec<String> = vec!["cargo".into(), "shuffle".into(), "hunt".into()];
+        words.extend(self.selection_args.iter().cloned());
+        words.extend(["--seed".into(), self.seed.to_string()]);
+        words.extend(["--runs".into(), runs.to_string()]);
+        if !self.filters.is_empty() {
+            words.push("--".into());
+            words.extend(self.filters.iter().cloned());
+        }
+        shell_words::join(words)
+    }
+
     /// The command that runs shard `k` (1-based) of the same plan alone.
     pub(crate) fn shard_command(&self, k: u32) -> String {
         self.run_command(&["--shard".into(), k.to_string()])

@@ -639,3 +639,66 @@ fn the_predicted_order_is_what_libtest_runs_also_in_a_binary_with_ignored_tests(
         );
     }
 }
+
+#[test]
+fn shared_hunts_reverse_the_binaries_and_choose_libtest_seeds_for_in_binary_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.json");
+    let (out, _d) = fixture(
+        "od",
+        "hunt",
+        &[
+            "--isolation",
+            "shared",
+            "--seed",
+            "5",
+            "--runs",
+            "2",
+            "--no-triage",
+            "--report",
+            path.to_str().unwrap(),
+        ],
+    )
+    .output();
+    let err = stderr(&out);
+    // Each run's plan is libtest's predicted order, so no run warns that it differed.
+    assert!(!err.contains("different order than predicted"), "{err}");
+    let h = json(path.to_str().unwrap());
+    let runs = h["runs"].as_array().unwrap();
+    let binaries = |run: &serde_json::Value| -> Vec<String> {
+        let mut seen: Vec<String> = Vec::new();
+        for id in run["plan"][0]["tests"].as_array().unwrap() {
+            let bin = id.as_str().unwrap().split(' ').next().unwrap().to_string();
+            if seen.last() != Some(&bin) {
+                seen.push(bin);
+            }
+        }
+        seen
+    };
+    let (b1, mut b2) = (binaries(&runs[0]), binaries(&runs[1]));
+    // One process per binary per run, the binaries in reverse order in run 2.
+    let distinct: std::collections::BTreeSet<&String> = b1.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        b1.len(),
+        "a binary ran in two pieces: {b1:?}"
+    );
+    b2.reverse();
+    assert_eq!(b1, b2);
+    // Run 2's libtest seeds were chosen for in-binary pairs run 1 did not cover.
+    let c = &h["coverage"];
+    let inb = &c["in_binary"];
+    let (pairs, covered) = (
+        inb["pairs"].as_u64().unwrap(),
+        inb["covered"].as_u64().unwrap(),
+    );
+    assert!(pairs > 0 && covered > pairs / 2, "{inb}");
+    assert!(err.contains("in-binary pair coverage"), "{err}");
+    // A later run's repro is the hunt up to it (its libtest seeds are the hunt's choice).
+    assert!(
+        runs[1]["repro"].as_str().unwrap().contains("hunt")
+            && runs[1]["repro"].as_str().unwrap().contains("--runs 2"),
+        "{}",
+        runs[1]["repro"]
+    );
+}

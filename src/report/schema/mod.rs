@@ -25,8 +25,8 @@ use common::error;
 pub(crate) use common::{BASELINE_SCHEMA, HUNT_SCHEMA, RUN_RECORD_SCHEMA, SchemaError, VERSION};
 pub(crate) use list::{ListDoc, ListShard};
 pub(crate) use run::{
-    Applied, HuntCoverageDoc, HuntDoc, HuntRunCoverageDoc, MergedPart, RunRecordDoc, RunnerUsage,
-    ShardPlan, TestDoc,
+    Applied, HuntCoverageDoc, HuntDoc, HuntRunCoverageDoc, InBinaryCoverageDoc, MergedPart,
+    RunRecordDoc, RunnerUsage, ShardPlan, TestDoc,
 };
 pub(crate) use stream::{RunFinished, StreamEvent};
 
@@ -150,6 +150,10 @@ mod tests {
                     ordered_pct: 50.0,
                     consecutive_pct: 50.0,
                 }],
+                in_binary: Some(InBinaryCoverageDoc {
+                    pairs: 2,
+                    covered: 1,
+                }),
             }),
         };
         let text = serde_json::to_string(&hunt).unwrap();

@@ -263,6 +263,19 @@ pub(crate) struct HuntCoverageDoc {
     pub(crate) consecutive: u64,
     /// Per run, in order: how its order was made and what it added.
     pub(crate) runs: Vec<HuntRunCoverageDoc>,
+    /// Shared isolation: ordered pairs of tests of the same binary (the pairs in-process state
+    /// can join), and how many of them ran first-before-second in one process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) in_binary: Option<InBinaryCoverageDoc>,
+}
+
+/// In-binary pair coverage of a shared-isolation hunt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct InBinaryCoverageDoc {
+    /// Ordered pairs of distinct tests of the same binary.
+    pub(crate) pairs: u64,
+    /// Of those, how many ran first-before-second in some run.
+    pub(crate) covered: u64,
 }
 
 /// One hunt run's order and the coverage it added.

@@ -23,9 +23,11 @@
 #   NEXTEST_ARGS=""         extra arguments for `cargo nextest run`
 #   NO_SHARED=1             skip `cargo-shuffle run --isolation shared`
 #   NO_CARGO_TEST=1         skip the `cargo test --tests -q` reference
-#   KEEP_RUST_BACKTRACE=1   keep an inherited RUST_BACKTRACE (default: unset it for all
-#                           runners; with RUST_BACKTRACE=1 every panicking should_panic
-#                           test symbolizes a backtrace, ~80 ms per process)
+#   BACKTRACE="unset 1"     the RUST_BACKTRACE settings to measure, each a row of its own
+#                           (suite "NAME.bt-unset" / "NAME.bt-1"): with RUST_BACKTRACE=1
+#                           (this machine's environment and many CI jobs) every panicking
+#                           test symbolizes a backtrace, ~80 ms per process; default both
+#   KEEP_RUST_BACKTRACE=1   old spelling of BACKTRACE=inherit: keep the inherited value
 #   OUT=DIR                 logs and raw samples (default /tmp/cargo-shuffle-bench/DATE)
 #   REAL_SUITES_SH=PATH     default: REPO/../shared/real-suites.sh
 #
@@ -53,12 +55,21 @@ NEXTEST_ARGS="${NEXTEST_ARGS:-}"
 NO_CARGO_TEST="${NO_CARGO_TEST:-0}"
 NO_SHARED="${NO_SHARED:-0}"
 KEEP_RUST_BACKTRACE="${KEEP_RUST_BACKTRACE:-0}"
+if [ "$KEEP_RUST_BACKTRACE" = 1 ]; then BACKTRACE="${BACKTRACE:-inherit}"; fi
+BACKTRACE="${BACKTRACE:-unset 1}"
 REAL_SUITES_SH="${REAL_SUITES_SH:-$REPO/../shared/real-suites.sh}"
 OUT="${OUT:-/tmp/cargo-shuffle-bench/$(date +%Y%m%d-%H%M%S)}"
 export CARGO_NET_OFFLINE=true
 export PATH="$HOME/.cargo/bin:$PATH"
 INHERITED_RUST_BACKTRACE="${RUST_BACKTRACE-<unset>}"
-if [ "$KEEP_RUST_BACKTRACE" != 1 ]; then unset RUST_BACKTRACE; fi
+# Sets RUST_BACKTRACE for the runners that follow: "unset", "inherit" or a value.
+set_backtrace() {
+  case "$1" in
+    unset) unset RUST_BACKTRACE ;;
+    inherit) if [ "$INHERITED_RUST_BACKTRACE" = "<unset>" ]; then unset RUST_BACKTRACE; else export RUST_BACKTRACE="$INHERITED_RUST_BACKTRACE"; fi ;;
+    *) export RUST_BACKTRACE="$1" ;;
+  esac
+}
 
 case "${1:-}" in -h|--help) sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
@@ -130,8 +141,9 @@ printf 'suite\tround\trunner\twall_s\tcpu_s\town_rss_kb\ttree_rss_kb\texit\tnote
   echo "nextest: $(cargo nextest --version 2>/dev/null | head -n1)"
   echo "cargo-shuffle: $CARGO_SHUFFLE ($("$CARGO_SHUFFLE" --version 2>/dev/null))"
   echo "rounds: $ROUNDS, seed: $SEED, CS_ARGS: '${CS_ARGS}', NEXTEST_ARGS: '${NEXTEST_ARGS}'"
-  if [ "$KEEP_RUST_BACKTRACE" = 1 ]; then
-    echo "RUST_BACKTRACE=${RUST_BACKTRACE-<unset>} (kept: KEEP_RUST_BACKTRACE=1; inherited by all runners)"
+  echo "RUST_BACKTRACE settings measured: ${BACKTRACE} (inherited: ${INHERITED_RUST_BACKTRACE})"
+  if false; then
+    :
   else
     echo "RUST_BACKTRACE: unset for all runners (was ${INHERITED_RUST_BACKTRACE}; KEEP_RUST_BACKTRACE=1 keeps it)"
   fi
@@ -220,6 +232,10 @@ for i in "${!NAMES[@]}"; do
     say "$name: warm-up failed, see $OUT/logs/$name.warm.log; skipping"
     continue
   fi
+  base_name=$name
+  for bt in $BACKTRACE; do
+  set_backtrace "$bt"
+  name="${base_name}.bt-${bt}"
   for ((r = 1; r <= ROUNDS; r++)); do
     if (( r % 2 == 1 )); then
       (cd "$dir" && run_cs "$name" "$r") ; (cd "$dir" && run_nx "$name" "$r")
@@ -235,6 +251,8 @@ for i in "${!NAMES[@]}"; do
       [ "$NO_SHARED" = 1 ] || (cd "$dir" && run_sh "$name" "$r")
     fi
   done
+  done
+  name=$base_name
 done
 
 # --- summary -----------------------------------------------------------------

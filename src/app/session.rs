@@ -325,15 +325,28 @@ impl Session<'_> {
         // checks a finding with one process per test.
         let replay = shared.then(|| self.sequence_runner(&triage_exec, plan));
         let process_check = shared.then(|| self.sequence_runner(&process_opts, plan));
+        // Process isolation: runs a plain failure after its binary's tests in one process, to
+        // find state-setters that act only inside it.
+        let in_process_opts = ExecOptions {
+            isolation: Isolation::Shared,
+            retries: 0,
+            ..triage_exec.clone()
+        };
+        let in_process = (!shared).then(|| {
+            self.sequence_runner(&in_process_opts, plan)
+                .with_last_last(true)
+        });
         let runners = triage::Runners {
             main: &main,
             replay: replay.as_ref(),
             process_check: process_check.as_ref(),
+            in_process: in_process.as_ref(),
         };
         let view = triage::RunView {
             plan: &record.plan,
             results: &record.results,
             all_tests: &self.all_tests,
+            sandbox: self.exec.sandbox,
         };
         let order_cmd = |ids: &[String]| repro.order_command(ids);
         let shard_cmd = |k: u32| repro.shard_command(k);

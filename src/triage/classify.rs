@@ -1,8 +1,8 @@
 //! Classification of one failing test from its reruns: OD victim, brittle, NOD flaky or plain
 //! failure (the categories of iDFlakies, Lam et al., ICST 2019), and for an OD victim its
-//! cleaners (iFixFlakies, Shi et al., FSE 2019). The file is longer than 600 lines because more
-//! than half of it is the unit tests of the decision (each path driven through the fake runner);
-//! the code itself is about 350 lines. Splitting the fails-alone path (the state-setter search)
+//! cleaners (iFixFlakies, Shi et al., FSE 2019). The file is longer than 600 lines because almost
+//! half of it is the unit tests of the decision (each path driven through the fake runner); the
+//! code itself is about 500 lines, with its doc comments. Splitting the fails-alone path (the state-setter search)
 //! into a file of its own first needs `Candidates`, `Context` and the confirmations moved below
 //! this file, to keep the import graph acyclic.
 //!
@@ -10,9 +10,10 @@
 //! - fails alone: **brittle** if one of its state-setter candidates (the reference order; then
 //!   the tests that ran before it in an order it passed in, if known; then every other test of
 //!   the run, in the run's order across shards and binaries, which `run` tries for all such tests
-//!   of a run in one sequence: [`begin`], then [`after_others`]) makes it pass and a state-setter
-//!   is found among them and confirmed, **NOD flaky** if the confirmation does not hold, else a
-//!   plain **failure**;
+//!   of a run in one sequence: [`begin`], then [`after_others`]; last, its binary's tests in one
+//!   process with it, for state that lives inside the process: [`in_process`]) makes it pass
+//!   and a state-setter is found among them and confirmed, **NOD flaky** if the confirmation
+//!   does not hold, else a plain **failure**;
 //! - passes alone: **OD victim** if the order it failed in (its shard's prefix, then the tests
 //!   of other shards that finished before it) fails it again and a polluter is found and
 //!   confirmed, **NOD flaky** otherwise.
@@ -21,9 +22,12 @@
 //! (the opposite result); `--triage-confirmations` sets how many, to keep NOD tests from passing
 //! as order-dependent. The search itself is `search::Session::minimize`.
 
+use super::search::Rerunner;
 use super::search::{OutOfBudget, Session, ids, then};
 use super::{Finding, FindingKind, RunView, finding};
 use crate::discover::list::TestCase;
+use crate::runner::executor::Isolation;
+use crate::runner::options::SandboxScope;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
@@ -63,6 +67,10 @@ enum SetterSource {
     PassedBefore,
     /// Every other test of the run.
     Others,
+    /// Process isolation: its binary's tests that sort before it, run in one process with it.
+    InProcessReference,
+    /// Shared isolation: its binary's other tests of the run, run in one process with it.
+    InProcessBinary,
 }
 
 /// What classification needs besides the reruns: how to write repro commands, and where to look
@@ -173,6 +181,66 @@ pub(super) fn after_others(
     Ok(failure(target, cx))
 }
 
+/// The last step for a test that is a plain failure so far (it failed alone and after every
+/// candidate set, the run's batch included): its binary's tests run before it **in one
+/// process** with it (`inproc`: a shared-isolation runner that keeps the target last in its
+/// process), so that a state-setter that acts only inside the process (fills a static, sets an
+/// env var) can make it pass. In process isolation the candidates are its binary's tests that
+/// sort before it (the reference order, as `cargo test` runs them), which process isolation can
+/// never satisfy; in shared isolation, where the reference order already ran in one process,
+/// its binary's other tests of the run (a state-setter that sorts after it: the batch ran with
+/// one process per test). One rerun when it fails there too (`None`: it stays a failure); when
+/// it passes, the state-setters are minimised and confirmed in one process as well. A brittle
+/// finding made so in process isolation is marked `in_process_state`; in shared isolation the
+/// process check marks it.
+pub(super) fn in_process<'r>(
+    s: &mut Session<'r>,
+    inproc: &'r dyn Rerunner,
+    c: &Candidates,
+    isolation: Isolation,
+    cx: &Context<'_, '_>,
+) -> Result<Option<Finding>, OutOfBudget> {
+    let (cands, source): (Vec<TestCase>, _) = match isolation {
+        Isolation::Process => (c.reference.clone(), SetterSource::InProcessReference),
+        Isolation::Shared => (
+            c.others
+                .iter()
+                .filter(|t| t.binary_id == c.target.binary_id)
+                .cloned()
+                .collect(),
+            SetterSource::InProcessBinary,
+        ),
+    };
+    if cands.is_empty() || (isolation == Isolation::Shared && cands == c.reference) {
+        return Ok(None);
+    }
+    let main = s.swap_runner(inproc);
+    let found = in_one_process(s, &cands, &c.target, source, cx);
+    s.swap_runner(main);
+    let mut found = found?;
+    if let Some(f) = found.as_mut()
+        && f.kind == FindingKind::Brittle
+        && isolation == Isolation::Process
+    {
+        f.in_process_state = true;
+    }
+    Ok(found)
+}
+
+/// [`in_process`] with the session's runner already the one-process runner.
+fn in_one_process(
+    s: &mut Session<'_>,
+    cands: &[TestCase],
+    target: &TestCase,
+    source: SetterSource,
+    cx: &Context<'_, '_>,
+) -> Result<Option<Finding>, OutOfBudget> {
+    if s.holds("reference", cands, target, true)? {
+        return Ok(None);
+    }
+    brittle(s, cands, target, source, cx)
+}
+
 /// The brittle finding of `target`, which passed after `cands`: its state-setters are found
 /// among them and confirmed. NOD flaky when the confirmation does not hold; `None` when no
 /// state-setter is found (the search did not hold on confirmation).
@@ -245,7 +313,7 @@ fn passes_alone(
             FindingKind::OdVictim,
             target,
             (cx.order_command)(&ids(&then(&polluters, target))),
-            od_note(&polluters, purpose == "cross-shard"),
+            od_note(&polluters, purpose == "cross-shard", cx.view),
         );
         f.polluters = ids(&polluters);
         f.search_reruns = search;
@@ -323,6 +391,23 @@ fn brittle_note(
         SetterSource::Others => note.push_str(
             "; found among all the run's tests, not in the reference order (its binary's tests that sort before it)",
         ),
+        SetterSource::InProcessReference => {
+            let (setter, them) = if setters.len() > 1 {
+                ("state-setters", "them")
+            } else {
+                ("state-setter", "it")
+            };
+            let _ = write!(
+                note,
+                "; in-process state: the {setter} must run in its own process, before it (as \
+                 under `cargo test`, which runs a binary's tests in one process, by name); \
+                 process isolation gives every test a process of its own, so no order satisfies \
+                 it there (with `--isolation shared`, `--order` {them} then the test passes)"
+            );
+        }
+        SetterSource::InProcessBinary => note.push_str(
+            "; found among its binary's other tests of the run in its own process, not in the reference order (its binary's tests that sort before it)",
+        ),
     }
     let foreign: Vec<String> = setters
         .iter()
@@ -336,31 +421,44 @@ fn brittle_note(
             foreign.join(", ")
         );
     }
-    let planned: HashSet<&str> = view.plan.iter().flatten().map(String::as_str).collect();
-    let outside: Vec<String> = ids(setters)
-        .into_iter()
-        .filter(|id| !planned.contains(id.as_str()))
-        .collect();
-    if !outside.is_empty() {
-        let _ = write!(
-            note,
-            "; outside the selection (not in the run): {}",
-            outside.join(", ")
-        );
-    }
+    note.push_str(&outside_selection(setters, view));
     note
 }
 
-/// The note of an OD finding, naming its polluters and whether they came from another shard.
-fn od_note(polluters: &[TestCase], cross_shard: bool) -> String {
+/// `; outside the selection (not in the run): …` naming the culprits that are listed but not
+/// in the run's plan (filtered out: they must be run too to reproduce the finding), or nothing.
+fn outside_selection(culprits: &[TestCase], view: &RunView<'_>) -> String {
+    let planned: HashSet<&str> = view.plan.iter().flatten().map(String::as_str).collect();
+    let outside: Vec<String> = ids(culprits)
+        .into_iter()
+        .filter(|id| !planned.contains(id.as_str()))
+        .collect();
+    if outside.is_empty() {
+        return String::new();
+    }
     format!(
-        "passes alone, fails after {}{}",
-        ids(polluters).join(", "),
-        if cross_shard {
-            " (from another shard: state outside the per-shard temp dir)"
-        } else {
-            ""
+        "; outside the selection (not in the run): {}",
+        outside.join(", ")
+    )
+}
+
+/// The note of an OD finding, naming its polluters, whether they came from another shard (and
+/// what they then acted through, which depends on the run's `--sandbox`), and those outside the
+/// selection.
+fn od_note(polluters: &[TestCase], cross_shard: bool, view: &RunView<'_>) -> String {
+    let from = match (cross_shard, view.sandbox) {
+        (false, _) => "",
+        (true, SandboxScope::Run) => {
+            " (from another shard: state the shards share, in the run's TMPDIR (--sandbox run) or outside it)"
         }
+        (true, SandboxScope::Shard) => {
+            " (from another shard: state outside the per-shard temp dir)"
+        }
+    };
+    format!(
+        "passes alone, fails after {}{from}{}",
+        ids(polluters).join(", "),
+        outside_selection(polluters, view)
     )
 }
 
@@ -474,6 +572,7 @@ mod tests {
             plan: &plan,
             results: &[],
             all_tests: &[],
+            sandbox: SandboxScope::Run,
         };
         let cx = Context {
             view: &view,
@@ -495,11 +594,24 @@ mod tests {
 
     /// Classifies with `fake` and no replay runner (process isolation).
     fn run(fake: &Fake, opts: &TriageOptions, c: &Candidates, all: &[TestCase]) -> Finding {
-        let plan = vec![ids(&c.shard_tests)];
+        run_in(SandboxScope::Run, fake, opts, c, all)
+    }
+
+    /// [`run`] for a run whose shards had the sandbox scope `sandbox`.
+    fn run_in(
+        sandbox: SandboxScope,
+        fake: &Fake,
+        opts: &TriageOptions,
+        c: &Candidates,
+        all: &[TestCase],
+    ) -> Finding {
+        // Its shard, and the other shard's tests (cross-shard candidates) as a second one.
+        let plan = vec![ids(&c.shard_tests), ids(&c.cross)];
         let view = RunView {
             plan: &plan,
             results: &[],
             all_tests: all,
+            sandbox,
         };
         let cx = Context {
             view: &view,
@@ -716,12 +828,22 @@ mod tests {
     fn a_polluter_from_another_shard_says_so() {
         let cross = vec![TestCase::new("c", "other")];
         let fake = Fake::new(|seq| before_last(seq, "c other"));
-        let f = run(&fake, &opts(0, false), &cands(tests(2), cross, vec![]), &[]);
+        let c = cands(tests(2), cross, vec![]);
+        let f = run_in(SandboxScope::Shard, &fake, &opts(0, false), &c, &[]);
         assert_eq!(f.kind, FindingKind::OdVictim);
         assert_eq!(f.polluters, ["c other"]);
-        assert!(
-            f.note
-                .ends_with("(from another shard: state outside the per-shard temp dir)")
+        assert_eq!(
+            f.note,
+            "passes alone, fails after c other (from another shard: state outside the \
+             per-shard temp dir)"
+        );
+        // `--sandbox run` (the default): the shards shared one TMPDIR, so the state may be in it.
+        let f = run_in(SandboxScope::Run, &fake, &opts(0, false), &c, &[]);
+        assert_eq!(f.polluters, ["c other"]);
+        assert_eq!(
+            f.note,
+            "passes alone, fails after c other (from another shard: state the shards share, in \
+             the run's TMPDIR (--sandbox run) or outside it)"
         );
     }
 
@@ -796,6 +918,7 @@ mod tests {
             plan: &plan,
             results: &[],
             all_tests: &all,
+            sandbox: SandboxScope::Run,
         };
         let got = cleaner_candidates(&[TestCase::new("b", "p")], &target(), &view);
         let got: Vec<String> = got.into_iter().map(TestCase::id).collect();

@@ -9,10 +9,12 @@
 //!   order (the order `cargo test` uses: its binary's tests alphabetically), then among the
 //!   tests that ran before it in an order it passed in (when known: another run of a hunt), then
 //!   among every other test of the run (a state-setter in another binary, or one that sorts
-//!   after it), in one rerun shared by all of the run's tests that get that far (the batch).
+//!   after it), in one rerun shared by all of the run's tests that get that far (the batch);
+//!   last, its binary's tests in one process with it (a state-setter that acts only inside the
+//!   process, which process isolation cannot satisfy: `in_process_state`).
 //! - **NOD flaky**: the same order gives a different outcome (nothing reproduces the failure).
-//! - **failure**: fails alone, in the reference order and after every other test of the run: an
-//!   ordinary failing test.
+//! - **failure**: fails alone, in the reference order, after every other test of the run and in
+//!   one process after its binary's tests: an ordinary failing test.
 //! - **cleaner**: a test that, run between the polluters and the victim, makes the victim pass.
 //!
 //! Every rerun is one sequence in a fresh sandbox (see `runner::executor::SequenceRunner`),
@@ -154,8 +156,9 @@ pub(crate) struct Finding {
     /// The isolation mode the finding was made in.
     #[serde(default)]
     pub(crate) isolation: crate::runner::executor::Isolation,
-    /// Found in shared isolation but not reproduced with one process per test: the state is
-    /// inside the process (statics, env vars, the current directory, …).
+    /// The state is inside the process (statics, env vars, the current directory, …): found in
+    /// shared isolation but not reproduced with one process per test, or (a brittle test in
+    /// process isolation) its state-setters make it pass only when they run in its process.
     #[serde(default)]
     pub(crate) in_process_state: bool,
 }
@@ -168,6 +171,10 @@ pub(crate) struct Runners<'r, 'a> {
     pub(crate) replay: Option<&'r SequenceRunner<'a>>,
     /// Shared isolation: one process per test, to tell in-process state apart.
     pub(crate) process_check: Option<&'r SequenceRunner<'a>>,
+    /// Process isolation: a shared-isolation runner (a binary's tests in one process, the
+    /// target last), to find a plain failure's state-setters inside its process (in shared
+    /// isolation `main` is that runner).
+    pub(crate) in_process: Option<&'r SequenceRunner<'a>>,
 }
 
 /// What triage needs to know about the run that failed.
@@ -178,6 +185,9 @@ pub(crate) struct RunView<'a> {
     pub(crate) results: &'a [TestResult],
     /// Every listed test (for the reference order and cleaner candidates).
     pub(crate) all_tests: &'a [TestCase],
+    /// Whether the run's shards shared one `TMPDIR` (what a polluter from another shard acted
+    /// through).
+    pub(crate) sandbox: crate::runner::options::SandboxScope,
 }
 
 /// The note of a finding that triage could not finish; it names the flags that give it more room.

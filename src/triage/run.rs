@@ -11,15 +11,20 @@
 //! sequence: every test of the run that did not fail, in the run's order, followed by those
 //! tests in the run's order. Each that passes at its place there has the tests before it as its
 //! state-setter candidates (minimised and confirmed as usual); each that fails there is a plain
-//! failure. A run thus pays at most one extra pass of its whole suite for all its plain failures,
-//! however many they are. In shared isolation that sequence runs with one process per test (the
-//! process-check runner): libtest could only keep one test last in its process, and a failing
-//! test in an early binary's process would run before every later binary's tests.
+//! failure so far. A run thus pays at most one extra pass of its whole suite for all its plain
+//! failures, however many they are. In shared isolation that sequence runs with one process per
+//! test (the process-check runner): libtest could only keep one test last in its process, and a
+//! failing test in an early binary's process would run before every later binary's tests.
 //!
-//! The file is longer than 600 lines because almost half of it is unit tests that drive both
-//! passes of a whole run through the fake runner; the code itself is about 450 lines.
+//! A test still failing then gets one last rerun of its own, in one libtest process with its
+//! binary's tests before it (`classify::in_process`: in process isolation those that sort
+//! before it, in shared isolation its binary's other tests of the run), to find state-setters
+//! that act only inside the process; only a test that fails there too is a plain failure.
+//!
+//! The file is longer than 600 lines because more than half of it is unit tests that drive
+//! both passes of a whole run through the fake runner; the code itself is about 500 lines.
 
-use super::classify::{Begun, Candidates, Context, after_others, begin};
+use super::classify::{Begun, Candidates, Context, after_others, begin, in_process};
 use super::search::{OutOfBudget, Rerunner, Session, ids, run_batch, then, time_is_up};
 use super::{Finding, FindingKind, RunView, Runners, TriageOptions, UNFINISHED_NOTE, finding};
 use crate::discover::list::TestCase;
@@ -91,11 +96,17 @@ pub(crate) fn triage_with_passes(
     shard_command: &dyn Fn(u32) -> String,
     progress: &mut dyn FnMut(String),
 ) -> Vec<Finding> {
+    let isolation = runners.main.isolation();
+    let main: &dyn Rerunner = runners.main;
     let reruns = Reruns {
-        main: runners.main,
+        main,
         replay: runners.replay.map(|r| r as &dyn Rerunner),
         process_check: runners.process_check.map(|r| r as &dyn Rerunner),
-        isolation: runners.main.isolation(),
+        in_process: match isolation {
+            Isolation::Shared => Some(main),
+            Isolation::Process => runners.in_process.map(|r| r as &dyn Rerunner),
+        },
+        isolation,
     };
     let t = Triage {
         view,
@@ -116,6 +127,9 @@ struct Reruns<'r> {
     main: &'r dyn Rerunner,
     replay: Option<&'r dyn Rerunner>,
     process_check: Option<&'r dyn Rerunner>,
+    /// Runs a binary's tests in one process, the target last (shared isolation: `main`): the
+    /// last step of a plain failure (see `classify::in_process`).
+    in_process: Option<&'r dyn Rerunner>,
     isolation: Isolation,
 }
 
@@ -178,6 +192,8 @@ struct Pending<'t> {
     result: &'t TestResult,
     /// The repro of a NOD finding for it.
     nod_repro: String,
+    /// Its candidate orders (for the in-process step after the batch).
+    candidates: Candidates,
     /// Its reruns so far.
     session: Session<'t>,
 }
@@ -249,12 +265,13 @@ impl<'t> Triage<'t, '_> {
         let c = candidates(self.view, &self.by_id, self.passes, r);
         let cx = self.context(self.nod_repro(r.shard, &c));
         let f = match begin(&mut s, &c, &cx) {
-            Ok(Begun::Done(f)) => f,
+            Ok(Begun::Done(f)) => self.in_process_step(&mut s, &c, &cx, f),
             Ok(Begun::NeedsOthers) => {
                 return Step::Pending(Pending {
                     slot,
                     result: r,
                     nod_repro: cx.nod_repro,
+                    candidates: c,
                     session: s,
                 });
             }
@@ -311,8 +328,10 @@ impl<'t> Triage<'t, '_> {
                         .collect();
                     p.session.record("reference", order, outcome, b.duration_ms);
                     let cx = self.context(p.nod_repro.clone());
-                    after_others(&mut p.session, target, &before, outcome, &cx)
-                        .unwrap_or_else(|OutOfBudget| unfinished(target, p.nod_repro.clone()))
+                    match after_others(&mut p.session, target, &before, outcome, &cx) {
+                        Ok(f) => self.in_process_step(&mut p.session, &p.candidates, &cx, f),
+                        Err(OutOfBudget) => unfinished(target, p.nod_repro.clone()),
+                    }
                 }
                 // Interrupted before it ran.
                 _ => unfinished(target, p.nod_repro.clone()),
@@ -320,6 +339,29 @@ impl<'t> Triage<'t, '_> {
             progress(format!("triage: {id}, after the run's other tests"));
             progress(format!("  → {}: {}", f.kind.label(), f.note));
             slots[p.slot] = Some(self.finish(f, target, p.session));
+        }
+    }
+
+    /// A plain failure's last step: its binary's tests before it in one process (see
+    /// `classify::in_process`); `f` (any other finding) as it is. A brittle finding made there
+    /// replaces the failure; a budget spent on the way leaves the test unfinished.
+    fn in_process_step(
+        &self,
+        s: &mut Session<'t>,
+        c: &Candidates,
+        cx: &Context<'_, '_>,
+        f: Finding,
+    ) -> Finding {
+        let Some(inproc) = self.runners.in_process else {
+            return f;
+        };
+        if f.kind != FindingKind::Failure {
+            return f;
+        }
+        match in_process(s, inproc, c, self.runners.isolation, cx) {
+            Ok(Some(found)) => found,
+            Ok(None) => f,
+            Err(OutOfBudget) => unfinished(&c.target, cx.nod_repro.clone()),
         }
     }
 
@@ -457,6 +499,7 @@ fn candidates(
 mod tests {
     use super::super::search::fake::{Fake, before_last};
     use super::*;
+    use crate::runner::options::SandboxScope;
 
     /// The result of `name` (binary `b`): shard, position, outcome and its time span.
     fn result(
@@ -513,6 +556,7 @@ mod tests {
             plan: &plan,
             results: &results,
             all_tests: &all,
+            sandbox: SandboxScope::Run,
         };
         let by_id = all.iter().map(|t| (t.id(), t)).collect();
         let passes: PassedOrders = [(
@@ -549,6 +593,7 @@ mod tests {
             plan: &plan,
             results,
             all_tests: all,
+            sandbox: SandboxScope::Run,
         };
         let by_id = all.iter().map(|t| (t.id(), t)).collect();
         let c = candidates(&view, &by_id, &PassedOrders::new(), &results[failing]);
@@ -670,11 +715,24 @@ mod tests {
         all: &[TestCase],
         results: &[TestResult],
     ) -> Vec<Finding> {
+        let runners = (main, process_check, None);
+        triage_in(runners, Isolation::Process, max_reruns, all, results)
+    }
+
+    /// [`triage_all`] with the runners `(main, process_check, in_process)` and `isolation`.
+    fn triage_in(
+        (main, process_check, in_process): (&Fake, Option<&Fake>, Option<&Fake>),
+        isolation: Isolation,
+        max_reruns: usize,
+        all: &[TestCase],
+        results: &[TestResult],
+    ) -> Vec<Finding> {
         let plan = vec![results.iter().map(|r| r.test.id()).collect::<Vec<_>>()];
         let view = RunView {
             plan: &plan,
             results,
             all_tests: all,
+            sandbox: SandboxScope::Run,
         };
         let opts = TriageOptions {
             budget: None,
@@ -686,7 +744,8 @@ mod tests {
             main,
             replay: None,
             process_check: process_check.map(|f| f as &dyn Rerunner),
-            isolation: Isolation::Process,
+            in_process: in_process.map(|f| f as &dyn Rerunner),
+            isolation,
         };
         let order_command = |ids: &[String]| format!("order {}", ids.join(","));
         let shard_command = |k: u32| format!("shard {k}");
@@ -823,6 +882,164 @@ mod tests {
                 BATCH.map(String::from).to_vec(),
                 vec!["c z_setter".into(), "b f2".into()]
             ]
+        );
+    }
+
+    /// A run of `b a_fill`, `b b_other`, `b needs_registry` (fails: it needs the registry that
+    /// `b a_fill` fills in the process), `c other`; `selected` says whether `b a_fill` is in it.
+    fn registry_run(selected: bool) -> (Vec<TestCase>, Vec<TestResult>) {
+        let all: Vec<TestCase> = [
+            ("b", "a_fill"),
+            ("b", "b_other"),
+            ("b", "needs_registry"),
+            ("c", "other"),
+        ]
+        .iter()
+        .map(|(b, n)| TestCase::new(b, n))
+        .collect();
+        let ran: Vec<TestCase> = all[usize::from(!selected)..].to_vec();
+        let results = run_of(&ran, &["b needs_registry"]);
+        (all, results)
+    }
+
+    /// `b needs_registry` fails unless `b a_fill` ran before it.
+    fn needs_registry(seq: &[String]) -> bool {
+        seq.last().unwrap() == "b needs_registry" && !before_last(seq, "b a_fill")
+    }
+
+    #[test]
+    fn in_process_isolation_a_failure_that_passes_after_its_binarys_earlier_tests_in_one_process_is_brittle_with_in_process_state()
+     {
+        let (all, results) = registry_run(true);
+        // One process per test: it always fails. In one process: after `b a_fill`, it passes.
+        let (process, one_process) = (Fake::new(|_| true), Fake::new(needs_registry));
+        let runners = (&process, None, Some(&one_process));
+        let f = triage_in(runners, Isolation::Process, 64, &all, &results);
+        let f = &f[0];
+        assert_eq!(f.kind, FindingKind::Brittle, "{}", f.note);
+        assert_eq!(f.state_setters, ["b a_fill"]);
+        assert!(f.in_process_state);
+        assert_eq!(f.isolation, Isolation::Process);
+        assert_eq!(f.repro, "order b needs_registry");
+        assert_eq!(
+            f.note,
+            "fails alone, passes after b a_fill (its state-setter); in-process state: the \
+             state-setter must run in its own process, before it (as under `cargo test`, which \
+             runs a binary's tests in one process, by name); process isolation gives every test \
+             a process of its own, so no order satisfies it there (with `--isolation shared`, \
+             `--order` it then the test passes)"
+        );
+        // In one process: the reference order, 1 halving, confirm; confirm + confirm-alone.
+        let reference: Vec<String> = ["b a_fill", "b b_other", "b needs_registry"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(one_process.calls()[0], reference);
+        assert_eq!(one_process.calls().len(), 5);
+        let purposes: Vec<&str> = f.evidence.iter().map(|r| r.purpose).collect();
+        assert_eq!(
+            purposes,
+            [
+                "alone",
+                "reference",
+                "reference",
+                "reference",
+                "bisect",
+                "confirm",
+                "confirm",
+                "confirm-alone"
+            ]
+        );
+        // Process isolation: alone, the reference order, the batch.
+        assert_eq!(process.calls().len(), 3);
+        assert_eq!((f.search_reruns, f.reruns), (6, 8));
+    }
+
+    #[test]
+    fn an_in_process_state_setter_outside_the_selection_says_so() {
+        let (all, results) = registry_run(false);
+        let (process, one_process) = (Fake::new(|_| true), Fake::new(needs_registry));
+        let runners = (&process, None, Some(&one_process));
+        let f = triage_in(runners, Isolation::Process, 64, &all, &results);
+        assert_eq!(f[0].kind, FindingKind::Brittle, "{}", f[0].note);
+        assert_eq!(f[0].state_setters, ["b a_fill"]);
+        assert!(f[0].in_process_state);
+        assert!(
+            f[0].note
+                .ends_with("; outside the selection (not in the run): b a_fill"),
+            "{}",
+            f[0].note
+        );
+    }
+
+    #[test]
+    fn in_process_isolation_a_failure_that_fails_in_one_process_too_is_a_plain_failure() {
+        let (all, results) = registry_run(true);
+        let (process, one_process) = (Fake::new(|_| true), Fake::new(|_| true));
+        let runners = (&process, None, Some(&one_process));
+        let f = triage_in(runners, Isolation::Process, 64, &all, &results);
+        assert_eq!(f[0].kind, FindingKind::Failure);
+        assert!(!f[0].in_process_state);
+        assert_eq!(f[0].note, "fails when run alone");
+        // Alone, the reference order, the batch; then the reference order in one process.
+        assert_eq!(f[0].reruns, 4);
+        assert_eq!(one_process.calls().len(), 1);
+    }
+
+    #[test]
+    fn a_test_with_nothing_before_it_in_its_binary_gets_no_in_process_rerun() {
+        let all = vec![TestCase::new("b", "a_alone"), TestCase::new("c", "other")];
+        let results = run_of(&all, &["b a_alone"]);
+        let (process, one_process) = (Fake::new(|_| true), Fake::new(|_| false));
+        let runners = (&process, None, Some(&one_process));
+        let f = triage_in(runners, Isolation::Process, 64, &all, &results);
+        assert_eq!(f[0].kind, FindingKind::Failure);
+        assert!(one_process.calls().is_empty());
+    }
+
+    #[test]
+    fn in_shared_isolation_an_in_process_state_setter_that_sorts_after_it_is_found_after_the_batch()
+    {
+        // `b f` needs `b z_setter` (its binary, sorts after it) in its process: the reference
+        // order (`b a0`) and the batch (one process per test) fail it.
+        let all: Vec<TestCase> = [("b", "a0"), ("b", "f"), ("c", "x"), ("b", "z_setter")]
+            .iter()
+            .map(|(b, n)| TestCase::new(b, n))
+            .collect();
+        let results = run_of(&all, &["b f"]);
+        let shared = Fake::new(|seq| !before_last(seq, "b z_setter"));
+        let check = Fake::new(|_| true);
+        // In shared isolation the main runner is the one-process runner.
+        let runners = (&shared, Some(&check), Some(&shared));
+        let f = triage_in(runners, Isolation::Shared, 64, &all, &results);
+        let f = &f[0];
+        assert_eq!(f.kind, FindingKind::Brittle, "{}", f.note);
+        assert_eq!(f.state_setters, ["b z_setter"]);
+        assert!(f.in_process_state, "{}", f.note);
+        assert!(
+            f.note.contains(
+                "found among its binary's other tests of the run in its own process, not in \
+                 the reference order"
+            ) && f
+                .note
+                .ends_with(" — in-process state: not seen with one process per test"),
+            "{}",
+            f.note
+        );
+        // The batch and the process check ran with one process per test; the candidates in
+        // one process were its binary's other tests of the run, in the run's order.
+        assert_eq!(
+            check.calls(),
+            [
+                ["b a0", "c x", "b z_setter", "b f"]
+                    .map(String::from)
+                    .to_vec(),
+                vec!["b z_setter".to_string(), "b f".into()]
+            ]
+        );
+        assert!(
+            shared
+                .calls()
+                .contains(&["b a0", "b z_setter", "b f"].map(String::from).to_vec())
         );
     }
 

@@ -140,6 +140,11 @@ impl<'r> Session<'r> {
         }
     }
 
+    /// Makes `runner` the one the session reruns with, and returns the one it had.
+    pub(super) fn swap_runner(&mut self, runner: &'r dyn Rerunner) -> &'r dyn Rerunner {
+        std::mem::replace(&mut self.runner, runner)
+    }
+
     /// Runs `seq` (target last) and returns the target's outcome.
     pub(super) fn run(
         &mut self,

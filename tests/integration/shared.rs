@@ -58,6 +58,29 @@ fn in_process_pairs_are_found_in_shared_mode_and_hidden_in_process_mode() {
 }
 
 #[test]
+fn shared_mode_finds_a_brittle_test_whose_state_setter_fills_a_process_global_registry() {
+    // Seed 1: libtest runs reads_registry before fills_registry (see `list`), so it fails; in
+    // one process after its binary's earlier tests it passes, with one process per test not.
+    let sel = ["--isolation", "shared", "--seed", "1", "--test", "registry"];
+    let (out, _d) = fixture("od", "list", &sel).output();
+    let listed = stdout(&out);
+    let at = |t: &str| listed.find(t).unwrap_or_else(|| panic!("{t}: {listed}"));
+    assert!(at("reads_registry") < at("fills_registry"), "{listed}");
+    let (code, err, r) = report("od", &sel);
+    assert_eq!(code, 102, "{err}");
+    let findings = findings_by_test(&r);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let f = &findings["od-core::test/registry reads_registry"];
+    assert_eq!(f["kind"], "brittle", "{f}");
+    assert_eq!(
+        f["state_setters"],
+        serde_json::json!(["od-core::test/registry fills_registry"])
+    );
+    assert_eq!(f["isolation"], "shared");
+    assert_eq!(f["in_process_state"], true, "{f}");
+}
+
+#[test]
 fn shared_mode_records_the_order_libtest_really_ran_and_list_predicts_it() {
     let (out, _d) = fixture(
         "od",

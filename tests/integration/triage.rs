@@ -3,7 +3,8 @@
 //! NOD test order-dependent, and stay within the rerun bound; a brittle test whose state-setter
 //! is in another test binary is found by `hunt` (through the order it passed in during another
 //! run) and by a plain `run` (through the run's one batch of all its tests), in both isolation
-//! modes.
+//! modes; a brittle test whose state-setter acts only inside the process is found by a
+//! process-isolation `run` (in one process after its binary's earlier tests).
 
 use crate::common::*;
 use serde_json::Value;
@@ -44,6 +45,20 @@ fn run_repro(repro: &str) -> (i32, Value) {
 /// The brittle test whose state-setter is in another test binary, and that state-setter.
 const CROSS_BRITTLE: &str = "od-core::test/brittle k_needs_cross_state";
 const CROSS_SETTER: &str = "od-core::test/state k_creates_cross_state";
+
+/// The brittle test that needs a process-global registry, and the test of its binary (sorting
+/// before it) that fills it.
+const INPROC_BRITTLE: &str = "od-core::test/registry reads_registry";
+const INPROC_SETTER: &str = "od-core::test/registry fills_registry";
+
+/// `f` is the brittle finding of `INPROC_BRITTLE` with exactly `INPROC_SETTER` as its
+/// state-setter, labelled in-process state, made in `isolation`.
+fn assert_in_process_brittle(f: &Value, isolation: &str) {
+    assert_eq!(f["kind"], "brittle", "{f}");
+    assert_eq!(strs(&f["state_setters"]), vec![INPROC_SETTER.to_string()]);
+    assert_eq!(f["in_process_state"], true, "{f}");
+    assert_eq!(f["isolation"], isolation, "{f}");
+}
 
 /// `f` is the brittle finding of `CROSS_BRITTLE` with exactly `CROSS_SETTER` as its
 /// state-setter; its repro (the test alone) fails, and the setter then the test passes.
@@ -167,6 +182,9 @@ fn hunt_finds_every_planted_case_with_exact_roles_and_working_repros() {
     // order it passed in during the other run, or among all the run's tests.
     assert_cross_binary_brittle(&f[CROSS_BRITTLE]);
     assert_eq!(kind(&format!("{L}g::always_fails")), "failure");
+    // It fails in every process-isolation run; in one process after its binary's earlier
+    // tests it passes.
+    assert_in_process_brittle(&f[INPROC_BRITTLE], "process");
     if let Some(nod) = f.get(&format!("{L}f::nod_flaky")) {
         // It may also fail alone and in the reference order by chance ("failure"); what it
         // must never be is order-dependent.
@@ -189,6 +207,7 @@ fn hunt_finds_every_planted_case_with_exact_roles_and_working_repros() {
         "od-core::lib f::nod_flaky",
         "od-core::lib g::always_fails",
         CROSS_BRITTLE,
+        INPROC_BRITTLE,
     ]
     .into();
     for t in f.keys() {
@@ -262,6 +281,49 @@ fn a_plain_run_finds_a_state_setter_in_another_binary_that_ran_after_it_in_both_
         assert_eq!(b["in_process_state"], false, "{b}");
         assert_cross_binary_brittle(b);
     }
+}
+
+#[test]
+fn process_isolation_finds_an_in_process_state_setter_in_one_process_and_says_why_it_cannot_satisfy_it()
+ {
+    // Alone, after its binary's earlier tests (one process each) and after the run's other
+    // tests it fails; in one process after `fills_registry` it passes, as under `cargo test`.
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let args = ["--seed", "1", "--test", "registry", "--report"];
+    let mut args = args.to_vec();
+    args.push(report.to_str().unwrap());
+    let (out, _d) = od("run", &args).output();
+    assert_code(&out, 102);
+    let f = findings_of(&json(report.to_str().unwrap()));
+    assert_eq!(f.len(), 1, "{f:?}");
+    let b = &f[INPROC_BRITTLE];
+    assert_in_process_brittle(b, "process");
+    let note = b["note"].as_str().unwrap();
+    assert!(
+        note.contains("in-process state: the state-setter must run in its own process")
+            && note.contains("process isolation gives every test a process of its own, so no order satisfies it there"),
+        "{note}"
+    );
+    assert!(!note.contains("outside the selection"), "{note}");
+    // Its repro (the test alone) fails.
+    let (code, _) = run_repro(b["repro"].as_str().unwrap());
+    assert_eq!(code, 100);
+    // The state-setter filtered out of the selection: still found (the reference order is every
+    // listed test of the binary), and the note says so.
+    args.extend(["--", "reads_registry", "names_are_static"]);
+    let (out, _d) = od("run", &args).output();
+    assert_code(&out, 102);
+    let f = findings_of(&json(report.to_str().unwrap()));
+    let b = &f[INPROC_BRITTLE];
+    assert_in_process_brittle(b, "process");
+    let note = b["note"].as_str().unwrap();
+    assert!(
+        note.ends_with(&format!(
+            "; outside the selection (not in the run): {INPROC_SETTER}"
+        )),
+        "{note}"
+    );
 }
 
 #[test]

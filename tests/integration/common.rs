@@ -130,6 +130,24 @@ pub(crate) fn findings_by_test(
         .collect()
 }
 
+/// The plan in a run record (`--report`, or a hunt report's `runs[i]`): test ids per shard,
+/// index 0 = shard 1.
+pub(crate) fn recorded_plan(record: &serde_json::Value) -> Vec<Vec<String>> {
+    record["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s["tests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect()
+}
+
 /// The plan in `list --message-format json` output: test ids (`BINARY_ID NAME`) per shard,
 /// index 0 = shard 1.
 pub(crate) fn listed_plan(listed: &serde_json::Value) -> Vec<Vec<String>> {

@@ -641,20 +641,7 @@ fn the_predicted_order_is_what_libtest_runs_also_in_a_binary_with_ignored_tests(
                 None => shard.clone(),
             }
         };
-        let recorded: Vec<Vec<String>> = record["plan"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| {
-                s["tests"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|t| t.as_str().unwrap().to_string())
-                    .collect()
-            })
-            .collect();
-        let recorded: Vec<Vec<String>> = recorded.iter().map(upto_crash).collect();
+        let recorded: Vec<Vec<String>> = recorded_plan(&record).iter().map(upto_crash).collect();
         let listed: Vec<Vec<String>> = listed.iter().map(upto_crash).collect();
         assert_eq!(
             recorded, listed,

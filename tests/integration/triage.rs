@@ -688,14 +688,9 @@ fn hunt_runs_are_single_sequences_seeded_reversed_then_chosen_for_pair_coverage(
     assert_eq!(runs.len(), 3);
     // Each run is one sequence over every selected test.
     let order = |run: &Value| -> Vec<String> {
-        let plan = run["plan"].as_array().unwrap();
+        let plan = recorded_plan(run);
         assert_eq!(plan.len(), 1, "one sequence per run: {plan:?}");
-        plan[0]["tests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t.as_str().unwrap().to_string())
-            .collect()
+        plan[0].clone()
     };
     let (first, second, third) = (order(&runs[0]), order(&runs[1]), order(&runs[2]));
     let n = first.len() as u64;

@@ -111,7 +111,7 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
                 xml_in.len()
             ))));
         }
-        Some(merge::merge_junit(&xml_in, &parts).map_err(usage)?)
+        Some(crate::ci::merge_junit::merge_junit(&xml_in, &parts).map_err(usage)?)
     };
     let mut ok = true;
     let mut write = |path: &Option<std::path::PathBuf>, bytes: &[u8]| {
@@ -132,9 +132,19 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
     write(&a.summary, report::markdown::render_doc(&merged).as_bytes());
     let record = report::record::RunRecord::from_doc(&merged);
     let inputs = gate::GateInputs::of([&record]);
+    let given = merged.merged_from.as_ref().map_or(0, Vec::len);
+    let absent = merged.missing_partitions.as_deref().unwrap_or_default();
     eprintln!(
-        "cargo-shuffle: merged {} partition(s) of seed {}: {} tests, {} failing, {} findings",
-        merged.merged_from.as_ref().map_or(0, Vec::len),
+        "cargo-shuffle: merged {} of seed {}: {} tests, {} failing, {} findings",
+        if absent.is_empty() {
+            format!("{given} partition(s)")
+        } else {
+            format!(
+                "{given} of {} partitions (MISSING: {})",
+                given + absent.len(),
+                absent.join(", ")
+            )
+        },
         merged.seed,
         merged.tests.len(),
         inputs.failing.len(),
@@ -147,7 +157,27 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
             allow_flaky: a.allow_flaky,
         },
     );
-    Ok(if code == exit::OK && !ok {
+    // --allow-missing: the gate did not see every test, so it is never green; failures of the
+    // tests given keep their own code.
+    let missing = report::markdown::missing_lines(&merged);
+    for line in &missing {
+        eprintln!("cargo-shuffle: warning: {line}");
+    }
+    if !missing.is_empty() {
+        eprintln!(
+            "cargo-shuffle: warning: INCOMPLETE: {} of the {} partitions missing; the gate covers only the parts given{}",
+            missing.len(),
+            given + absent.len(),
+            if code == exit::OK {
+                format!(", whose tests passed: exit {} (not 0)", exit::INCOMPLETE)
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(if code == exit::OK && !missing.is_empty() {
+        exit::INCOMPLETE
+    } else if code == exit::OK && !ok {
         exit::OTHER_ERROR
     } else {
         code

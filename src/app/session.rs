@@ -121,10 +121,9 @@ fn select_and_plan(
     let plan = shared_order(cfg, plan);
     if plan.test_count() == 0 && selected > 0 && cfg.partition.is_some() {
         // More parts than tests: this CI job has nothing to do, which is not an error.
-        eprintln!(
-            "cargo-shuffle: warning: partition {} of the {selected} selected tests is empty (more parts than tests?)",
-            cfg.partition.map(|p| p.to_string()).unwrap_or_default()
-        );
+        if let Some(p) = cfg.partition {
+            eprintln!("cargo-shuffle: warning: {}", p.empty_warning(selected));
+        }
         return Ok(plan);
     }
     if plan.test_count() == 0 && !allow_empty {

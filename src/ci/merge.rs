@@ -3,11 +3,13 @@
 //! (same seed, same shard count, partitions 1..N each exactly once, no test twice). The merged
 //! record has the plan and results an unpartitioned run with that seed would have.
 
+use super::repro_args::{selection_signature, strip_partition};
 use crate::events::Outcome;
-use crate::plan::{ORDER_DOMAIN, PartitionKind, key};
+use crate::plan::parts::{slice_size, slice_total_range};
+use crate::plan::{ORDER_DOMAIN, Partition, PartitionKind, key};
 use crate::report::record::{Applied, RunRecord};
 use crate::report::schema::{
-    self, MergedPart, RUN_RECORD_SCHEMA, RunRecordDoc, RunnerUsage, ShardPlan,
+    self, MergedPart, MissingPart, RUN_RECORD_SCHEMA, RunRecordDoc, RunnerUsage, ShardPlan,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -17,7 +19,7 @@ use std::path::{Path, PathBuf};
 #[error("{0}")]
 pub(crate) struct MergeError(pub(crate) String);
 
-fn read(path: &Path) -> Result<String, MergeError> {
+pub(super) fn read(path: &Path) -> Result<String, MergeError> {
     std::fs::read_to_string(path)
         .map_err(|e| MergeError(format!("cannot read {}: {e}", path.display())))
 }
@@ -101,6 +103,7 @@ pub(crate) fn merge_docs(
         }
     }
     let missing = check_partitions(docs, allow_missing)?;
+    let missing_parts = missing_parts(docs, &missing);
     // Tests: each exactly once.
     let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();
     let mut tests = Vec::new();
@@ -138,10 +141,14 @@ pub(crate) fn merge_docs(
                 })
                 .collect(),
         ),
-        missing_partitions: Some(missing),
+        missing_partitions: Some(missing.iter().map(ToString::to_string).collect()),
+        missing_parts: Some(missing_parts),
         jobs: first.jobs,
         interrupted: docs.iter().any(|(_, d)| d.interrupted),
         elapsed_ms: docs.iter().map(|(_, d)| d.elapsed_ms).max().unwrap_or(0),
+        // The parts ran in parallel jobs: laid over each other from the earliest start (each
+        // test's start_ms stays relative to its own part's start).
+        started_at: docs.iter().filter_map(|(_, d)| d.started_at).min(),
         runner: (!usage.is_empty()).then(|| RunnerUsage {
             cpu_ms: usage.iter().map(|u| u.cpu_ms).sum(),
             max_rss_kib: usage.iter().map(|u| u.max_rss_kib).max().unwrap_or(0),
@@ -158,11 +165,11 @@ pub(crate) fn merge_docs(
 }
 
 /// Checks that the parts are partitions `K/N` of one kind and N, each at most once; returns
-/// the missing ones (`K/N`), an error when some are missing and `allow_missing` is off.
+/// the missing ones, an error when some are missing and `allow_missing` is off.
 fn check_partitions(
     docs: &[(&Path, RunRecordDoc)],
     allow_missing: bool,
-) -> Result<Vec<String>, MergeError> {
+) -> Result<Vec<Partition>, MergeError> {
     let mut parts: BTreeMap<u32, &Path> = BTreeMap::new();
     let mut layout: Option<(PartitionKind, u32)> = None;
     let kind_name = |k: PartitionKind| match k {
@@ -198,20 +205,58 @@ fn check_partitions(
             )));
         }
     }
-    let Some((_, n)) = layout else {
+    let Some((kind, n)) = layout else {
         return Ok(Vec::new());
     };
-    let missing: Vec<String> = (1..=n)
+    let missing: Vec<Partition> = (1..=n)
         .filter(|k| !parts.contains_key(k))
-        .map(|k| format!("{k}/{n}"))
+        .map(|index| Partition {
+            index,
+            total: n,
+            kind,
+        })
         .collect();
     if !missing.is_empty() && !allow_missing {
+        let names: Vec<String> = missing.iter().map(ToString::to_string).collect();
         return Err(MergeError(format!(
-            "partition(s) {} missing: pass every part's report (or --allow-missing)",
-            missing.join(", ")
+            "partition(s) {} missing: pass every part's report (or --allow-missing, which exits {} when the parts given pass)",
+            names.join(", "),
+            crate::exit::INCOMPLETE
         )));
     }
     Ok(missing)
+}
+
+/// For each missing partition, how many planned tests it held as far as the parts given tell:
+/// a slice part's size from the sizes of the slice parts present (they differ by at most one),
+/// unknown for a hash part.
+fn missing_parts(docs: &[(&Path, RunRecordDoc)], missing: &[Partition]) -> Vec<MissingPart> {
+    let present: Vec<(u32, usize)> = docs
+        .iter()
+        .filter_map(|(_, d)| {
+            let p = d.partition?;
+            Some((p.index, d.plan.iter().map(|s| s.tests.len()).sum()))
+        })
+        .collect();
+    missing
+        .iter()
+        .map(|p| {
+            let range = (p.kind == PartitionKind::Slice)
+                .then(|| slice_total_range(p.total, &present))
+                .flatten()
+                .map(|(lo, hi)| {
+                    (
+                        slice_size(p.index, p.total, lo),
+                        slice_size(p.index, p.total, hi),
+                    )
+                });
+            MissingPart {
+                partition: *p,
+                tests_at_least: range.map(|r| r.0),
+                tests_at_most: range.map(|r| r.1),
+            }
+        })
+        .collect()
 }
 
 /// The plan of the unpartitioned run: shard membership does not depend on the partition, and
@@ -259,154 +304,11 @@ fn merged_baseline(docs: &[(&Path, RunRecordDoc)]) -> Option<Applied> {
 }
 
 /// The merged JUnit rendered from a merged record alone (no XML input): the same testcases,
-/// outcomes, messages and properties as [`merge_junit`] of the parts' XML, without the
-/// captured output (the records do not carry it) and without a timestamp.
+/// outcomes, messages and properties as `merge_junit` of the parts' XML, without the captured
+/// output (the records do not carry it); timestamps from the parts' start times (the earliest
+/// part's for `<testsuites>`, see `merge_docs`).
 pub(crate) fn junit_from_record(merged: &RunRecordDoc) -> String {
     crate::report::junit::render(&RunRecord::from_doc(merged))
-}
-
-/// The flags of a repro command that decide which tests run and how they share processes
-/// (cargo's selection, filters, `--skip`, `--exact`, `--run-ignored`, `--isolation`,
-/// `--reverse`), in order; paths (`--archive`, `--manifest-path`, …) may differ between jobs.
-fn selection_signature(cmd: &str) -> Vec<String> {
-    const WITH_VALUE: [&str; 13] = [
-        "-p",
-        "--package",
-        "--exclude",
-        "--bin",
-        "--test",
-        "--example",
-        "-F",
-        "--features",
-        "--profile",
-        "--target",
-        "--skip",
-        "--run-ignored",
-        "--isolation",
-    ];
-    const ALONE: [&str; 11] = [
-        "--workspace",
-        "--lib",
-        "--bins",
-        "--tests",
-        "--examples",
-        "--all-features",
-        "--no-default-features",
-        "-r",
-        "--release",
-        "--exact",
-        "--reverse",
-    ];
-    let words = shell_words::split(cmd).unwrap_or_default();
-    let mut out = Vec::new();
-    let mut it = words.into_iter();
-    while let Some(w) = it.next() {
-        if w == "--" {
-            out.push(w);
-            out.extend(it.by_ref());
-        } else if WITH_VALUE.contains(&w.as_str()) {
-            let v = it.next().unwrap_or_default();
-            out.extend([w, v]);
-        } else if ALONE.contains(&w.as_str()) {
-            out.push(w);
-        }
-    }
-    out
-}
-
-/// The repro command without its `--partition K/N` (the merged run is unpartitioned).
-fn strip_partition(cmd: &str) -> String {
-    let words = shell_words::split(cmd).unwrap_or_default();
-    let mut out = Vec::new();
-    let mut skip = false;
-    for w in words {
-        if skip {
-            skip = false;
-            continue;
-        }
-        if w == "--partition" {
-            skip = true;
-            continue;
-        }
-        out.push(w);
-    }
-    shell_words::join(out)
-}
-
-/// The partitions' JUnit files merged into one: testsuites with the same name (binary id) are
-/// joined; their properties are the first file's, with `partition` emptied. Errors: unreadable
-/// or invalid XML, or files whose `seed` properties differ.
-pub(crate) fn merge_junit(
-    paths: &[PathBuf],
-    expected_parts: &BTreeSet<String>,
-) -> Result<String, MergeError> {
-    use quick_junit::{Property, Report, TestSuite};
-    let mut suites: BTreeMap<String, TestSuite> = BTreeMap::new();
-    let mut seeds: BTreeSet<String> = BTreeSet::new();
-    let mut time = std::time::Duration::ZERO;
-    let mut parts: BTreeMap<String, &Path> = BTreeMap::new();
-    for p in paths {
-        let r = Report::deserialize_from_str(&read(p)?)
-            .map_err(|e| MergeError(format!("{} is not valid JUnit XML: {e}", p.display())))?;
-        time = time.max(r.time.unwrap_or_default());
-        // Each file must be one of the JSON records' partitions, each at most once.
-        let part = r
-            .test_suites
-            .iter()
-            .flat_map(|s| s.properties.iter())
-            .find(|prop| prop.name.as_str() == "partition")
-            .map(|prop| prop.value.to_string())
-            .unwrap_or_default();
-        if !part.is_empty() {
-            if !expected_parts.contains(&part) {
-                return Err(MergeError(format!(
-                    "{} is partition {part}, which is not among the JSON records' partitions",
-                    p.display()
-                )));
-            }
-            if let Some(other) = parts.insert(part.clone(), p) {
-                return Err(MergeError(format!(
-                    "partition {part} appears twice among the JUnit files: {} and {}",
-                    other.display(),
-                    p.display()
-                )));
-            }
-        }
-        for s in r.test_suites {
-            for prop in &s.properties {
-                if prop.name.as_str() == "seed" {
-                    seeds.insert(prop.value.to_string());
-                }
-            }
-            let entry = suites.entry(s.name.to_string()).or_insert_with(|| {
-                let mut n = TestSuite::new(s.name.clone());
-                for prop in &s.properties {
-                    let value = match prop.name.as_str() {
-                        "partition" => String::new(),
-                        // The merged run is unpartitioned.
-                        "repro" => strip_partition(&prop.value),
-                        _ => prop.value.to_string(),
-                    };
-                    n.add_property(Property::new(prop.name.clone(), value));
-                }
-                n
-            });
-            entry.set_time(entry.time.unwrap_or_default() + s.time.unwrap_or_default());
-            entry.add_test_cases(s.test_cases);
-        }
-    }
-    if seeds.len() > 1 {
-        return Err(MergeError(format!(
-            "the JUnit files come from different seeds ({}): partitions of one run must share --seed",
-            seeds.into_iter().collect::<Vec<_>>().join(", ")
-        )));
-    }
-    let mut report = Report::new("cargo-shuffle");
-    report.set_time(time);
-    report.add_test_suites(suites.into_values());
-    report
-        .to_string()
-        .map_err(|e| MergeError(format!("cannot write JUnit: {e}")))
 }
 
 #[cfg(test)]
@@ -544,6 +446,73 @@ mod tests {
         unrun.plan[1].tests.push("b never".into());
         let e = merge(&[a, unrun], false).unwrap_err();
         assert!(e.contains("p2.json has no result for 1"), "{e}");
+    }
+
+    #[test]
+    fn a_merge_with_missing_parts_names_them_with_their_kind_and_how_many_tests_never_ran() {
+        let tests = |k: usize, n: usize| -> Vec<(String, Outcome)> {
+            (0..n)
+                .map(|i| (format!("b p{k}t{i}"), Outcome::Passed))
+                .collect()
+        };
+        let slice = |k: usize, n: usize| {
+            let t = tests(k, n);
+            let t: Vec<(&str, Outcome)> = t.iter().map(|(id, o)| (id.as_str(), *o)).collect();
+            let mut d = part(&format!("slice:{k}/3"), &t);
+            d.started_at =
+                chrono::DateTime::parse_from_rfc3339(&format!("2026-12-01T10:00:0{k}.000Z")).ok();
+            d
+        };
+        // 55 tests in 3 slices (19, 18, 18): parts 2 and 3 given, part 1 missing.
+        let m = merge(&[slice(3, 18), slice(2, 18)], true).unwrap();
+        assert_eq!(m.missing_partitions, Some(vec!["slice:1/3".to_string()]));
+        assert_eq!(
+            m.missing_parts,
+            Some(vec![MissingPart {
+                partition: "slice:1/3".parse().unwrap(),
+                tests_at_least: Some(18),
+                tests_at_most: Some(19),
+            }])
+        );
+        assert_eq!(
+            m.started_at,
+            chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:02.000Z").ok(),
+            "the earliest part's start"
+        );
+        let lines = crate::report::markdown::missing_lines(&m);
+        assert_eq!(
+            lines,
+            ["partition slice:1/3 missing: its 18 or 19 planned tests never ran"]
+        );
+        let md = crate::report::markdown::render_doc(&m);
+        assert!(
+            md.contains("**Incomplete: 1 of 3 partitions missing.**")
+                && md.contains(
+                    "> - partition slice:1/3 missing: its 18 or 19 planned tests never ran"
+                ),
+            "{md}"
+        );
+        // Part 1 given, part 3 missing: exactly 18.
+        let m = merge(&[slice(1, 19), slice(2, 18)], true).unwrap();
+        assert_eq!(
+            crate::report::markdown::missing_lines(&m),
+            ["partition slice:3/3 missing: its 18 planned tests never ran"]
+        );
+        // A hash part's size is not known from the others.
+        let m = merge(&[part("2/3", &[("b x", Outcome::Passed)])], true).unwrap();
+        assert_eq!(
+            crate::report::markdown::missing_lines(&m),
+            [
+                "partition 1/3 missing: its tests never ran (hash parts vary in size: how many is not known)",
+                "partition 3/3 missing: its tests never ran (hash parts vary in size: how many is not known)"
+            ]
+        );
+        // A complete merge says nothing.
+        let a = part("1/2", &[("b x", Outcome::Passed)]);
+        let b = part("2/2", &[("b z", Outcome::Passed)]);
+        let m = merge(&[a, b], false).unwrap();
+        assert!(crate::report::markdown::missing_lines(&m).is_empty());
+        assert!(!crate::report::markdown::render_doc(&m).contains("Incomplete"));
     }
 
     #[test]

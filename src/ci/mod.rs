@@ -6,3 +6,5 @@
 pub(crate) mod baseline;
 pub(crate) mod gate;
 pub(crate) mod merge;
+pub(crate) mod merge_junit;
+mod repro_args;

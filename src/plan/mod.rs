@@ -15,6 +15,7 @@
 
 pub(crate) mod coverage;
 pub(crate) mod history;
+pub(crate) mod parts;
 pub(crate) mod repro;
 pub(crate) mod seed;
 
@@ -102,6 +103,13 @@ impl FromStr for Partition {
         let (k, n) = rest.split_once('/').ok_or_else(|| err("there is no `/`"))?;
         let number = |x: &str, what| -> Result<u32, PartitionError> {
             let x = x.trim();
+            // One rule with `--seed`: digits only, so `+1/3` is refused like `--seed +42`.
+            if x.starts_with('+') {
+                return Err(err("a leading `+` is not accepted"));
+            }
+            if !x.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(err("K and N must be whole numbers"));
+            }
             match x.parse::<u64>() {
                 Ok(v) if v <= 100_000 => Ok(v as u32),
                 Ok(_) => Err(err(what)),
@@ -501,8 +509,19 @@ mod tests {
             "",
             "count:1/2",
             "slice:0/2",
+            "1/+3",
+            "1/3x",
         ] {
             assert!(bad.parse::<Partition>().is_err(), "{bad}");
+        }
+        // A leading `+` is refused, as by `--seed`, and the error says so and names the input.
+        for plus in ["+1/3", "slice:+1/3", "1/+3"] {
+            let e = plus.parse::<Partition>().unwrap_err();
+            assert_eq!(e.reason, "a leading `+` is not accepted", "{plus}");
+            assert!(
+                e.to_string().contains(&format!("`{plus}`")) && e.to_string().contains("K/N"),
+                "{e}"
+            );
         }
     }
 

@@ -47,6 +47,10 @@ impl FromStr for Seed {
         if t.starts_with('-') {
             return Err(err("it is negative"));
         }
+        // One rule with `--partition`: digits only, no sign.
+        if t.starts_with('+') {
+            return Err(err("a leading `+` is not accepted"));
+        }
         let (digits, radix) = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
             Some(hex) => (hex, 16),
             None => (t.as_str(), 10),
@@ -88,6 +92,8 @@ mod tests {
             ("0x", "it is not a number"),
             ("", "it is empty"),
             ("1.5", "it is not a number"),
+            ("+42", "a leading `+` is not accepted"),
+            ("+0x10", "a leading `+` is not accepted"),
         ] {
             let e = input.parse::<Seed>().unwrap_err();
             assert_eq!(e.reason, reason, "{input}");

@@ -77,9 +77,11 @@ fn testcase(r: &TestResult) -> TestCase {
     tc
 }
 
-/// Renders the JUnit document for `record`. A record read back from JSON (`merge`) has no
-/// captured output and no start time: its failures carry the message but no output, and the
-/// report no timestamp.
+/// Renders the JUnit document for `record`: `<testsuites>` has the run's start and wall time, each
+/// `<testsuite>` the span of its tests (first start to last end, never longer than the run) and
+/// its first test's start. A record read back from JSON (`merge`) has no captured output: its
+/// failures carry the message but no output (and no timestamps if the record has no start time,
+/// as records of older versions).
 pub(crate) fn render(record: &RunRecord) -> String {
     let mut report = Report::new("cargo-shuffle");
     report.set_time(record.elapsed);
@@ -148,10 +150,24 @@ pub(crate) fn render(record: &RunRecord) -> String {
         ("repro", record.repro.clone()),
         ("interrupted", record.interrupted.to_string()),
     ];
+    // A testsuite's time is the wall-clock span of its tests (first start to last end; they
+    // ran in parallel shards, so the sum of their times can exceed the run's), its timestamp
+    // its first test's start.
+    let mut spans: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for r in record.results.iter().filter(|r| r.shard != 0) {
+        let s = spans
+            .entry(&r.test.binary_id)
+            .or_insert((r.start_ms, r.end_ms));
+        *s = (s.0.min(r.start_ms), s.1.max(r.end_ms.max(r.start_ms)));
+    }
     for (bin, mut cases) in suites {
         cases.sort_by(|a, b| a.name.cmp(&b.name));
         let mut suite = TestSuite::new(clean_text(bin));
-        suite.set_time(cases.iter().filter_map(|c| c.time).sum());
+        let (first, last) = spans.get(bin).copied().unwrap_or_default();
+        suite.set_time(std::time::Duration::from_millis(last - first).min(record.elapsed));
+        if let Some(t) = record.started_at {
+            suite.set_timestamp(chrono_like(t + std::time::Duration::from_millis(first)));
+        }
         for (k, v) in &props {
             suite.add_property(Property::new(*k, clean_text(v)));
         }
@@ -174,6 +190,7 @@ fn chrono_like(t: std::time::SystemTime) -> chrono::DateTime<chrono::FixedOffset
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::record::RunRecord;
     use crate::report::schema::{RunRecordDoc, TestDoc};
     use crate::triage::{Finding, FindingKind};
 
@@ -292,9 +309,65 @@ mod tests {
             "{sp:?}"
         );
         assert!(sp.contains(&"interrupted=true".to_string()), "{sp:?}");
-        assert!(
-            doc.root_element().attribute("timestamp").is_none(),
-            "a record read back has no start time"
+        assert_eq!(
+            doc.root_element().attribute("timestamp"),
+            Some("2026-12-01T10:00:00.123+00:00"),
+            "a record's start time is the report's timestamp"
         );
+        let mut old = RunRecordDoc::example();
+        old.started_at = None;
+        let xml = render(&RunRecord::from_doc(&old));
+        assert!(
+            !xml.contains("timestamp"),
+            "no start time, no timestamps: {xml}"
+        );
+    }
+
+    #[test]
+    fn a_testsuite_spans_its_tests_first_start_to_last_end_inside_the_run() {
+        let mut d = RunRecordDoc::example();
+        d.elapsed_ms = 1500;
+        let timed = |id: &str, shard: u32, start_ms: u64, end_ms: u64| {
+            let mut t = TestDoc::example(id, Outcome::Passed);
+            t.shard = shard;
+            (t.start_ms, t.end_ms) = (start_ms, end_ms);
+            t.duration_ms = (end_ms - start_ms) as f64;
+            t
+        };
+        // Two shards of binary b side by side: 0.9 s + 1.1 s of tests within 1.2 s.
+        d.tests = vec![
+            timed("b one", 1, 0, 900),
+            timed("b two", 2, 100, 1200),
+            timed("c three", 1, 950, 1010),
+        ];
+        d.plan = vec![];
+        let xml = render(&RunRecord::from_doc(&d));
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let root = doc.root_element();
+        assert_eq!(root.attribute("time"), Some("1.500"));
+        let suite = |name: &str| {
+            doc.descendants()
+                .find(|n| n.has_tag_name("testsuite") && n.attribute("name") == Some(name))
+                .unwrap()
+        };
+        assert_eq!(suite("b").attribute("time"), Some("1.200"), "not 2.000");
+        assert_eq!(
+            suite("b").attribute("timestamp"),
+            Some("2026-12-01T10:00:00.123+00:00")
+        );
+        assert_eq!(suite("c").attribute("time"), Some("0.060"));
+        assert_eq!(
+            suite("c").attribute("timestamp"),
+            Some("2026-12-01T10:00:01.073+00:00")
+        );
+        // A test that ended after the run's recorded end cannot make its suite outlast it.
+        d.tests[1].end_ms = 1700;
+        let xml = render(&RunRecord::from_doc(&d));
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let b = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite") && n.attribute("name") == Some("b"))
+            .unwrap();
+        assert_eq!(b.attribute("time"), Some("1.500"));
     }
 }

@@ -55,10 +55,64 @@ pub(crate) fn render_hunt(record: &RunRecord, coverage: &HuntCoverageDoc) -> Str
     md
 }
 
+/// One line per missing partition of a merged record (`merge --allow-missing`), for the
+/// terminal and the summary: `partition slice:1/3 missing: its 18 or 19 planned tests never
+/// ran`, or for a hash part `partition 1/3 missing: its tests never ran (hash parts vary in
+/// size: how many is not known)`. Empty for a complete merge or a run record.
+pub(crate) fn missing_lines(r: &RunRecordDoc) -> Vec<String> {
+    let detailed = r.missing_parts.as_deref().unwrap_or_default();
+    let mut lines: Vec<String> = detailed
+        .iter()
+        .map(|m| {
+            let how_many = match (m.tests_at_least, m.tests_at_most) {
+                (Some(lo), Some(hi)) if lo == hi => {
+                    format!("its {}", crate::runner::output::count(lo, "planned test"))
+                }
+                (Some(lo), Some(hi)) => format!("its {lo} or {hi} planned tests"),
+                _ => String::new(),
+            };
+            if how_many.is_empty() {
+                format!(
+                    "partition {} missing: its tests never ran (hash parts vary in size: how many is not known)",
+                    m.partition
+                )
+            } else {
+                format!("partition {} missing: {how_many} never ran", m.partition)
+            }
+        })
+        .collect();
+    // A merged record of an older version has only the names.
+    if detailed.is_empty() {
+        lines.extend(
+            r.missing_partitions
+                .iter()
+                .flatten()
+                .map(|p| format!("partition {p} missing: its tests never ran")),
+        );
+    }
+    lines
+}
+
 /// Renders the summary of a run record document (also a merged one, see `ci::merge`).
 pub(crate) fn render_doc(r: &RunRecordDoc) -> String {
     let c = |o: Outcome| r.counts.get(&o).copied().unwrap_or(0);
     let mut md = String::from("## cargo-shuffle\n\n");
+    let missing = missing_lines(r);
+    if !missing.is_empty() {
+        let parts = r.merged_from.as_ref().map_or(0, Vec::len) + missing.len();
+        let _ = write!(
+            md,
+            "> [!WARNING]\n> **Incomplete: {} of {parts} partitions missing.** The counts and \
+             findings below cover only the parts given; the gate does not pass (exit {} when \
+             their tests pass).\n>\n",
+            missing.len(),
+            crate::exit::INCOMPLETE
+        );
+        for l in &missing {
+            let _ = writeln!(md, "> - {}", html_escape(l));
+        }
+        md.push('\n');
+    }
     let _ = write!(
         md,
         "| passed | failed | crashed | timed out | errors | ignored |\n|---|---|---|---|---|---|\n| {} | {} | {} | {} | {} | {} |\n\n",

@@ -32,7 +32,8 @@ pub(crate) struct RunRecord {
     pub(crate) interrupted: bool,
     /// Command that reproduces the whole run.
     pub(crate) repro: String,
-    /// Wall-clock start, for report timestamps; `None` for a record read back from JSON.
+    /// Wall-clock start, for report timestamps (the origin of the results' `start_ms`); `None`
+    /// for a record read back from a JSON document that does not carry it.
     pub(crate) started_at: Option<std::time::SystemTime>,
     /// Triage findings, one per failing test; `None` when triage did not run.
     pub(crate) findings: Option<Vec<crate::triage::Finding>>,
@@ -152,9 +153,13 @@ impl RunRecord {
             partition: self.partition,
             merged_from: None,
             missing_partitions: None,
+            missing_parts: None,
             jobs: self.jobs,
             interrupted: self.interrupted,
             elapsed_ms: self.elapsed.as_millis() as u64,
+            started_at: self
+                .started_at
+                .map(|t| chrono::DateTime::<chrono::Utc>::from(t).fixed_offset()),
             runner: runner_usage(),
             repro: self.repro.clone(),
             counts: self.counts(),
@@ -177,7 +182,8 @@ impl RunRecord {
 
     /// The record a JSON document describes (for `merge`, which renders JUnit and gates from
     /// records alone). What the document does not carry is empty: the tests' captured output,
-    /// the start time, the `--shard` selection (all shards count as selected).
+    /// the `--shard` selection (all shards count as selected), the start time of a record
+    /// written by an older version.
     pub(crate) fn from_doc(doc: &RunRecordDoc) -> RunRecord {
         RunRecord {
             seed: doc.seed,
@@ -189,7 +195,7 @@ impl RunRecord {
             elapsed: Duration::from_millis(doc.elapsed_ms),
             interrupted: doc.interrupted,
             repro: doc.repro.clone(),
-            started_at: None,
+            started_at: doc.started_at.map(std::time::SystemTime::from),
             findings: doc.triaged.then(|| doc.findings.clone()),
             baseline: doc.baseline.clone(),
             only_shards: Vec::new(),

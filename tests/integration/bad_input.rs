@@ -23,6 +23,50 @@ fn malformed_seeds_are_usage_errors() {
         "larger than 2^64-1",
     );
     check(&["list", "--seed", "banana"], 2, "invalid seed `banana`");
+    // One rule with --partition: a leading `+` is refused, naming the input and the form.
+    check(
+        &["list", "--seed", "+42"],
+        2,
+        "invalid seed `+42`: a leading `+` is not accepted; give a whole number",
+    );
+}
+
+#[test]
+fn a_leading_plus_in_a_partition_is_refused_like_in_a_seed() {
+    for p in ["+1/3", "1/+3", "slice:+1/3"] {
+        check(
+            &["list", "--partition", p],
+            2,
+            &format!("invalid partition `{p}`: a leading `+` is not accepted; write K/N"),
+        );
+    }
+}
+
+#[test]
+fn an_empty_hash_part_says_hash_parts_vary_and_suggests_slice() {
+    let dir = tempfile::tempdir().unwrap();
+    let list: String = (0..55).map(|i| format!("t{i}: test\\n")).collect();
+    let bin = fake_binary(dir.path(), "fake55", &list, "exit 0");
+    // Seed 45 puts none of these 55 tests (binary `fake55`) in hash part 8 of 12.
+    let (out, _d) = Shuffle::new(&[
+        "list",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--seed",
+        "45",
+        "--partition",
+        "hash:8/12",
+    ])
+    .output();
+    assert_code(&out, 0);
+    let err = stderr(&out);
+    assert!(
+        err.contains("partition 8/12 of the 55 selected tests is empty: hash parts vary in size")
+            && err.contains("--partition slice:8/12")
+            && !err.contains("more parts than tests"),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("0 tests"), "{}", stdout(&out));
 }
 
 #[test]

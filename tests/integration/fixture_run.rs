@@ -231,6 +231,8 @@ fn junit_is_strict_xml_with_one_testcase_per_test() {
             .contains("the real failure message")
     );
     assert!(failure.text().unwrap().contains("bytes of output not kept"));
+    // Times add up: each testsuite spans its tests (8 parallel shards), inside the report.
+    crate::merge::assert_junit_times_add_up(&junit);
 }
 
 #[test]

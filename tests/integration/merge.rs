@@ -114,6 +114,7 @@ fn three_partitions_merge_into_the_unpartitioned_run() {
     );
     assert!(merged.get("baseline").is_some());
     let xml = std::fs::read_to_string(&merged_xml).unwrap();
+    assert_junit_times_add_up(&xml);
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let cases = doc
         .descendants()
@@ -448,6 +449,8 @@ fn merge_of_json_records_alone_writes_the_junit_that_merge_of_the_xml_files_writ
         &dir.path().join("from-xml.xml"),
     );
     let from_json = merge(&json_in, &dir.path().join("from-json.xml"));
+    assert_junit_times_add_up(&from_xml);
+    assert_junit_times_add_up(&from_json);
     let (a, b) = (junit_cases(&from_xml), junit_cases(&from_json));
     assert!(a.len() > 5, "{from_xml}");
     assert!(
@@ -463,5 +466,183 @@ fn merge_of_json_records_alone_writes_the_junit_that_merge_of_the_xml_files_writ
     assert!(
         !from_json.contains("--partition"),
         "the merged run is unpartitioned"
+    );
+}
+
+/// Checks a JUnit document with a strict XML parser: `<testsuites>` and every `<testsuite>`
+/// have a valid ISO 8601 (RFC 3339) `timestamp`, and every testsuite lies inside the report
+/// (its `time` at most the report's, from no earlier than the report's start to no later than
+/// its end).
+pub(crate) fn assert_junit_times_add_up(xml: &str) {
+    let doc = roxmltree::Document::parse(xml).expect("JUnit must be well-formed XML");
+    let root = doc.root_element();
+    let stamp = |n: roxmltree::Node<'_, '_>| {
+        let t = n
+            .attribute("timestamp")
+            .unwrap_or_else(|| panic!("<{}> has no timestamp: {xml}", n.tag_name().name()));
+        chrono::DateTime::parse_from_rfc3339(t)
+            .unwrap_or_else(|e| panic!("timestamp {t:?} is not ISO 8601: {e}"))
+    };
+    let secs =
+        |n: roxmltree::Node<'_, '_>| -> f64 { n.attribute("time").unwrap().parse().unwrap() };
+    let (start, time) = (stamp(root), secs(root));
+    let end = start + chrono::Duration::milliseconds((time * 1000.0).round() as i64 + 1);
+    let mut suites = 0;
+    for s in root.children().filter(|n| n.has_tag_name("testsuite")) {
+        suites += 1;
+        let name = s.attribute("name").unwrap();
+        assert!(
+            secs(s) <= time,
+            "testsuite {name}: time {} > testsuites time {time}",
+            secs(s)
+        );
+        let s_start = stamp(s);
+        assert!(
+            s_start >= start,
+            "testsuite {name} starts before the report"
+        );
+        let s_end = s_start + chrono::Duration::milliseconds((secs(s) * 1000.0).round() as i64);
+        assert!(s_end <= end, "testsuite {name} ends after the report");
+    }
+    assert!(suites > 0, "{xml}");
+}
+
+/// A fake libtest binary of 10 tests, `t0`..`t9`, of which `t3` fails.
+fn ten_tests_one_failing(dir: &std::path::Path) -> std::path::PathBuf {
+    let list: String = (0..10).map(|i| format!("t{i}: test\\n")).collect();
+    fake_binary(
+        dir,
+        "ten",
+        &list,
+        "echo 'running 1 test'; if [ \"$NAME\" = t3 ]; then echo \"test $NAME ... FAILED\"; echo 'test result: FAILED. 0 passed; 1 failed'; exit 101; fi; echo \"test $NAME ... ok\"; echo 'test result: ok. 1 passed; 0 failed'",
+    )
+}
+
+#[test]
+fn a_merge_missing_the_part_with_the_failure_says_so_everywhere_and_is_not_green() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = ten_tests_one_failing(dir.path());
+    // Three slice parts of 10 tests (4, 3, 3), each a JSON record and a JUnit file.
+    let mut failing_part = 0;
+    for k in 1..=3 {
+        let (json_path, xml_path) = (
+            dir.path().join(format!("part-{k}.json")),
+            dir.path().join(format!("part-{k}.xml")),
+        );
+        let part = format!("slice:{k}/3");
+        let (out, _d) = Shuffle::new(&[
+            "run",
+            "--binary",
+            bin.to_str().unwrap(),
+            "--seed",
+            "7",
+            "--no-triage",
+            "--partition",
+            &part,
+            "--report",
+            json_path.to_str().unwrap(),
+            "--junit",
+            xml_path.to_str().unwrap(),
+        ])
+        .output();
+        let code = out.status.code().unwrap();
+        assert!(code == 0 || code == 100, "{}", stderr(&out));
+        if code == 100 {
+            failing_part = k;
+        }
+        assert_junit_times_add_up(&std::fs::read_to_string(&xml_path).unwrap());
+    }
+    assert_ne!(failing_part, 0, "t3 is in one part");
+    let file = |k: u32, ext: &str| {
+        dir.path()
+            .join(format!("part-{k}.{ext}"))
+            .display()
+            .to_string()
+    };
+    let others: Vec<u32> = (1..=3).filter(|k| *k != failing_part).collect();
+    let missing = format!("slice:{failing_part}/3");
+    let merged_json = dir.path().join("merged.json");
+    let summary = dir.path().join("summary.md");
+    let junit = dir.path().join("merged.xml");
+    let merge = |extra: &[String]| {
+        let mut args: Vec<String> = vec![
+            "merge".into(),
+            "--allow-missing".into(),
+            "--report".into(),
+            merged_json.display().to_string(),
+            "--summary".into(),
+            summary.display().to_string(),
+            "--junit".into(),
+            junit.display().to_string(),
+        ];
+        args.extend(extra.iter().cloned());
+        Shuffle::new(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .output()
+            .0
+    };
+    for with_xml in [false, true] {
+        let mut inputs: Vec<String> = others.iter().map(|k| file(*k, "json")).collect();
+        if with_xml {
+            inputs.extend(others.iter().map(|k| file(*k, "xml")));
+        }
+        let out = merge(&inputs);
+        // The parts given passed, but a third of the suite never ran: not green.
+        assert_code(&out, 103);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("merged 2 of 3 partitions (MISSING: {missing})")),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("warning: partition {missing} missing: its "))
+                && err.contains("planned tests never ran"),
+            "{err}"
+        );
+        assert!(
+            err.contains("INCOMPLETE") && err.contains("exit 103"),
+            "{err}"
+        );
+        let md = std::fs::read_to_string(&summary).unwrap();
+        assert!(
+            md.contains("**Incomplete: 1 of 3 partitions missing.**")
+                && md.contains(&format!("partition {missing} missing: its ")),
+            "{md}"
+        );
+        let merged = json(merged_json.to_str().unwrap());
+        assert_eq!(merged["missing_partitions"], serde_json::json!([missing]));
+        let detail = &merged["missing_parts"][0];
+        assert_eq!(detail["partition"], missing.as_str());
+        let (lo, hi) = (
+            detail["tests_at_least"].as_u64().unwrap(),
+            detail["tests_at_most"].as_u64().unwrap(),
+        );
+        let size = if failing_part == 1 { 4 } else { 3 };
+        assert!(lo <= size && size <= hi && hi - lo <= 1, "{detail}");
+        assert!(merged["started_at"].is_string(), "{merged}");
+        let xml = std::fs::read_to_string(&junit).unwrap();
+        assert_junit_times_add_up(&xml);
+        assert!(!xml.contains("name=\"t3\""), "{xml}");
+    }
+    // All three: the failure is there, exit 100, nothing missing.
+    let all: Vec<String> = (1..=3).map(|k| file(k, "json")).collect();
+    let out = merge(&all);
+    assert_code(&out, 100);
+    assert!(!stderr(&out).contains("MISSING"), "{}", stderr(&out));
+    assert!(
+        !std::fs::read_to_string(&summary)
+            .unwrap()
+            .contains("Incomplete")
+    );
+    // Without --allow-missing, a missing part is refused and the error says what
+    // --allow-missing would do.
+    let mut args = vec!["merge".to_string()];
+    args.extend(others.iter().map(|k| file(*k, "json")));
+    let (out, _d) = Shuffle::new(&args.iter().map(String::as_str).collect::<Vec<_>>()).output();
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains(&format!("partition(s) {missing} missing"))
+            && stderr(&out).contains("exits 103"),
+        "{}",
+        stderr(&out)
     );
 }

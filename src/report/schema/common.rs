@@ -60,6 +60,37 @@ pub(super) mod opt_text {
     }
 }
 
+/// An optional wall-clock time as an RFC 3339 string in UTC with milliseconds
+/// (`2026-12-01T10:00:00.123Z`); `null` when unknown. Any RFC 3339 offset is read back.
+pub(super) mod opt_time {
+    use chrono::{DateTime, FixedOffset, SecondsFormat};
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub(crate) fn serialize<S: Serializer>(
+        v: &Option<DateTime<FixedOffset>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(t) => s.serialize_str(
+                &t.with_timezone(&chrono::Utc)
+                    .to_rfc3339_opts(SecondsFormat::Millis, true),
+            ),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+        Option::<std::borrow::Cow<'de, str>>::deserialize(d)?
+            .map(|s| {
+                DateTime::parse_from_rfc3339(&s)
+                    .map_err(|e| D::Error::custom(format!("`{s}` is not an RFC 3339 time ({e})")))
+            })
+            .transpose()
+    }
+}
+
 /// A document could not be read back. The message names the file, what is wrong and what to
 /// pass instead.
 #[derive(Debug, thiserror::Error)]

@@ -26,7 +26,7 @@ pub(crate) use common::{BASELINE_SCHEMA, HUNT_SCHEMA, RUN_RECORD_SCHEMA, SchemaE
 pub(crate) use list::{ListDoc, ListShard};
 pub(crate) use run::{
     Applied, HuntCoverageDoc, HuntDoc, HuntRunCoverageDoc, InBinaryCoverageDoc, MergedPart,
-    RunRecordDoc, RunnerUsage, ShardPlan, TestDoc,
+    MissingPart, RunRecordDoc, RunnerUsage, ShardPlan, TestDoc,
 };
 pub(crate) use stream::{RunFinished, StreamEvent};
 
@@ -120,10 +120,23 @@ mod tests {
         assert!(text.contains(r#""seed":"18446744073709551615""#), "{text}");
         assert!(text.contains(r#""partition":"slice:2/3""#), "{text}");
         assert!(text.contains(r#""outcome":"timed-out""#), "{text}");
+        assert!(
+            text.contains(r#""started_at":"2026-12-01T10:00:00.123Z""#),
+            "{text}"
+        );
+        // A record of an older version, without `started_at`, still reads (as unknown).
+        let old = text.replace(r#""started_at":"2026-12-01T10:00:00.123Z","#, "");
+        assert_eq!(
+            serde_json::from_str::<RunRecordDoc>(&old)
+                .unwrap()
+                .started_at,
+            None
+        );
         assert_eq!(serde_json::from_str::<RunRecordDoc>(&text).unwrap(), r);
         let mut unmerged = RunRecordDoc::example();
         unmerged.merged_from = None;
         unmerged.missing_partitions = None;
+        unmerged.missing_parts = None;
         let text = serde_json::to_string(&unmerged).unwrap();
         assert!(!text.contains("merged_from"), "{text}");
         assert_eq!(

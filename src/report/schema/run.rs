@@ -32,15 +32,25 @@ pub(crate) struct RunRecordDoc {
     /// Merged records only: the input files and their partitions, in the order given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) merged_from: Option<Vec<MergedPart>>,
-    /// Merged records only: partitions `K/N` not among the inputs (with `--allow-missing`).
+    /// Merged records only: partitions not among the inputs (with `--allow-missing`), written
+    /// as `--partition` takes them (`slice:1/3`; a hash part is `1/3`, as in `partition`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) missing_partitions: Option<Vec<String>>,
+    /// Merged records only: per missing partition, how many planned tests never ran, as far
+    /// as the parts given tell (absent in records of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) missing_parts: Option<Vec<MissingPart>>,
     /// Worker threads.
     pub(crate) jobs: usize,
     /// The run was stopped early: some planned tests have no result.
     pub(crate) interrupted: bool,
     /// Wall time of the execution phase, milliseconds (merged: the longest part).
     pub(crate) elapsed_ms: u64,
+    /// Wall-clock start of the run (RFC 3339, UTC, milliseconds), the origin of the tests'
+    /// `start_ms`/`end_ms`; merged: the earliest part's start. `null` when unknown (records of
+    /// older versions, which lack the key).
+    #[serde(default, with = "super::common::opt_time")]
+    pub(crate) started_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// The runner process's own resource use; `null` when it could not be measured.
     pub(crate) runner: Option<RunnerUsage>,
     /// Shell command that reproduces the whole run.
@@ -69,6 +79,20 @@ pub(crate) struct MergedPart {
     /// Its `partition`.
     #[serde(with = "super::common::opt_text")]
     pub(crate) partition: Option<Partition>,
+}
+
+/// A partition missing from a merge, and how many planned tests it held as far as the parts
+/// given tell: a slice part's size follows from the other slice parts' sizes (they differ by at
+/// most one), a hash part's does not (`null`s).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct MissingPart {
+    /// The partition, as `--partition` takes it.
+    #[serde(with = "super::common::text")]
+    pub(crate) partition: Partition,
+    /// At least this many planned tests never ran; `null` when unknown.
+    pub(crate) tests_at_least: Option<usize>,
+    /// At most this many; `null` when unknown.
+    pub(crate) tests_at_most: Option<usize>,
 }
 
 /// The runner's own resource use (not its tests').
@@ -182,9 +206,15 @@ impl RunRecordDoc {
                 partition: Some("1/3".parse().unwrap()),
             }]),
             missing_partitions: Some(vec!["3/3".into()]),
+            missing_parts: Some(vec![MissingPart {
+                partition: "slice:3/3".parse().unwrap(),
+                tests_at_least: Some(4),
+                tests_at_most: Some(5),
+            }]),
             jobs: 2,
             interrupted: false,
             elapsed_ms: 12,
+            started_at: chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00.123Z").ok(),
             runner: Some(RunnerUsage {
                 cpu_ms: 1.5,
                 max_rss_kib: 900,

@@ -77,21 +77,6 @@ impl CapturedOutput {
         self.dropped + (self.tail.len() - self.tail_kept().len()) as u64
     }
 
-    /// The last `n` kept bytes (or fewer), across head and tail.
-    pub(crate) fn last_bytes(&self, n: usize) -> Vec<u8> {
-        let tail = self.tail_kept();
-        let from_tail = tail.len().min(n);
-        let from_head = (n - from_tail).min(self.head.len());
-        let mut v = self.head[self.head.len() - from_head..].to_vec();
-        v.extend_from_slice(&tail[tail.len() - from_tail..]);
-        v
-    }
-
-    /// The first bytes (used to check libtest's `running 1 test` line).
-    pub(crate) fn head(&self) -> &[u8] {
-        &self.head
-    }
-
     /// The kept output as text: invalid UTF-8 replaced, with a visible marker where bytes were
     /// dropped. Not yet cleaned of escapes: see [`clean_text`].
     pub(crate) fn to_text(&self) -> String {
@@ -263,17 +248,6 @@ mod tests {
         assert_eq!(o.total, 32);
         assert_eq!(o.dropped_bytes(), 32 - 4 - 6);
         assert!(t.contains("22 bytes of output not kept"), "{t}");
-    }
-
-    #[test]
-    fn last_bytes_spans_head_and_tail() {
-        let mut o = CapturedOutput::new(4, 4);
-        o.push(b"abcdefgh");
-        assert_eq!(o.last_bytes(6), b"cdefgh");
-        assert_eq!(o.last_bytes(100), b"abcdefgh");
-        let mut small = CapturedOutput::new(10, 10);
-        small.push(b"xyz");
-        assert_eq!(small.last_bytes(2), b"yz");
     }
 
     #[test]

@@ -445,7 +445,7 @@ impl<'a> SequenceRunner<'a> {
                 let (outcome, message) = if p.interrupted {
                     interrupted_verdict(&p)
                 } else {
-                    verdict(&p, self.opts)
+                    verdict(&p, self.opts, &test.name)
                 };
                 finished(test, outcome, message, &p)
                     .with_place(shard, position)

@@ -1,5 +1,7 @@
 //! Test binaries given by path (`--binary`), including harnesses that misbehave: one that runs
-//! zero tests for `--exact` and exits 0 (an error, never a pass), and one that hangs (timeout).
+//! zero tests for `--exact` and exits 0 (an error, never a pass), one that hangs (timeout), and
+//! ones whose output does not report the test that was asked for (an error naming what they
+//! reported instead; see docs/execution.md, "What counts as a pass").
 
 use crate::common::*;
 
@@ -47,7 +49,7 @@ fn a_hanging_test_times_out_with_its_output_kept() {
         dir.path(),
         "hang",
         "hangs: test\\nquick: test\\n",
-        "echo 'running 1 test'; if [ \"$NAME\" = hangs ]; then echo 'before the hang'; sleep 30; fi; echo 'test result: ok. 1 passed; 0 failed'; exit 0",
+        "echo 'running 1 test'; if [ \"$NAME\" = hangs ]; then echo 'before the hang'; sleep 30; fi; echo \"test $NAME ... ok\"; echo 'test result: ok. 1 passed; 0 failed'; exit 0",
     );
     let start = std::time::Instant::now();
     let (code, err, r) = report_of(&["--binary", hang.to_str().unwrap(), "--timeout", "0.5"]);
@@ -190,7 +192,7 @@ fn exit_zero_without_libtests_result_line_is_not_a_pass() {
         dir.path(),
         "early",
         "quits_early: test\\nfinishes: test\\n",
-        "echo; echo 'running 1 test'; [ \"$NAME\" = finishes ] && echo 'test result: ok. 1 passed; 0 failed; 0 ignored'; exit 0",
+        "echo; echo 'running 1 test'; [ \"$NAME\" = finishes ] && echo 'test finishes ... ok' && echo 'test result: ok. 1 passed; 0 failed; 0 ignored'; exit 0",
     );
     let (code, err, r) = report_of(&["--binary", bin.to_str().unwrap(), "--no-triage"]);
     assert_eq!(code, 100, "{err}");
@@ -219,6 +221,7 @@ case "$NAME" in
          if [ $n -lt 3 ]; then echo "attempt $n fails"; exit 101; fi ;;
   broken) echo 'broken fails'; exit 101 ;;
 esac
+echo "test $NAME ... ok"
 echo 'test result: ok. 1 passed; 0 failed'"#,
     );
     let junit = dir.path().join("j.xml");
@@ -373,6 +376,7 @@ case "$NAME" in
   flaky) n=$(cat "$TMPDIR/count" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$TMPDIR/count"
          if [ $n -lt 2 ]; then echo "attempt $n fails"; exit 101; fi ;;
 esac
+echo "test $NAME ... ok"
 echo 'test result: ok. 1 passed; 0 failed'"#,
     );
     let b = bin.to_str().unwrap();
@@ -418,7 +422,7 @@ fn a_test_that_never_ran_to_a_result_is_a_failure_not_flaky() {
         "odd",
         "silent: test\\nfine: test\\n",
         r#"case "$NAME" in silent) exit 0;; esac
-echo 'running 1 test'; echo 'test result: ok. 1 passed; 0 failed'"#,
+echo 'running 1 test'; echo "test $NAME ... ok"; echo 'test result: ok. 1 passed; 0 failed'"#,
     );
     let (code, err, r) = report_of(&["--binary", bin.to_str().unwrap(), "--allow-flaky"]);
     assert_eq!(code, 100, "{err}");
@@ -429,4 +433,297 @@ echo 'running 1 test'; echo 'test result: ok. 1 passed; 0 failed'"#,
         "{f}"
     );
     assert_eq!(f["reruns"], 0, "{f}");
+}
+
+/// A libtest block as `<bin> --exact NAME` prints it: header, `test NAME ... VERDICT`, summary.
+fn block(name: &str, verdict: &str) -> String {
+    let summary = if verdict == "ok" {
+        "ok. 1 passed; 0 failed"
+    } else {
+        "FAILED. 0 passed; 1 failed"
+    };
+    format!(
+        "printf '\\nrunning 1 test\\ntest {name} ... {verdict}\\n\\ntest result: {summary}; 0 ignored\\n\\n'"
+    )
+}
+
+/// Outcome and message of each test of a run of `--binary` fakes.
+fn outcomes(bins: &[&std::path::Path]) -> (i32, Vec<(String, String, String)>) {
+    let mut args: Vec<&str> = vec!["--no-triage", "--shards", "2"];
+    for b in bins {
+        args.extend(["--binary", b.to_str().unwrap()]);
+    }
+    let (code, err, r) = report_of(&args);
+    let mut got: Vec<(String, String, String)> = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["outcome"].as_str().unwrap().to_string(),
+                t["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert!(!err.is_empty() || code == 0);
+    (code, got)
+}
+
+#[test]
+fn a_harness_that_reports_another_test_or_several_gets_errors_never_passes() {
+    // Issue 14's three shapes. `runs_alpha` runs `alpha` whatever it is asked for; `three_ok`
+    // ignores --exact and runs all three tests (three `running 1 test` blocks); `three_fail`
+    // too, and its `gamma` fails.
+    let dir = tempfile::tempdir().unwrap();
+    let list = "alpha: test\\nbeta: test\\ngamma: test\\n";
+    let runs_alpha = fake_binary(dir.path(), "runs_alpha", list, &block("alpha", "ok"));
+    let three_ok = fake_binary(
+        dir.path(),
+        "three_ok",
+        list,
+        &format!(
+            "{}; {}; {}",
+            block("alpha", "ok"),
+            block("beta", "ok"),
+            block("gamma", "ok")
+        ),
+    );
+    let three_fail = fake_binary(
+        dir.path(),
+        "three_fail",
+        list,
+        &format!(
+            "{}; {}; {}; exit 101",
+            block("alpha", "ok"),
+            block("beta", "ok"),
+            block("gamma", "FAILED")
+        ),
+    );
+    for (bin, all_err) in [(&runs_alpha, false), (&three_ok, true), (&three_fail, true)] {
+        let (code, got) = outcomes(&[bin]);
+        assert_eq!(code, 100, "{got:?}");
+        for (name, outcome, msg) in &got {
+            if !all_err && name == "alpha" {
+                assert_eq!(outcome, "passed", "{name}: {msg}");
+                continue;
+            }
+            assert_eq!(outcome, "error", "{}: {name} {msg}", bin.display());
+            assert!(msg.contains(&format!("asked for `{name}`")), "{msg}");
+            if all_err {
+                assert!(msg.contains("3 result blocks"), "{msg}");
+                assert!(
+                    msg.contains("it reported `alpha`, `beta`, `gamma`"),
+                    "{msg}"
+                );
+            } else {
+                assert!(
+                    msg.contains("the harness reported `alpha` instead"),
+                    "{msg}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn only_libtests_shape_for_the_asked_test_is_a_pass() {
+    // Each test of `shapes` prints one shape of output; the expected outcome and a piece of
+    // its message follow. The first ones are what libtest and libtest-mimic really print.
+    let cases: &[(&str, &str, &str, &str)] = &[
+        // One test thread (RUST_TEST_THREADS=1): `test NAME ... ` first, the verdict after the
+        // test's output.
+        (
+            "one_thread",
+            "printf '\\nrunning 1 test\\ntest one_thread ... abc\\nok\\n\\ntest result: ok. 1 passed; 0 failed\\n\\n'",
+            "passed",
+            "",
+        ),
+        // Output without a final newline runs into libtest's line.
+        (
+            "no_newline",
+            "printf '\\nrunning 1 test\\nabctest no_newline ... ok\\n\\ntest result: ok. 1 passed; 0 failed\\n'",
+            "passed",
+            "",
+        ),
+        (
+            "should_panic",
+            "printf 'running 1 test\\ntest should_panic - should panic ... ok\\ntest result: ok. 1 passed; 0 failed\\n'",
+            "passed",
+            "",
+        ),
+        // The test's own output holds a child's whole libtest run and a result line for
+        // another test: output, not libtest's.
+        (
+            "prints_a_run",
+            "printf 'running 1 test\\ntest other ... ok\\n\\nrunning 2 tests\\ntest in::a ... ok\\ntest in::b ... FAILED\\n\\ntest result: FAILED. 1 passed; 1 failed\\n\\ntest prints_a_run ... ok\\n\\ntest result: ok. 1 passed; 0 failed\\n'",
+            "passed",
+            "",
+        ),
+        (
+            "real_failure",
+            "printf 'running 1 test\\nthread x panicked\\ntest real_failure ... FAILED\\n\\nfailures:\\n    real_failure\\n\\ntest result: FAILED. 0 passed; 1 failed\\n'; exit 101",
+            "failed",
+            "",
+        ),
+        // The test ended its process (`process::exit(3)`): libtest never got to a result.
+        (
+            "ends_its_process",
+            "echo 'running 1 test'; exit 3",
+            "failed",
+            "exit code 3",
+        ),
+        (
+            "reported_twice",
+            "printf 'running 1 test\\ntest reported_twice ... ok\\ntest reported_twice ... ok\\ntest result: ok. 1 passed; 0 failed\\n'",
+            "error",
+            "reported `reported_twice` 2 times",
+        ),
+        (
+            "no_result_line",
+            "printf 'running 1 test\\n\\ntest result: ok. 1 passed; 0 failed\\n'",
+            "error",
+            "no `test no_result_line ... ok` line",
+        ),
+        (
+            "pass_but_exit_1",
+            "printf 'running 1 test\\ntest pass_but_exit_1 ... ok\\ntest result: ok. 1 passed; 0 failed\\n'; exit 1",
+            "error",
+            "exit code 1, but libtest's output does not report `pass_but_exit_1` failed",
+        ),
+        (
+            "ignored_exit_0",
+            "printf 'running 1 test\\ntest ignored_exit_0 ... ignored\\ntest result: ok. 0 passed; 0 failed; 1 ignored\\n'",
+            "error",
+            "did not report a pass of `ignored_exit_0`",
+        ),
+        (
+            "fails_as_other",
+            "printf 'running 1 test\\ntest alpha ... FAILED\\ntest result: FAILED. 0 passed; 1 failed\\n'; exit 101",
+            "error",
+            "asked for `fails_as_other`, the harness reported `alpha` instead",
+        ),
+        (
+            "summary_first",
+            "printf 'test result: ok. 1 passed; 0 failed\\nrunning 1 test\\ntest summary_first ... ok\\ntest result: ok. 1 passed; 0 failed\\n'",
+            "error",
+            "`test result:` line before any `running 1 test`",
+        ),
+        (
+            "two_tests",
+            "printf 'running 2 tests\\ntest two_tests ... ok\\ntest beta ... ok\\ntest result: ok. 2 passed; 0 failed\\n'",
+            "error",
+            "ran 2 tests instead of 1",
+        ),
+        (
+            "two_tests_fail",
+            "printf 'running 2 tests\\ntest two_tests_fail ... ok\\ntest beta ... FAILED\\ntest result: FAILED. 1 passed; 1 failed\\n'; exit 101",
+            "error",
+            "ran 2 tests instead of 1",
+        ),
+        (
+            "rejects_the_args",
+            "echo 'error: Unrecognized option: exact' >&2; exit 2",
+            "error",
+            "no `running 1 test` line",
+        ),
+        (
+            "zero_then_exit_1",
+            "printf 'running 0 tests\\n\\ntest result: ok. 0 passed; 0 failed\\n'; exit 1",
+            "error",
+            "ran 0 tests instead of 1",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let list: String = cases.iter().map(|c| format!("{}: test\\n", c.0)).collect();
+    let body: String = cases
+        .iter()
+        .map(|(name, run, _, _)| format!("  {name}) {run};;\n"))
+        .collect();
+    let shapes = fake_binary(
+        dir.path(),
+        "shapes",
+        &list,
+        &format!("case \"$NAME\" in\n{body}esac\nexit 0"),
+    );
+    let (code, got) = outcomes(&[&shapes]);
+    assert_eq!(code, 100);
+    assert_eq!(got.len(), cases.len());
+    for (name, outcome, msg) in &got {
+        let (_, _, want, part) = cases.iter().find(|c| c.0 == name).unwrap();
+        assert_eq!(outcome, want, "{name}: {msg}");
+        assert!(
+            msg.contains(part),
+            "{name}: {msg:?} should contain {part:?}"
+        );
+    }
+}
+
+#[test]
+fn in_shared_isolation_events_for_tests_not_asked_for_are_errors_not_passes() {
+    // A harness that speaks libtest's JSON events but reports `alpha` (not asked for) between
+    // `a` and `b`, and `never` is never reported though libtest closes its suite.
+    let dir = tempfile::tempdir().unwrap();
+    let ev = |event: &str, name: &str| {
+        format!("echo '{{ \"type\": \"test\", \"event\": \"{event}\", \"name\": \"{name}\" }}'; ")
+    };
+    let run = |body: &str| {
+        format!(
+            "case \"$*\" in *--format*) ;; *) echo 'running 1 test'; echo \"test $NAME ... ok\"; echo 'test result: ok. 1 passed; 0 failed'; exit 0;; esac\necho '{{ \"type\": \"suite\", \"event\": \"started\", \"test_count\": 2 }}'; {body}echo '{{ \"type\": \"suite\", \"event\": \"ok\" }}'"
+        )
+    };
+    let foreign = fake_binary(
+        dir.path(),
+        "foreign",
+        "a: test\\nb: test\\n",
+        &run(&[
+            ev("started", "a"),
+            ev("ok", "a"),
+            ev("started", "alpha"),
+            ev("ok", "alpha"),
+            ev("started", "b"),
+            ev("ok", "b"),
+        ]
+        .concat()),
+    );
+    let silent = fake_binary(
+        dir.path(),
+        "silent",
+        "c: test\\nnever: test\\n",
+        &run(&[ev("started", "c"), ev("ok", "c")].concat()),
+    );
+    let (code, err, r) = report_of(&[
+        "--isolation",
+        "shared",
+        "--shards",
+        "1",
+        "--no-triage",
+        "--binary",
+        foreign.to_str().unwrap(),
+        "--binary",
+        silent.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 100, "{err}");
+    let by = |n: &str| test_named(&r, n);
+    assert_eq!(by("a")["outcome"], "passed", "{}", by("a"));
+    assert_eq!(by("c")["outcome"], "passed", "{}", by("c"));
+    let b = by("b");
+    assert_eq!(b["outcome"], "error", "{b}");
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap()
+            .contains("`alpha`, which is not one of the 2 tests"),
+        "{b}"
+    );
+    let never = by("never");
+    assert_eq!(never["outcome"], "error", "{never}");
+    assert!(
+        never["message"]
+            .as_str()
+            .unwrap()
+            .contains("closed its suite"),
+        "{never}"
+    );
 }

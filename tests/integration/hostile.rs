@@ -199,3 +199,57 @@ fn fail_leaky_turns_a_leaky_pass_into_a_failure() {
     }
     assert!(stderr(&out).contains("(leaky)"));
 }
+
+#[test]
+fn one_test_thread_output_is_read_as_libtest_prints_it() {
+    // With RUST_TEST_THREADS=1 libtest prints `test NAME ... ` before the test's output and
+    // the verdict after it (`test NAME ... abcok`): still credited to the right test.
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let mut s = hostile(&[
+        "--seed",
+        "1",
+        "--no-triage",
+        "--report",
+        report.to_str().unwrap(),
+        "--isolation",
+        "process",
+        "--",
+        "prints_without_newline",
+        "prints_a_libtest_run",
+        "should_panic_but_returns",
+        "passes_quickly_1",
+        "exits_with_odd_code",
+    ]);
+    s.cmd.env("RUST_TEST_THREADS", "1");
+    let (out, _d) = s.output();
+    assert_code(&out, 100);
+    let r = json(report.to_str().unwrap());
+    let got: BTreeMap<String, String> = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let name = t["name"].as_str().unwrap();
+            (name.to_string(), t["outcome"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let want = |o: &str| o.to_string();
+    assert_eq!(
+        got["tests::prints_without_newline"],
+        want("passed"),
+        "{got:?}"
+    );
+    assert_eq!(
+        got["tests::prints_a_libtest_run"],
+        want("passed"),
+        "{got:?}"
+    );
+    assert_eq!(got["tests::passes_quickly_1"], want("passed"), "{got:?}");
+    assert_eq!(
+        got["tests::should_panic_but_returns"],
+        want("failed"),
+        "{got:?}"
+    );
+    assert_eq!(got["tests::exits_with_odd_code"], want("failed"), "{got:?}");
+}

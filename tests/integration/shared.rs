@@ -294,6 +294,7 @@ fn a_harness_that_refuses_the_shuffle_flags_runs_one_test_per_process() {
         r#"if [ $# -ne 3 ] || [ "$3" != --nocapture ]; then echo "error: unexpected argument" >&2; exit 2; fi
 echo 'running 1 test'
 if [ "$NAME" = bad ]; then echo 'bad failed'; exit 101; fi
+echo "test $NAME ... ok"
 echo 'test result: ok. 1 passed; 0 failed'"#,
     );
     let report = dir.path().join("r.json");

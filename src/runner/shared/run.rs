@@ -102,6 +102,13 @@ pub(crate) fn run_group(
         // out, or ended the process itself.
         let (outcome, message) = unfinished_verdict(ctx, &r);
         watch.report_unfinished(outcome, message, r.status);
+        if let Some(e) = never_reported(&watch, &r) {
+            // The harness reported tests it was not asked for, or closed its suite without
+            // reporting some: what it did not report is an error, not run again.
+            let rest = not_done(&remaining, watch.done());
+            watch.report_errors(rest, &e, "");
+            return GroupEnd::Done;
+        }
         remaining = still_to_run(&mut watch, &remaining, &r);
         attempt += 1;
     }
@@ -115,6 +122,21 @@ fn refused_warning(bin: &TestBinary, r: &ProcessResult) -> String {
         bin.id,
         process::describe_status(r.status)
     )
+}
+
+/// Why the tests that process `r` did not report are errors rather than resumed in a new
+/// process: its events named a test it was not asked for (or one twice), or libtest closed its
+/// suite normally without reporting them.
+fn never_reported(watch: &GroupWatch<'_, '_>, r: &ProcessResult) -> Option<String> {
+    if let Some(e) = watch.misreport() {
+        return Some(e.to_string());
+    }
+    watch.suite_finished().then(|| {
+        format!(
+            "libtest closed its suite ({}) without reporting this test, although it was asked to run it (--exact)",
+            process::describe_status(r.status)
+        )
+    })
 }
 
 /// The tests of `remaining` to resume in a new process after process `r` ended early: those

@@ -56,6 +56,10 @@ pub(crate) struct GroupWatch<'a, 'f> {
     pending: Option<Pending>,
     /// libtest's closing suite event was seen: the process ended normally.
     suite_finished: bool,
+    /// Set when libtest reported a test this process was not asked to run, or one it had
+    /// reported already: the events after it are ignored and the tests not reported yet are
+    /// errors with this message (see [`GroupWatch::misreport`]).
+    misreport: Option<String>,
 }
 
 /// A result event waiting for the next event (see `GroupWatch::pending`).
@@ -93,7 +97,39 @@ impl<'a, 'f> GroupWatch<'a, 'f> {
             on_start,
             pending: None,
             suite_finished: false,
+            misreport: None,
         }
+    }
+
+    /// Why this process's events cannot be trusted, if they cannot: libtest reported a test it
+    /// was not asked to run, or one it had reported already. The tests it had not reported yet
+    /// are then errors with this message (not resumed in a new process).
+    pub(crate) fn misreport(&self) -> Option<&str> {
+        self.misreport.as_deref()
+    }
+
+    /// Whether libtest closed its suite normally (its final `ok`/`failed` suite event).
+    pub(crate) fn suite_finished(&self) -> bool {
+        self.suite_finished
+    }
+
+    /// Notes that libtest reported `name` (with `event`), which this process cannot report:
+    /// not one of its tests, or one reported already. The first such event counts.
+    fn misreported(&mut self, name: &str, event: &str) {
+        if self.misreport.is_some() {
+            return;
+        }
+        let why = if self.by_name.contains_key(name) {
+            "which it had reported already".to_string()
+        } else {
+            format!(
+                "which is not one of the {} tests this process was asked to run (--exact)",
+                self.by_name.len()
+            )
+        };
+        self.misreport = Some(format!(
+            "the harness reported a `{event}` event for `{name}`, {why}: its later events are not trusted and this test was never reported"
+        ));
     }
 
     /// Whether libtest's opening suite event was seen (the harness accepted the flags).
@@ -263,6 +299,10 @@ impl<'a, 'f> GroupWatch<'a, 'f> {
 
     /// One line of the process's output: a libtest event, or raw output of the running test.
     fn handle_line(&mut self, line: &str) {
+        if self.misreport.is_some() {
+            // Nothing after a misreported event is credited: it is all output.
+            return self.handle_line_raw(line);
+        }
         // Output a test (or its child) wrote without a final newline runs into libtest's next
         // event on the same line: split the raw prefix off the event.
         let (raw, line) = match line.rfind("{ \"type\": \"") {
@@ -278,7 +318,7 @@ impl<'a, 'f> GroupWatch<'a, 'f> {
                 self.commit();
                 self.suite_finished = true;
             }
-            Some(Event::Started(name)) => self.started(name),
+            Some(Event::Started(name)) => self.started(name, line),
             Some(Event::Finished {
                 name,
                 event,
@@ -289,12 +329,23 @@ impl<'a, 'f> GroupWatch<'a, 'f> {
         }
     }
 
-    /// libtest started test `name`: the held result (the previous test's) stands.
-    fn started(&mut self, name: String) {
-        self.commit();
-        if let Some(t) = self.by_name.get(&name) {
-            (self.on_start)(t);
+    /// libtest started test `name`: the held result (the previous test's) stands. With one test
+    /// thread libtest starts a test only when none runs, so a `started` event while a test runs
+    /// (with no result held) is that test's output; one for a test not asked for, or reported
+    /// already, is a misreport.
+    fn started(&mut self, name: String, line: &str) {
+        if self.current.is_some() && self.pending.is_none() {
+            return self.handle_line_raw(line);
         }
+        self.commit();
+        let Some(t) = self
+            .by_name
+            .get(&name)
+            .filter(|_| !self.done.contains(&name))
+        else {
+            return self.misreported(&name, "started");
+        };
+        (self.on_start)(t);
         self.current = Some((name, Instant::now()));
         self.raw_since_start.clear();
     }
@@ -323,6 +374,9 @@ impl<'a, 'f> GroupWatch<'a, 'f> {
         } else {
             self.commit();
             if self.current.is_none() && event == "ignored" {
+                if !self.by_name.contains_key(&name) || self.done.contains(&name) {
+                    return self.misreported(&name, &event);
+                }
                 self.finish(&name, &event, exec, output);
             } else {
                 self.handle_line_raw(line);
@@ -362,5 +416,133 @@ impl Watch for GroupWatch<'_, '_> {
     fn deadline(&self) -> Option<Instant> {
         let t = self.place.timeout?;
         self.current.as_ref().map(|(_, start)| *start + t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `lines` (libtest JSON events or raw output) to a watch of a process asked to run
+    /// `asked`, closes it, and returns the results (name, outcome) and the misreport, if any.
+    fn watch(asked: &[&str], lines: &[&str]) -> (Vec<(String, Outcome)>, Option<String>) {
+        let tests: Vec<TestCase> = asked.iter().map(|n| TestCase::new("b", n)).collect();
+        let place = WatchPlace {
+            shard: 1,
+            t0: Instant::now(),
+            timeout: None,
+        };
+        let mut results = Vec::new();
+        let mut position = 0;
+        let mut on_start = |_: &TestCase| {};
+        let mut on_result = |r: TestResult| results.push((r.test.name.clone(), r.outcome));
+        let misreport = {
+            let mut w =
+                GroupWatch::new(place, &tests, &mut position, &mut on_start, &mut on_result);
+            for l in lines {
+                w.data(format!("{l}\n").as_bytes());
+            }
+            w.close();
+            w.misreport().map(String::from)
+        };
+        (results, misreport)
+    }
+
+    const SUITE: &str = r#"{ "type": "suite", "event": "started", "test_count": 2 }"#;
+    const END: &str = r#"{ "type": "suite", "event": "ok", "passed": 2, "failed": 0 }"#;
+
+    fn ev(event: &str, name: &str) -> String {
+        format!(r#"{{ "type": "test", "event": "{event}", "name": "{name}" }}"#)
+    }
+
+    #[test]
+    fn results_are_credited_to_the_tests_libtest_names() {
+        let lines = [
+            SUITE.to_string(),
+            ev("started", "a"),
+            ev("ok", "a"),
+            ev("started", "b"),
+            ev("failed", "b"),
+            END.to_string(),
+        ];
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let (got, bad) = watch(&["a", "b"], &lines);
+        assert_eq!(
+            got,
+            [("a".into(), Outcome::Passed), ("b".into(), Outcome::Failed)]
+        );
+        assert_eq!(bad, None);
+    }
+
+    #[test]
+    fn an_event_for_a_test_not_asked_for_is_a_misreport_and_credits_nothing_after_it() {
+        // Asked for a and gamma; the harness runs a, then alpha (not asked for), then gamma.
+        let lines = [
+            SUITE.to_string(),
+            ev("started", "a"),
+            ev("ok", "a"),
+            ev("started", "alpha"),
+            ev("ok", "alpha"),
+            ev("started", "gamma"),
+            ev("ok", "gamma"),
+            END.to_string(),
+        ];
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let (got, bad) = watch(&["a", "gamma"], &lines);
+        assert_eq!(
+            got,
+            [("a".into(), Outcome::Passed)],
+            "gamma is not credited"
+        );
+        let bad = bad.unwrap();
+        assert!(
+            bad.contains("`alpha`") && bad.contains("not one of the 2 tests"),
+            "{bad}"
+        );
+        // An ignored event for a test not asked for, while none runs, is one too.
+        let lines = [SUITE.to_string(), ev("ignored", "zeta"), END.to_string()];
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let (got, bad) = watch(&["a"], &lines);
+        assert!(got.is_empty());
+        assert!(bad.unwrap().contains("`zeta`"));
+    }
+
+    #[test]
+    fn a_test_reported_twice_is_a_misreport() {
+        let lines = [
+            SUITE.to_string(),
+            ev("started", "a"),
+            ev("ok", "a"),
+            ev("started", "a"),
+            ev("ok", "a"),
+            END.to_string(),
+        ];
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let (got, bad) = watch(&["a", "b"], &lines);
+        assert_eq!(got, [("a".into(), Outcome::Passed)]);
+        assert!(bad.unwrap().contains("reported already"));
+    }
+
+    #[test]
+    fn a_started_event_while_a_test_runs_is_that_tests_output() {
+        // With one test thread libtest never starts a test while another runs: a `started`
+        // line then (here for a test not asked for, and for `b`) is printed by the test.
+        let lines = [
+            SUITE.to_string(),
+            ev("started", "a"),
+            ev("started", "other"),
+            ev("started", "b"),
+            ev("ok", "a"),
+            ev("started", "b"),
+            ev("ok", "b"),
+            END.to_string(),
+        ];
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let (got, bad) = watch(&["a", "b"], &lines);
+        assert_eq!(
+            got,
+            [("a".into(), Outcome::Passed), ("b".into(), Outcome::Passed)]
+        );
+        assert_eq!(bad, None);
     }
 }

@@ -142,11 +142,6 @@ printf 'suite\tround\trunner\twall_s\tcpu_s\town_rss_kb\ttree_rss_kb\texit\tnote
   echo "cargo-shuffle: $CARGO_SHUFFLE ($("$CARGO_SHUFFLE" --version 2>/dev/null))"
   echo "rounds: $ROUNDS, seed: $SEED, CS_ARGS: '${CS_ARGS}', NEXTEST_ARGS: '${NEXTEST_ARGS}'"
   echo "RUST_BACKTRACE settings measured: ${BACKTRACE} (inherited: ${INHERITED_RUST_BACKTRACE})"
-  if false; then
-    :
-  else
-    echo "RUST_BACKTRACE: unset for all runners (was ${INHERITED_RUST_BACKTRACE}; KEEP_RUST_BACKTRACE=1 keeps it)"
-  fi
 } | tee "$OUT/env.txt" >&2
 
 # --- measuring ---------------------------------------------------------------

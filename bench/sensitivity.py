@@ -13,7 +13,9 @@ every configuration and every seed 1..SEEDS:
       -> each case found with exact culprits / wrong culprits / wrong kind / missed; NOD tests
          called order-dependent and findings for unplanted tests are false positives;
   (c) the wall time of every invocation.
-The fixed-path state (planted.json "fixed_base") is deleted before every invocation.
+The fixed-path state (planted.json "fixed_base") is deleted before every invocation. The runs
+inside each hunt are checked against their orders too. One benchmark per workspace at a time:
+SENS_DIR.lock is held while it runs.
 
 Environment:
   CARGO_SHUFFLE=PATH   binary under test (default REPO/target/release/cargo-shuffle)
@@ -35,9 +37,11 @@ Environment:
 """
 
 import datetime
+import fcntl
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import statistics
@@ -71,7 +75,7 @@ def say(msg):
 
 def read_run(doc):
     """A run record -> {"tests": {id: {outcome, shard, position, start_ms, end_ms}},
-    "elapsed_ms", "findings": [...] or None}."""
+    "elapsed_ms", "findings": [...] or None, "shard_count"}."""
     tests = {}
     for t in doc["tests"]:
         tests[t["id"]] = {
@@ -82,7 +86,8 @@ def read_run(doc):
             "end_ms": t["end_ms"],
         }
     findings = [read_finding(f) for f in doc.get("findings") or []] if doc.get("triaged") else None
-    return {"tests": tests, "elapsed_ms": doc.get("elapsed_ms"), "findings": findings}
+    return {"tests": tests, "elapsed_ms": doc.get("elapsed_ms"), "findings": findings,
+            "shard_count": doc["shard_count"]}
 
 
 def read_finding(f):
@@ -109,60 +114,113 @@ def read_hunt(doc):
 # ---------------------------------------------------------------------------------------------
 # What the order predicts for a case in one run.
 
-def before(tests, a, b, scope, shared, reset=False):
-    """Did test a's state reach test b? True / False / None (cannot tell from the times)."""
+def reach(ta, tb, mode):
+    """Did state that test ta left reach test tb, for state that lives as long as `mode` says:
+    "sequence" (one shard's sequence), "time" (the whole run, all shards: ta must have ended
+    before tb started), None (not modelled). True / False / None (cannot tell)."""
+    if mode is None:
+        return None
+    if ta["shard"] == tb["shard"]:
+        return ta["position"] < tb["position"]
+    if mode == "sequence":
+        return False
+    if ta["end_ms"] < tb["start_ms"]:
+        return True
+    if ta["start_ms"] > tb["end_ms"]:
+        return False
+    return None  # overlapping or the same millisecond
+
+
+def before(tests, a, b, scope, modes):
+    """Did test a's state reach test b? True / False / None (cannot tell). `modes` (see
+    `modes_for`) says how long each kind of state lives; scope "process" needs
+    modes["shared"]."""
     ta, tb = tests.get(a), tests.get(b)
     if ta is None or tb is None or ta["shard"] == 0 or tb["shard"] == 0:
         return False
-    same_seq = ta["shard"] == tb["shard"]
-    if scope == "sequence":
-        return same_seq and ta["position"] < tb["position"]
     if scope == "process":
         # One process per shard and binary in shared mode; one per test otherwise.
-        return (shared and same_seq and a.split(" ", 1)[0] == b.split(" ", 1)[0]
-                and ta["position"] < tb["position"])
-    if scope == "machine":
-        if reset:
-            return None  # --reset-cmd wipes it when any sequence starts: not modelled
-        if same_seq:
-            return ta["position"] < tb["position"]
-        if ta["end_ms"] < tb["start_ms"]:
-            return True
-        if ta["start_ms"] > tb["end_ms"]:
-            return False
-        return None  # overlapping or same millisecond
-    raise ValueError(scope)
+        return (modes["shared"] and ta["shard"] == tb["shard"]
+                and a.split(" ", 1)[0] == b.split(" ", 1)[0] and ta["position"] < tb["position"])
+    return reach(ta, tb, modes[scope])
 
 
-def predict(case, tests, shared, reset=False):
+def predict(case, tests, modes):
     """Predicted failure of the case's test: True / False / None (undecidable)."""
     t = case["test"]
     scope = case["scope"]
     if case["kind"] == "nod":
         return None
     if case["kind"] == "brittle":
-        bs = [before(tests, s, t, scope, shared, reset) for s in case["state_setters"]]
+        bs = [before(tests, s, t, scope, modes) for s in case["state_setters"]]
         if None in bs:
             return None
         return not all(bs)
-    bs = [before(tests, p, t, scope, shared, reset) for p in case["polluters"]]
+    bs = [before(tests, p, t, scope, modes) for p in case["polluters"]]
     if None in bs:
         return None
     if not all(bs):
         return False
     # A cleaner after the (last) polluter and before the victim undoes it.
     for c in case["cleaners"]:
-        tc = tests.get(c)
-        if tc is None:
+        if c not in tests:
             continue
-        last_p = max(case["polluters"], key=lambda p: tests[p]["position"])
-        cb = before(tests, c, t, scope, shared, reset)
-        pc = before(tests, last_p, c, scope, shared, reset)
-        if cb is None or pc is None:
-            return None
-        if cb and pc:
-            return False
+        for p in case["polluters"]:
+            cb = before(tests, c, t, scope, modes)
+            pc = before(tests, p, c, scope, modes)
+            if cb is None or pc is None:
+                return None
+            if cb and pc:
+                return False
     return True
+
+
+def modes_for(shared, sandbox, reset, shard_count, plain_run):
+    """How long each scope's state lives in one run record, as far as it can be modelled.
+    TMPDIR ("sequence" scope): a shard's sequence with a sandbox per shard, the whole run with a
+    sandbox per run (`--sandbox run`). The fixed path ("machine"): absent at the start of a
+    plain run and never reset, so the whole run ("time"); with --reset-cmd, reset whenever a
+    sandbox is first used: modelled when that is once per run (a sandbox per run, or one
+    shard). In a hunt, earlier runs and their triage (or runs side by side) may have left it:
+    modelled only with a reset and a single sequence."""
+    tmp = "time" if sandbox == "run" else "sequence"
+    if plain_run:
+        if not reset:
+            machine = "time"
+        elif sandbox == "run":
+            machine = "time"
+        else:
+            machine = "sequence" if shard_count == 1 else None
+    else:
+        machine = "sequence" if reset and shard_count == 1 and sandbox == "shard" else None
+    return {"shared": shared, "sequence": tmp, "machine": machine}
+
+
+def sandbox_scope(cs, args, run_env):
+    """`shard` or `run`: who shares a TMPDIR. From `--sandbox` in the arguments, else the
+    binary's default as its `run --help` states it; binaries without the flag give every shard
+    its own."""
+    for i, a in enumerate(args):
+        if a == "--sandbox" and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith("--sandbox="):
+            return a.split("=", 1)[1]
+    text = subprocess.run([cs, "run", "--help"], capture_output=True, text=True, env=run_env).stdout
+    if "--sandbox" not in text:
+        return "shard"
+    m = re.search(r"--sandbox\b.*?`(\w+)` \(default\)", text, re.S)
+    return m.group(1) if m else "run"
+
+
+def unexplained_in(run, cases, modes):
+    """Cases whose outcome in `run` contradicts what its order predicts: [(case, failed, pred)]."""
+    out = []
+    for c in cases:
+        obs = run["tests"].get(c["test"], {}).get("outcome")
+        pred = predict(c, run["tests"], modes)
+        if obs is not None and pred is not None and pred != (obs in FAIL):
+            out.append((c, obs in FAIL, pred))
+    return out
 
 
 def case_tests(case):
@@ -255,7 +313,19 @@ def main():
         run_env.pop("RUST_BACKTRACE", None)
     rb = run_env.get("RUST_BACKTRACE", "<unset>")
 
-    # --- the workspace
+    # --- the workspace. Two benchmarks on one workspace share its fixed path and disturb each
+    # other's results: the second one stops here.
+    lock = open(sens_dir.rstrip("/") + ".lock", "a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0)
+        sys.exit(f"sensitivity.py: another benchmark ({lock.read().strip() or 'pid unknown'}) is "
+                 f"using {sens_dir}; wait for it, or give this one its own workspace with SENS_DIR=…")
+    lock.seek(0)
+    lock.truncate()
+    lock.write(f"pid {os.getpid()}, OUT {out}\n")
+    lock.flush()
     if env("REGEN", "0") == "1" or not os.path.exists(os.path.join(sens_dir, "planted.json")):
         say(f"generating {sens_dir}")
         subprocess.run([sys.executable, os.path.join(HERE, "gen-sensitivity.py"), sens_dir,
@@ -297,7 +367,9 @@ def main():
     for cname, cargs in configs:
         shared = "shared" in " ".join(cargs + run_args)
         reset = "--reset-cmd" in cargs + run_args
-        R = results.setdefault(cname, {"args": cargs, "run": [], "hunt": {r: [] for r in hunt_runs}})
+        sandbox = sandbox_scope(cs, cargs + run_args, run_env)
+        R = results.setdefault(cname, {"args": cargs, "run": [], "hunt": {r: [] for r in hunt_runs},
+                                       "sandbox": sandbox})
         for seed in seeds:
             # (a) one default run
             tag = f"{cname}-s{seed}"
@@ -319,7 +391,7 @@ def main():
             for c in cases:
                 obs = tests.get(c["test"], {}).get("outcome")
                 failed = obs in FAIL
-                pred = predict(c, tests, shared, reset)
+                pred = predict(c, tests, modes_for(shared, sandbox, reset, run["shard_count"], True))
                 if pred is not None and pred != failed:
                     unexplained += 1
                     problems.append((cname, seed, "run", f"{c['id']}: {c['test']} "
@@ -350,6 +422,14 @@ def main():
                     invs.write(f"{cname}\t{seed}\thunt{hr}\t{code}\t{wall:.3f}\t\t\t\t\t\t{log}\n")
                     continue
                 h = read_hunt(json.load(open(rep)))
+                h_unexpl = 0
+                for k, hrun in enumerate(h["runs"]):
+                    for c, failed, pred in unexplained_in(
+                            hrun, cases, modes_for(shared, sandbox, reset, hrun["shard_count"], False)):
+                        h_unexpl += 1
+                        problems.append((cname, seed, f"hunt{hr}", f"run {k + 1}: {c['id']}: {c['test']} "
+                                         f"{'failed' if failed else 'passed'}, the order predicts "
+                                         f"{'a failure' if pred else 'a pass'}", cmd))
                 planted_tests = victims
                 unplanted = sorted(t for t in h["findings"] if t not in planted_tests)
                 for t in unplanted:
@@ -389,9 +469,10 @@ def main():
                 nod_triaged = sum(r["tests"].get(t, {}).get("outcome") in FAIL
                                   for r in h["runs"] for t in nod_ids)
                 R["hunt"][hr].append({"seed": seed, "wall": wall, "per": per, "unplanted": unplanted,
-                                      "nod_od": nod_od, "nod_triaged": nod_triaged, "code": code})
-                invs.write(f"{cname}\t{seed}\thunt{hr}\t{code}\t{wall:.3f}\t\t\t\t{len(unplanted)}\t"
-                           f"{nod_od}\t{log}\n")
+                                      "nod_od": nod_od, "nod_triaged": nod_triaged, "code": code,
+                                      "unexplained": h_unexpl})
+                invs.write(f"{cname}\t{seed}\thunt{hr}\t{code}\t{wall:.3f}\t\t\t{h_unexpl}\t"
+                           f"{len(unplanted)}\t{nod_od}\t{log}\n")
             say(f"{cname} seed {seed}: done")
         print(render_config(cname, R, cases, hunt_runs), flush=True)
     tries.close()
@@ -551,7 +632,7 @@ def render_cases(results, cases, hunt_runs):
 
 
 def render_config(cname, R, cases, hunt_runs):
-    L = [f"## {cname} (`{shlex.join(R['args'])}`)\n"]
+    L = [f"## {cname} (`{shlex.join(R['args'])}`; TMPDIR sandbox per {R['sandbox']})\n"]
     runs = R["run"]
     L.append("| phase | exposed / found exact | details | wall median s (min–max) |")
     L.append("|---|---|---|---|")
@@ -576,7 +657,8 @@ def render_config(cname, R, cases, hunt_runs):
         L.append(f"| hunt --runs {hr} ({len(hs)} seeds) | {pct(k['exact'], k['tries'])} | exposed in "
                  f"some run {pct(k['exposed'], k['tries'])}; wrong culprits "
                  f"{k['wrong-culprits']}, wrong kind {k['wrong-kind']}, missed {k['missed']}, "
-                 f"unreported {k['unreported']}, NOD "
+                 f"unreported {k['unreported']}, unexplained outcomes in its runs "
+                 f"{sum(h['unexplained'] for h in hs)}, NOD "
                  f"called OD {nod}, unplanted findings {unp} | {med(walls)} "
                  f"({min(walls):.2f}–{max(walls):.2f}) |")
     L.append("")

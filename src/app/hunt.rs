@@ -329,11 +329,14 @@ pub(crate) fn hunt(
     let mut cov = coverage::PairCoverage::new(tests.len(), cfg.plan.seed.0);
     let mut per_run: Vec<HuntRunCoverageDoc> = Vec::new();
     let cap = 4 * tests.len() as u32 + 2;
-    let side_by_side = if session.exec.isolation == Isolation::Shared {
-        1
-    } else {
-        session.exec.jobs.max(1) as u32
-    };
+    // `--reset-cmd` says there is state outside the sandboxes (a database, a fixed path): runs
+    // side by side would reset it under each other, so they run one after another.
+    let side_by_side =
+        if session.exec.isolation == Isolation::Shared || session.exec.reset_cmd.is_some() {
+            1
+        } else {
+            session.exec.jobs.max(1) as u32
+        };
     let started = std::time::Instant::now();
     let mut records: Vec<RunRecord> = Vec::new();
     let mut k = 0;

@@ -862,3 +862,56 @@ fn hunt_finds_a_state_setter_in_another_binary_through_the_order_it_passed_in() 
         assert!(passed_order.len() < passing_order.len(), "{passed_order:?}");
     }
 }
+
+#[test]
+fn hunt_runs_one_after_another_with_a_reset_cmd() {
+    // --reset-cmd means state outside the sandboxes: concurrent runs would reset it under each
+    // other, so the runs of the hunt do not overlap in time even with two workers.
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("h.json");
+    let (out, _d) = od(
+        "hunt",
+        &[
+            "--seed",
+            "5",
+            "--runs",
+            "2",
+            "--jobs",
+            "2",
+            "--no-triage",
+            "--reset-cmd",
+            "true",
+            "--report",
+            report.to_str().unwrap(),
+            "--",
+            "h::",
+        ],
+    )
+    .output();
+    assert_code(&out, 0);
+    let r = json(report.to_str().unwrap());
+    let runs = r["runs"].as_array().unwrap();
+    let span = |run: &Value| {
+        let t = run["tests"].as_array().unwrap();
+        let ran: Vec<&Value> = t.iter().filter(|x| x["outcome"] != "ignored").collect();
+        let s = ran
+            .iter()
+            .map(|x| x["start_ms"].as_u64().unwrap())
+            .min()
+            .unwrap();
+        let e = ran
+            .iter()
+            .map(|x| x["end_ms"].as_u64().unwrap())
+            .max()
+            .unwrap();
+        (s, e)
+    };
+    let (a, b) = (span(&runs[0]), span(&runs[1]));
+    // Each run's times count from its own start, so sequential runs both start near 0: what
+    // shows they did not overlap is the record's started_at.
+    let starts: Vec<&str> = runs
+        .iter()
+        .map(|x| x["started_at"].as_str().unwrap())
+        .collect();
+    assert!(starts[0] < starts[1], "{starts:?} {a:?} {b:?}");
+}

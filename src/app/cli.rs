@@ -350,6 +350,11 @@ pub(crate) struct PlanArgs {
     #[arg(long, help_heading = "Test selection")]
     pub(crate) exact: bool,
 
+    /// Stop before any test runs (exit 104) when a test binary cannot be listed, instead of
+    /// reporting it and running the other binaries' tests.
+    #[arg(long, help_heading = "Test selection")]
+    pub(crate) fail_on_list_error: bool,
+
     /// Test-name filters (after `--`): run tests whose name contains any of them.
     #[arg(last = true, value_name = "FILTERS")]
     pub(crate) filters: Vec<String>,

@@ -18,10 +18,11 @@ use crate::triage;
 use std::fmt::Write as _;
 use std::io::Write;
 
-/// `cargo shuffle list`: the plan on stdout, human or JSON.
+/// `cargo shuffle list`: the plan on stdout, human or JSON; exit 104 when some binary could not
+/// be listed (the plan of the others is still printed, the JSON names the binaries).
 pub(crate) fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
     announce_seed(&cfg.plan);
-    let (_, plan, _, _unpacked) = prepare(&cfg.plan, true)?;
+    let (_, plan, _, list_errors, _unpacked) = prepare(&cfg.plan, true)?;
     let mut out = String::new();
     match cfg.format {
         ListFormat::Human => {
@@ -52,6 +53,12 @@ pub(crate) fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
                     let _ = writeln!(out, "  {}", t.id());
                 }
             }
+            if !list_errors.is_empty() {
+                let _ = writeln!(out, "could not be listed, not run ({}):", list_errors.len());
+                for e in &list_errors {
+                    let _ = writeln!(out, "  {}", e.binary_id);
+                }
+            }
         }
         ListFormat::Json => {
             let doc = schema::ListDoc {
@@ -68,12 +75,17 @@ pub(crate) fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
                     })
                     .collect(),
                 ignored: plan.ignored.clone(),
+                list_errors: list_errors.clone(),
             };
             out = serde_json::to_string_pretty(&doc).expect("JSON values serialise") + "\n";
         }
     }
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
-    Ok(exit::OK)
+    Ok(if list_errors.is_empty() {
+        exit::OK
+    } else {
+        exit::LIST_FAILED
+    })
 }
 
 /// `cargo shuffle merge`: merged reports, then the gate on the merged run.
@@ -134,8 +146,14 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
     let inputs = gate::GateInputs::of([&record]);
     let given = merged.merged_from.as_ref().map_or(0, Vec::len);
     let absent = merged.missing_partitions.as_deref().unwrap_or_default();
+    for e in &merged.list_errors {
+        eprintln!(
+            "cargo-shuffle: error: {}",
+            e.error.lines().next().unwrap_or_default()
+        );
+    }
     eprintln!(
-        "cargo-shuffle: merged {} of seed {}: {} tests, {} failing, {} findings",
+        "cargo-shuffle: merged {} of seed {}: {} tests, {} failing, {} findings{}",
         if absent.is_empty() {
             format!("{given} partition(s)")
         } else {
@@ -148,7 +166,15 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
         merged.seed,
         merged.tests.len(),
         inputs.failing.len(),
-        merged.findings.len()
+        merged.findings.len(),
+        match merged.list_errors.len() {
+            0 => String::new(),
+            n => format!(
+                ", {n} test binar{} could not be listed (exit {})",
+                if n == 1 { "y" } else { "ies" },
+                exit::LIST_FAILED
+            ),
+        }
     );
     // Tests that passed only on a retry, in any part, count too (the parts' own gates did).
     let code = inputs.exit_code(
@@ -195,7 +221,7 @@ pub(crate) fn archive_cmd(a: &cli::ArchiveArgs) -> Result<i32, AppError> {
     crate::discover::apply_target_runners(&mut binaries, &cwd, &sel.targets())
         .map_err(discover::DiscoverError::from)?;
     // A binary that cannot list its tests here would fail every partition job later.
-    let tests = list::list_all(&binaries)?;
+    let tests = list::list_all(&binaries).into_result()?;
     let (workspace, target) = discover::cargo_layout(&sel)?;
     let files = archive::create(&binaries, &workspace, &target, &a.output)
         .map_err(|e| AppError::Other(anyhow::anyhow!(e)))?;

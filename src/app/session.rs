@@ -13,6 +13,7 @@ use crate::plan::history;
 use crate::plan::repro::Repro;
 use crate::plan::{self, Plan};
 use crate::report::fanout::FanOut;
+use crate::report::record::ListErrorDoc;
 use crate::report::terminal::TerminalReporter;
 use crate::report::{self, record::RunRecord};
 use crate::runner::executor::{self as execute, ExecOptions, Isolation, SequenceRunner};
@@ -20,27 +21,65 @@ use crate::runner::{shared, signal};
 use crate::{events, triage};
 use std::collections::HashMap;
 
-/// The binaries, the plan, every listed test (unfiltered, for triage), and the directory an
-/// archive was unpacked into (removed when dropped, so it lives as long as the run).
+/// The binaries, the plan, every listed test (unfiltered, for triage), the binaries that could
+/// not be listed, and the directory an archive was unpacked into (removed when dropped, so it
+/// lives as long as the run).
 pub(crate) type Prepared = (
     Vec<TestBinary>,
     Plan,
     Vec<TestCase>,
+    Vec<ListErrorDoc>,
     Option<tempfile::TempDir>,
 );
 
 /// Discovers, lists, filters and plans. `allow_empty` turns "no test selected" into an empty
-/// plan instead of an error. Errors: those of discovery and listing, an unusable archive or an
-/// `--order` id that is not a listed test (usage), and no test selected (unless `allow_empty`).
+/// plan instead of an error (so does a binary that could not be listed: the command ends with
+/// exit 104 instead). Errors: those of discovery, an unusable archive or an `--order` id that
+/// is not a listed test (usage), a binary that could not be listed with
+/// `--fail-on-list-error`, and no test selected (unless `allow_empty`).
 pub(crate) fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, AppError> {
     let (binaries, unpacked) = find_binaries(cfg)?;
-    let tests = list::list_all(&binaries)?;
+    let listing = list::list_all(&binaries);
+    let list_errors = if cfg.fail_on_list_error {
+        Vec::new()
+    } else {
+        announce_list_errors(&listing.errors, binaries.len())
+    };
+    let tests = if cfg.fail_on_list_error {
+        listing.into_result()?
+    } else {
+        listing.tests
+    };
     if let Some(order) = &cfg.order {
         let plan = shared_order(cfg, Plan::ordered(cfg.seed, ordered_tests(order, &tests)?));
-        return Ok((binaries, plan, tests, unpacked));
+        return Ok((binaries, plan, tests, list_errors, unpacked));
     }
+    let allow_empty = allow_empty || !list_errors.is_empty();
     let plan = select_and_plan(cfg, &tests, binaries.is_empty(), allow_empty)?;
-    Ok((binaries, plan, tests, unpacked))
+    Ok((binaries, plan, tests, list_errors, unpacked))
+}
+
+/// Prints each binary that could not be listed (the error names it and quotes what it
+/// printed) and that the others go on; returns them as the record keeps them.
+fn announce_list_errors(errors: &[list::ListError], binaries: usize) -> Vec<ListErrorDoc> {
+    for e in errors {
+        eprintln!("cargo-shuffle: error: {e}");
+    }
+    if !errors.is_empty() {
+        eprintln!(
+            "cargo-shuffle: {} of {} test binaries could not be listed: their tests do not run; the other binaries' tests do, the reports name the binaries, and the command exits {} (--fail-on-list-error stops at the first instead)",
+            errors.len(),
+            binaries,
+            crate::exit::LIST_FAILED
+        );
+    }
+    errors
+        .iter()
+        .map(|e| ListErrorDoc {
+            binary_id: e.binary().to_string(),
+            error: e.to_string(),
+        })
+        .collect()
 }
 
 /// The test binaries of `cfg.source`, built, found or unpacked (with the directory an archive
@@ -184,6 +223,8 @@ pub(crate) struct Session<'a> {
     /// Every listed test, ignored and filtered-out ones included: triage looks for polluters
     /// and cleaners among them.
     pub(crate) all_tests: Vec<TestCase>,
+    /// The test binaries that could not be listed: every record of the session names them.
+    pub(crate) list_errors: Vec<ListErrorDoc>,
     /// Set by Ctrl-C, SIGTERM or SIGHUP: stops the run and triage.
     pub(crate) cancel: execute::CancelFlag,
     /// Keeps an unpacked archive alive for the run.
@@ -241,6 +282,7 @@ impl Session<'_> {
     ) -> RunRecord {
         let mut record = RunRecord::new(plan, exec.jobs, repro.run_command(&[]));
         record.only_shards = exec.only_shards.clone();
+        record.list_errors = self.list_errors.clone();
         let mut jsonl = self.cfg.json_events.then_some(report::jsonl::JsonLines);
         if let Some(j) = &jsonl {
             j.run_started(&record);
@@ -418,7 +460,8 @@ fn use_observed_order(record: &mut RunRecord, terminal: &TerminalReporter) {
 pub(crate) fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
     // Printed before the build, so even a run stopped while building shows its seed.
     announce_seed(&cfg.plan);
-    let (binaries, plan, all_tests, unpacked) = prepare(&cfg.plan, cfg.allow_no_tests)?;
+    let (binaries, plan, all_tests, list_errors, unpacked) =
+        prepare(&cfg.plan, cfg.allow_no_tests)?;
     if plan.by_binary
         && let Some(&bad) = cfg
             .exec
@@ -461,6 +504,7 @@ pub(crate) fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
             history,
             binaries,
             all_tests,
+            list_errors,
             cancel,
             _unpacked: unpacked,
         },

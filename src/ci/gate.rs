@@ -27,6 +27,8 @@ pub(crate) struct GateInputs {
     /// Ids of the tests that passed only on a retry (`--retries`) in any run, except those the
     /// baseline quarantined.
     pub(crate) flaky_passes: BTreeSet<String>,
+    /// Ids of the test binaries that could not be listed in any run: their tests never ran.
+    pub(crate) unlisted: BTreeSet<String>,
 }
 
 impl GateInputs {
@@ -36,6 +38,9 @@ impl GateInputs {
         let mut inputs = GateInputs::default();
         for record in records {
             inputs.interrupted |= record.interrupted;
+            inputs
+                .unlisted
+                .extend(record.list_errors.iter().map(|e| e.binary_id.clone()));
             for r in record.results.iter().filter(|r| !r.quarantined) {
                 if r.outcome.is_failure() {
                     inputs.failing.insert(r.test.id());
@@ -48,15 +53,23 @@ impl GateInputs {
     }
 
     /// The exit code for these inputs and `findings` (`None`: triage did not run), see
-    /// [`decide`].
+    /// [`decide`], except that a binary that could not be listed gives
+    /// [`exit::LIST_FAILED`] (104) whatever its tests' code would be, unless the run was
+    /// interrupted (130): its tests never ran, and a code a CI job may tolerate (102, 105, or
+    /// 0) must not hide that.
     pub(crate) fn exit_code(&self, findings: Option<&[Finding]>, policy: &GatePolicy) -> i32 {
-        decide(
+        let code = decide(
             self.interrupted,
             self.failing.len(),
             self.flaky_passes.len(),
             findings,
             policy,
-        )
+        );
+        if code != exit::INTERRUPTED && !self.unlisted.is_empty() {
+            exit::LIST_FAILED
+        } else {
+            code
+        }
     }
 }
 
@@ -174,6 +187,25 @@ mod tests {
         assert!(both.interrupted);
         assert_eq!(
             both.exit_code(None, &GatePolicy::default()),
+            exit::INTERRUPTED
+        );
+        // A binary that could not be listed: 104 over every test code but an interrupt.
+        let mut unlisted = one.clone();
+        unlisted.list_errors = vec![crate::report::schema::ListErrorDoc::example()];
+        let i = GateInputs::of([&unlisted]);
+        assert_eq!(i.unlisted, ids(&["junk"]));
+        assert_eq!(
+            exit_code(&unlisted, &GatePolicy::default()),
+            exit::LIST_FAILED
+        );
+        unlisted.results.clear();
+        assert_eq!(
+            exit_code(&unlisted, &GatePolicy::default()),
+            exit::LIST_FAILED,
+            "even when every test passed"
+        );
+        assert_eq!(
+            GateInputs::of([&unlisted, &two]).exit_code(None, &GatePolicy::default()),
             exit::INTERRUPTED
         );
         let flaky = record(vec![result("b flaky", Passed, true, false)], false);

@@ -9,7 +9,8 @@ use crate::plan::parts::{slice_size, slice_total_range};
 use crate::plan::{ORDER_DOMAIN, Partition, PartitionKind, key};
 use crate::report::record::{Applied, RunRecord};
 use crate::report::schema::{
-    self, MergedPart, MissingPart, RUN_RECORD_SCHEMA, RunRecordDoc, RunnerUsage, ShardPlan,
+    self, ListErrorDoc, MergedPart, MissingPart, RUN_RECORD_SCHEMA, RunRecordDoc, RunnerUsage,
+    ShardPlan,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -156,6 +157,7 @@ pub(crate) fn merge_docs(
         repro: strip_partition(&first.repro),
         counts,
         not_run: docs.iter().map(|(_, d)| d.not_run).sum(),
+        list_errors: merged_list_errors(docs),
         plan: unpartitioned_plan(docs, first),
         tests,
         triaged: docs.iter().all(|(_, d)| d.triaged),
@@ -280,6 +282,18 @@ fn unpartitioned_plan(docs: &[(&Path, RunRecordDoc)], first: &RunRecordDoc) -> V
                 tests: s.into_iter().map(|(_, id)| id.to_string()).collect(),
             }
         })
+        .collect()
+}
+
+/// The binaries that could not be listed in any part, each once (every part lists every
+/// binary, so each part names them), in the order the parts name them; a binary's error is the
+/// first part's.
+fn merged_list_errors(docs: &[(&Path, RunRecordDoc)]) -> Vec<ListErrorDoc> {
+    let mut seen = BTreeSet::new();
+    docs.iter()
+        .flat_map(|(_, d)| &d.list_errors)
+        .filter(|e| seen.insert(e.binary_id.as_str()))
+        .cloned()
         .collect()
 }
 

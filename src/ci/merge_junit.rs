@@ -4,6 +4,7 @@
 
 use super::merge::{MergeError, read};
 use super::repro_args::strip_partition;
+use crate::report::junit::LISTING_CASE;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -35,6 +36,7 @@ pub(crate) fn merge_junit(
     // earliest testsuite timestamp (used when the parts' reports carry none).
     let mut spans: BTreeMap<String, Spans> = BTreeMap::new();
     let mut parts: BTreeMap<String, &Path> = BTreeMap::new();
+    let mut listing_cases: BTreeSet<Option<String>> = BTreeSet::new();
     for p in paths {
         let r = Report::deserialize_from_str(&read(p)?)
             .map_err(|e| MergeError(format!("{} is not valid JUnit XML: {e}", p.display())))?;
@@ -89,7 +91,13 @@ pub(crate) fn merge_junit(
             };
             span.0.push((offset, s.time.unwrap_or_default()));
             span.1 = span.1.into_iter().chain(s.timestamp).min();
-            entry.add_test_cases(s.test_cases);
+            // Every part lists every binary, so each part has the `<error>` testcase of a
+            // binary that could not be listed: keep the first.
+            let cases = s.test_cases.into_iter().filter(|c| {
+                c.name.as_str() != LISTING_CASE
+                    || listing_cases.insert(c.classname.as_ref().map(|n| n.to_string()))
+            });
+            entry.add_test_cases(cases);
         }
     }
     if seeds.len() > 1 {

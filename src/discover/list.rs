@@ -211,17 +211,52 @@ pub(crate) fn list_binary(bin: &TestBinary) -> Result<Vec<TestCase>, ListError> 
         .collect())
 }
 
-/// Lists every binary in parallel; returns the tests sorted by id, or the first error in
-/// binary order (so the error reported does not depend on timing).
-pub(crate) fn list_all(binaries: &[TestBinary]) -> Result<Vec<TestCase>, ListError> {
+impl ListError {
+    /// The id of the binary that could not be listed.
+    pub(crate) fn binary(&self) -> &str {
+        match self {
+            ListError::Spawn { binary, .. }
+            | ListError::Failed { binary, .. }
+            | ListError::Unparsable { binary, .. } => binary,
+        }
+    }
+}
+
+/// What listing every binary gave: the tests of the binaries that listed, sorted by id, and
+/// one error per binary that could not be listed, in binary order (so what is reported does
+/// not depend on timing).
+#[derive(Debug, Default)]
+pub(crate) struct Listing {
+    /// Every test of the binaries that listed, sorted by id.
+    pub(crate) tests: Vec<TestCase>,
+    /// The binaries that could not be listed, in the order they were given.
+    pub(crate) errors: Vec<ListError>,
+}
+
+impl Listing {
+    /// The tests, or the first binary's error when some binary could not be listed (the
+    /// stop-early behaviour of `--fail-on-list-error` and `archive`).
+    pub(crate) fn into_result(self) -> Result<Vec<TestCase>, ListError> {
+        match self.errors.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(self.tests),
+        }
+    }
+}
+
+/// Lists every binary in parallel: a binary that cannot be listed does not stop the others.
+pub(crate) fn list_all(binaries: &[TestBinary]) -> Listing {
     let results: Vec<Result<Vec<TestCase>, ListError>> =
         binaries.par_iter().map(list_binary).collect();
-    let mut tests = Vec::new();
+    let mut listing = Listing::default();
     for r in results {
-        tests.extend(r?);
+        match r {
+            Ok(t) => listing.tests.extend(t),
+            Err(e) => listing.errors.push(e),
+        }
     }
-    tests.sort_by(|a, b| a.id_cmp(b));
-    Ok(tests)
+    listing.tests.sort_by(|a, b| a.id_cmp(b));
+    listing
 }
 
 #[cfg(test)]

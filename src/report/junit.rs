@@ -77,6 +77,23 @@ fn testcase(r: &TestResult) -> TestCase {
     tc
 }
 
+/// The name of the testcase that stands for a binary that could not be listed.
+pub(crate) const LISTING_CASE: &str = "(listing)";
+
+/// The testcase of a binary that could not be listed: `classname` = its id, name
+/// [`LISTING_CASE`], an `<error>` of type `list-error` whose message is the error's first line
+/// (naming the binary, quoting what it printed) and whose text is the whole error with its hint.
+fn listing_error(binary_id: &str, error: &str) -> TestCase {
+    let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+    s.set_message(clean_text(error.lines().next().unwrap_or(error)));
+    s.set_type("list-error");
+    s.set_description(clean_text(error));
+    let mut tc = TestCase::new(LISTING_CASE, s);
+    tc.set_classname(clean_text(binary_id));
+    tc.set_time(std::time::Duration::ZERO);
+    tc
+}
+
 /// Renders the JUnit document for `record`: `<testsuites>` has the run's start and wall time, each
 /// `<testsuite>` the span of its tests (first start to last end, never longer than the run) and
 /// its first test's start. A record read back from JSON (`merge`) has no captured output: its
@@ -138,6 +155,14 @@ pub(crate) fn render(record: &RunRecord) -> String {
             tc.add_property(Property::new("shard", (i + 1).to_string()));
             suites.entry(bin).or_default().push(tc);
         }
+    }
+    // A binary that could not be listed: one `<error>` testcase in its own testsuite, so CI
+    // shows it among the failures although none of its tests ran.
+    for e in &record.list_errors {
+        suites
+            .entry(&e.binary_id)
+            .or_default()
+            .push(listing_error(&e.binary_id, &e.error));
     }
     let props = [
         ("seed", record.seed.to_string()),
@@ -369,5 +394,29 @@ mod tests {
             .find(|n| n.has_tag_name("testsuite") && n.attribute("name") == Some("b"))
             .unwrap();
         assert_eq!(b.attribute("time"), Some("1.500"));
+    }
+
+    #[test]
+    fn a_binary_that_could_not_be_listed_is_an_error_testcase_quoting_its_line() {
+        let mut d = RunRecordDoc::example();
+        let mut e = crate::report::schema::ListErrorDoc::example();
+        e.error = e.error.replace("Finishing", "Fin\u{1b}[1mish\u{0}ing <&>");
+        d.list_errors = vec![e];
+        let xml = render(&RunRecord::from_doc(&d));
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let tc = case(&doc, LISTING_CASE);
+        assert_eq!(tc.attribute("classname"), Some("junk"));
+        let err = tc.children().find(|n| n.has_tag_name("error")).unwrap();
+        assert_eq!(err.attribute("type"), Some("list-error"));
+        assert_eq!(
+            err.attribute("message"),
+            Some(
+                "test binary `junk` printed a line that is not a libtest listing: \"Finishing <&> up...\""
+            )
+        );
+        assert!(err.text().unwrap().contains("hint: a custom test harness"));
+        let suite = tc.parent().unwrap();
+        assert_eq!(suite.attribute("name"), Some("junk"));
+        assert_eq!(suite.attribute("errors"), Some("1"));
     }
 }

@@ -135,6 +135,23 @@ pub(crate) fn render_doc(r: &RunRecordDoc) -> String {
         },
         r.repro
     );
+    if !r.list_errors.is_empty() {
+        let _ = write!(
+            md,
+            "\n### Test binaries that could not be listed ({})\n\nTheir tests did not run (exit {}).\n\n",
+            r.list_errors.len(),
+            crate::exit::LIST_FAILED
+        );
+        for e in &r.list_errors {
+            let first = e.error.lines().next().unwrap_or_default();
+            let _ = writeln!(
+                md,
+                "- `{}` — {}",
+                clean_text(&e.binary_id),
+                html_escape(&clean_text(first))
+            );
+        }
+    }
     let failing: Vec<_> = r.tests.iter().filter(|t| t.outcome.is_failure()).collect();
     if !failing.is_empty() {
         let _ = write!(md, "\n### Failing tests ({})\n\n", failing.len());
@@ -222,5 +239,21 @@ mod tests {
         );
         assert!(!md.contains("<!--"), "{md}");
         assert!(md.contains("1 shard."), "{md}");
+    }
+
+    #[test]
+    fn a_binary_that_could_not_be_listed_has_its_own_section() {
+        let mut r = RunRecordDoc::example();
+        r.list_errors = vec![crate::report::schema::ListErrorDoc::example()];
+        let md = render_doc(&r);
+        assert!(
+            md.contains("### Test binaries that could not be listed (1)"),
+            "{md}"
+        );
+        assert!(
+            md.contains("- `junk` — test binary `junk` printed a line that is not a libtest listing: \"Finishing up...\"\n"),
+            "{md}"
+        );
+        assert!(!md.contains("hint"), "only the first line: {md}");
     }
 }

@@ -2,8 +2,8 @@
 //! with `--report` through [`RunRecord::to_doc`] (the document types are in `report::schema`,
 //! documented in docs/reports.md); `merge` reads records back with [`RunRecord::from_doc`].
 
-pub(crate) use super::schema::Applied;
 use super::schema::{self, RUN_RECORD_SCHEMA, RunRecordDoc, RunnerUsage, ShardPlan, TestDoc};
+pub(crate) use super::schema::{Applied, ListErrorDoc};
 use crate::discover::list::TestCase;
 use crate::events::{Outcome, RunEvent, TestResult};
 use crate::plan::seed::Seed;
@@ -41,6 +41,8 @@ pub(crate) struct RunRecord {
     pub(crate) baseline: Option<Applied>,
     /// Shards selected with `--shard` (empty: all).
     pub(crate) only_shards: Vec<u32>,
+    /// The test binaries that could not be listed (their tests did not run), in binary order.
+    pub(crate) list_errors: Vec<ListErrorDoc>,
 }
 
 impl RunRecord {
@@ -64,6 +66,7 @@ impl RunRecord {
             findings: None,
             baseline: None,
             only_shards: Vec::new(),
+            list_errors: Vec::new(),
         }
     }
 
@@ -164,6 +167,7 @@ impl RunRecord {
             repro: self.repro.clone(),
             counts: self.counts(),
             not_run: self.not_run(),
+            list_errors: self.list_errors.clone(),
             plan: self
                 .plan
                 .iter()
@@ -199,6 +203,7 @@ impl RunRecord {
             findings: doc.triaged.then(|| doc.findings.clone()),
             baseline: doc.baseline.clone(),
             only_shards: Vec::new(),
+            list_errors: doc.list_errors.clone(),
         }
     }
 }

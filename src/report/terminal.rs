@@ -143,6 +143,7 @@ fn write_summary(err: &mut impl Write, record: &RunRecord, repro: &Repro, seed_s
         }
     }
     write_findings(err, record);
+    write_list_errors(err, record);
     let _ = writeln!(err, "seed: {} ({})", record.seed, seed_source);
     let _ = writeln!(err, "reproduce this run: {}", record.repro);
 }
@@ -221,6 +222,28 @@ fn write_slowest(err: &mut impl Write, record: &RunRecord) {
                 clean_text(&r.test.id())
             );
         }
+    }
+}
+
+/// The binaries that could not be listed, each with the first line of its error (naming it and
+/// quoting what it printed; the whole error was printed when listing).
+fn write_list_errors(err: &mut impl Write, record: &RunRecord) {
+    if record.list_errors.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        err,
+        "could not be listed, their tests did not run ({}):",
+        record.list_errors.len()
+    );
+    for e in &record.list_errors {
+        let first = e.error.lines().next().unwrap_or_default();
+        let _ = writeln!(
+            err,
+            "  {}\n          {}",
+            clean_text(&e.binary_id),
+            clean_text(first)
+        );
     }
 }
 

@@ -167,16 +167,30 @@ fn a_workspace_that_fails_to_build_exits_101_with_cargos_diagnostics() {
 }
 
 #[test]
-fn a_binary_whose_listing_is_junk_exits_104_quoting_the_line() {
+fn a_binary_whose_listing_is_junk_exits_104_quoting_the_line_after_writing_the_reports() {
     let dir = tempfile::tempdir().unwrap();
     let bin = fake_binary(dir.path(), "junk", "hello junk\\n", "exit 0");
-    let (out, _d) = Shuffle::new(&["run", "--binary", bin.to_str().unwrap()]).output();
+    let (out, d) = Shuffle::new(&[
+        "run",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--junit",
+        "j.xml",
+        "--report",
+        "r.json",
+    ])
+    .output();
     assert_code(&out, 104);
     let err = stderr(&out);
     assert!(
         err.contains("\"hello junk\"") && err.contains("`junk`"),
         "{err}"
     );
+    // The reports are written now (issue 14): the binary is named in both.
+    let report = json(d.path().join("r.json").to_str().unwrap());
+    assert_eq!(report["list_errors"][0]["binary_id"], "junk");
+    let xml = std::fs::read_to_string(d.path().join("j.xml")).unwrap();
+    assert!(xml.contains("&quot;hello junk&quot;"), "{xml}");
 }
 
 #[test]
@@ -186,9 +200,22 @@ fn a_binary_whose_listing_fails_exits_104() {
     std::fs::write(&bin, "#!/bin/sh\necho 'cannot list' >&2\nexit 3\n").unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let (out, _d) = Shuffle::new(&["run", "--binary", bin.to_str().unwrap()]).output();
+    let (out, d) = Shuffle::new(&[
+        "run",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--report",
+        "r.json",
+    ])
+    .output();
     assert_code(&out, 104);
     assert!(stderr(&out).contains("cannot list"));
+    let report = json(d.path().join("r.json").to_str().unwrap());
+    let error = report["list_errors"][0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("cannot list") && error.contains("exit code 3"),
+        "{error}"
+    );
 }
 
 /// Runs a passing fake binary from a directory whose `.cargo/config.toml` is `config`.

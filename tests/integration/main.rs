@@ -14,6 +14,7 @@ mod bad_input;
 mod fixture_run;
 mod harness;
 mod hostile;
+mod listing;
 mod merge;
 mod plan_cli;
 mod shared;

@@ -42,6 +42,9 @@ pub(crate) struct PlanConfig {
     /// The arguments that select the same tests again (cargo flags or `--binary`, filters),
     /// for repro commands.
     pub(crate) selection_args: Vec<String>,
+    /// `--fail-on-list-error`: a binary that cannot be listed stops the command (exit 104)
+    /// before any test runs, instead of being reported while the other binaries run.
+    pub(crate) fail_on_list_error: bool,
 }
 
 impl PlanConfig {
@@ -77,6 +80,7 @@ impl PlanConfig {
                 IsolationArg::Shared => Isolation::Shared,
             },
             selection_args,
+            fail_on_list_error: a.fail_on_list_error,
         })
     }
 

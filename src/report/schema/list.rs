@@ -20,6 +20,9 @@ pub(crate) struct ListDoc {
     pub(crate) shards: Vec<ListShard>,
     /// Tests selected but not run (`#[ignore]`d).
     pub(crate) ignored: Vec<TestCase>,
+    /// The test binaries that could not be listed (absent in output of older versions).
+    #[serde(default)]
+    pub(crate) list_errors: Vec<super::run::ListErrorDoc>,
 }
 
 /// One shard of [`ListDoc`].

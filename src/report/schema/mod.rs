@@ -25,8 +25,8 @@ use common::error;
 pub(crate) use common::{BASELINE_SCHEMA, HUNT_SCHEMA, RUN_RECORD_SCHEMA, SchemaError, VERSION};
 pub(crate) use list::{ListDoc, ListShard};
 pub(crate) use run::{
-    Applied, HuntCoverageDoc, HuntDoc, HuntRunCoverageDoc, InBinaryCoverageDoc, MergedPart,
-    MissingPart, RunRecordDoc, RunnerUsage, ShardPlan, TestDoc,
+    Applied, HuntCoverageDoc, HuntDoc, HuntRunCoverageDoc, InBinaryCoverageDoc, ListErrorDoc,
+    MergedPart, MissingPart, RunRecordDoc, RunnerUsage, ShardPlan, TestDoc,
 };
 pub(crate) use stream::{RunFinished, StreamEvent};
 
@@ -133,6 +133,24 @@ mod tests {
             None
         );
         assert_eq!(serde_json::from_str::<RunRecordDoc>(&text).unwrap(), r);
+        // A binary that could not be listed round-trips; a record of an older version, without
+        // `list_errors`, reads as none.
+        let mut unlisted = r.clone();
+        unlisted.list_errors = vec![ListErrorDoc::example()];
+        let text = serde_json::to_string(&unlisted).unwrap();
+        assert!(
+            text.contains(r#""list_errors":[{"binary_id":"junk","error":"#),
+            "{text}"
+        );
+        assert_eq!(
+            serde_json::from_str::<RunRecordDoc>(&text).unwrap(),
+            unlisted
+        );
+        let old = serde_json::to_string(&r)
+            .unwrap()
+            .replace(r#""list_errors":[],"#, "");
+        assert!(!old.contains("list_errors"), "{old}");
+        assert_eq!(serde_json::from_str::<RunRecordDoc>(&old).unwrap(), r);
         let mut unmerged = RunRecordDoc::example();
         unmerged.merged_from = None;
         unmerged.missing_partitions = None;
@@ -195,6 +213,10 @@ mod tests {
                 tests: vec![TestCase::new("b", "t")],
             }],
             ignored: vec![],
+            list_errors: vec![ListErrorDoc {
+                binary_id: "junk".into(),
+                error: "no".into(),
+            }],
         };
         let text = serde_json::to_string(&list).unwrap();
         assert_eq!(serde_json::from_str::<ListDoc>(&text).unwrap(), list);

@@ -59,6 +59,10 @@ pub(crate) struct RunRecordDoc {
     pub(crate) counts: BTreeMap<Outcome, usize>,
     /// Planned tests of the selected shards without a result (interrupted runs).
     pub(crate) not_run: usize,
+    /// The test binaries that could not be listed (their tests did not run), in binary order;
+    /// merged: each binary once. Empty in records of older versions, which lack the key.
+    #[serde(default)]
+    pub(crate) list_errors: Vec<ListErrorDoc>,
     /// Every shard's test ids, in the order they ran (then the planned ones that did not).
     pub(crate) plan: Vec<ShardPlan>,
     /// One entry per test, in the order they finished.
@@ -69,6 +73,17 @@ pub(crate) struct RunRecordDoc {
     pub(crate) findings: Vec<Finding>,
     /// What `--baseline` did; `null` without a baseline.
     pub(crate) baseline: Option<Applied>,
+}
+
+/// A test binary that could not be listed: its `--list` failed, printed a line that is not a
+/// libtest listing, or the binary could not be started (a loader error, a broken target
+/// runner). Its tests did not run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ListErrorDoc {
+    /// Stable id of the binary.
+    pub(crate) binary_id: String,
+    /// What went wrong, naming the binary and quoting what it printed, then a hint.
+    pub(crate) error: String,
 }
 
 /// One input of a merged record.
@@ -191,8 +206,19 @@ impl TestDoc {
     }
 }
 
+impl ListErrorDoc {
+    /// The error of a junk harness `junk` that printed `Finishing up...`, for tests.
+    #[cfg(test)]
+    pub(crate) fn example() -> ListErrorDoc {
+        ListErrorDoc {
+            binary_id: "junk".into(),
+            error: "test binary `junk` printed a line that is not a libtest listing: \"Finishing up...\"\nhint: a custom test harness".into(),
+        }
+    }
+}
+
 impl RunRecordDoc {
-    /// A record with every field set (one test, one finding), for tests.
+    /// A record with every field set (one test, one finding; no list error), for tests.
     #[cfg(test)]
     pub(crate) fn example() -> RunRecordDoc {
         RunRecordDoc {
@@ -222,6 +248,7 @@ impl RunRecordDoc {
             repro: "cargo shuffle run --seed 1".into(),
             counts: [(Outcome::Passed, 1), (Outcome::TimedOut, 1)].into(),
             not_run: 0,
+            list_errors: Vec::new(),
             plan: vec![ShardPlan {
                 shard: 1,
                 tests: vec!["b t".into()],

@@ -334,9 +334,10 @@ pub(crate) struct PlanArgs {
     pub(crate) reverse: bool,
 
     /// `process`: one process per test. `shared`: the tests of a binary in a shard share one
-    /// process (`--test-threads=1`), exposing in-process state (statics, env vars, cwd).
-    #[arg(long, value_enum, default_value_t = IsolationArg::Process, help_heading = "Plan")]
-    pub(crate) isolation: IsolationArg,
+    /// process (`--test-threads=1`), exposing in-process state (statics, env vars, cwd)
+    /// [default: process]
+    #[arg(long, value_enum, help_heading = "Plan")]
+    pub(crate) isolation: Option<IsolationArg>,
 
     /// Which #[ignore]d tests to run.
     #[arg(long, value_enum, default_value_t = RunIgnored::Default, help_heading = "Test selection")]
@@ -354,6 +355,16 @@ pub(crate) struct PlanArgs {
     /// reporting it and running the other binaries' tests.
     #[arg(long, help_heading = "Test selection")]
     pub(crate) fail_on_list_error: bool,
+
+    /// The config file to read [default: .config/shuffle.toml in the workspace root, if it
+    /// exists].
+    #[arg(long, value_name = "PATH", help_heading = "Config")]
+    pub(crate) config_file: Option<PathBuf>,
+
+    /// The profile of the config file to use (named profiles inherit from `default`)
+    /// [default: $CARGO_SHUFFLE_PROFILE, else default].
+    #[arg(long, value_name = "NAME", help_heading = "Config")]
+    pub(crate) config_profile: Option<String>,
 
     /// Test-name filters (after `--`): run tests whose name contains any of them.
     #[arg(last = true, value_name = "FILTERS")]
@@ -387,29 +398,29 @@ pub(crate) struct RunArgs {
     pub(crate) timeout: Option<f64>,
 
     /// How long a test's output may stay open after the test exited (a background process it
-    /// started still holds it) before the test is marked LEAKY and its process group killed.
+    /// started still holds it) before the test is marked LEAKY and its process group killed
+    /// [default: 200]
     #[arg(
         long,
         value_name = "MS",
-        default_value_t = DEFAULT_LEAK_TIMEOUT_MS,
         value_parser = clap::value_parser!(u64).range(1..=3_600_000),
         help_heading = "Execution"
     )]
-    pub(crate) leak_timeout: u64,
+    pub(crate) leak_timeout: Option<u64>,
 
     /// Count a LEAKY test that passed as failed (default: it passes, labelled LEAKY).
     #[arg(long, help_heading = "Execution")]
     pub(crate) fail_leaky: bool,
 
-    /// Rerun a failing test in place up to N times; passing on a retry marks it flaky.
+    /// Rerun a failing test in place up to N times; passing on a retry marks it flaky
+    /// [default: 0]
     #[arg(
         long,
         value_name = "N",
-        default_value_t = 0,
         value_parser = clap::value_parser!(u32).range(0..=100),
         help_heading = "Execution"
     )]
-    pub(crate) retries: u32,
+    pub(crate) retries: Option<u32>,
 
     /// Keep each sequence's temporary directory (TMPDIR) instead of removing it; the path is in
     /// the JSON report (`sandbox`) and on the terminal for failing tests.
@@ -463,9 +474,10 @@ pub(crate) struct RunArgs {
     pub(crate) triage_max_reruns: usize,
 
     /// Extra confirmations of an order-dependence finding (polluters+victim fails again and
-    /// the victim alone passes again), against reporting a flaky test as order-dependent.
-    #[arg(long, value_name = "N", default_value_t = 3, help_heading = "Triage")]
-    pub(crate) confirmations: u32,
+    /// the victim alone passes again), against reporting a flaky test as order-dependent
+    /// [default: 3]
+    #[arg(long, value_name = "N", help_heading = "Triage")]
+    pub(crate) confirmations: Option<u32>,
 
     /// Look for cleaners of each OD victim among the run's other tests (one rerun each).
     #[arg(long, help_heading = "Triage")]

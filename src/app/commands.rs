@@ -226,6 +226,7 @@ pub(crate) fn archive_cmd(a: &cli::ArchiveArgs) -> Result<i32, AppError> {
     let sel = discover::CargoSelection {
         args: config::cargo_args(&a.cargo),
         manifest_path: a.cargo.manifest_path.clone(),
+        metadata: None,
     };
     let mut binaries = discover::build_with_cargo(&sel)?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());

@@ -592,6 +592,7 @@ fn split_run(batch: &RunRecord, shard: u32, plan: &Plan, repro: &Repro) -> RunRe
     record.elapsed = batch.elapsed;
     record.interrupted = batch.interrupted;
     record.list_errors = batch.list_errors.clone();
+    record.profile = batch.profile.clone();
     record.started_at = batch.started_at;
     record
 }

@@ -283,6 +283,7 @@ impl Session<'_> {
         let mut record = RunRecord::new(plan, exec.jobs, repro.run_command(&[]));
         record.only_shards = exec.only_shards.clone();
         record.list_errors = self.list_errors.clone();
+        record.profile = self.cfg.plan.profile.name.clone();
         let mut jsonl = self.cfg.json_events.then_some(report::jsonl::JsonLines);
         if let Some(j) = &jsonl {
             j.run_started(&record);

@@ -24,6 +24,9 @@ pub(crate) struct CargoSelection {
     pub(crate) args: Vec<String>,
     /// `--manifest-path`, if given (also used for `cargo metadata`).
     pub(crate) manifest_path: Option<PathBuf>,
+    /// `cargo metadata` already run for this selection (to find the workspace root and its
+    /// config file before the build): [`build_with_cargo`] uses it instead of running it again.
+    pub(crate) metadata: Option<std::sync::Arc<cargo_metadata::Metadata>>,
 }
 
 impl CargoSelection {
@@ -100,6 +103,15 @@ fn metadata(
     mc.exec()
 }
 
+/// `cargo metadata --no-deps` of the selected workspace, run now (its `workspace_root` is where
+/// the config file is looked for); keep it in [`CargoSelection::metadata`] so that the build
+/// does not run it again.
+pub(crate) fn workspace_metadata(
+    sel: &CargoSelection,
+) -> Result<cargo_metadata::Metadata, DiscoverError> {
+    metadata(&cargo_program(), sel).map_err(|e| DiscoverError::Metadata(e.to_string()))
+}
+
 /// The workspace root and target directory of the selected workspace (for `archive`).
 pub(crate) fn cargo_layout(sel: &CargoSelection) -> Result<(PathBuf, PathBuf), DiscoverError> {
     let meta =
@@ -120,7 +132,13 @@ pub(crate) fn build_with_cargo(sel: &CargoSelection) -> Result<Vec<TestBinary>, 
     }
     let cargo = cargo_program();
     // Metadata is independent of the build: fetch it alongside.
-    let (meta, build) = rayon::join(|| metadata(&cargo, sel), || run_cargo_build(&cargo, sel));
+    let (meta, build) = rayon::join(
+        || match &sel.metadata {
+            Some(m) => Ok(m.as_ref().clone()),
+            None => metadata(&cargo, sel),
+        },
+        || run_cargo_build(&cargo, sel),
+    );
     let build = build?;
     let rustc_dirs = toolchain_lib_dirs(
         build

@@ -20,7 +20,7 @@ pub(crate) mod paths;
 pub(crate) mod target_runner;
 
 pub(crate) use binary::{TestBinary, apply_target_runners, create_target_tmpdirs};
-pub(crate) use cargo::{CargoSelection, build_with_cargo, cargo_layout};
+pub(crate) use cargo::{CargoSelection, build_with_cargo, cargo_layout, workspace_metadata};
 pub(crate) use env::{DYLIB_PATH_VAR, dylib_path, toolchain_lib_dirs};
 pub(crate) use error::DiscoverError;
 pub(crate) use paths::from_paths;

@@ -172,6 +172,7 @@ pub(crate) fn render(record: &RunRecord) -> String {
             record.partition.map(|p| p.to_string()).unwrap_or_default(),
         ),
         ("version", env!("CARGO_PKG_VERSION").to_string()),
+        ("profile", record.profile.clone().unwrap_or_default()),
         ("repro", record.repro.clone()),
         ("interrupted", record.interrupted.to_string()),
     ];

@@ -43,6 +43,8 @@ pub(crate) struct RunRecord {
     pub(crate) only_shards: Vec<u32>,
     /// The test binaries that could not be listed (their tests did not run), in binary order.
     pub(crate) list_errors: Vec<ListErrorDoc>,
+    /// The config file's profile the run used; `None` when no config file was read.
+    pub(crate) profile: Option<String>,
 }
 
 impl RunRecord {
@@ -67,6 +69,7 @@ impl RunRecord {
             baseline: None,
             only_shards: Vec::new(),
             list_errors: Vec::new(),
+            profile: None,
         }
     }
 
@@ -168,6 +171,7 @@ impl RunRecord {
             counts: self.counts(),
             not_run: self.not_run(),
             list_errors: self.list_errors.clone(),
+            profile: self.profile.clone(),
             plan: self
                 .plan
                 .iter()
@@ -204,6 +208,7 @@ impl RunRecord {
             baseline: doc.baseline.clone(),
             only_shards: Vec::new(),
             list_errors: doc.list_errors.clone(),
+            profile: doc.profile.clone(),
         }
     }
 }

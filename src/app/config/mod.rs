@@ -1,10 +1,14 @@
 //! Validated configuration: turns the raw [`crate::app::cli`] arguments into [`PlanConfig`]
 //! (`list`, and the plan part of a run), [`RunConfig`] (`run`, `hunt`) and [`ListConfig`],
 //! whose every value is checked; errors are [`UsageError`]s (exit 2) naming the flag.
-//! [`seed`] resolves the seed, [`selection`] which tests and binaries, [`plan`] and [`run`]
-//! assemble the configurations and the arguments that repro commands repeat.
+//! [`seed`] resolves the seed, [`selection`] which tests and binaries, [`file`] parses the
+//! config file and [`profile`] picks the file and profile whose settings the flags override,
+//! [`plan`] and [`run`] assemble the configurations and the arguments that repro commands
+//! repeat. Precedence: flag > environment > profile > default.
 
+pub(crate) mod file;
 pub(crate) mod plan;
+pub(crate) mod profile;
 pub(crate) mod run;
 pub(crate) mod seed;
 pub(crate) mod selection;

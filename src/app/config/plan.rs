@@ -1,6 +1,8 @@
 //! The plan part of a validated configuration, shared by `run`, `hunt` and `list`: which tests,
 //! with which seed, in how many shards, and the arguments a repro command repeats.
 
+use super::file::IsolationKey;
+use super::profile::{self, Profile};
 use super::seed::{self, SeedSource};
 use super::selection::{self, NameFilter, Source};
 use crate::app::cli::{DEFAULT_SHARDS, IsolationArg, PlanArgs, RunIgnored};
@@ -45,12 +47,15 @@ pub(crate) struct PlanConfig {
     /// `--fail-on-list-error`: a binary that cannot be listed stops the command (exit 104)
     /// before any test runs, instead of being reported while the other binaries run.
     pub(crate) fail_on_list_error: bool,
+    /// The config file's profile in effect (its settings lose to the flags).
+    pub(crate) profile: Profile,
 }
 
 impl PlanConfig {
     /// Validates the plan arguments. Errors: a malformed seed or partition, an unknown libtest
     /// option after `--`, `--binary` or `--archive` mixed with cargo's selection flags, an
-    /// unusable `--workspace-root`.
+    /// unusable `--workspace-root`, a config file or profile that cannot be used (see
+    /// [`profile::load`]).
     pub(crate) fn from_args(a: &PlanArgs) -> Result<PlanConfig, UsageError> {
         let (seed, seed_source) = seed::resolve(a)?;
         let partition = a
@@ -60,27 +65,34 @@ impl PlanConfig {
             .transpose()
             .map_err(|e| UsageError(e.to_string()))?;
         let a = &selection::with_libtest_flags(a)?;
-        let (source, mut selection_args) = selection::source(a)?;
-        selection_args.extend(selection::picking_args(a));
+        let (mut source, mut selection_args) = selection::source(a)?;
+        let profile = profile::load(a, &mut source)?;
+        let p = &profile.settings;
+        let isolation = a.isolation.unwrap_or(match p.isolation {
+            Some(IsolationKey::Shared) => IsolationArg::Shared,
+            Some(IsolationKey::Process) | None => IsolationArg::Process,
+        });
+        let shards = a.shards.or(p.shards.map(|s| s.0));
+        selection_args.extend(profile.repro_args.iter().cloned());
+        selection_args.extend(selection::picking_args(a, isolation));
         Ok(PlanConfig {
             source,
             seed,
             seed_source,
-            shards: a.shards.unwrap_or(DEFAULT_SHARDS),
-            by_binary: a.isolation == IsolationArg::Shared
-                && a.shards.is_none()
-                && a.order.is_empty(),
+            shards: shards.unwrap_or(DEFAULT_SHARDS),
+            by_binary: isolation == IsolationArg::Shared && shards.is_none() && a.order.is_empty(),
             partition,
             run_ignored: a.run_ignored,
             filter: selection::name_filter(a),
             order: (!a.order.is_empty()).then(|| a.order.clone()),
             reverse: a.reverse,
-            isolation: match a.isolation {
+            isolation: match isolation {
                 IsolationArg::Process => Isolation::Process,
                 IsolationArg::Shared => Isolation::Shared,
             },
             selection_args,
             fail_on_list_error: a.fail_on_list_error,
+            profile,
         })
     }
 

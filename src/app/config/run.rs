@@ -49,35 +49,60 @@ impl RunConfig {
     /// with `--order`), `--retries` in shared isolation, an unreadable `--baseline`.
     pub(crate) fn from_args(a: &RunArgs) -> Result<RunConfig, UsageError> {
         let mut plan = PlanConfig::from_args(&a.plan)?;
+        let p = plan.profile.settings.clone();
+        let timeout =
+            seconds_arg("--timeout", a.timeout, ", e.g. --timeout 60")?.or(p.timeout.map(|t| t.0));
+        let budget =
+            seconds_arg("--triage-budget", a.triage_budget, "")?.or(p.triage_budget.map(|t| t.0));
+        let leak_ms = a
+            .leak_timeout
+            .or(p.leak_timeout.map(|t| t.0.as_millis().max(1) as u64))
+            .unwrap_or(DEFAULT_LEAK_TIMEOUT_MS);
+        let retries = a.retries.or(p.retries.map(|r| r.0)).unwrap_or(0);
         // How tests are run belongs in every repro command too: a timed-out test's repro
         // without --timeout would hang.
-        plan.selection_args.extend(execution_args(a));
-        let timeout = seconds_arg("--timeout", a.timeout, ", e.g. --timeout 60")?;
-        let budget = seconds_arg("--triage-budget", a.triage_budget, "")?;
+        plan.selection_args
+            .extend(execution_args(a, timeout, leak_ms, retries));
         check_shards(a, &plan)?;
-        if a.retries > 0 && plan.isolation == Isolation::Shared {
-            return Err(UsageError(
-                "--retries reruns a test in place, which needs one process per test; use it with --isolation process".into(),
-            ));
+        if retries > 0 && plan.isolation == Isolation::Shared {
+            let what = match a.retries {
+                Some(_) => "--retries".to_string(),
+                None => format!("`retries` of {}", plan.profile.describe()),
+            };
+            return Err(UsageError(format!(
+                "{what} reruns a test in place, which needs one process per test; use it with --isolation process"
+            )));
         }
-        let exec = exec_options(a, plan.isolation, timeout);
+        let mut exec = exec_options(a, plan.isolation, timeout);
+        exec.leak_timeout = Duration::from_millis(leak_ms);
+        exec.retries = retries;
+        if a.jobs.is_none()
+            && let Some(j) = p.jobs
+        {
+            exec.jobs = j.0 as usize;
+        }
         Ok(RunConfig {
             plan,
             exec,
-            junit: a.junit.clone(),
-            report: a.report.clone(),
-            summary: a.summary.clone(),
+            junit: a.junit.clone().or(p.junit),
+            report: a.report.clone().or(p.report),
+            summary: a.summary.clone().or(p.summary),
             triage: (!a.no_triage).then_some(TriageOptions {
                 budget,
                 max_reruns: a.triage_max_reruns,
-                confirmations: a.confirmations,
+                confirmations: a
+                    .confirmations
+                    .or(p.confirmations.map(|c| c.0))
+                    .unwrap_or(DEFAULT_CONFIRMATIONS),
                 find_cleaners: a.find_cleaners,
             }),
             gate: GatePolicy {
-                allow_flaky: a.allow_flaky,
+                allow_flaky: a.allow_flaky || p.allow_flaky == Some(true),
             },
             baseline: a
                 .baseline
+                .clone()
+                .or(p.baseline)
                 .as_deref()
                 .map(Baseline::load)
                 .transpose()
@@ -92,21 +117,33 @@ impl RunConfig {
     }
 }
 
+/// `--confirmations` when neither the flag nor the profile gives it.
+pub(crate) const DEFAULT_CONFIRMATIONS: u32 = 3;
+
 /// The execution flags a repro command must repeat to run tests the same way: `--timeout`,
-/// `--leak-timeout` (when not the default), `--fail-leaky`, `--retries`, `--reset-cmd`.
-fn execution_args(a: &RunArgs) -> Vec<String> {
+/// `--leak-timeout` (when not the default), `--fail-leaky`, `--retries`, `--reset-cmd`; the
+/// values in effect (from the flags or the profile), so that a repro does not depend on the
+/// config file staying as it was.
+fn execution_args(
+    a: &RunArgs,
+    timeout: Option<Duration>,
+    leak_ms: u64,
+    retries: u32,
+) -> Vec<String> {
     let mut args = Vec::new();
     if let Some(t) = a.timeout {
         args.extend(["--timeout".into(), t.to_string()]);
+    } else if let Some(t) = timeout {
+        args.extend(["--timeout".into(), t.as_secs_f64().to_string()]);
     }
-    if a.leak_timeout != DEFAULT_LEAK_TIMEOUT_MS {
-        args.extend(["--leak-timeout".into(), a.leak_timeout.to_string()]);
+    if leak_ms != DEFAULT_LEAK_TIMEOUT_MS {
+        args.extend(["--leak-timeout".into(), leak_ms.to_string()]);
     }
     if a.fail_leaky {
         args.push("--fail-leaky".into());
     }
-    if a.retries > 0 {
-        args.extend(["--retries".into(), a.retries.to_string()]);
+    if retries > 0 {
+        args.extend(["--retries".into(), retries.to_string()]);
     }
     if let Some(c) = &a.reset_cmd {
         args.extend(["--reset-cmd".into(), c.clone()]);
@@ -162,7 +199,8 @@ fn check_shards(a: &RunArgs, plan: &PlanConfig) -> Result<(), UsageError> {
 }
 
 /// The executor's options from `run` arguments; `jobs` defaults to the available parallelism,
-/// the history and per-binary test counts are filled in by the session.
+/// the history and per-binary test counts are filled in by the session; the leak timeout and
+/// retries are the defaults until the caller applies the flag or the profile.
 fn exec_options(a: &RunArgs, isolation: Isolation, timeout: Option<Duration>) -> ExecOptions {
     let jobs = a.jobs.map(|j| j as usize).unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -173,9 +211,9 @@ fn exec_options(a: &RunArgs, isolation: Isolation, timeout: Option<Duration>) ->
         jobs,
         timeout,
         grace: Duration::from_secs(2),
-        leak_timeout: Duration::from_millis(a.leak_timeout),
+        leak_timeout: Duration::from_millis(DEFAULT_LEAK_TIMEOUT_MS),
         fail_leaky: a.fail_leaky,
-        retries: a.retries,
+        retries: 0,
         keep_sandbox: a.keep_sandbox,
         sandbox: match a.sandbox {
             SandboxArg::Run => SandboxScope::Run,

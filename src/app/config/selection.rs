@@ -178,6 +178,7 @@ pub(super) fn source(a: &PlanArgs) -> Result<(Source, Vec<String>), UsageError> 
         let sel = CargoSelection {
             args,
             manifest_path: a.cargo.manifest_path.clone(),
+            metadata: None,
         };
         return Ok((Source::Cargo(sel), selection_args));
     }
@@ -226,11 +227,11 @@ fn archive_source(
 }
 
 /// The arguments that repeat how tests are picked and isolated in a repro command:
-/// `--isolation shared`, `--run-ignored`, `--skip`, `--exact` (the name filters themselves go
+/// `--isolation shared` (`isolation`, from the flag or the profile), `--run-ignored`, `--skip`, `--exact` (the name filters themselves go
 /// after `--`, see [`crate::plan::repro::Repro`]).
-pub(super) fn picking_args(a: &PlanArgs) -> Vec<String> {
+pub(super) fn picking_args(a: &PlanArgs, isolation: IsolationArg) -> Vec<String> {
     let mut selection_args = Vec::new();
-    if a.isolation == IsolationArg::Shared {
+    if isolation == IsolationArg::Shared {
         selection_args.extend(["--isolation".into(), "shared".into()]);
     }
     if a.run_ignored != RunIgnored::Default {
@@ -356,6 +357,7 @@ mod tests {
         let sel = crate::discover::CargoSelection {
             args,
             manifest_path: None,
+            metadata: None,
         };
         assert_eq!(sel.targets(), ["aarch64-unknown-linux-gnu"]);
     }

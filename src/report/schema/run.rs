@@ -63,6 +63,10 @@ pub(crate) struct RunRecordDoc {
     /// merged: each binary once. Empty in records of older versions, which lack the key.
     #[serde(default)]
     pub(crate) list_errors: Vec<ListErrorDoc>,
+    /// The config file's profile the run used (`default` or a named one); `null` when no
+    /// config file was read, and in records of older versions, which lack the key.
+    #[serde(default)]
+    pub(crate) profile: Option<String>,
     /// Every shard's test ids, in the order they ran (then the planned ones that did not).
     pub(crate) plan: Vec<ShardPlan>,
     /// One entry per test, in the order they finished.
@@ -249,6 +253,7 @@ impl RunRecordDoc {
             counts: [(Outcome::Passed, 1), (Outcome::TimedOut, 1)].into(),
             not_run: 0,
             list_errors: Vec::new(),
+            profile: Some("ci".into()),
             plan: vec![ShardPlan {
                 shard: 1,
                 tests: vec!["b t".into()],

@@ -1,0 +1,290 @@
+//! The config file (`.config/shuffle.toml`) as written: `[profile.NAME]` tables whose
+//! kebab-case keys set what the run flags set ([`ProfileFile`]). Parsed with serde and `toml`;
+//! an unknown key or a bad value is an error naming the file, the line and the key
+//! ([`parse`]). Which file and profile apply, and how they combine with the flags, is
+//! [`super::profile`]'s business.
+
+use crate::app::error::UsageError;
+use serde::de::{Deserialize, Deserializer, Error as _};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The whole file: profiles by name (`default` is the one every other inherits from).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ConfigFile {
+    /// `[profile.NAME]` tables.
+    #[serde(default)]
+    pub(crate) profile: BTreeMap<String, ProfileFile>,
+}
+
+/// One `[profile.NAME]` table: every key optional; a key a named profile leaves out comes from
+/// `[profile.default]` (see [`ProfileFile::inherit`]).
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ProfileFile {
+    /// `shards` (`--shards`).
+    pub(crate) shards: Option<Int<1, 100_000>>,
+    /// `jobs` (`--jobs`).
+    pub(crate) jobs: Option<Int<1, 1024>>,
+    /// `isolation` (`--isolation`): `"process"` or `"shared"`.
+    pub(crate) isolation: Option<IsolationKey>,
+    /// `timeout` (`--timeout`), a duration string.
+    pub(crate) timeout: Option<Dur<{ 366 * 86_400 }>>,
+    /// `leak-timeout` (`--leak-timeout`), a duration string of whole milliseconds up to 1 h.
+    pub(crate) leak_timeout: Option<Dur<3_600>>,
+    /// `retries` (`--retries`).
+    pub(crate) retries: Option<Int<0, 100>>,
+    /// `triage-budget` (`--triage-budget`), a duration string.
+    pub(crate) triage_budget: Option<Dur<{ 366 * 86_400 }>>,
+    /// `confirmations` (`--confirmations`).
+    pub(crate) confirmations: Option<Int<0, { u32::MAX as i64 }>>,
+    /// `baseline` (`--baseline`), relative to the workspace root.
+    pub(crate) baseline: Option<PathBuf>,
+    /// `junit` (`--junit`), relative to the workspace root.
+    pub(crate) junit: Option<PathBuf>,
+    /// `report` (`--report`), relative to the workspace root.
+    pub(crate) report: Option<PathBuf>,
+    /// `summary` (`--summary`), relative to the workspace root.
+    pub(crate) summary: Option<PathBuf>,
+    /// `allow-flaky` (`--allow-flaky`).
+    pub(crate) allow_flaky: Option<bool>,
+}
+
+impl ProfileFile {
+    /// This profile's keys, and `parent`'s where this one leaves a key out.
+    pub(crate) fn inherit(self, parent: &ProfileFile) -> ProfileFile {
+        let p = parent.clone();
+        ProfileFile {
+            shards: self.shards.or(p.shards),
+            jobs: self.jobs.or(p.jobs),
+            isolation: self.isolation.or(p.isolation),
+            timeout: self.timeout.or(p.timeout),
+            leak_timeout: self.leak_timeout.or(p.leak_timeout),
+            retries: self.retries.or(p.retries),
+            triage_budget: self.triage_budget.or(p.triage_budget),
+            confirmations: self.confirmations.or(p.confirmations),
+            baseline: self.baseline.or(p.baseline),
+            junit: self.junit.or(p.junit),
+            report: self.report.or(p.report),
+            summary: self.summary.or(p.summary),
+            allow_flaky: self.allow_flaky.or(p.allow_flaky),
+        }
+    }
+
+    /// The paths made relative to `root` (absolute ones stay as they are).
+    pub(crate) fn rooted(mut self, root: &Path) -> ProfileFile {
+        for p in [
+            &mut self.baseline,
+            &mut self.junit,
+            &mut self.report,
+            &mut self.summary,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *p = root.join(&*p);
+        }
+        self
+    }
+}
+
+/// An integer key with its allowed range, checked while parsing (so the error has the line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Int<const MIN: i64, const MAX: i64>(pub(crate) u32);
+
+impl<'de, const MIN: i64, const MAX: i64> Deserialize<'de> for Int<MIN, MAX> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = i64::deserialize(d)?;
+        if !(MIN..=MAX).contains(&v) {
+            return Err(D::Error::custom(format!(
+                "expected an integer from {MIN} to {MAX}, found {v}"
+            )));
+        }
+        Ok(Int(v as u32))
+    }
+}
+
+/// `isolation = "process" | "shared"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum IsolationKey {
+    /// One process per test.
+    Process,
+    /// One process per (shard, binary).
+    Shared,
+}
+
+/// A duration key, written as in nextest (`"1s"`, `"500ms"`, `"2m"`, `"1h 30m"`; see
+/// [`parse_duration`]): positive, at most `MAX_SECS` seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Dur<const MAX_SECS: u64>(pub(crate) Duration);
+
+impl<'de, const MAX_SECS: u64> Deserialize<'de> for Dur<MAX_SECS> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let t = parse_duration(&s).map_err(D::Error::custom)?;
+        if t.is_zero() || t > Duration::from_secs(MAX_SECS) {
+            return Err(D::Error::custom(format!(
+                "duration `{s}` out of range: give more than 0 and at most {MAX_SECS}s"
+            )));
+        }
+        Ok(Dur(t))
+    }
+}
+
+/// A duration as nextest writes them: one or more `NUMBER UNIT` groups (`"1s"`, `"500ms"`,
+/// `"2m"`, `"1.5s"`, `"1m 30s"`), units `ms`, `s`, `m`, `h`. Errors: anything else, with a
+/// message saying what to write.
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    let bad = || {
+        format!(
+            "invalid duration `{s}`: write a number and a unit (ms, s, m, h), e.g. \"500ms\", \"30s\", \"2m\", \"1m 30s\""
+        )
+    };
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    let mut total = 0.0_f64;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let num: f64 = rest[..num_len].parse().map_err(|_| bad())?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        let factor = match &rest[..unit_len] {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3_600.0,
+            _ => return Err(bad()),
+        };
+        total += num * factor;
+        rest = rest[unit_len..].trim_start();
+    }
+    Duration::try_from_secs_f64(total).map_err(|_| bad())
+}
+
+/// Parses the text of the config file at `path`. Errors: malformed TOML, an unknown key, a
+/// value of the wrong type or range, as `PATH:LINE:COLUMN: key `TABLE.KEY`: what is wrong`.
+pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, UsageError> {
+    toml::from_str(text).map_err(|e| UsageError(describe(path, text, &e)))
+}
+
+/// The message of a `toml` error with the file, line, column and key it is about.
+fn describe(path: &Path, text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim();
+    let Some(span) = e.span() else {
+        return format!("{}: {msg}", path.display());
+    };
+    let start = span.start.min(text.len());
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let key = key_at(text, line)
+        .map(|k| format!("key `{k}`: "))
+        .unwrap_or_default();
+    format!("{}:{line}:{col}: {key}{msg}", path.display())
+}
+
+/// The dotted key defined on line `line` (1-based) of `text`: the table header above it and
+/// the key before `=` (`profile.ci.shards`), or the header itself on a header line.
+fn key_at(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let here = lines.get(line.checked_sub(1)?)?.trim();
+    let header = |l: &str| {
+        let l = l.trim();
+        l.starts_with('[')
+            .then(|| l.trim_matches(|c| c == '[' || c == ']').trim().to_string())
+    };
+    if let Some(h) = header(here) {
+        return Some(h);
+    }
+    let (key, _) = here.split_once('=')?;
+    let key = key.trim();
+    let table = lines[..line - 1].iter().rev().find_map(|l| header(l));
+    Some(match table {
+        Some(t) if !t.is_empty() => format!("{t}.{key}"),
+        _ => key.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_as_in_nextest() {
+        let ms = |s: &str| parse_duration(s).map(|d| d.as_millis());
+        assert_eq!(ms("1s"), Ok(1_000));
+        assert_eq!(ms("500ms"), Ok(500));
+        assert_eq!(ms("2m"), Ok(120_000));
+        assert_eq!(ms("1h"), Ok(3_600_000));
+        assert_eq!(ms("1m 30s"), Ok(90_000));
+        assert_eq!(ms("1.5s"), Ok(1_500));
+        for bad in ["", "5", "s", "1x", "-1s", "1 s s"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn profiles_parse_and_named_ones_inherit_from_default() {
+        let text = r#"
+[profile.default]
+shards = 4
+timeout = "30s"
+junit = "target/junit.xml"
+
+[profile.ci]
+shards = 16
+leak-timeout = "500ms"
+isolation = "shared"
+allow-flaky = true
+"#;
+        let f = parse(Path::new("shuffle.toml"), text).unwrap();
+        let default = f.profile["default"].clone();
+        let ci = f.profile["ci"].clone().inherit(&default);
+        assert_eq!(ci.shards, Some(Int(16)));
+        assert_eq!(ci.timeout, Some(Dur(Duration::from_secs(30))));
+        assert_eq!(ci.leak_timeout, Some(Dur(Duration::from_millis(500))));
+        assert_eq!(ci.isolation, Some(IsolationKey::Shared));
+        assert_eq!(ci.allow_flaky, Some(true));
+        assert_eq!(ci.junit, Some(PathBuf::from("target/junit.xml")));
+        assert_eq!(ci.retries, None);
+        let rooted = ci.rooted(Path::new("/ws"));
+        assert_eq!(rooted.junit, Some(PathBuf::from("/ws/target/junit.xml")));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let err = |text: &str| {
+            parse(Path::new(".config/shuffle.toml"), text)
+                .unwrap_err()
+                .0
+        };
+        let e = err("[profile.default]\nshards = 2\n\n[profile.ci]\nshardz = 4\n");
+        assert!(
+            e.starts_with(".config/shuffle.toml:5:1: key `profile.ci.shardz`: "),
+            "{e}"
+        );
+        assert!(e.contains("unknown field `shardz`"), "{e}");
+        let e = err("[profile.ci]\ntimeout = \"5 parsecs\"\n");
+        assert!(e.starts_with(".config/shuffle.toml:2:"), "{e}");
+        assert!(e.contains("key `profile.ci.timeout`"), "{e}");
+        assert!(e.contains("invalid duration `5 parsecs`"), "{e}");
+        let e = err("[profile.ci]\nshards = 0\n");
+        assert!(e.contains(":2:") && e.contains("profile.ci.shards"), "{e}");
+        assert!(e.contains("from 1 to 100000"), "{e}");
+        let e = err("[profile.ci]\nisolation = \"thread\"\n");
+        assert!(e.contains("profile.ci.isolation"), "{e}");
+        let e = err("[profile.ci\nshards = 2\n");
+        assert!(e.starts_with(".config/shuffle.toml:1:"), "{e}");
+        let e = err("[profil.ci]\nshards = 2\n");
+        assert!(e.contains("unknown field `profil`"), "{e}");
+    }
+}

@@ -1,0 +1,144 @@
+//! Which config file and profile apply to a command, found like nextest finds its own:
+//! `--config-file PATH`, else `.config/shuffle.toml` in the workspace root (`cargo
+//! metadata`'s, fetched once and kept for the build; for `--binary` the current directory, for
+//! `--archive` the checkout it runs in); the profile is `--config-profile NAME`, else
+//! `$CARGO_SHUFFLE_PROFILE`, else `default`. The flags themselves win over the profile (see
+//! [`super::plan`] and [`super::run`]).
+
+use super::file::{self, ProfileFile};
+use super::selection::Source;
+use crate::app::cli::PlanArgs;
+use crate::app::error::UsageError;
+use std::path::{Path, PathBuf};
+
+/// The environment variable that selects the profile when `--config-profile` is not given.
+pub(crate) const PROFILE_ENV: &str = "CARGO_SHUFFLE_PROFILE";
+
+/// The profile every named one inherits from, used when none is selected.
+pub(crate) const DEFAULT_PROFILE: &str = "default";
+
+/// Where the config file is looked for, relative to the workspace root.
+pub(crate) const CONFIG_PATH: &str = ".config/shuffle.toml";
+
+/// The profile in effect for a command.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Profile {
+    /// The profile's name; `None` when no config file was read.
+    pub(crate) name: Option<String>,
+    /// The config file read, if any.
+    pub(crate) file: Option<PathBuf>,
+    /// Its settings (the named profile's keys over `default`'s), paths joined to the root.
+    pub(crate) settings: ProfileFile,
+    /// What a repro command repeats to get the same profile: `--config-file PATH` when it was
+    /// given, `--config-profile NAME` when the profile is not `default`.
+    pub(crate) repro_args: Vec<String>,
+}
+
+impl Profile {
+    /// Where a setting of this profile comes from, for error messages: ``profile `ci` of FILE``.
+    pub(crate) fn describe(&self) -> String {
+        format!(
+            "profile `{}` of {}",
+            self.name.as_deref().unwrap_or(DEFAULT_PROFILE),
+            self.file
+                .as_deref()
+                .unwrap_or(Path::new(CONFIG_PATH))
+                .display()
+        )
+    }
+}
+
+/// The workspace root of `source` (see the module doc). For cargo, runs `cargo metadata` and
+/// keeps it in the selection for the build; when it fails, the current directory (the build
+/// then reports the failure).
+fn workspace_root(source: &mut Source) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    match source {
+        Source::Cargo(sel) => match crate::discover::workspace_metadata(sel) {
+            Ok(meta) => {
+                let root = meta.workspace_root.clone().into_std_path_buf();
+                sel.metadata = Some(std::sync::Arc::new(meta));
+                root
+            }
+            Err(_) => cwd,
+        },
+        Source::Binaries(_) => cwd,
+        Source::Archive { workspace_root, .. } => workspace_root.clone(),
+    }
+}
+
+/// The profile for plan arguments `a` whose binaries come from `source`. Errors (exit 2): a
+/// `--config-file` that cannot be read, a file that does not parse (naming file, line and
+/// key), a selected profile the file does not define (or a non-default profile without a
+/// file).
+pub(crate) fn load(a: &PlanArgs, source: &mut Source) -> Result<Profile, UsageError> {
+    let env = std::env::var(PROFILE_ENV)
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    let (name, by) = match (&a.config_profile, env) {
+        (Some(n), _) => (n.clone(), "--config-profile".to_string()),
+        (None, Some(e)) => (e.trim().to_string(), format!("${PROFILE_ENV}")),
+        (None, None) => (DEFAULT_PROFILE.to_string(), String::new()),
+    };
+    let root = workspace_root(source);
+    let path = match &a.config_file {
+        Some(p) => p.clone(),
+        None => root.join(CONFIG_PATH),
+    };
+    if a.config_file.is_none() && !path.is_file() {
+        if name != DEFAULT_PROFILE {
+            return Err(UsageError(format!(
+                "profile `{name}` ({by}) needs a config file, but {} does not exist; create it with a [profile.{name}] table or pass --config-file PATH",
+                path.display()
+            )));
+        }
+        return Ok(Profile::default());
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        UsageError(format!(
+            "--config-file {}: {e}; pass a readable TOML file",
+            path.display()
+        ))
+    })?;
+    let shown = a.config_file.clone().unwrap_or_else(|| {
+        path.strip_prefix(std::env::current_dir().unwrap_or_default())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| path.clone())
+    });
+    let parsed = file::parse(&shown, &text)?;
+    let default = parsed
+        .profile
+        .get(DEFAULT_PROFILE)
+        .cloned()
+        .unwrap_or_default();
+    let settings = if name == DEFAULT_PROFILE {
+        default
+    } else {
+        let Some(named) = parsed.profile.get(&name) else {
+            let known: Vec<&str> = parsed.profile.keys().map(String::as_str).collect();
+            return Err(UsageError(format!(
+                "{}: no profile `{name}` (selected by {by}); the file defines: {}",
+                shown.display(),
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        };
+        named.clone().inherit(&default)
+    };
+    let mut repro_args = Vec::new();
+    if let Some(p) = &a.config_file {
+        repro_args.extend(["--config-file".into(), p.display().to_string()]);
+    }
+    if name != DEFAULT_PROFILE {
+        repro_args.extend(["--config-profile".into(), name.clone()]);
+    }
+    Ok(Profile {
+        name: Some(name),
+        file: Some(shown),
+        settings: settings.rooted(&root),
+        repro_args,
+    })
+}

@@ -30,6 +30,7 @@ impl Shuffle {
             .env("TMPDIR", dir.path())
             .env_remove("RUST_BACKTRACE")
             .env_remove("CARGO_SHUFFLE_SEED")
+            .env_remove("CARGO_SHUFFLE_PROFILE")
             .env_remove("CARGO_TARGET_DIR");
         Shuffle { cmd, dir }
     }

@@ -228,3 +228,99 @@ fn exec_options(a: &RunArgs, isolation: Isolation, timeout: Option<Duration>) ->
         only_shards: a.shard.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// `run --binary /bin/true --config-file FILE ARGS…` validated, with `text` as the file.
+    fn config(text: &str, args: &[&str]) -> RunConfig {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("shuffle.toml");
+        std::fs::write(&file, text).unwrap();
+        let mut all = vec![
+            "cargo-shuffle",
+            "run",
+            "--binary",
+            "/bin/true",
+            "--config-file",
+            file.to_str().unwrap(),
+        ];
+        all.extend_from_slice(args);
+        let cli = crate::app::cli::Cli::try_parse_from(all).unwrap();
+        let crate::app::cli::CliCommand::Run(a) = cli.command else {
+            panic!("not run")
+        };
+        RunConfig::from_args(&a).unwrap()
+    }
+
+    #[test]
+    fn flags_beat_the_profile_which_beats_the_defaults() {
+        let text = r#"
+[profile.default]
+shards = 4
+leak-timeout = "1s"
+confirmations = 5
+
+[profile.ci]
+shards = 6
+timeout = "2m"
+jobs = 3
+allow-flaky = true
+report = "/abs/run.json"
+"#;
+        let c = config(text, &[]);
+        assert_eq!(c.plan.shards, 4);
+        assert_eq!(c.plan.profile.name.as_deref(), Some("default"));
+        assert_eq!(c.exec.leak_timeout, Duration::from_secs(1));
+        assert_eq!(c.exec.timeout, None);
+        assert!(!c.gate.allow_flaky);
+        let c = config(text, &["--config-profile", "ci"]);
+        assert_eq!(c.plan.shards, 6);
+        assert_eq!(c.exec.jobs, 3);
+        assert_eq!(c.exec.timeout, Some(Duration::from_secs(120)));
+        assert_eq!(c.exec.leak_timeout, Duration::from_secs(1));
+        assert_eq!(c.triage.as_ref().unwrap().confirmations, 5);
+        assert!(c.gate.allow_flaky);
+        assert_eq!(c.report, Some(PathBuf::from("/abs/run.json")));
+        assert!(
+            c.plan
+                .selection_args
+                .contains(&"--config-profile".to_string())
+        );
+        let c = config(
+            text,
+            &[
+                "--config-profile",
+                "ci",
+                "--shards",
+                "2",
+                "-j",
+                "1",
+                "--timeout",
+                "5",
+                "--leak-timeout",
+                "50",
+                "--confirmations",
+                "0",
+                "--report",
+                "r.json",
+            ],
+        );
+        assert_eq!(c.plan.shards, 2);
+        assert_eq!(c.exec.jobs, 1);
+        assert_eq!(c.exec.timeout, Some(Duration::from_secs(5)));
+        assert_eq!(c.exec.leak_timeout, Duration::from_millis(50));
+        assert_eq!(c.triage.as_ref().unwrap().confirmations, 0);
+        assert_eq!(c.report, Some(PathBuf::from("r.json")));
+        // An empty file: the built-in defaults.
+        let c = config("", &[]);
+        assert_eq!(c.plan.shards, crate::app::cli::DEFAULT_SHARDS);
+        assert_eq!(
+            c.exec.leak_timeout,
+            Duration::from_millis(DEFAULT_LEAK_TIMEOUT_MS)
+        );
+        assert_eq!(c.triage.unwrap().confirmations, DEFAULT_CONFIRMATIONS);
+    }
+}

@@ -184,7 +184,8 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
         },
     );
     // --allow-missing: the gate did not see every test, so it is never green; failures of the
-    // tests given keep their own code.
+    // tests given keep their own code, except "only flaky" (105), a code CI jobs tolerate, which
+    // must not hide that a part never ran.
     let missing = report::markdown::missing_lines(&merged);
     for line in &missing {
         eprintln!("cargo-shuffle: warning: {line}");
@@ -194,21 +195,32 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
             "cargo-shuffle: warning: INCOMPLETE: {} of the {} partitions missing; the gate covers only the parts given{}",
             missing.len(),
             given + absent.len(),
-            if code == exit::OK {
-                format!(", whose tests passed: exit {} (not 0)", exit::INCOMPLETE)
+            if code == exit::OK || code == exit::FLAKY {
+                format!(
+                    ", whose tests passed: exit {} (not {code})",
+                    exit::INCOMPLETE
+                )
             } else {
                 String::new()
             }
         );
     }
-    Ok(if code == exit::OK && !missing.is_empty() {
+    Ok(merge_exit(code, !missing.is_empty(), ok))
+}
+
+/// The exit code of a merge: the gate's `code` for the parts given, made 103 when parts are
+/// missing and it would otherwise pass or only report flaky tests (105, which CI jobs tolerate,
+/// must not hide a part that never ran), and 1 when it passes but a report could not be written.
+fn merge_exit(code: i32, missing: bool, written: bool) -> i32 {
+    if (code == exit::OK || code == exit::FLAKY) && missing {
         exit::INCOMPLETE
-    } else if code == exit::OK && !ok {
+    } else if code == exit::OK && !written {
         exit::OTHER_ERROR
     } else {
         code
-    })
+    }
 }
+
 
 /// `cargo shuffle archive`: build, check that every binary lists, pack.
 pub(crate) fn archive_cmd(a: &cli::ArchiveArgs) -> Result<i32, AppError> {
@@ -304,4 +316,26 @@ pub(crate) fn run(cfg: &RunConfig) -> Result<i32, AppError> {
         report::jsonl::JsonLines.run_finished(&record, code);
     }
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_merge_with_missing_parts_is_never_green_nor_only_flaky() {
+        assert_eq!(merge_exit(exit::OK, true, true), exit::INCOMPLETE);
+        assert_eq!(merge_exit(exit::FLAKY, true, true), exit::INCOMPLETE);
+        assert_eq!(
+            merge_exit(exit::TESTS_FAILED, true, true),
+            exit::TESTS_FAILED
+        );
+        assert_eq!(
+            merge_exit(exit::ORDER_DEPENDENT, true, true),
+            exit::ORDER_DEPENDENT
+        );
+        assert_eq!(merge_exit(exit::FLAKY, false, true), exit::FLAKY);
+        assert_eq!(merge_exit(exit::OK, false, false), exit::OTHER_ERROR);
+        assert_eq!(merge_exit(exit::OK, false, true), exit::OK);
+    }
 }

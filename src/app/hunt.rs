@@ -591,6 +591,7 @@ fn split_run(batch: &RunRecord, shard: u32, plan: &Plan, repro: &Repro) -> RunRe
         .collect();
     record.elapsed = batch.elapsed;
     record.interrupted = batch.interrupted;
+    record.max_fail_reached = batch.max_fail_reached;
     record.list_errors = batch.list_errors.clone();
     record.started_at = batch.started_at;
     record

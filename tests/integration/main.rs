@@ -11,6 +11,7 @@
 mod common;
 
 mod bad_input;
+mod fail_fast;
 mod fixture_run;
 mod harness;
 mod hostile;

@@ -174,7 +174,10 @@ fn max_fail_immediate_stops_the_running_tests_of_other_shards() {
         dir.path(),
         "imm",
         "bad_a: test\\nslow_ok: test\\n",
-        "case \"$NAME\" in slow_*) sleep 30;; esac\n\
+        // `slow_ok` marks that it started, then sleeps; `bad_a` fails once it sees the mark
+        // (else it could fail before the other worker starts `slow_ok`, which then never runs).
+        "case \"$NAME\" in slow_*) touch \"$FF_MARK\"; sleep 30;;\n\
+         *) i=0; while [ ! -e \"$FF_MARK\" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done;; esac\n\
          printf '\\nrunning 1 test\\ntest %s ... FAILED\\n\\ntest result: FAILED. 0 passed; 1 failed; 0 ignored\\n\\n' \"$NAME\"; exit 101",
     );
     let report = dir.path().join("r.json");
@@ -200,7 +203,7 @@ fn max_fail_immediate_stops_the_running_tests_of_other_shards() {
         })
         .unwrap();
     let start = std::time::Instant::now();
-    let (out, _d) = Shuffle::new(&[
+    let mut run = Shuffle::new(&[
         "run",
         "--seed",
         &seed,
@@ -215,8 +218,9 @@ fn max_fail_immediate_stops_the_running_tests_of_other_shards() {
         "--no-triage",
         "--report",
         report.to_str().unwrap(),
-    ])
-    .output();
+    ]);
+    run.cmd.env("FF_MARK", dir.path().join("slow-started"));
+    let (out, _d) = run.output();
     assert!(
         start.elapsed().as_secs() < 20,
         "the slow test was not stopped"

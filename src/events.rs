@@ -248,6 +248,9 @@ pub(crate) enum RunEvent {
         elapsed: Duration,
         /// True when the run was stopped early (Ctrl-C, signal): some planned tests did not run.
         interrupted: bool,
+        /// True when `--max-fail` failures stopped the run from starting more tests (not an
+        /// interrupt): some planned tests may not have run.
+        max_fail_reached: bool,
     },
 }
 

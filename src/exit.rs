@@ -16,8 +16,9 @@ pub(crate) const ORDER_DEPENDENT: i32 = 102;
 /// Only NOD-flaky failures (tests that failed and passed again in the same order), and
 /// `--allow-flaky` was not given.
 pub(crate) const FLAKY: i32 = 105;
-/// `merge --allow-missing` with partitions missing, and the tests of the parts given passed:
-/// the gate did not see every test, so it is not green.
+/// `merge --allow-missing` with partitions missing, or a run stopped by `--max-fail`, and the
+/// tests that ran passed the gate (their failures quarantined or allowed flaky): the gate did
+/// not see every test, so it is not green.
 pub(crate) const INCOMPLETE: i32 = 103;
 /// Building the test binaries failed.
 pub(crate) const BUILD_FAILED: i32 = 101;

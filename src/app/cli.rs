@@ -186,6 +186,9 @@ pub(crate) enum ListFormat {
     Human,
     /// One JSON document with the seed and the shards.
     Json,
+    /// One test id (`BINARY_ID TEST_NAME`) per line in plan order, nothing else on stdout:
+    /// for `xargs -d '\n'` or `while read -r bin name`.
+    Oneline,
 }
 
 /// cargo's own selection and build flags, passed through to `cargo test --no-run`.
@@ -444,6 +447,21 @@ pub(crate) struct RunArgs {
     #[arg(long, help_heading = "Execution")]
     pub(crate) allow_no_tests: bool,
 
+    /// Stop starting tests after the first failure (same as --max-fail 1).
+    #[arg(long, overrides_with = "no_fail_fast", help_heading = "Execution")]
+    pub(crate) fail_fast: bool,
+
+    /// Run every test whatever fails (the default; overrides --fail-fast).
+    #[arg(long, overrides_with = "fail_fast", help_heading = "Execution")]
+    pub(crate) no_fail_fast: bool,
+
+    /// After N failures no new test starts and running tests finish (`N:immediate` stops them
+    /// too, reported interrupted; `all` = no limit); the rest are reported `not run`
+    /// [default: all].
+    #[arg(long, value_name = "N[:immediate]", conflicts_with_all = ["fail_fast", "no_fail_fast"],
+          help_heading = "Execution")]
+    pub(crate) max_fail: Option<String>,
+
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "PATH", help_heading = "Reports")]
     pub(crate) junit: Option<PathBuf>,
@@ -505,7 +523,23 @@ pub(crate) struct ListArgs {
     #[command(flatten)]
     pub(crate) plan: PlanArgs,
 
-    /// Output format.
+    /// Output format: `human`, `json`, or `oneline` (one `BINARY_ID TEST_NAME` per line, for
+    /// scripts).
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     pub(crate) message_format: ListFormat,
+
+    /// `full`: the planned tests. `binaries-only`: the test binaries (ids; JSON: ids and
+    /// paths), one per line.
+    #[arg(long, value_enum, default_value_t = ListType::Full)]
+    pub(crate) list_type: ListType,
+}
+
+/// `list --list-type` (nextest's spelling).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum ListType {
+    /// The plan: every selected test, by shard.
+    #[default]
+    Full,
+    /// Only the test binaries that were built (or given) and listed.
+    BinariesOnly,
 }

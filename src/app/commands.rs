@@ -1,7 +1,7 @@
 //! The subcommands: `list`, `run`, `hunt`, `archive`, `merge` and `baseline`, each from its
 //! validated configuration to its documented exit code.
 
-use crate::app::cli::{self, ListFormat};
+use crate::app::cli::{self, ListFormat, ListType};
 use crate::app::config::{self, ListConfig, RunConfig};
 use crate::app::error::AppError;
 use crate::app::session::{
@@ -18,13 +18,68 @@ use crate::triage;
 use std::fmt::Write as _;
 use std::io::Write;
 
-/// `cargo shuffle list`: the plan on stdout, human or JSON; exit 104 when some binary could not
-/// be listed (the plan of the others is still printed, the JSON names the binaries).
+/// `cargo shuffle list`: the plan (or with `--list-type binaries-only` the test binaries) on
+/// stdout, human, JSON or one per line; exit 104 when some binary could not be listed (the plan
+/// of the others is still printed, the JSON names the binaries).
 pub(crate) fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
     announce_seed(&cfg.plan);
-    let (_, plan, _, list_errors, _unpacked) = prepare(&cfg.plan, true)?;
+    let (binaries, plan, _, list_errors, _unpacked) = prepare(&cfg.plan, true)?;
+    let out = match cfg.list_type {
+        ListType::Full => plan_text(cfg.format, &plan, &list_errors),
+        ListType::BinariesOnly => binaries_text(cfg.format, &binaries, &list_errors),
+    };
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    Ok(if list_errors.is_empty() {
+        exit::OK
+    } else {
+        exit::LIST_FAILED
+    })
+}
+
+/// `list --list-type binaries-only`: every test binary found, by id; one id per line (human
+/// and oneline: the same, so `xargs` takes either), or one JSON document with their paths.
+fn binaries_text(
+    format: ListFormat,
+    binaries: &[discover::TestBinary],
+    list_errors: &[report::record::ListErrorDoc],
+) -> String {
+    let mut sorted: Vec<&discover::TestBinary> = binaries.iter().collect();
+    sorted.sort_by(|a, b| a.id.cmp(&b.id));
+    match format {
+        ListFormat::Human | ListFormat::Oneline => {
+            sorted.iter().map(|b| format!("{}\n", b.id)).collect()
+        }
+        ListFormat::Json => {
+            let doc = schema::ListBinariesDoc {
+                binaries: sorted
+                    .iter()
+                    .map(|b| schema::ListBinary {
+                        binary_id: b.id.clone(),
+                        path: b.path.clone(),
+                    })
+                    .collect(),
+                list_errors: list_errors.to_vec(),
+            };
+            serde_json::to_string_pretty(&doc).expect("JSON values serialise") + "\n"
+        }
+    }
+}
+
+/// `list --list-type full`: the plan in `format`.
+fn plan_text(
+    format: ListFormat,
+    plan: &crate::plan::Plan,
+    list_errors: &[report::record::ListErrorDoc],
+) -> String {
     let mut out = String::new();
-    match cfg.format {
+    match format {
+        ListFormat::Oneline => {
+            // The selected tests in plan order, shard after shard: ids only, no headers, no
+            // ignored tests (they would not run), so every line is an `--order` argument.
+            for t in plan.shards.iter().flatten() {
+                let _ = writeln!(out, "{}", t.test.id());
+            }
+        }
         ListFormat::Human => {
             let _ = writeln!(
                 out,
@@ -55,7 +110,7 @@ pub(crate) fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
             }
             if !list_errors.is_empty() {
                 let _ = writeln!(out, "could not be listed, not run ({}):", list_errors.len());
-                for e in &list_errors {
+                for e in list_errors {
                     let _ = writeln!(out, "  {}", e.binary_id);
                 }
             }
@@ -75,17 +130,12 @@ pub(crate) fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
                     })
                     .collect(),
                 ignored: plan.ignored.clone(),
-                list_errors: list_errors.clone(),
+                list_errors: list_errors.to_vec(),
             };
             out = serde_json::to_string_pretty(&doc).expect("JSON values serialise") + "\n";
         }
     }
-    let _ = std::io::stdout().lock().write_all(out.as_bytes());
-    Ok(if list_errors.is_empty() {
-        exit::OK
-    } else {
-        exit::LIST_FAILED
-    })
+    out
 }
 
 /// `cargo shuffle merge`: merged reports, then the gate on the merged run.

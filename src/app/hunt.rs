@@ -330,13 +330,13 @@ pub(crate) fn hunt(
     let mut per_run: Vec<HuntRunCoverageDoc> = Vec::new();
     let cap = 4 * tests.len() as u32 + 2;
     // `--reset-cmd` says there is state outside the sandboxes (a database, a fixed path): runs
-    // side by side would reset it under each other, so they run one after another.
-    let side_by_side =
-        if session.exec.isolation == Isolation::Shared || session.exec.reset_cmd.is_some() {
-            1
-        } else {
-            session.exec.jobs.max(1) as u32
-        };
+    // side by side would reset it under each other, so they run one after another; so do runs
+    // with `--max-fail` (per run: side by side, one run's failures would stop the others).
+    let one_at_a_time = session.exec.isolation == Isolation::Shared
+        || session.exec.reset_cmd.is_some()
+        || session.exec.max_fail.is_some();
+    let jobs = session.exec.jobs.max(1) as u32;
+    let side_by_side = if one_at_a_time { 1 } else { jobs };
     let started = std::time::Instant::now();
     let mut records: Vec<RunRecord> = Vec::new();
     let mut k = 0;
@@ -591,6 +591,7 @@ fn split_run(batch: &RunRecord, shard: u32, plan: &Plan, repro: &Repro) -> RunRe
         .collect();
     record.elapsed = batch.elapsed;
     record.interrupted = batch.interrupted;
+    record.max_fail_reached = batch.max_fail_reached;
     record.list_errors = batch.list_errors.clone();
     record.profile = batch.profile.clone();
     record.started_at = batch.started_at;

@@ -448,7 +448,7 @@ fn use_observed_order(record: &mut RunRecord, terminal: &TerminalReporter) {
             events::Outcome::Crashed | events::Outcome::TimedOut | events::Outcome::Error
         ) || (r.outcome == events::Outcome::Failed && r.exit_code.is_some())
     });
-    if observed != record.plan && !record.interrupted && !resumed {
+    if observed != record.plan && !record.stopped_early() && !resumed {
         terminal.note("libtest ran a different order than predicted (did the toolchain change its shuffle?); the observed order is recorded");
     }
     record.plan = observed;

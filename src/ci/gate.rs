@@ -21,6 +21,8 @@ pub(crate) struct GatePolicy {
 pub(crate) struct GateInputs {
     /// Some run was stopped early.
     pub(crate) interrupted: bool,
+    /// Some run was stopped by `--max-fail`: its remaining tests never ran.
+    pub(crate) max_fail_reached: bool,
     /// Ids of the tests that failed, crashed, timed out, errored or were interrupted in any
     /// run, except those the baseline quarantined.
     pub(crate) failing: BTreeSet<String>,
@@ -38,6 +40,7 @@ impl GateInputs {
         let mut inputs = GateInputs::default();
         for record in records {
             inputs.interrupted |= record.interrupted;
+            inputs.max_fail_reached |= record.max_fail_reached;
             inputs
                 .unlisted
                 .extend(record.list_errors.iter().map(|e| e.binary_id.clone()));
@@ -56,7 +59,10 @@ impl GateInputs {
     /// [`decide`], except that a binary that could not be listed gives
     /// [`exit::LIST_FAILED`] (104) whatever its tests' code would be, unless the run was
     /// interrupted (130): its tests never ran, and a code a CI job may tolerate (102, 105, or
-    /// 0) must not hide that.
+    /// 0) must not hide that. A run stopped by `--max-fail` keeps the code of the failures it
+    /// saw (100, or 102 when triage found them order-dependent), except that 0 and 105 (the
+    /// failures seen were quarantined or allowed flaky) become [`exit::INCOMPLETE`] (103):
+    /// tests never ran, so the gate is not green.
     pub(crate) fn exit_code(&self, findings: Option<&[Finding]>, policy: &GatePolicy) -> i32 {
         let code = decide(
             self.interrupted,
@@ -67,6 +73,8 @@ impl GateInputs {
         );
         if code != exit::INTERRUPTED && !self.unlisted.is_empty() {
             exit::LIST_FAILED
+        } else if self.max_fail_reached && (code == exit::OK || code == exit::FLAKY) {
+            exit::INCOMPLETE
         } else {
             code
         }
@@ -152,6 +160,27 @@ mod tests {
         r.interrupted = interrupted;
         r.findings = None;
         r
+    }
+
+    #[test]
+    fn a_run_stopped_by_max_fail_keeps_its_failures_code_but_is_never_green() {
+        use Outcome::*;
+        let mut failed = record(vec![result("b fails", Failed, false, false)], false);
+        failed.max_fail_reached = true;
+        assert_eq!(
+            exit_code(&failed, &GatePolicy::default()),
+            exit::TESTS_FAILED
+        );
+        // The only failure seen was quarantined: 103, not 0, since tests never ran.
+        let mut known = record(vec![result("b known", Failed, false, true)], false);
+        known.max_fail_reached = true;
+        assert_eq!(exit_code(&known, &GatePolicy::default()), exit::INCOMPLETE);
+        known.max_fail_reached = false;
+        assert_eq!(exit_code(&known, &GatePolicy::default()), exit::OK);
+        // An interrupt still wins.
+        known.max_fail_reached = true;
+        known.interrupted = true;
+        assert_eq!(exit_code(&known, &GatePolicy::default()), exit::INTERRUPTED);
     }
 
     #[test]

@@ -83,10 +83,10 @@ pub(crate) fn merge_docs(
             )));
         }
     }
-    // Every planned test has a result, unless the part was interrupted (then the merged run is
-    // interrupted too): a part run with --shard covers only some of its plan.
+    // Every planned test has a result, unless the part was interrupted or stopped by --max-fail
+    // (then the merged run is too): a part run with --shard covers only some of its plan.
     for (p, d) in docs {
-        if d.interrupted {
+        if d.interrupted || d.max_fail_reached {
             continue;
         }
         let ran: BTreeSet<&str> = d.tests.iter().map(|t| t.id.as_str()).collect();
@@ -146,6 +146,7 @@ pub(crate) fn merge_docs(
         missing_parts: Some(missing_parts),
         jobs: first.jobs,
         interrupted: docs.iter().any(|(_, d)| d.interrupted),
+        max_fail_reached: docs.iter().any(|(_, d)| d.max_fail_reached),
         elapsed_ms: docs.iter().map(|(_, d)| d.elapsed_ms).max().unwrap_or(0),
         // The parts ran in parallel jobs: laid over each other from the earliest start (each
         // test's start_ms stays relative to its own part's start).

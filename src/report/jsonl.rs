@@ -79,6 +79,7 @@ impl JsonLines {
             seed: record.seed,
             counts: record.counts(),
             interrupted: record.interrupted,
+            max_fail_reached: record.max_fail_reached,
             elapsed_ms: record.elapsed.as_millis() as u64,
             exit_code,
         }));

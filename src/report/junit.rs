@@ -139,16 +139,16 @@ pub(crate) fn render(record: &RunRecord) -> String {
         reported.insert(id);
         suites.entry(&r.test.binary_id).or_default().push(tc);
     }
-    // Planned tests of the selected shards that never ran (interrupted run): still one testcase
-    // each, skipped, so the report shows what is missing.
+    // Planned tests of the selected shards that never ran (interrupted run, or stopped by
+    // --max-fail): still one testcase each, skipped, so the report shows what is missing.
     for (i, shard) in record.plan.iter().enumerate() {
-        if !record.interrupted || !record.shard_selected(i as u32 + 1) {
+        if !record.stopped_early() || !record.shard_selected(i as u32 + 1) {
             continue;
         }
         for id in shard.iter().filter(|id| !reported.contains(*id)) {
             let (bin, name) = id.split_once(' ').unwrap_or((id, ""));
             let mut status = TestCaseStatus::skipped();
-            status.set_message("not run: the run was interrupted");
+            status.set_message(record.not_run_reason());
             let mut tc = TestCase::new(clean_text(name), status);
             tc.set_classname(clean_text(bin));
             tc.set_time(std::time::Duration::ZERO);
@@ -175,6 +175,7 @@ pub(crate) fn render(record: &RunRecord) -> String {
         ("profile", record.profile.clone().unwrap_or_default()),
         ("repro", record.repro.clone()),
         ("interrupted", record.interrupted.to_string()),
+        ("max-fail-reached", record.max_fail_reached.to_string()),
     ];
     // A testsuite's time is the wall-clock span of its tests (first start to last end; they
     // ran in parallel shards, so the sum of their times can exceed the run's), its timestamp

@@ -130,6 +130,8 @@ pub(crate) fn render_doc(r: &RunRecordDoc) -> String {
         crate::runner::output::count(r.shard_count as usize, "shard"),
         if r.interrupted {
             format!(" — **interrupted**, {} tests not run", r.not_run)
+        } else if r.max_fail_reached {
+            format!(" — **stopped by --max-fail**, {} tests not run", r.not_run)
         } else {
             String::new()
         },

@@ -30,6 +30,8 @@ pub(crate) struct RunRecord {
     pub(crate) elapsed: Duration,
     /// The run was stopped early.
     pub(crate) interrupted: bool,
+    /// `--max-fail` failures stopped the run from starting more tests (not an interrupt).
+    pub(crate) max_fail_reached: bool,
     /// Command that reproduces the whole run.
     pub(crate) repro: String,
     /// Wall-clock start, for report timestamps (the origin of the results' `start_ms`); `None`
@@ -63,6 +65,7 @@ impl RunRecord {
             results: Vec::new(),
             elapsed: Duration::ZERO,
             interrupted: false,
+            max_fail_reached: false,
             repro,
             started_at: Some(std::time::SystemTime::now()),
             findings: None,
@@ -80,9 +83,11 @@ impl RunRecord {
             RunEvent::RunFinished {
                 elapsed,
                 interrupted,
+                max_fail_reached,
             } => {
                 self.elapsed = *elapsed;
                 self.interrupted = *interrupted;
+                self.max_fail_reached = *max_fail_reached;
             }
             _ => {}
         }
@@ -135,7 +140,23 @@ impl RunRecord {
         self.only_shards.is_empty() || self.only_shards.contains(&k)
     }
 
-    /// Planned tests of the selected shards that never produced a result (interrupted runs).
+    /// Whether planned tests may lack a result because the run stopped early: interrupted, or
+    /// stopped by `--max-fail`.
+    pub(crate) fn stopped_early(&self) -> bool {
+        self.interrupted || self.max_fail_reached
+    }
+
+    /// Why the planned tests without a result did not run, as the reports say it.
+    pub(crate) fn not_run_reason(&self) -> &'static str {
+        if self.interrupted {
+            "not run: the run was interrupted"
+        } else {
+            "not run: --max-fail was reached"
+        }
+    }
+
+    /// Planned tests of the selected shards that never produced a result (interrupted runs,
+    /// runs stopped by `--max-fail`).
     pub(crate) fn not_run(&self) -> usize {
         let planned: usize = self
             .plan
@@ -162,6 +183,7 @@ impl RunRecord {
             missing_parts: None,
             jobs: self.jobs,
             interrupted: self.interrupted,
+            max_fail_reached: self.max_fail_reached,
             elapsed_ms: self.elapsed.as_millis() as u64,
             started_at: self
                 .started_at
@@ -202,6 +224,7 @@ impl RunRecord {
             results: doc.tests.iter().map(test_result).collect(),
             elapsed: Duration::from_millis(doc.elapsed_ms),
             interrupted: doc.interrupted,
+            max_fail_reached: doc.max_fail_reached,
             repro: doc.repro.clone(),
             started_at: doc.started_at.map(std::time::SystemTime::from),
             findings: doc.triaged.then(|| doc.findings.clone()),

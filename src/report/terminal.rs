@@ -197,6 +197,12 @@ fn write_counts(err: &mut impl Write, record: &RunRecord) {
                 c(Outcome::Interrupted),
                 record.not_run()
             )
+        } else if record.max_fail_reached {
+            format!(
+                ", {} stopped, {} not run (--max-fail reached)",
+                c(Outcome::Interrupted),
+                record.not_run()
+            )
         } else {
             String::new()
         },

@@ -9,10 +9,12 @@ use crate::events::{Outcome, RunEvent, TestResult};
 use crate::plan::Plan;
 use crossbeam_channel::Sender;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::Instant;
 
-pub(crate) use crate::runner::options::{CancelFlag, ExecOptions, Isolation, SandboxScope};
+pub(crate) use crate::runner::options::{
+    CancelFlag, ExecOptions, Isolation, MaxFail, SandboxScope,
+};
 use crate::runner::sequence::Sandbox;
 pub(crate) use crate::runner::sequence::SequenceRunner;
 
@@ -20,7 +22,8 @@ pub(crate) use crate::runner::sequence::SequenceRunner;
 type ShardRun = (u32, Vec<TestCase>);
 
 /// Runs the plan, sending events to `events`. Blocks until every selected shard ran (or
-/// `cancel` was set). `binaries` maps binary id to binary; tests marked ignored run with
+/// `cancel` was set, or `--max-fail` failures were seen: then no new test starts, see
+/// [`MaxFail`]). `binaries` maps binary id to binary; tests marked ignored run with
 /// `--ignored` (they are in the plan only when selected to run).
 pub(crate) fn execute(
     plan: &Plan,
@@ -45,10 +48,11 @@ pub(crate) fn execute(
     let runner = SequenceRunner::new(binaries, opts, cancel, plan.seed, t0);
     // `--sandbox run`: one sandbox (and one `--reset-cmd`) for every shard of the run.
     let shared = (opts.sandbox == SandboxScope::Run).then(|| runner.fresh_sandbox());
-    run_workers(&runner, &order, opts.jobs, shared.as_ref(), events);
+    run_workers(&runner, &order, opts, shared.as_ref(), events);
     let _ = events.send(RunEvent::RunFinished {
         elapsed: t0.elapsed(),
         interrupted: cancel.load(Ordering::SeqCst),
+        max_fail_reached: runner.halted(),
     });
 }
 
@@ -84,20 +88,23 @@ fn longest_first(shards: Vec<ShardRun>, opts: &ExecOptions) -> Vec<ShardRun> {
     keyed.into_iter().map(|(_, x)| x).collect()
 }
 
-/// Runs `order` on `jobs` worker threads (at most one per shard, at least one): each takes the
-/// next shard when free, until none is left or the run is interrupted. Every shard runs in
+/// Runs `order` on `opts.jobs` worker threads (at most one per shard, at least one): each
+/// takes the next shard when free, until none is left or the run is interrupted or stopped by
+/// `--max-fail` (counted here, on the results as they arrive: the result that reaches the
+/// limit halts the runner before its sequence can start another test). Every shard runs in
 /// `sandbox` when one is given, else in a fresh one of its own. Test starts and results go to
 /// `events` as they happen.
 fn run_workers(
     runner: &SequenceRunner<'_>,
     order: &[ShardRun],
-    jobs: usize,
+    opts: &ExecOptions,
     sandbox: Option<&Sandbox>,
     events: &Sender<RunEvent>,
 ) {
     let next = AtomicUsize::new(0);
+    let failures = AtomicU32::new(0);
     std::thread::scope(|scope| {
-        for _ in 0..jobs.min(order.len()).max(1) {
+        for _ in 0..opts.jobs.min(order.len()).max(1) {
             scope.spawn(|| {
                 while let Some((shard, tests)) = order.get(next.fetch_add(1, Ordering::SeqCst)) {
                     if runner.cancelled() {
@@ -110,6 +117,15 @@ fn run_workers(
                         });
                     };
                     let on_result = |r: TestResult| {
+                        // A test stopped by the interrupt or by `:immediate` is no failure of
+                        // its own.
+                        if let Some(m) = opts.max_fail
+                            && r.outcome.is_failure()
+                            && r.outcome != Outcome::Interrupted
+                            && failures.fetch_add(1, Ordering::SeqCst) + 1 >= m.count
+                        {
+                            runner.halt();
+                        }
                         let _ = events.send(RunEvent::TestFinished(Box::new(r)));
                     };
                     match sandbox {

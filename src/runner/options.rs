@@ -40,6 +40,21 @@ pub(crate) struct ExecOptions {
     pub(crate) tail_cap: usize,
     /// 1-based shards to run; empty = all.
     pub(crate) only_shards: Vec<u32>,
+    /// `--max-fail` / `--fail-fast`: stop starting tests after this many failures; `None` =
+    /// run to the end (the default, `--no-fail-fast`). Only the executor counts: triage reruns
+    /// never stop for it.
+    pub(crate) max_fail: Option<MaxFail>,
+}
+
+/// `--max-fail N[:immediate]`: after `count` failing results (failed, crashed, timed out,
+/// error; after `--retries`) no new test starts (in shared isolation: no new libtest process).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MaxFail {
+    /// Failures that stop the run, at least 1.
+    pub(crate) count: u32,
+    /// Also stop the tests (shared isolation: the processes) still running, as an interrupt
+    /// does; they are reported `interrupted`.
+    pub(crate) immediate: bool,
 }
 
 /// Which sequences share a temporary directory (`TMPDIR`, `TMP`, `TEMP`): the sandbox that

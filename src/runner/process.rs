@@ -36,6 +36,8 @@ pub(crate) struct ProcessSpec<'a> {
     pub(crate) tail_cap: usize,
     /// When this becomes true (Ctrl-C), the test's group gets TERM, then KILL after `grace`.
     pub(crate) cancel: &'a AtomicBool,
+    /// A second flag that stops the test as `cancel` does (`--max-fail N:immediate`).
+    pub(crate) halt: Option<&'a AtomicBool>,
     /// Told about the test's process group, so it can kill it if the runner dies.
     pub(crate) watchdog: &'a crate::runner::watchdog::Watchdog,
 }
@@ -281,7 +283,9 @@ impl<'s> Supervision<'s> {
     /// TERM to the group on an interrupt or at the deadline (once, whichever comes first), KILL
     /// `grace` after TERM.
     fn send_due_signals(&mut self, now: Instant, deadline: Option<Instant>) {
-        if self.term_sent_at.is_none() && self.spec.cancel.load(Ordering::SeqCst) {
+        let stop = self.spec.cancel.load(Ordering::SeqCst)
+            || self.spec.halt.is_some_and(|h| h.load(Ordering::SeqCst));
+        if self.term_sent_at.is_none() && stop {
             self.interrupted = true;
             self.term_sent_at = Some(now);
             killpg(self.pid, libc::SIGTERM);

@@ -16,7 +16,7 @@ use std::ffi::OsString;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long `--reset-cmd` may take before it is killed and its sequence counted as not run.
@@ -50,6 +50,10 @@ pub(crate) struct SequenceRunner<'a> {
     /// Shared isolation: make the sequence's last test run last in its process (triage reruns,
     /// `--order`), see `shared::groups`.
     last_last: bool,
+    /// Set by the executor when `--max-fail` is reached: no new test (shared isolation: no new
+    /// process) starts; with `:immediate` the running ones are stopped too. Never set for
+    /// triage reruns.
+    halted: AtomicBool,
 }
 
 /// A sequence's (or a whole run's) temporary directory (see [`SequenceRunner::run_sequence`]).
@@ -111,6 +115,7 @@ impl<'a> SequenceRunner<'a> {
             t0,
             warned: Default::default(),
             last_last: opts.keep_last,
+            halted: AtomicBool::new(false),
         }
     }
 
@@ -127,9 +132,39 @@ impl<'a> SequenceRunner<'a> {
         self.opts.isolation
     }
 
-    /// Whether the run was interrupted (Ctrl-C or a signal): no new test starts.
+    /// Whether the run was interrupted (Ctrl-C or a signal) or stopped by `--max-fail`: no new
+    /// test starts.
     pub(crate) fn cancelled(&self) -> bool {
-        self.cancel.load(Ordering::SeqCst)
+        self.cancel.load(Ordering::SeqCst) || self.halted()
+    }
+
+    /// `--max-fail` was reached: stops starting tests, and with `:immediate` stops the running
+    /// ones.
+    pub(crate) fn halt(&self) {
+        self.halted.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`halt`](Self::halt) was called.
+    pub(crate) fn halted(&self) -> bool {
+        self.halted.load(Ordering::SeqCst)
+    }
+
+    /// The flag that stops running test processes besides the interrupt: `--max-fail
+    /// N:immediate` only.
+    fn halt_flag(&self) -> Option<&AtomicBool> {
+        self.opts
+            .max_fail
+            .is_some_and(|m| m.immediate)
+            .then_some(&self.halted)
+    }
+
+    /// Why a running test was stopped: the interrupt, else `--max-fail N:immediate`.
+    fn stop_reason(&self) -> &'static str {
+        if self.cancel.load(Ordering::SeqCst) {
+            "when the run was interrupted"
+        } else {
+            "when --max-fail was reached"
+        }
     }
 
     /// Runs `tests` one after another, in this order, in one fresh sandbox, as shard `shard`
@@ -308,6 +343,8 @@ impl<'a> SequenceRunner<'a> {
             grace: self.opts.grace,
             leak_timeout: self.opts.leak_timeout,
             cancel: self.cancel,
+            halted: &self.halted,
+            halt_running: self.halt_flag().is_some(),
             watchdog: &self.watchdog,
             t0: self.t0,
             shard,
@@ -333,6 +370,9 @@ impl<'a> SequenceRunner<'a> {
         report: &mut dyn FnMut(TestResult),
     ) -> bool {
         for (i, test) in rest.iter().enumerate() {
+            if self.cancelled() {
+                return false;
+            }
             on_start(test);
             let place = (shard, first + i as u32);
             let r = self.run_one(test, place, sandbox.path.as_deref());
@@ -389,6 +429,7 @@ impl<'a> SequenceRunner<'a> {
             head_cap: 4096,
             tail_cap: 4096,
             cancel: self.cancel,
+            halt: None,
             watchdog: &self.watchdog,
         };
         match process::run(&spec, &mut process::NoWatch) {
@@ -436,6 +477,7 @@ impl<'a> SequenceRunner<'a> {
             head_cap: self.opts.head_cap,
             tail_cap: self.opts.tail_cap,
             cancel: self.cancel,
+            halt: self.halt_flag(),
             watchdog: &self.watchdog,
         };
         let ran = process::run(&spec, &mut process::NoWatch);
@@ -443,7 +485,7 @@ impl<'a> SequenceRunner<'a> {
         match ran {
             Ok(p) => {
                 let (outcome, message) = if p.interrupted {
-                    interrupted_verdict(&p)
+                    interrupted_verdict(&p, self.stop_reason())
                 } else {
                     verdict(&p, self.opts, &test.name)
                 };
@@ -476,11 +518,11 @@ fn exact_args(test: &TestCase) -> Vec<OsString> {
 
 /// A test stopped by the runner because of an interrupt: its outcome says nothing about the
 /// test's correctness, but which test was running (and its output) matters.
-fn interrupted_verdict(p: &ProcessResult) -> (Outcome, Option<String>) {
+fn interrupted_verdict(p: &ProcessResult, reason: &str) -> (Outcome, Option<String>) {
     (
         Outcome::Interrupted,
         Some(format!(
-            "still running after {:.1}s when the run was interrupted; stopped",
+            "still running after {:.1}s {reason}; stopped",
             p.duration.as_secs_f64()
         )),
     )

@@ -133,11 +133,12 @@ struct Reruns<'r> {
     isolation: Isolation,
 }
 
-/// The failing tests of the run (ignored ones, never run, left out), by shard and position.
+/// The failing tests of the run (ignored ones, never run, and those `--max-fail N:immediate`
+/// stopped, left out), by shard and position.
 fn failing_in_order(results: &[TestResult]) -> Vec<&TestResult> {
     let mut failing: Vec<&TestResult> = results
         .iter()
-        .filter(|r| r.outcome.is_failure() && r.shard != 0)
+        .filter(|r| r.outcome.is_failure() && r.outcome != Outcome::Interrupted && r.shard != 0)
         .collect();
     failing.sort_by_key(|r| (r.shard, r.position));
     failing

@@ -12,6 +12,7 @@ mod common;
 
 mod bad_input;
 mod config;
+mod fail_fast;
 mod fixture_run;
 mod harness;
 mod hostile;

@@ -18,15 +18,17 @@ pub(crate) use plan::PlanConfig;
 pub(crate) use run::RunConfig;
 pub(crate) use selection::{Source, cargo_args};
 
-use crate::app::cli::{ListArgs, ListFormat};
+use crate::app::cli::{ListArgs, ListFormat, ListType};
 
 /// Validated `list` configuration.
 #[derive(Clone, Debug)]
 pub(crate) struct ListConfig {
     /// What to list and how to plan it.
     pub(crate) plan: PlanConfig,
-    /// Human lines per shard, or one JSON document (`--message-format`).
+    /// Human lines per shard, one JSON document, or one id per line (`--message-format`).
     pub(crate) format: ListFormat,
+    /// The planned tests, or only the test binaries (`--list-type`).
+    pub(crate) list_type: ListType,
 }
 
 impl ListConfig {
@@ -35,6 +37,7 @@ impl ListConfig {
         Ok(ListConfig {
             plan: PlanConfig::from_args(&a.plan)?,
             format: a.message_format,
+            list_type: a.list_type,
         })
     }
 }

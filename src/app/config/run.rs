@@ -6,7 +6,7 @@ use crate::app::cli::{DEFAULT_LEAK_TIMEOUT_MS, RunArgs, RunFormat, SandboxArg};
 use crate::app::error::UsageError;
 use crate::ci::baseline::Baseline;
 use crate::ci::gate::GatePolicy;
-use crate::runner::executor::{ExecOptions, Isolation, SandboxScope};
+use crate::runner::executor::{ExecOptions, Isolation, MaxFail, SandboxScope};
 use crate::runner::output::{DEFAULT_HEAD, DEFAULT_TAIL};
 use crate::triage::TriageOptions;
 use std::path::PathBuf;
@@ -81,6 +81,7 @@ impl RunConfig {
         {
             exec.jobs = j.0 as usize;
         }
+        exec.max_fail = max_fail(a)?;
         Ok(RunConfig {
             plan,
             exec,
@@ -226,7 +227,42 @@ fn exec_options(a: &RunArgs, isolation: Isolation, timeout: Option<Duration>) ->
         head_cap: DEFAULT_HEAD,
         tail_cap: DEFAULT_TAIL,
         only_shards: a.shard.clone(),
+        max_fail: None,
     }
+}
+
+/// `--fail-fast` (= `--max-fail 1`), `--no-fail-fast` and `--max-fail N[:wait|:immediate]`
+/// (or `all`): the failures after which no new test starts; `None` = no limit, the default.
+/// Errors: a count that is not a positive integer, a mode other than `wait` or `immediate`.
+fn max_fail(a: &RunArgs) -> Result<Option<MaxFail>, UsageError> {
+    if a.fail_fast {
+        return Ok(Some(MaxFail {
+            count: 1,
+            immediate: false,
+        }));
+    }
+    let Some(v) = a.max_fail.as_deref() else {
+        return Ok(None);
+    };
+    let bad = || {
+        UsageError(format!(
+            "invalid --max-fail `{v}`: give N (a positive number of failures), N:immediate, N:wait or all"
+        ))
+    };
+    let (n, mode) = v.split_once(':').unwrap_or((v, "wait"));
+    let immediate = match mode {
+        "wait" => false,
+        "immediate" => true,
+        _ => return Err(bad()),
+    };
+    if n == "all" {
+        return Ok(None);
+    }
+    let count: u32 = n.parse().map_err(|_| bad())?;
+    if count == 0 {
+        return Err(bad());
+    }
+    Ok(Some(MaxFail { count, immediate }))
 }
 
 #[cfg(test)]

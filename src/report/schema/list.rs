@@ -1,4 +1,5 @@
-//! The plan printed by `list --message-format json`.
+//! The plan printed by `list --message-format json`, and the binaries printed by `list
+//! --list-type binaries-only --message-format json`.
 
 use crate::discover::list::TestCase;
 use crate::plan::Partition;
@@ -32,4 +33,23 @@ pub(crate) struct ListShard {
     pub(crate) shard: usize,
     /// Its tests (`{"binary_id", "name", "ignored"}`) in order.
     pub(crate) tests: Vec<TestCase>,
+}
+
+/// The test binaries printed by `list --list-type binaries-only --message-format json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListBinariesDoc {
+    /// Every test binary found (built, given with `--binary`, or unpacked from `--archive`),
+    /// by id.
+    pub(crate) binaries: Vec<ListBinary>,
+    /// The test binaries that could not be listed (they are among `binaries` too).
+    pub(crate) list_errors: Vec<super::run::ListErrorDoc>,
+}
+
+/// One binary of [`ListBinariesDoc`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ListBinary {
+    /// Its stable id (the first word of its tests' ids).
+    pub(crate) binary_id: String,
+    /// The executable (for `--archive`, inside a temporary directory removed when `list` ends).
+    pub(crate) path: std::path::PathBuf,
 }

@@ -23,7 +23,7 @@ mod stream;
 pub(crate) use baseline::{Baseline, Known, parse_baseline};
 use common::error;
 pub(crate) use common::{BASELINE_SCHEMA, HUNT_SCHEMA, RUN_RECORD_SCHEMA, SchemaError, VERSION};
-pub(crate) use list::{ListDoc, ListShard};
+pub(crate) use list::{ListBinariesDoc, ListBinary, ListDoc, ListShard};
 pub(crate) use run::{
     Applied, HuntCoverageDoc, HuntDoc, HuntRunCoverageDoc, InBinaryCoverageDoc, ListErrorDoc,
     MergedPart, MissingPart, RunRecordDoc, RunnerUsage, ShardPlan, TestDoc,
@@ -249,6 +249,7 @@ mod tests {
                 seed: Seed(3),
                 counts: r.counts.clone(),
                 interrupted: false,
+                max_fail_reached: false,
                 elapsed_ms: 4,
                 exit_code: 102,
             }),

@@ -42,8 +42,14 @@ pub(crate) struct RunRecordDoc {
     pub(crate) missing_parts: Option<Vec<MissingPart>>,
     /// Worker threads.
     pub(crate) jobs: usize,
-    /// The run was stopped early: some planned tests have no result.
+    /// The run was stopped early by a signal (Ctrl-C, SIGTERM, SIGHUP): some planned tests
+    /// have no result.
     pub(crate) interrupted: bool,
+    /// `--max-fail` (`--fail-fast`) failures stopped the run from starting more tests: the
+    /// planned tests without a result are `not_run`; not an interrupt (merged: some part).
+    /// `false` in records of older versions, which lack the key.
+    #[serde(default)]
+    pub(crate) max_fail_reached: bool,
     /// Wall time of the execution phase, milliseconds (merged: the longest part).
     pub(crate) elapsed_ms: u64,
     /// Wall-clock start of the run (RFC 3339, UTC, milliseconds), the origin of the tests'
@@ -57,7 +63,8 @@ pub(crate) struct RunRecordDoc {
     pub(crate) repro: String,
     /// Results per outcome; outcomes with no result are absent.
     pub(crate) counts: BTreeMap<Outcome, usize>,
-    /// Planned tests of the selected shards without a result (interrupted runs).
+    /// Planned tests of the selected shards without a result (interrupted runs, runs stopped
+    /// by `--max-fail`).
     pub(crate) not_run: usize,
     /// The test binaries that could not be listed (their tests did not run), in binary order;
     /// merged: each binary once. Empty in records of older versions, which lack the key.
@@ -243,6 +250,7 @@ impl RunRecordDoc {
             }]),
             jobs: 2,
             interrupted: false,
+            max_fail_reached: false,
             elapsed_ms: 12,
             started_at: chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00.123Z").ok(),
             runner: Some(RunnerUsage {

@@ -74,8 +74,12 @@ pub(crate) enum RunFinished {
         seed: Seed,
         /// Results per outcome.
         counts: BTreeMap<Outcome, usize>,
-        /// Stopped early.
+        /// Stopped early by a signal.
         interrupted: bool,
+        /// `--max-fail` stopped the run from starting more tests (absent in streams of older
+        /// versions).
+        #[serde(default)]
+        max_fail_reached: bool,
         /// Wall time of the execution phase, milliseconds.
         elapsed_ms: u64,
         /// The gate's exit code.

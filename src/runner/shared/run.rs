@@ -43,6 +43,11 @@ pub(crate) struct GroupContext<'a> {
     pub(crate) leak_timeout: Duration,
     /// Set on Ctrl-C: no new process starts, and the running one is stopped.
     pub(crate) cancel: &'a AtomicBool,
+    /// Set when `--max-fail` is reached: no new process starts (the tests a crash or timeout
+    /// left are then not resumed); with `halt_running` the running one is stopped too.
+    pub(crate) halted: &'a AtomicBool,
+    /// `--max-fail N:immediate`: `halted` also stops the running process.
+    pub(crate) halt_running: bool,
     /// Told about each process group, so it can kill it if the runner dies.
     pub(crate) watchdog: &'a crate::runner::watchdog::Watchdog,
     /// Run start: results' start and end times count from here.
@@ -67,7 +72,7 @@ pub(crate) fn run_group(
     let mut remaining: Vec<TestCase> = group.tests.clone();
     let mut attempt: u64 = 0;
     while !remaining.is_empty() {
-        if ctx.cancel.load(Ordering::SeqCst) {
+        if ctx.cancel.load(Ordering::SeqCst) || ctx.halted.load(Ordering::SeqCst) {
             return GroupEnd::Interrupted;
         }
         let seed = attempt_seed(group, attempt, &remaining);
@@ -89,7 +94,11 @@ pub(crate) fn run_group(
             }
         };
         if r.interrupted {
-            watch.report_interrupted();
+            watch.report_interrupted(if ctx.cancel.load(Ordering::SeqCst) {
+                "when the run was interrupted"
+            } else {
+                "when --max-fail was reached"
+            });
             return GroupEnd::Interrupted;
         }
         if !watch.suite_started() {
@@ -240,6 +249,7 @@ fn process_spec<'c>(ctx: &'c GroupContext<'c>, args: Vec<OsString>) -> ProcessSp
         head_cap: 16 * 1024,
         tail_cap: 64 * 1024,
         cancel: ctx.cancel,
+        halt: ctx.halt_running.then_some(ctx.halted),
         watchdog: ctx.watchdog,
     }
 }

@@ -158,14 +158,15 @@ impl<'a, 'f> GroupWatch<'a, 'f> {
         }
     }
 
-    /// Reports the test running when the run was interrupted as [`Outcome::Interrupted`], with
-    /// its raw output: it tells which test a cancelled job hung in.
-    pub(crate) fn report_interrupted(&mut self) {
+    /// Reports the test running when the run was interrupted (or `--max-fail N:immediate`
+    /// stopped it; `reason` says which) as [`Outcome::Interrupted`], with its raw output: it
+    /// tells which test a cancelled job hung in.
+    pub(crate) fn report_interrupted(&mut self, reason: &str) {
         let Some((test, started)) = self.take_running() else {
             return;
         };
         let msg = format!(
-            "still running after {:.1}s when the run was interrupted; its process was stopped",
+            "still running after {:.1}s {reason}; its process was stopped",
             started.elapsed().as_secs_f64()
         );
         let output = std::mem::take(&mut self.raw_since_start);

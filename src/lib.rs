@@ -9,6 +9,15 @@
 //! drives a plan through the stages. `docs/architecture.md` says what each folder owns and where
 //! a change goes.
 
+/// `eprintln!` that ignores a closed or failing stderr (a `2>&1 | head` on the command line):
+/// the exit code must come from the gate, never from a panic while printing a note.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub(crate) mod app;
 pub(crate) mod ci;
 pub(crate) mod discover;

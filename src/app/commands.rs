@@ -180,7 +180,7 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
         if let Some(p) = path
             && let Err(e) = report::write_file(p, bytes)
         {
-            eprintln!("error: {e:#}");
+            say!("error: {e:#}");
             ok = false;
         }
     };
@@ -197,12 +197,12 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
     let given = merged.merged_from.as_ref().map_or(0, Vec::len);
     let absent = merged.missing_partitions.as_deref().unwrap_or_default();
     for e in &merged.list_errors {
-        eprintln!(
+        say!(
             "cargo-shuffle: error: {}",
             e.error.lines().next().unwrap_or_default()
         );
     }
-    eprintln!(
+    say!(
         "cargo-shuffle: merged {} of seed {}: {} tests, {} failing, {} findings{}",
         if absent.is_empty() {
             format!("{given} partition(s)")
@@ -238,10 +238,10 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
     // must not hide that a part never ran.
     let missing = report::markdown::missing_lines(&merged);
     for line in &missing {
-        eprintln!("cargo-shuffle: warning: {line}");
+        say!("cargo-shuffle: warning: {line}");
     }
     if !missing.is_empty() {
-        eprintln!(
+        say!(
             "cargo-shuffle: warning: INCOMPLETE: {} of the {} partitions missing; the gate covers only the parts given{}",
             missing.len(),
             given + absent.len(),
@@ -287,7 +287,7 @@ pub(crate) fn archive_cmd(a: &cli::ArchiveArgs) -> Result<i32, AppError> {
     let (workspace, target) = discover::cargo_layout(&sel)?;
     let files = archive::create(&binaries, &workspace, &target, &a.output)
         .map_err(|e| AppError::Other(anyhow::anyhow!(e)))?;
-    eprintln!(
+    say!(
         "cargo-shuffle: archived {} test binaries ({} tests, {files} files) to {}; run them elsewhere with `cargo shuffle run --archive {}` in a checkout of the same source",
         binaries.len(),
         tests.len(),
@@ -318,7 +318,7 @@ pub(crate) fn baseline_cmd(a: &cli::BaselineArgs) -> Result<i32, AppError> {
         ),
     };
     if !triaged {
-        eprintln!(
+        say!(
             "cargo-shuffle: warning: report {} was written without triage (--no-triage): it has no findings to add",
             a.from.display()
         );
@@ -334,7 +334,7 @@ pub(crate) fn baseline_cmd(a: &cli::BaselineArgs) -> Result<i32, AppError> {
         removed = b.remove(&fixed.into_iter().cloned().collect());
     }
     report::write_file(&a.baseline, b.to_json().as_bytes())?;
-    eprintln!(
+    say!(
         "cargo-shuffle: baseline {}: {} known tests ({added} added, {removed} removed)",
         a.baseline.display(),
         b.known.len()

@@ -66,7 +66,7 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             if json_events {
                 crate::report::jsonl::JsonLines.run_failed(e.exit_code(), &e.to_string());
             }

@@ -63,10 +63,10 @@ pub(crate) fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, A
 /// printed) and that the others go on; returns them as the record keeps them.
 fn announce_list_errors(errors: &[list::ListError], binaries: usize) -> Vec<ListErrorDoc> {
     for e in errors {
-        eprintln!("cargo-shuffle: error: {e}");
+        say!("cargo-shuffle: error: {e}");
     }
     if !errors.is_empty() {
-        eprintln!(
+        say!(
             "cargo-shuffle: {} of {} test binaries could not be listed: their tests do not run; the other binaries' tests do, the reports name the binaries, and the command exits {} (--fail-on-list-error stops at the first instead)",
             errors.len(),
             binaries,
@@ -161,7 +161,7 @@ fn select_and_plan(
     if plan.test_count() == 0 && selected > 0 && cfg.partition.is_some() {
         // More parts than tests: this CI job has nothing to do, which is not an error.
         if let Some(p) = cfg.partition {
-            eprintln!("cargo-shuffle: warning: {}", p.empty_warning(selected));
+            say!("cargo-shuffle: warning: {}", p.empty_warning(selected));
         }
         return Ok(plan);
     }
@@ -203,9 +203,10 @@ pub(crate) fn shared_order(cfg: &PlanConfig, mut plan: Plan) -> Plan {
 /// Prints the seed and where it came from on stderr, with the flag that repeats the order.
 pub(crate) fn announce_seed(cfg: &PlanConfig) {
     let how = cfg.seed_source.describe();
-    eprintln!(
+    say!(
         "cargo-shuffle: seed {} ({how}; pass --seed {} to repeat this order)",
-        cfg.seed, cfg.seed
+        cfg.seed,
+        cfg.seed
     );
 }
 
@@ -280,7 +281,14 @@ impl Session<'_> {
         repro: &Repro,
         terminal: &mut TerminalReporter,
     ) -> RunRecord {
-        let mut record = RunRecord::new(plan, exec.jobs, repro.run_command(&[]));
+        // A `--shard` run's repro runs the same shards, not the whole plan.
+        let shard_args: Vec<String> = if exec.only_shards.is_empty() {
+            Vec::new()
+        } else {
+            let ks: Vec<String> = exec.only_shards.iter().map(u32::to_string).collect();
+            vec!["--shard".into(), ks.join(",")]
+        };
+        let mut record = RunRecord::new(plan, exec.jobs, repro.run_command(&shard_args));
         record.only_shards = exec.only_shards.clone();
         record.list_errors = self.list_errors.clone();
         record.profile = self.cfg.plan.profile.name.clone();
@@ -417,22 +425,10 @@ impl Session<'_> {
     /// Records this run's durations for the next run's shard dispatch.
     pub(crate) fn save_history(&self, record: &RunRecord) {
         if let Some(path) = &self.history {
-            let new = recordable_durations(&record.results);
+            let new = record.passing_durations();
             history::save(path, self.exec.history.clone(), new.into_iter());
         }
     }
-}
-
-/// The durations (ms by test id) a run adds to the history: those of passing tests only. A
-/// failure's time is mostly its panic report (a backtrace with RUST_BACKTRACE=1: 50–130 ms where
-/// the test takes 2 ms), and a victim recorded that long would start early in the next run,
-/// before its polluter.
-fn recordable_durations(results: &[events::TestResult]) -> Vec<(String, f64)> {
-    results
-        .iter()
-        .filter(|r| r.outcome == events::Outcome::Passed)
-        .map(|r| (r.test.id(), r.duration.as_secs_f64() * 1000.0))
-        .collect()
 }
 
 /// In shared isolation libtest decides the order inside each process: the record's plan
@@ -490,7 +486,7 @@ pub(crate) fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
     }
     let cancel = execute::CancelFlag::default();
     if let Err(e) = signal::install(&cancel) {
-        eprintln!("cargo-shuffle: warning: cannot handle Ctrl-C gracefully: {e}");
+        say!("cargo-shuffle: warning: cannot handle Ctrl-C gracefully: {e}");
     }
     let history = binaries.iter().find_map(|b| history::path_for(&b.path));
     let mut exec = cfg.exec.clone();
@@ -527,7 +523,7 @@ pub(crate) fn write_reports(
         if let Some(path) = path
             && let Err(e) = report::write_file(path, &contents())
         {
-            eprintln!("error: {e:#}");
+            say!("error: {e:#}");
             ok = false;
         }
     };
@@ -565,35 +561,10 @@ pub(crate) fn note_flaky(findings: &[triage::Finding], policy: &gate::GatePolicy
         return;
     }
     if policy.allow_flaky {
-        eprintln!(
-            "cargo-shuffle: warning: {n} flaky test(s) passed the gate because of --allow-flaky"
-        );
+        say!("cargo-shuffle: warning: {n} flaky test(s) passed the gate because of --allow-flaky");
     } else {
-        eprintln!(
+        say!(
             "cargo-shuffle: {n} flaky test(s) fail the gate (exit 105 when nothing else failed): fix them, quarantine them with --baseline, or pass --allow-flaky"
         );
-    }
-}
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::events::{Outcome, TestResult};
-    use std::time::Duration;
-
-    #[test]
-    fn only_passing_tests_durations_go_into_the_history() {
-        let r = |name: &str, outcome, ms| {
-            TestResult::new(TestCase::new("b", name), outcome).with_times(
-                0,
-                ms,
-                Duration::from_millis(ms),
-            )
-        };
-        let got = recordable_durations(&[
-            r("p", Outcome::Passed, 2),
-            r("f", Outcome::Failed, 130),
-            r("c", Outcome::Crashed, 90),
-        ]);
-        assert_eq!(got, vec![("b p".to_string(), 2.0)]);
     }
 }

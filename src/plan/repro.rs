@@ -87,6 +87,14 @@ impl Repro {
         shell_words::join(words)
     }
 
+    /// Whether the run gave each shard a sandbox of its own (`--sandbox shard` among the
+    /// repeated execution arguments), so that `--shard K` replays a shard's state.
+    pub(crate) fn sandbox_per_shard(&self) -> bool {
+        self.selection_args
+            .windows(2)
+            .any(|w| w[0] == "--sandbox" && w[1] == "shard")
+    }
+
     /// The command that runs shard `k` (1-based) of the same plan alone.
     pub(crate) fn shard_command(&self, k: u32) -> String {
         self.run_command(&["--shard".into(), k.to_string()])

@@ -126,12 +126,19 @@ fn write_summary(err: &mut impl Write, record: &RunRecord, repro: &Repro, seed_s
             .collect();
         let _ = writeln!(
             err,
-            "failing tests (each with the command that reproduces it):"
+            "failing tests (repro: an exact command that fails it again; its shard: a rerun of its shard):"
         );
+        // With one sandbox for all shards, a shard rerun alone lacks what the other shards left
+        // in the run's TMPDIR: say so rather than promise a reproduction.
+        let shared_tmp = record.shard_count > 1 && !repro.sandbox_per_shard();
         for r in &failures {
             let id = r.test.id();
             let line = match found.get(id.as_str()) {
                 Some(cmd) => format!("repro: {cmd}"),
+                None if shared_tmp => format!(
+                    "its shard (without what other shards left in the shared TMPDIR; triage, without --no-triage, gives an exact repro): {}",
+                    repro.shard_command(r.shard)
+                ),
                 None => format!("its shard: {}", repro.shard_command(r.shard)),
             };
             let _ = writeln!(
@@ -368,9 +375,23 @@ mod tests {
             text.contains("b victim\n          repro: cargo shuffle run --seed 3 --order 'b polluter' 'b victim'"),
             "{text}"
         );
+        // The shards shared one TMPDIR (--sandbox run): a shard rerun is not promised to
+        // reproduce, and the line says what it lacks.
+        assert!(
+            text.contains("b plain\n          its shard (without what other shards left in the shared TMPDIR; triage, without --no-triage, gives an exact repro): cargo shuffle run --seed 3 --shards 2 --shard 2"),
+            "{text}"
+        );
+        // With a sandbox per shard, the shard rerun replays the shard's state.
+        let per_shard = Repro {
+            selection_args: vec!["--sandbox".into(), "shard".into()],
+            ..repro
+        };
+        let mut out = Vec::new();
+        write_summary(&mut out, &record, &per_shard, "from --seed");
+        let text = String::from_utf8(out).unwrap();
         assert!(
             text.contains(
-                "b plain\n          its shard: cargo shuffle run --seed 3 --shards 2 --shard 2"
+                "b plain\n          its shard: cargo shuffle run --sandbox shard --seed 3 --shards 2 --shard 2"
             ),
             "{text}"
         );

@@ -355,7 +355,7 @@ impl<'a> SequenceRunner<'a> {
     fn warn_once(&self, bin: &TestBinary, warning: &str) {
         let mut warned = self.warned.lock().unwrap_or_else(|p| p.into_inner());
         if warned.insert(bin.id.clone()) {
-            eprintln!("cargo-shuffle: warning: {warning}");
+            say!("cargo-shuffle: warning: {warning}");
         }
     }
 

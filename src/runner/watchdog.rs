@@ -50,7 +50,7 @@ impl Watchdog {
                 child: Some(child),
             },
             Err(e) => {
-                eprintln!(
+                say!(
                     "cargo-shuffle: warning: no watchdog ({e}); if the runner is killed with SIGKILL, running tests may be left behind"
                 );
                 Watchdog {

@@ -399,10 +399,11 @@ fn brittle_note(
             };
             let _ = write!(
                 note,
-                "; in-process state: the {setter} must run in its own process, before it (as \
+                "; in-process state: the {setter} must run in the test's process, before it (as \
                  under `cargo test`, which runs a binary's tests in one process, by name); \
                  process isolation gives every test a process of its own, so no order satisfies \
-                 it there (with `--isolation shared`, `--order` {them} then the test passes)"
+                 it there (with `--isolation shared`, an `--order` of {them} followed by the test \
+                 passes)"
             );
         }
         SetterSource::InProcessBinary => note.push_str(

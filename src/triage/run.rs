@@ -925,10 +925,10 @@ mod tests {
         assert_eq!(
             f.note,
             "fails alone, passes after b a_fill (its state-setter); in-process state: the \
-             state-setter must run in its own process, before it (as under `cargo test`, which \
+             state-setter must run in the test's process, before it (as under `cargo test`, which \
              runs a binary's tests in one process, by name); process isolation gives every test \
-             a process of its own, so no order satisfies it there (with `--isolation shared`, \
-             `--order` it then the test passes)"
+             a process of its own, so no order satisfies it there (with `--isolation shared`, an \
+             `--order` of it followed by the test passes)"
         );
         // In one process: the reference order, 1 halving, confirm; confirm + confirm-alone.
         let reference: Vec<String> = ["b a_fill", "b b_other", "b needs_registry"]

@@ -317,3 +317,36 @@ fn a_run_that_never_starts_still_ends_its_json_event_stream() {
             .contains("no test selected")
     );
 }
+
+#[test]
+fn a_closed_stderr_does_not_change_the_exit_code() {
+    // `cargo shuffle hunt … 2>&1 | head -3`: once the reader is gone every note fails with
+    // EPIPE; the exit code must still be the gate's (it was 101 from a panic while printing).
+    // A fake binary, so that no cargo build writes to the closed pipe (cargo's own EPIPE would
+    // fail the build: a different matter).
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fake_binary(
+        dir.path(),
+        "fake-epipe",
+        "a: test\\nb: test\\nc: test\\n",
+        "echo 'running 1 test'; echo \"test $NAME ... ok\"; echo 'test result: ok. 1 passed; 0 failed'; exit 0",
+    );
+    let mut s = Shuffle::new(&[
+        "hunt",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--runs",
+        "3",
+        "--seed",
+        "3",
+    ]);
+    let mut child = s
+        .cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}

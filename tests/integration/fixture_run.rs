@@ -298,6 +298,14 @@ fn shard_flag_runs_only_that_shard_in_the_same_order() {
         v.into_iter().map(|(_, id)| id).collect()
     };
     assert_eq!(ran, shard3);
+    // Its "reproduce this run" runs the same shard, not the whole plan.
+    let repro = one["repro"].as_str().unwrap();
+    assert!(repro.ends_with("--shards 8 --shard 3"), "{repro}");
+    assert!(
+        !full["repro"].as_str().unwrap().contains("--shard "),
+        "{}",
+        full["repro"]
+    );
 }
 
 #[test]

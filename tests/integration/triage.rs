@@ -301,7 +301,7 @@ fn process_isolation_finds_an_in_process_state_setter_in_one_process_and_says_wh
     assert_in_process_brittle(b, "process");
     let note = b["note"].as_str().unwrap();
     assert!(
-        note.contains("in-process state: the state-setter must run in its own process")
+        note.contains("in-process state: the state-setter must run in the test's process")
             && note.contains("process isolation gives every test a process of its own, so no order satisfies it there"),
         "{note}"
     );

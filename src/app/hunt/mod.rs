@@ -6,211 +6,28 @@
 //! ran before it there), with the findings of every run aggregated into one report, the pair
 //! coverage counted, and one gate verdict. The CLI layer calls [`hunt`] once.
 
+mod batch;
+mod orders;
+
+use batch::execute_side_by_side;
+use orders::{OrderKind, campaign_tests, run_plan};
+
 use crate::app::config::{self, PlanConfig, RunConfig};
 use crate::app::error::AppError;
-use crate::app::session::{Session, apply_baseline, note_flaky, start, write_reports};
+use crate::app::session::{apply_baseline, note_flaky, start, write_reports};
 use crate::ci::gate;
 use crate::discover::list::TestCase;
 use crate::exit;
+use crate::plan::Plan;
 use crate::plan::coverage;
-use crate::plan::repro::Repro;
-use crate::plan::seed;
-use crate::plan::{self, Plan, PlannedTest};
 use crate::report::schema::{
     HUNT_SCHEMA, HuntCoverageDoc, HuntDoc, HuntRunCoverageDoc, InBinaryCoverageDoc, VERSION,
 };
 use crate::report::terminal::TerminalReporter;
 use crate::report::{self, record::RunRecord};
-use crate::runner::executor::{ExecOptions, Isolation, SandboxScope};
-use crate::runner::shared;
+use crate::runner::executor::Isolation;
 use crate::triage;
 use std::collections::HashMap;
-
-/// How a hunt run's order is made (its `order` in the report's coverage).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum OrderKind {
-    /// Run 1: every selected test in one sequence, in the seed's order (`run --shards 1`).
-    Seeded,
-    /// Run 2: run 1 backwards, so that within two runs every ordered pair ran both ways.
-    Reversed,
-    /// Later runs: chosen to cover consecutive pairs not yet run (`plan::coverage`).
-    Coverage,
-}
-
-impl OrderKind {
-    fn of(k: u32) -> OrderKind {
-        match k {
-            0 => OrderKind::Seeded,
-            1 => OrderKind::Reversed,
-            _ => OrderKind::Coverage,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            OrderKind::Seeded => "seeded",
-            OrderKind::Reversed => "reversed",
-            OrderKind::Coverage => "coverage",
-        }
-    }
-}
-
-/// The seed of hunt run `k` (0-based): the given one for runs 1 and 2, then one derived from it
-/// (shared isolation hands it to libtest; coverage orders draw from it).
-fn run_seed(base: seed::Seed, k: u32) -> seed::Seed {
-    if k < 2 {
-        base
-    } else {
-        seed::Seed(plan::key(base, plan::HUNT_DOMAIN, "hunt", &k.to_string()))
-    }
-}
-
-/// The plan and repro configuration of hunt run `k`: one sequence over every test of the
-/// campaign (`tests`, run 1's order), in the order of its [`OrderKind`]. The configuration's
-/// repro commands reproduce the run: `--shards 1` (run 1), `--shards 1 --reverse` (run 2), or the
-/// exact `--order` (later runs).
-fn run_plan(
-    first: &Plan,
-    base: &PlanConfig,
-    tests: &[TestCase],
-    cov: &coverage::PairCoverage,
-    index: &HashMap<String, usize>,
-    k: u32,
-) -> (Plan, PlanConfig) {
-    let mut pc = base.clone();
-    pc.shards = 1;
-    pc.by_binary = false;
-    pc.seed = run_seed(base.seed, k);
-    let order: Vec<TestCase> = match OrderKind::of(k) {
-        OrderKind::Seeded => tests.to_vec(),
-        OrderKind::Reversed => {
-            pc.reverse = !base.reverse;
-            tests.iter().rev().cloned().collect()
-        }
-        OrderKind::Coverage => {
-            let idx = coverage::coverage_order(cov, pc.seed.0);
-            let order: Vec<TestCase> = idx.into_iter().map(|i| tests[i].clone()).collect();
-            pc.order = Some(order.iter().map(TestCase::id).collect());
-            order
-        }
-    };
-    if base.order.is_some() && k == 1 {
-        pc.order = Some(order.iter().map(TestCase::id).collect());
-    }
-    if base.isolation == Isolation::Shared {
-        let order = if OrderKind::of(k) == OrderKind::Reversed {
-            // A shared run runs each binary in one process, in order of its first test: run 2
-            // takes run 1's binaries exactly backwards, so every cross-binary pair runs both
-            // ways within two runs (the reversed sequence alone would order binaries by their
-            // *last* test in run 1).
-            let mut bins: Vec<&str> = Vec::new();
-            for t in tests {
-                if !bins.contains(&t.binary_id.as_str()) {
-                    bins.push(&t.binary_id);
-                }
-            }
-            let mut order = order;
-            order.sort_by_key(|t| std::cmp::Reverse(bins.iter().position(|b| *b == t.binary_id)));
-            order
-        } else {
-            order
-        };
-        return shared_run_plan(first, pc, &order, cov, index, k);
-    }
-    let mut plan = Plan::ordered(pc.seed, order);
-    plan.ignored = first.ignored.clone();
-    plan.partition = first.partition;
-    (plan, pc)
-}
-
-/// Candidate run seeds a shared-isolation hunt run (after the first) chooses among.
-const SHARED_SEED_CANDIDATES: u32 = 32;
-
-/// A shared-isolation hunt run: `order` fixes the order of the binaries (run 2 reverses run 1's,
-/// so every cross-binary pair runs both ways within two runs), but inside a binary libtest's
-/// seeded shuffle decides. So runs after the first try [`SHARED_SEED_CANDIDATES`] seeds and keep
-/// the one whose predicted in-binary orders cover the most ordered pairs not yet planned
-/// (libtest's shuffle is reimplemented in `runner::shared::libtest`, so this is known before
-/// running). The plan is the predicted order, which the run then records as observed.
-fn shared_run_plan(
-    first: &Plan,
-    mut pc: PlanConfig,
-    order: &[TestCase],
-    cov: &coverage::PairCoverage,
-    index: &HashMap<String, usize>,
-    k: u32,
-) -> (Plan, PlanConfig) {
-    let predicted = |seed: seed::Seed| -> Vec<Vec<TestCase>> {
-        shared::groups(seed, 1, order, false)
-            .into_iter()
-            .map(|g| g.tests)
-            .collect()
-    };
-    let seeds: Vec<seed::Seed> = if k == 0 {
-        vec![pc.seed]
-    } else {
-        (0..SHARED_SEED_CANDIDATES)
-            .map(|j| {
-                seed::Seed(plan::key(
-                    pc.seed,
-                    plan::HUNT_DOMAIN,
-                    "libtest",
-                    &format!("{k}/{j}"),
-                ))
-            })
-            .collect()
-    };
-    let score = |groups: &[Vec<TestCase>]| -> u64 {
-        groups
-            .iter()
-            .map(|g| {
-                let seq: Vec<usize> = g
-                    .iter()
-                    .filter_map(|t| index.get(&t.id()).copied())
-                    .collect();
-                cov.count_new_ordered(&seq)
-            })
-            .sum()
-    };
-    // The first candidate with the highest score (candidates are in a fixed order).
-    let (best, groups) = seeds
-        .into_iter()
-        .map(|s| (s, predicted(s)))
-        .fold(
-            None::<(seed::Seed, Vec<Vec<TestCase>>, u64)>,
-            |acc, (s, g)| {
-                let sc = score(&g);
-                match acc {
-                    Some((_, _, best)) if best >= sc => acc,
-                    _ => Some((s, g, sc)),
-                }
-            },
-        )
-        .map(|(s, g, _)| (s, g))
-        .expect("at least one candidate seed");
-    pc.seed = best;
-    let tests: Vec<TestCase> = groups.into_iter().flatten().collect();
-    let mut plan = Plan::ordered(best, tests);
-    plan.ignored = first.ignored.clone();
-    plan.partition = first.partition;
-    (plan, pc)
-}
-
-/// Run 1's order: every test of the first plan in one sequence, in the seed's order (the plan
-/// order does not depend on the shard count), or the `--order` given; each test once.
-fn campaign_tests(first: &Plan, base: &PlanConfig) -> Vec<TestCase> {
-    let tests: Vec<TestCase> = if base.order.is_some() {
-        first.iter().map(|t| t.test.clone()).collect()
-    } else {
-        let all = first.iter().map(|t| t.test.clone()).collect();
-        Plan::new(first.seed, 1, None, all, Vec::new()).shards[0]
-            .iter()
-            .map(|t| t.test.clone())
-            .collect()
-    };
-    let mut seen = std::collections::HashSet::new();
-    tests.into_iter().filter(|t| seen.insert(t.id())).collect()
-}
 
 /// Shared isolation: the coverage of ordered pairs inside each binary (the pairs in-process
 /// state can join), and about how many runs of random libtest orders would cover them all (a
@@ -366,10 +183,10 @@ pub(crate) fn hunt(
         let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
         for (j, (_, pc)) in batch.iter().enumerate() {
             terminal.note(&format!(
-                "hunt run {}: {} order of {} tests in one sequence, seed {}{}",
+                "hunt run {}: {} order of {} in one sequence, seed {}{}",
                 k + j as u32 + 1,
                 OrderKind::of(k + j as u32).name(),
-                tests.len(),
+                crate::runner::output::count(tests.len(), "test"),
                 pc.seed,
                 if batch.len() > 1 {
                     ", side by side with the batch's other runs"
@@ -460,7 +277,7 @@ pub(crate) fn hunt(
     ));
     terminal.note(&format!(
         "hunt: pair coverage {:.1}% of {} ordered pairs{} ran first-before-second, {:.1}% ran \
-         consecutively; full consecutive coverage needs about {} runs",
+         consecutively{}",
         coverage::percent(coverage_doc.ordered, coverage_doc.pairs),
         coverage_doc.pairs,
         if coverage_doc.ordered_estimated {
@@ -469,7 +286,14 @@ pub(crate) fn hunt(
             ""
         },
         coverage::percent(coverage_doc.consecutive, coverage_doc.pairs),
-        tests.len().max(1)
+        if coverage_doc.consecutive >= coverage_doc.pairs {
+            String::new()
+        } else {
+            format!(
+                "; full consecutive coverage needs about {}",
+                crate::runner::output::count(tests.len().max(1), "run")
+            )
+        }
     ));
     for f in &findings {
         terminal.note(&format!("  {} — {}: {}", f.test, f.kind.label(), f.repro));
@@ -485,115 +309,4 @@ pub(crate) fn hunt(
         report::jsonl::JsonLines.run_finished(&summary, code);
     }
     Ok(code)
-}
-
-/// Executes one-sequence plans (hunt runs) side by side on the session's workers, each run
-/// a shard of one combined plan with a sandbox of its own (`--sandbox shard` semantics),
-/// then splits the record into one per run and triages each run's failures, one run after
-/// another: reruns are sequential, so a failure caused by another run through state outside
-/// the sandboxes (a fixed path) is rerun without that run and is not blamed on this one.
-/// With one plan, or in shared isolation (where libtest's seed per process comes from the
-/// plan's seed and shard, so batching would tie the order to `--jobs`), this is
-/// [`Session::execute`] per plan, one after another. `earlier` are the records of the
-/// hunt's earlier runs: triage of a run is given the orders its failing tests passed in, in
-/// those and in the runs of this batch that already ran (all of them side by side, the ones
-/// before it one after another; see [`triage::run::passed_orders`]).
-fn execute_side_by_side(
-    session: &Session<'_>,
-    runs: &[(Plan, PlanConfig)],
-    earlier: &[RunRecord],
-    terminal: &mut TerminalReporter,
-) -> Vec<RunRecord> {
-    if runs.len() == 1 || session.exec.isolation == Isolation::Shared {
-        let mut done: Vec<RunRecord> = Vec::with_capacity(runs.len());
-        for (plan, pc) in runs {
-            let others: Vec<&RunRecord> = earlier.iter().chain(&done).collect();
-            let record = session.execute_among(plan, pc, &others, terminal);
-            done.push(record);
-        }
-        return done;
-    }
-    let combined = side_by_side(runs.iter().map(|(p, _)| p));
-    let exec = ExecOptions {
-        sandbox: SandboxScope::Shard,
-        ..session.exec.clone()
-    };
-    let batch = session.run_plan(&combined, &exec, &runs[0].1.repro(), terminal);
-    session.save_history(&batch);
-    let mut records: Vec<RunRecord> = runs
-        .iter()
-        .enumerate()
-        .map(|(i, (plan, pc))| split_run(&batch, i as u32 + 1, plan, &pc.repro()))
-        .collect();
-    if let Some(topts) = &session.cfg.triage {
-        for (i, (plan, pc)) in runs.iter().enumerate() {
-            let others: Vec<&RunRecord> = earlier
-                .iter()
-                .chain(
-                    records
-                        .iter()
-                        .enumerate()
-                        .filter(|(j, _)| *j != i)
-                        .map(|(_, r)| r),
-                )
-                .collect();
-            let passes = triage::run::passed_orders(
-                &records[i].results,
-                others.iter().map(|r| r.results.as_slice()),
-            );
-            session.triage(plan, topts, &pc.repro(), &passes, &mut records[i], terminal);
-        }
-    }
-    records
-}
-
-/// One plan whose shard `i + 1` is the one sequence of `plans[i]` (the plans of hunt runs share
-/// their seed's partition and ignored tests; the first one's are kept).
-fn side_by_side<'p>(plans: impl Iterator<Item = &'p Plan>) -> Plan {
-    let plans: Vec<&Plan> = plans.collect();
-    let shards = plans
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            p.iter()
-                .map(|t| PlannedTest {
-                    shard: i as u32 + 1,
-                    ..t.clone()
-                })
-                .collect()
-        })
-        .collect();
-    Plan {
-        seed: plans[0].seed,
-        partition: plans[0].partition,
-        shards,
-        ignored: plans[0].ignored.clone(),
-        by_binary: false,
-    }
-}
-
-/// The record of the run that was shard `shard` of a side-by-side `batch`: its results as shard
-/// 1 of `plan`, every run keeping the batch's ignored tests (reported once per run, as a run of
-/// its own reports them), times as measured in the batch.
-fn split_run(batch: &RunRecord, shard: u32, plan: &Plan, repro: &Repro) -> RunRecord {
-    let mut record = RunRecord::new(plan, batch.jobs, repro.run_command(&[]));
-    record.results = batch
-        .results
-        .iter()
-        .filter(|r| r.shard == shard || r.shard == 0)
-        .map(|r| {
-            let mut r = r.clone();
-            if r.shard != 0 {
-                r.shard = 1;
-            }
-            r
-        })
-        .collect();
-    record.elapsed = batch.elapsed;
-    record.interrupted = batch.interrupted;
-    record.max_fail_reached = batch.max_fail_reached;
-    record.list_errors = batch.list_errors.clone();
-    record.profile = batch.profile.clone();
-    record.started_at = batch.started_at;
-    record
 }

@@ -350,3 +350,26 @@ fn a_closed_stderr_does_not_change_the_exit_code() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{status:?}");
 }
+
+#[test]
+fn a_test_named_twice_in_order_is_refused_in_shared_isolation() {
+    // libtest runs each test of its process once, so the repeat would silently run once.
+    let (out, _d) = Shuffle::on(
+        "od",
+        "run",
+        &[
+            "--isolation",
+            "shared",
+            "--order",
+            "od-core::lib h::pass_1",
+            "od-core::lib h::pass_1",
+        ],
+    )
+    .output();
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("names `od-core::lib h::pass_1` twice"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -55,7 +55,7 @@ impl PlanConfig {
     /// Validates the plan arguments. Errors: a malformed seed or partition, an unknown libtest
     /// option after `--`, `--binary` or `--archive` mixed with cargo's selection flags, an
     /// unusable `--workspace-root`, a config file or profile that cannot be used (see
-    /// [`profile::load`]).
+    /// [`profile::load`]), a test named twice in `--order` under shared isolation.
     pub(crate) fn from_args(a: &PlanArgs) -> Result<PlanConfig, UsageError> {
         let (seed, seed_source) = seed::resolve(a)?;
         let partition = a
@@ -73,6 +73,19 @@ impl PlanConfig {
             Some(IsolationKey::Process) | None => IsolationArg::Process,
         });
         let shards = a.shards.or(p.shards.map(|s| s.0));
+        if isolation == IsolationArg::Shared
+            && let Some(twice) = a
+                .order
+                .iter()
+                .enumerate()
+                .find(|(i, id)| a.order[..*i].contains(id))
+                .map(|(_, id)| id)
+        {
+            // libtest runs each test of its process once: a repeat would silently run once.
+            return Err(UsageError(format!(
+                "--order names `{twice}` twice, but --isolation shared runs a binary's tests in one libtest process, which runs each test once; use --isolation process to run a test twice"
+            )));
+        }
         selection_args.extend(profile.repro_args.iter().cloned());
         selection_args.extend(selection::picking_args(a, isolation));
         Ok(PlanConfig {

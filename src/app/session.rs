@@ -282,13 +282,7 @@ impl Session<'_> {
         terminal: &mut TerminalReporter,
     ) -> RunRecord {
         // A `--shard` run's repro runs the same shards, not the whole plan.
-        let shard_args: Vec<String> = if exec.only_shards.is_empty() {
-            Vec::new()
-        } else {
-            let ks: Vec<String> = exec.only_shards.iter().map(u32::to_string).collect();
-            vec!["--shard".into(), ks.join(",")]
-        };
-        let mut record = RunRecord::new(plan, exec.jobs, repro.run_command(&shard_args));
+        let mut record = RunRecord::new(plan, exec.jobs, repro.shards_command(&exec.only_shards));
         record.only_shards = exec.only_shards.clone();
         record.list_errors = self.list_errors.clone();
         record.profile = self.cfg.plan.profile.name.clone();

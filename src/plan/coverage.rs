@@ -338,4 +338,20 @@ mod tests {
         assert_eq!(c.new_ordered, 2); // (2,0) and (0,2)
         assert_eq!(percent(0, 0), 100.0);
     }
+
+    #[test]
+    fn new_ordered_pairs_are_counted_without_adding_them_and_within_groups() {
+        let mut cov = PairCoverage::new(4, 0);
+        cov.add(&[0, 1, 2, 3]);
+        // (1,0) (2,0) (3,0) are new, (1,2)... covered; asking adds nothing.
+        assert_eq!(cov.count_new_ordered(&[1, 2, 3, 0]), 3);
+        assert_eq!(cov.count_new_ordered(&[1, 2, 3, 0]), 3);
+        assert_eq!(cov.ordered_covered(), 6);
+        // Groups {0,1} and {2,3}: 2 ordered pairs each, one of each covered.
+        assert_eq!(cov.covered_within(&[vec![0, 1], vec![2, 3]]), Some((2, 4)));
+        assert_eq!(
+            PairCoverage::new(EXACT_ORDERED_MAX + 1, 0).covered_within(&[]),
+            None
+        );
+    }
 }

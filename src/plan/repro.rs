@@ -95,8 +95,18 @@ impl Repro {
             .any(|w| w[0] == "--sandbox" && w[1] == "shard")
     }
 
+    /// The command that runs the 1-based shards `ks` of the same plan (`--shard 1,3`); the whole
+    /// plan when `ks` is empty: the repro of a `--shard` run.
+    pub(crate) fn shards_command(&self, ks: &[u32]) -> String {
+        if ks.is_empty() {
+            return self.run_command(&[]);
+        }
+        let ks: Vec<String> = ks.iter().map(u32::to_string).collect();
+        self.run_command(&["--shard".into(), ks.join(",")])
+    }
+
     /// The command that runs shard `k` (1-based) of the same plan alone.
     pub(crate) fn shard_command(&self, k: u32) -> String {
-        self.run_command(&["--shard".into(), k.to_string()])
+        self.shards_command(&[k])
     }
 }

@@ -17,13 +17,7 @@ pub(crate) fn render(record: &RunRecord) -> String {
 /// runs, the aggregated findings), then the pair coverage its runs reached, one row per run.
 pub(crate) fn render_hunt(record: &RunRecord, coverage: &HuntCoverageDoc) -> String {
     let mut md = render(record);
-    let pct = |covered: u64| {
-        if coverage.pairs == 0 {
-            100.0
-        } else {
-            covered as f64 * 100.0 / coverage.pairs as f64
-        }
-    };
+    let pct = |covered: u64| crate::plan::coverage::percent(covered, coverage.pairs);
     let _ = write!(
         md,
         "\n### Hunt: pair coverage\n\n{} runs over {} tests: {:.1}% of the {} ordered pairs ran \

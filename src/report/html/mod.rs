@@ -108,7 +108,7 @@ pub(crate) fn render(record: &RunRecord, meta: &Meta, view: View<'_>) -> String 
         "<section id=\"timeline-section\"><h2>Timeline</h2>{}\
          <p class=\"hint\">{} lanes (one per worker), {} finding arrows; hover a bar for the test, click to pin it; a failing bar links to its output below.</p>\
          <div class=\"scroll\">{}</div><div id=\"tip\" hidden></div><div id=\"pinned\" hidden></div></section>",
-        sections::legend(),
+        sections::legend(record, &tl),
         tl.lanes,
         tl.arrows,
         tl.svg

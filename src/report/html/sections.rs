@@ -241,10 +241,12 @@ pub(super) fn merge(merged: &RunRecordDoc, parts: &[Part]) -> String {
     h
 }
 
-/// The legend of the timeline's colours and arrows.
-pub(super) fn legend() -> String {
+/// The legend of the timeline's colours (of the outcomes on it) and arrows.
+pub(super) fn legend(r: &RunRecord, tl: &Timeline<'_>) -> String {
     let mut h = String::from("<p class=\"legend\">");
-    for o in [
+    let flaky = r.results.iter().any(TestResult::is_flaky);
+    let quarantined = r.results.iter().any(|t| t.quarantined);
+    let outcomes = [
         "passed",
         "flaky",
         "failed",
@@ -252,10 +254,15 @@ pub(super) fn legend() -> String {
         "timed-out",
         "error",
         "interrupted",
-    ] {
-        let _ = write!(h, "<span class=\"chip o-{o}\">{o}</span>");
+    ];
+    for o in outcomes {
+        if tl.data.outcomes.contains(&o) || (o == "flaky" && flaky) {
+            let _ = write!(h, "<span class=\"chip o-{o}\">{o}</span>");
+        }
     }
-    h.push_str("<span class=\"chip quarantined\">quarantined</span>");
+    if quarantined {
+        h.push_str("<span class=\"chip quarantined\">quarantined</span>");
+    }
     for a in ["polluter", "state-setter", "cleaner"] {
         let _ = write!(h, "<span class=\"key {a}\">→ {a}</span>");
     }

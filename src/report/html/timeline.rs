@@ -16,9 +16,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 /// Left edge of the plot (the lane labels go left of it), in SVG units.
-const X0: f64 = 130.0;
+const X0: f64 = 80.0;
 /// Width of the plot, in SVG units (the SVG scales to the page's width).
-const WIDTH: f64 = 1060.0;
+const WIDTH: f64 = 1110.0;
 /// Height of a lane's bars.
 const LANE_H: f64 = 20.0;
 /// Space above a lane, where its shard labels go.
@@ -320,10 +320,14 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
                     let (x1, y1) = ((p.x1 + p.x2) / 2.0, p.y);
                     let (x2, y2) = (v.x1 + ((v.x2 - v.x1) / 2.0).min(3.0), v.y);
                     let top = y1.min(y2) - ARROW_RISE;
+                    let d = format!(
+                        "M{x1:.1} {y1:.1}C{x1:.1} {top:.1} {x2:.1} {top:.1} {x2:.1} {:.1}",
+                        y2 - 1.0
+                    );
+                    // A white halo under the arrow keeps it visible across bars.
                     let _ = write!(
                         arrows_svg,
-                        r#"<path class="arrow {role}" marker-end="url(#ah-{role})" d="M{x1:.1} {y1:.1}C{x1:.1} {top:.1} {x2:.1} {top:.1} {x2:.1} {:.1}"><title>{role} {} → {}</title></path>"#,
-                        y2 - 1.0,
+                        r#"<path class="halo" d="{d}"/><path class="arrow {role}" marker-end="url(#ah-{role})" d="{d}"><title>{role} {} → {}</title></path>"#,
                         text(c),
                         text(&f.test)
                     );

@@ -129,7 +129,9 @@ fn a_run_of_the_od_fixture_renders_lanes_failing_bars_and_arrows_in_a_real_brows
     let check = browser_check(&page);
     assert_eq!(
         check,
-        format!("lanes={lanes} failing={failing} arrows={arrows} errors=0 script=ok")
+        format!(
+            "lanes={lanes} failing={failing} arrows={arrows} bars=ok hover=ok errors=0 script=ok"
+        )
     );
 }
 

@@ -27,6 +27,8 @@ use timeline::Group;
 const STYLE: &str = include_str!("style.css");
 /// The page's script: timeline hover and click, copy buttons, opening a linked failure.
 const SCRIPT: &str = include_str!("script.js");
+/// The page's self-check, run after [`SCRIPT`]: its result is `<body data-check>`.
+const CHECK: &str = include_str!("check.js");
 
 /// What the page says about how the run was made and judged, beyond its record.
 #[derive(Clone, Debug)]
@@ -106,11 +108,11 @@ pub(crate) fn render(record: &RunRecord, meta: &Meta, view: View<'_>) -> String 
     let _ = write!(
         page,
         "<section id=\"timeline-section\"><h2>Timeline</h2>{}\
-         <p class=\"hint\">{} lanes (one per worker), {} finding arrows; hover a bar for the test, click to pin it; a failing bar links to its output below.</p>\
+         <p class=\"hint\">{} (one per worker), {}; hover a bar for the test, click to pin it; a failing bar links to its output below.</p>\
          <div class=\"scroll\">{}</div><div id=\"tip\" hidden></div><div id=\"pinned\" hidden></div></section>",
         sections::legend(record, &tl),
-        tl.lanes,
-        tl.arrows,
+        crate::runner::output::count(tl.lanes, "lane"),
+        crate::runner::output::count(tl.arrows, "finding arrow"),
         tl.svg
     );
     page.push('\n');
@@ -121,9 +123,7 @@ pub(crate) fn render(record: &RunRecord, meta: &Meta, view: View<'_>) -> String 
         page,
         "<footer>cargo-shuffle {} · {} · one file, no network: open it from disk or a CI artifact.</footer>\n\
          <script type=\"application/json\" id=\"data\">{}</script>\n<script>{SCRIPT}</script>\n\
-         <script>(function(){{var q=function(s){{return document.querySelectorAll(s).length;}};var e=window.__errors;\
-         document.body.setAttribute('data-check','lanes='+q('#timeline .lane')+' failing='+q('#timeline .bar.fail')+' arrows='+q('#timeline .arrow')+' errors='+e.length+' script='+(window.__shuffleReady?'ok':'missing'));\
-         if(e.length)document.body.setAttribute('data-errors',e.join(' | '));}})();</script>\n</body></html>\n",
+         <script>{CHECK}</script>\n</body></html>\n",
         crate::report::schema::VERSION,
         text(meta.command),
         script_json(&data)

@@ -10,7 +10,7 @@ use crate::events::{Outcome, TestResult};
 use crate::exit;
 use crate::report::record::RunRecord;
 use crate::report::schema::{HuntCoverageDoc, RunRecordDoc};
-use crate::runner::output::CapturedOutput;
+use crate::runner::output::{CapturedOutput, count};
 use crate::triage::{Finding, FindingKind};
 use std::fmt::Write as _;
 
@@ -108,9 +108,13 @@ pub(super) fn header(r: &RunRecord, meta: &Meta) -> String {
     let findings = r.findings.as_deref().unwrap_or_default();
     let _ = write!(
         h,
-        "<span class=\"chip\">{} findings</span></p><p>Reproduce this {}:</p>{}",
-        findings.len(),
-        text(meta.command),
+        "<span class=\"chip\">{}</span></p><p>Reproduce {}:</p>{}",
+        count(findings.len(), "finding"),
+        match meta.command {
+            "merge" => "the merged run (every partition in one run)",
+            "hunt" => "this hunt",
+            _ => "this run",
+        },
         command(&meta.repro)
     );
     if !r.list_errors.is_empty() {
@@ -193,7 +197,7 @@ pub(super) fn merge(merged: &RunRecordDoc, parts: &[Part]) -> String {
         let failing = r.results.iter().filter(|t| t.outcome.is_failure()).count();
         let mut c = format!(
             "<div class=\"part {}\"><h3>{}</h3><p class=\"dim\">{}</p><p>",
-            if failing > 0 { "bad" } else { "good" },
+            if failing > 0 { "failing" } else { "good" },
             r.partition
                 .map_or("(unpartitioned)".to_string(), |q| format!("partition {q}")),
             text(&p.file)
@@ -208,9 +212,9 @@ pub(super) fn merge(merged: &RunRecordDoc, parts: &[Part]) -> String {
         }
         let _ = write!(
             c,
-            "</p><p>{} · {} findings</p></div>",
+            "</p><p>{} · {}</p></div>",
             ms_label(r.elapsed.as_millis() as f64),
-            r.findings.as_ref().map_or(0, Vec::len)
+            count(r.findings.as_ref().map_or(0, Vec::len), "finding")
         );
         cards.push((r.partition.map_or(i as u32 + 1, |q| q.index), c));
     }
@@ -325,8 +329,8 @@ fn finding(f: &Finding, tl: &Timeline<'_>) -> String {
     if !f.evidence.is_empty() {
         let _ = write!(
             h,
-            "<details class=\"evidence\"><summary>evidence: {} reruns</summary><table><thead><tr><th>purpose</th><th>outcome</th><th>time</th><th>order (the test last)</th></tr></thead><tbody>",
-            f.evidence.len()
+            "<details class=\"evidence\"><summary>evidence: {}</summary><table><thead><tr><th>purpose</th><th>outcome</th><th>time</th><th>order (the test last)</th></tr></thead><tbody>",
+            count(f.evidence.len(), "rerun")
         );
         for e in &f.evidence {
             let order: Vec<String> = e.order.iter().map(|t| text(t)).collect();

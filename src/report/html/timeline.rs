@@ -30,7 +30,9 @@ const AXIS_H: f64 = 20.0;
 /// Narrowest bar drawn, so that a 0 ms test stays visible.
 const MIN_BAR: f64 = 0.8;
 /// How far above the bars an arrow's curve reaches.
-const ARROW_RISE: f64 = 34.0;
+const ARROW_RISE: f64 = 30.0;
+/// Room above a group's first lane for the arrows' curves (below its title).
+const ARROW_ROOM: f64 = 16.0;
 
 /// One group of lanes: a run, a hunt's run or a merge's partition.
 pub(super) struct Group<'a> {
@@ -171,6 +173,7 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
             );
             y += GROUP_H;
         }
+        y += ARROW_ROOM;
         let Some(record) = g.record else {
             let _ = write!(
                 body,

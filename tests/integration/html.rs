@@ -217,7 +217,7 @@ fn the_html_key_of_the_config_file_sets_the_page() {
     let html = std::fs::read_to_string(w.join("target/shuffle.html")).unwrap();
     assert!(html.contains("passed · exit 0</span>"), "{html}");
     assert!(
-        html.contains("<dt>profile</dt><dd>default</dd>"),
+        html.contains("<span class=\"k\">profile</span> <span class=\"v\">default</span>"),
         "the profile is in the header"
     );
 }

@@ -49,12 +49,15 @@ fn command(cmd: &str) -> String {
 pub(super) fn header(r: &RunRecord, meta: &Meta) -> String {
     let (class, words) = verdict(meta.exit_code);
     let mut h = format!(
-        "<header><h1>cargo-shuffle {} <span class=\"verdict {class}\">{words} · exit {}</span></h1><dl class=\"facts\">",
+        "<header><h1>cargo-shuffle {} <span class=\"verdict {class}\">{words} · exit {}</span></h1><div class=\"facts\">",
         text(meta.command),
         meta.exit_code
     );
     let mut fact = |k: &str, v: String| {
-        let _ = write!(h, "<div><dt>{k}</dt><dd>{v}</dd></div>");
+        let _ = write!(
+            h,
+            "<div><span class=\"k\">{k}</span> <span class=\"v\">{v}</span></div>"
+        );
     };
     let source = if meta.seed_source.is_empty() {
         String::new()
@@ -88,7 +91,7 @@ pub(super) fn header(r: &RunRecord, meta: &Meta) -> String {
             t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         );
     }
-    h.push_str("</dl><p class=\"counts\">");
+    h.push_str("</div><p class=\"counts\">");
     for (o, n) in r.counts() {
         let _ = write!(
             h,

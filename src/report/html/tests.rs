@@ -272,3 +272,17 @@ fn a_page_of_10000_tests_is_well_under_2_mb() {
     assert!(page.len() < 1_500_000, "{} bytes", page.len());
     assert_eq!(count(&page, "class=\"bar fail o-failed\""), 100);
 }
+
+#[test]
+fn a_run_where_nothing_ran_still_renders_a_page() {
+    let mut rec = record(vec![], vec![]);
+    rec.findings = None;
+    rec.interrupted = true;
+    rec.plan = vec![vec!["b never".into()]];
+    let page = render(&rec, &meta(130), View::Run);
+    assert!(page.contains("interrupted · exit 130"));
+    assert!(page.contains("1 not run (not run: the run was interrupted)"));
+    assert!(page.contains("Triage was off"));
+    assert!(page.contains("Failing tests (0)</h2><p>None.</p>"));
+    assert_eq!(count(&page, "<g class=\"lane\""), 0);
+}

@@ -130,7 +130,7 @@ fn a_run_of_the_od_fixture_renders_lanes_failing_bars_and_arrows_in_a_real_brows
     assert_eq!(
         check,
         format!(
-            "lanes={lanes} failing={failing} arrows={arrows} bars=ok hover=ok errors=0 script=ok"
+            "lanes={lanes} failing={failing} arrows={arrows} bars=ok hover=ok click=ok errors=0 script=ok"
         )
     );
 }

@@ -63,15 +63,21 @@
       tip.style.top = (ev.clientY + 14) + 'px';
     });
     svg.addEventListener('mouseleave', function () { tip.hidden = true; });
+    // Click: the test pinned under the timeline; a failing one with its message and output
+    // (copies of the escaped nodes of its entry below, so nothing is parsed again as markup).
     svg.addEventListener('click', function (ev) {
       var i = at(ev);
       if (i < 0) return;
+      ev.preventDefault();
       fill(pinned, i);
       var out = document.getElementById('t' + i);
       if (out) {
+        Array.prototype.forEach.call(out.querySelectorAll('.msg, pre'), function (n) {
+          pinned.appendChild(n.cloneNode(true));
+        });
         var a = document.createElement('a');
         a.href = '#t' + i;
-        a.textContent = 'message and output below';
+        a.textContent = 'its entry under Failing tests';
         pinned.appendChild(a);
       }
       pinned.hidden = false;

@@ -221,3 +221,40 @@ fn the_html_key_of_the_config_file_sets_the_page() {
         "the profile is in the header"
     );
 }
+
+#[test]
+fn a_page_that_cannot_be_written_turns_a_green_run_into_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fake_binary(
+        dir.path(),
+        "ok",
+        "a: test\\n",
+        "echo 'running 1 test'; echo 'test a ... ok'; echo 'test result: ok. 1 passed; 0 failed'",
+    );
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let page = file.join("r.html");
+    let (out, _d) = Shuffle::new(&[
+        "run",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--html",
+        page.to_str().unwrap(),
+    ])
+    .output();
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("r.html"), "{}", stderr(&out));
+    let good = dir.path().join("good.html");
+    let (out, _d) = Shuffle::new(&[
+        "run",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--html",
+        good.to_str().unwrap(),
+    ])
+    .output();
+    assert_code(&out, 0);
+    let html = std::fs::read_to_string(&good).unwrap();
+    assert!(html.contains("passed · exit 0</span>"));
+    assert!(html.contains(">worker 1<"), "one lane for the one test");
+}

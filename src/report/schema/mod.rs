@@ -241,6 +241,7 @@ mod tests {
                 outcome: Outcome::Crashed,
                 shard: 1,
                 position: 0,
+                worker: 2,
                 duration_ms: 1.25,
                 message: None,
                 flaky: false,

@@ -84,7 +84,8 @@
     });
   }
   function openTarget() {
-    var id = decodeURIComponent(location.hash.slice(1));
+    var id;
+    try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
     var el = id && document.getElementById(id);
     if (el && el.tagName === 'DETAILS') el.open = true;
   }

@@ -340,7 +340,7 @@ fn finding(f: &Finding, tl: &Timeline<'_>) -> String {
             let _ = write!(
                 h,
                 "<tr><td>{}</td><td><span class=\"chip o-{}\">{}</span></td><td>{:.1} ms</td><td>{}</td></tr>",
-                e.purpose,
+                text(e.purpose),
                 e.outcome.name(),
                 e.outcome.name(),
                 e.duration_ms,
@@ -393,13 +393,14 @@ pub(super) fn findings(r: &RunRecord, findings: &[Finding], tl: &Timeline<'_>) -
     }
     let classified: std::collections::HashSet<&str> =
         findings.iter().map(|f| f.test.as_str()).collect();
-    let mut plain: Vec<String> = tl
+    // Each test once, though a hunt may draw it failing in several runs.
+    let mut seen = std::collections::HashSet::new();
+    let plain: Vec<String> = tl
         .failing
         .iter()
         .map(|b| b.result.test.id())
-        .filter(|id| !classified.contains(id.as_str()))
+        .filter(|id| !classified.contains(id.as_str()) && seen.insert(id.clone()))
         .collect();
-    plain.dedup();
     if !plain.is_empty() {
         let _ = write!(h, "<p>Failing without a finding ({}): ", plain.len());
         let refs: Vec<String> = plain.iter().map(|id| test_ref(id, tl)).collect();

@@ -153,7 +153,11 @@ fn a_record_without_workers_packs_its_tests_into_lanes_that_never_overlap() {
 
 #[test]
 fn a_hunt_has_a_row_and_a_group_per_run_with_its_order_kind_and_coverage() {
-    let runs = vec![od_run(), od_run()];
+    let mut runs = vec![od_run(), od_run()];
+    for r in &mut runs {
+        r.results
+            .push(result("b plain", Outcome::Failed, (1, 1, 2), (20, 30)));
+    }
     let run = |order: &str, pct: f64| HuntRunCoverageDoc {
         order: order.into(),
         new_ordered: 3,
@@ -187,6 +191,10 @@ fn a_hunt_has_a_row_and_a_group_per_run_with_its_order_kind_and_coverage() {
         count(&page, "class=\"arrow polluter\""),
         2,
         "one per run it failed in"
+    );
+    assert!(
+        page.contains("Failing without a finding (1)"),
+        "a test failing in two runs is listed once"
     );
 }
 

@@ -21,7 +21,9 @@ fn browser_check(page: &Path) -> String {
             )
         });
     let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(chromium)
+    // coreutils' `timeout`: a browser that hangs fails the test instead of stalling the suite.
+    let out = Command::new("timeout")
+        .args(["120", chromium])
         .args([
             "--headless",
             "--no-sandbox",

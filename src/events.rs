@@ -73,6 +73,9 @@ pub(crate) struct TestResult {
     pub(crate) shard: u32,
     /// 0-based position in its shard.
     pub(crate) position: u32,
+    /// 1-based worker (thread of `--jobs`) that ran it: the lane of the HTML timeline; 0 when
+    /// unknown (an ignored test that did not run, a triage rerun, a record of an older version).
+    pub(crate) worker: u32,
     /// How this attempt ended (the last one, with `--retries`).
     pub(crate) outcome: Outcome,
     /// Exit code, when it exited normally.
@@ -115,6 +118,7 @@ impl TestResult {
             test,
             shard: 0,
             position: 0,
+            worker: 0,
             outcome,
             exit_code: None,
             signal: None,

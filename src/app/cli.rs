@@ -123,6 +123,11 @@ pub(crate) struct MergeArgs {
     #[arg(long, value_name = "PATH")]
     pub(crate) summary: Option<PathBuf>,
 
+    /// Write the merged run as one self-contained HTML page here: the partitions side by
+    /// side (missing ones marked), a timeline per partition, the findings.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) html: Option<PathBuf>,
+
     /// Accept a set of partitions with parts missing (they are still listed).
     #[arg(long)]
     pub(crate) allow_missing: bool,
@@ -473,6 +478,11 @@ pub(crate) struct RunArgs {
     /// Write the findings and summary as Markdown (e.g. to $GITHUB_STEP_SUMMARY).
     #[arg(long, value_name = "PATH", help_heading = "Reports")]
     pub(crate) summary: Option<PathBuf>,
+
+    /// Write one self-contained HTML page here (no network needed): header, a timeline with a
+    /// lane per worker, the findings with arrows from their polluters, the failures.
+    #[arg(long, value_name = "PATH", help_heading = "Reports")]
+    pub(crate) html: Option<PathBuf>,
 
     /// Known order-dependent / flaky tests (e.g. .config/shuffle-baseline.json): they do not
     /// fail the gate; new ones do; fixed ones are reported.

@@ -5,7 +5,7 @@ use crate::app::cli::{self, ListFormat, ListType};
 use crate::app::config::{self, ListConfig, RunConfig};
 use crate::app::error::AppError;
 use crate::app::session::{
-    announce_seed, apply_baseline, note_flaky, prepare, start, write_reports,
+    announce_seed, apply_baseline, note_flaky, prepare, start, write_html, write_reports,
 };
 use crate::ci::{baseline, gate, merge};
 use crate::discover;
@@ -255,7 +255,12 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
             }
         );
     }
-    Ok(merge_exit(code, !missing.is_empty(), ok))
+    let code = merge_exit(code, !missing.is_empty(), ok);
+    Ok(write_html(
+        a.html.as_deref(),
+        &|| merge_html(&merged, &json_in, code),
+        code,
+    ))
 }
 
 /// The exit code of a merge: the gate's `code` for the parts given, made 103 when parts are
@@ -342,6 +347,45 @@ pub(crate) fn baseline_cmd(a: &cli::BaselineArgs) -> Result<i32, AppError> {
     Ok(exit::OK)
 }
 
+/// The HTML report of a merge: the merged record, with the parts given (read again: merging
+/// already checked them) side by side.
+fn merge_html(merged: &schema::RunRecordDoc, inputs: &[std::path::PathBuf], code: i32) -> String {
+    let parts: Vec<report::html::Part> = inputs
+        .iter()
+        .filter_map(|p| {
+            let doc = schema::read_run_record(p).ok()?;
+            Some(report::html::Part {
+                file: p.display().to_string(),
+                record: report::record::RunRecord::from_doc(&doc),
+            })
+        })
+        .collect();
+    let shared = shell_words::split(&merged.repro)
+        .unwrap_or_default()
+        .windows(2)
+        .any(|w| w[0] == "--isolation" && w[1] == "shared");
+    let meta = report::html::Meta {
+        command: "merge",
+        seed_source: String::new(),
+        isolation: Some(if shared {
+            crate::runner::executor::Isolation::Shared
+        } else {
+            crate::runner::executor::Isolation::Process
+        }),
+        exit_code: code,
+        repro: merged.repro.clone(),
+    };
+    let record = report::record::RunRecord::from_doc(merged);
+    report::html::render(
+        &record,
+        &meta,
+        report::html::View::Merge {
+            merged,
+            parts: &parts,
+        },
+    )
+}
+
 /// `cargo shuffle run`: execute the plan, triage, apply the baseline, write the reports, gate.
 pub(crate) fn run(cfg: &RunConfig) -> Result<i32, AppError> {
     let (session, plan) = start(cfg)?;
@@ -362,6 +406,20 @@ pub(crate) fn run(cfg: &RunConfig) -> Result<i32, AppError> {
     } else {
         code
     };
+    let code = write_html(
+        cfg.html.as_deref(),
+        &|| {
+            let meta = report::html::Meta {
+                command: "run",
+                seed_source: cfg.plan.seed_source.describe(),
+                isolation: Some(cfg.plan.isolation),
+                exit_code: code,
+                repro: record.repro.clone(),
+            };
+            report::html::render(&record, &meta, report::html::View::Run)
+        },
+        code,
+    );
     if cfg.json_events {
         report::jsonl::JsonLines.run_finished(&record, code);
     }

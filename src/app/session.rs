@@ -527,6 +527,28 @@ pub(crate) fn write_reports(
     ok
 }
 
+/// Writes the HTML report (`--html`) at `path`, if given, once the gate has chosen `code`
+/// (the page shows it); returns `code`, or `OTHER_ERROR` when it was `OK` and the page could
+/// not be written (the error is printed).
+pub(crate) fn write_html(
+    path: Option<&std::path::Path>,
+    page: &dyn Fn() -> String,
+    code: i32,
+) -> i32 {
+    let Some(path) = path else { return code };
+    match report::write_file(path, page().as_bytes()) {
+        Ok(()) => code,
+        Err(e) => {
+            say!("error: {e:#}");
+            if code == crate::exit::OK {
+                crate::exit::OTHER_ERROR
+            } else {
+                code
+            }
+        }
+    }
+}
+
 /// Applies `--baseline` to a finished run: known tests' failures are quarantined (the gate
 /// skips them) and known tests that passed are reported fixed; a note for each.
 pub(crate) fn apply_baseline(cfg: &RunConfig, record: &mut RunRecord, terminal: &TerminalReporter) {

@@ -61,6 +61,7 @@ impl JsonLines {
                 outcome: r.outcome,
                 shard: r.shard,
                 position: r.position,
+                worker: r.worker,
                 duration_ms: r.duration.as_secs_f64() * 1000.0,
                 message: r.message.clone(),
                 flaky: r.is_flaky(),

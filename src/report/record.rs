@@ -257,6 +257,7 @@ fn test_doc(r: &TestResult) -> TestDoc {
         outcome: r.outcome,
         shard: r.shard,
         position: r.position,
+        worker: r.worker,
         start_ms: r.start_ms,
         end_ms: r.end_ms,
         duration_ms: r.duration.as_secs_f64() * 1000.0,
@@ -291,6 +292,7 @@ fn test_result(t: &TestDoc) -> TestResult {
         .with_message(t.message.clone())
         .with_output(String::new(), t.output_bytes, t.output_dropped_bytes);
     r.previous_attempts = t.failed_attempts.clone();
+    r.worker = t.worker;
     r.quarantined = t.quarantined;
     r.sandbox = t.sandbox.clone();
     r

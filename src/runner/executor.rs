@@ -101,11 +101,13 @@ fn run_workers(
     sandbox: Option<&Sandbox>,
     events: &Sender<RunEvent>,
 ) {
-    let next = AtomicUsize::new(0);
-    let failures = AtomicU32::new(0);
+    let next = &AtomicUsize::new(0);
+    let failures = &AtomicU32::new(0);
     std::thread::scope(|scope| {
-        for _ in 0..opts.jobs.min(order.len()).max(1) {
-            scope.spawn(|| {
+        for w in 0..opts.jobs.min(order.len()).max(1) {
+            // Which worker ran a test: the lanes of the HTML report's timeline.
+            let worker = w as u32 + 1;
+            scope.spawn(move || {
                 while let Some((shard, tests)) = order.get(next.fetch_add(1, Ordering::SeqCst)) {
                     if runner.cancelled() {
                         break;
@@ -116,7 +118,8 @@ fn run_workers(
                             shard: *shard,
                         });
                     };
-                    let on_result = |r: TestResult| {
+                    let on_result = |mut r: TestResult| {
+                        r.worker = worker;
                         // A test stopped by the interrupt or by `:immediate` is no failure of
                         // its own.
                         if let Some(m) = opts.max_fail

@@ -450,6 +450,10 @@ fn message_format_json_streams_one_event_per_line() {
     assert_eq!(last["exit_code"], 100);
     let count = |t: &str| events.iter().filter(|e| e["type"] == t).count();
     assert_eq!(count("test-finished"), expected().len());
+    for e in events.iter().filter(|e| e["type"] == "test-finished") {
+        // A test that ran names the worker that ran it; an ignored one (shard 0) none.
+        assert_eq!(e["worker"] == 0, e["shard"] == 0, "{e}");
+    }
     assert_eq!(
         count("test-started"),
         expected().len() - 2,

@@ -16,6 +16,7 @@ mod fail_fast;
 mod fixture_run;
 mod harness;
 mod hostile;
+mod html;
 mod listing;
 mod merge;
 mod plan_cli;

@@ -48,6 +48,8 @@ pub(crate) struct ProfileFile {
     pub(crate) report: Option<PathBuf>,
     /// `summary` (`--summary`), relative to the workspace root.
     pub(crate) summary: Option<PathBuf>,
+    /// `html` (`--html`), relative to the workspace root.
+    pub(crate) html: Option<PathBuf>,
     /// `allow-flaky` (`--allow-flaky`).
     pub(crate) allow_flaky: Option<bool>,
 }
@@ -69,6 +71,7 @@ impl ProfileFile {
             junit: self.junit.or(p.junit),
             report: self.report.or(p.report),
             summary: self.summary.or(p.summary),
+            html: self.html.or(p.html),
             allow_flaky: self.allow_flaky.or(p.allow_flaky),
         }
     }
@@ -80,6 +83,7 @@ impl ProfileFile {
             &mut self.junit,
             &mut self.report,
             &mut self.summary,
+            &mut self.html,
         ]
         .into_iter()
         .flatten()

@@ -27,6 +27,8 @@ pub(crate) struct RunConfig {
     pub(crate) report: Option<PathBuf>,
     /// Where to write the Markdown summary (`--summary`, e.g. `$GITHUB_STEP_SUMMARY`).
     pub(crate) summary: Option<PathBuf>,
+    /// Where to write the HTML report (`--html`), if anywhere.
+    pub(crate) html: Option<PathBuf>,
     /// Triage options; `None` with `--no-triage`.
     pub(crate) triage: Option<TriageOptions>,
     /// How the gate turns the outcome into an exit code (`--allow-flaky`).
@@ -88,6 +90,7 @@ impl RunConfig {
             junit: a.junit.clone().or(p.junit),
             report: a.report.clone().or(p.report),
             summary: a.summary.clone().or(p.summary),
+            html: a.html.clone().or(p.html),
             triage: (!a.no_triage).then_some(TriageOptions {
                 budget,
                 max_reruns: a.triage_max_reruns,

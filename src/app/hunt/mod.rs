@@ -14,7 +14,7 @@ use orders::{OrderKind, campaign_tests, run_plan};
 
 use crate::app::config::{self, PlanConfig, RunConfig};
 use crate::app::error::AppError;
-use crate::app::session::{apply_baseline, note_flaky, start, write_reports};
+use crate::app::session::{apply_baseline, note_flaky, start, write_html, write_reports};
 use crate::ci::gate;
 use crate::discover::list::TestCase;
 use crate::exit;
@@ -305,6 +305,24 @@ pub(crate) fn hunt(
     } else {
         code
     };
+    let code = write_html(
+        cfg.html.as_deref(),
+        &|| {
+            let meta = report::html::Meta {
+                command: "hunt",
+                seed_source: cfg.plan.seed_source.describe(),
+                isolation: Some(cfg.plan.isolation),
+                exit_code: code,
+                repro: cfg.plan.repro().hunt_command(records.len() as u32),
+            };
+            let view = report::html::View::Hunt {
+                runs: &records,
+                coverage: &coverage_doc,
+            };
+            report::html::render(&summary, &meta, view)
+        },
+        code,
+    );
     if cfg.json_events {
         report::jsonl::JsonLines.run_finished(&summary, code);
     }

@@ -7,7 +7,7 @@
 //! an error naming the file instead of a silent default. Extra keys are ignored when reading.
 //!
 //! Field order is the key order of the written JSON. One file per document: `run` (run record,
-//! merged record, hunt report), `baseline`, `list`, `stream` (event stream), `finding` (reading
+//! merged record, hunt report), `baseline`, `list`, `stream` (event stream), `html` (the data block of the HTML report), `finding` (reading
 //! triage evidence back), `common` (schema ids, the string form of seeds and partitions, the
 //! error type); this file reads documents back from files. The schema depends only on the types
 //! the documents carry (events, plan, triage findings, test cases), never on the code that
@@ -16,6 +16,7 @@
 mod baseline;
 mod common;
 mod finding;
+mod html;
 mod list;
 mod run;
 mod stream;
@@ -23,6 +24,7 @@ mod stream;
 pub(crate) use baseline::{Baseline, Known, parse_baseline};
 use common::error;
 pub(crate) use common::{BASELINE_SCHEMA, HUNT_SCHEMA, RUN_RECORD_SCHEMA, SchemaError, VERSION};
+pub(crate) use html::{BarDoc, TimelineData};
 pub(crate) use list::{ListBinariesDoc, ListBinary, ListDoc, ListShard};
 pub(crate) use run::{
     Applied, HuntCoverageDoc, HuntDoc, HuntRunCoverageDoc, InBinaryCoverageDoc, ListErrorDoc,
@@ -239,6 +241,7 @@ mod tests {
                 outcome: Outcome::Crashed,
                 shard: 1,
                 position: 0,
+                worker: 2,
                 duration_ms: 1.25,
                 message: None,
                 flaky: false,

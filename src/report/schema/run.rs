@@ -155,6 +155,10 @@ pub(crate) struct TestDoc {
     pub(crate) shard: u32,
     /// 0-based position in its shard.
     pub(crate) position: u32,
+    /// 1-based worker (thread of `--jobs`) that ran it; 0 when unknown (an ignored test that
+    /// did not run; records of older versions, which lack the key).
+    #[serde(default)]
+    pub(crate) worker: u32,
     /// Start, milliseconds since the run started.
     pub(crate) start_ms: u64,
     /// End, milliseconds since the run started.
@@ -195,6 +199,7 @@ impl TestDoc {
             outcome,
             shard: 1,
             position: 0,
+            worker: 1,
             start_ms: 1,
             end_ms: 3,
             duration_ms: 2.5,

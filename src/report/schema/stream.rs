@@ -48,6 +48,9 @@ pub(crate) enum StreamEvent {
         shard: u32,
         /// 0-based position in its shard.
         position: u32,
+        /// 1-based worker that ran it (0: unknown); absent in streams of older versions.
+        #[serde(default)]
+        worker: u32,
         /// Wall time, milliseconds.
         duration_ms: f64,
         /// Reason for a non-pass.

@@ -1,0 +1,51 @@
+// The page's self-check, for the browser test and for anyone who wonders whether the page
+// works: counts the timeline's lanes, failing bars and finding arrows, checks that every
+// failing bar's data (the tooltip's source) names the test its <title> names, hovers the
+// longest bar of the first lane and checks the tooltip names its test, clicks the first failing
+// bar and checks the pinned panel names it and shows its output, and counts the script errors window.onerror caught. The result goes into the data-check attribute of the body.
+(function () {
+  'use strict';
+  var q = function (s) { return document.querySelectorAll(s).length; };
+  var errors = window.__errors;
+  var bars = 'ok', hover = 'none', click = 'none';
+  try {
+    var d = JSON.parse(document.getElementById('data').textContent);
+    var name = function (i) { return d.bins[d.tests[i][0]] + ' ' + d.tests[i][1]; };
+    Array.prototype.forEach.call(document.querySelectorAll('#timeline .bar.fail'), function (b) {
+      var i = +b.getAttribute('data-t');
+      var title = b.querySelector('title').textContent;
+      if (!d.tests[i] || d.outcomes[d.tests[i][2]] === 'passed' || title.indexOf(name(i) + ' \u2014 ') !== 0) bars = 'wrong';
+    });
+    var lane = document.querySelector('#timeline .lane');
+    if (lane) {
+      var ids = d.lanes[+lane.getAttribute('data-lane')];
+      var best = ids[0];
+      ids.forEach(function (i) { if (d.tests[i][8] - d.tests[i][7] > d.tests[best][8] - d.tests[best][7]) best = i; });
+      var t = d.tests[best];
+      var svg = document.getElementById('timeline');
+      var pt = svg.createSVGPoint();
+      pt.x = d.x0 + (t[7] + t[8]) / 2 / d.span_ms * d.width;
+      pt.y = 0;
+      var c = pt.matrixTransform(svg.getScreenCTM());
+      lane.querySelector('.lane-bg').dispatchEvent(new MouseEvent('mousemove', { bubbles: true, clientX: c.x, clientY: c.y }));
+      var tip = document.getElementById('tip');
+      hover = !tip.hidden && tip.textContent.indexOf(name(best)) === 0 ? 'ok' : 'wrong';
+      tip.hidden = true;
+    }
+    var fb = document.querySelector('#timeline .bar.fail');
+    if (fb) {
+      var k = +fb.getAttribute('data-t');
+      fb.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
+      var pin = document.getElementById('pinned');
+      click = !pin.hidden && pin.textContent.indexOf(name(k)) === 0 &&
+        (d.tests[k][10] === 0 || pin.querySelector('pre')) ? 'ok' : 'wrong';
+      pin.hidden = true;
+    }
+  } catch (e) {
+    errors.push('self-check: ' + e);
+  }
+  document.body.setAttribute('data-check', 'lanes=' + q('#timeline .lane') + ' failing=' + q('#timeline .bar.fail') +
+    ' arrows=' + q('#timeline .arrow') + ' bars=' + bars + ' hover=' + hover + ' click=' + click + ' errors=' + errors.length +
+    ' script=' + (window.__shuffleReady ? 'ok' : 'missing'));
+  if (errors.length) document.body.setAttribute('data-errors', errors.join(' | '));
+})();

@@ -1,0 +1,296 @@
+//! Unit tests of the HTML report: escaping of hostile names and output in a whole page, the
+//! timeline's lanes, failing bars and arrows, the hunt and merge views, and the size of a
+//! 10 000-test page.
+
+use super::*;
+use crate::discover::list::TestCase;
+use crate::events::{Outcome, TestResult};
+use crate::plan::Plan;
+use crate::plan::seed::Seed;
+use crate::report::schema::HuntRunCoverageDoc;
+use crate::triage::{Finding, FindingKind};
+use std::time::Duration;
+
+/// A result of `bin name` with `outcome`, run by `worker` in `shard` at `position`, from
+/// `start` to `end` ms.
+fn result(id: &str, outcome: Outcome, place: (u32, u32, u32), span: (u64, u64)) -> TestResult {
+    let (bin, name) = id.split_once(' ').unwrap();
+    let mut r = TestResult::new(TestCase::new(bin, name), outcome)
+        .with_place(place.1, place.2)
+        .with_times(span.0, span.1, Duration::from_millis(span.1 - span.0))
+        .with_output("out\n".into(), 4, 0);
+    r.worker = place.0;
+    r
+}
+
+fn record(results: Vec<TestResult>, findings: Vec<Finding>) -> RunRecord {
+    let plan = Plan::new(Seed(42), 2, None, vec![], vec![]);
+    let mut rec = RunRecord::new(&plan, 2, "cargo shuffle run --seed 42 --shards 2".into());
+    rec.results = results;
+    rec.findings = Some(findings);
+    rec.elapsed = Duration::from_millis(100);
+    rec
+}
+
+fn meta(code: i32) -> Meta {
+    Meta {
+        command: "run",
+        seed_source: "from --seed".into(),
+        isolation: Some(Isolation::Process),
+        exit_code: code,
+        repro: "cargo shuffle run --seed 42 --shards 2".into(),
+    }
+}
+
+/// A run with a polluter (worker 1, shard 1) and its victim (worker 2, shard 2).
+fn od_run() -> RunRecord {
+    let mut f = Finding::example("b victim", FindingKind::OdVictim);
+    f.polluters = vec!["b polluter".into()];
+    f.repro = "cargo shuffle run --order 'b polluter' 'b victim'".into();
+    record(
+        vec![
+            result("b polluter", Outcome::Passed, (1, 1, 0), (0, 10)),
+            result("b other", Outcome::Passed, (1, 1, 1), (10, 20)),
+            result("b victim", Outcome::Failed, (2, 2, 0), (12, 40)),
+            TestResult::new(TestCase::new("b", "skipped"), Outcome::Ignored),
+        ],
+        vec![f],
+    )
+}
+
+fn count(page: &str, s: &str) -> usize {
+    page.matches(s).count()
+}
+
+#[test]
+fn hostile_names_and_output_never_become_markup() {
+    let evil = "<script>alert(1)</script>\"'&]]></style></script><!--";
+    let lossy = String::from_utf8_lossy(b"bytes \xff\xfe end").into_owned();
+    let mut r = result(&format!("b\"&' {evil}"), Outcome::Failed, (1, 1, 0), (0, 5));
+    r.output = format!("{evil}\x1b[31mred\x1b[0m\x00\x07\x0b\x7f {lossy}\n");
+    r.message = Some(format!("panicked: {evil}"));
+    let mut f = Finding::example(&r.test.id(), FindingKind::Failure);
+    f.note = evil.into();
+    f.repro = format!("cargo shuffle run --order '{evil}'");
+    let mut rec = record(vec![r], vec![f]);
+    rec.profile = Some(evil.into());
+    let page = render(&rec, &meta(100), View::Run);
+    // Only the page's own elements: four scripts (error catcher, data, script, self-check)
+    // and one stylesheet.
+    assert_eq!(count(&page, "<script"), 4, "{page}");
+    assert_eq!(count(&page, "</script>"), 4);
+    assert_eq!(count(&page, "<style"), 1);
+    assert_eq!(count(&page, "</style>"), 1);
+    assert_eq!(count(&page, "<!--"), 0);
+    assert!(!page.contains("alert(1)</"));
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;]]&gt;"));
+    assert!(
+        page.contains("\\u003cscript\\u003ealert(1)"),
+        "the data block escapes it too"
+    );
+    assert!(page.contains('\u{fffd}'));
+    assert!(page.contains("red"));
+    assert!(
+        !page
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'),
+        "control characters are removed"
+    );
+}
+
+#[test]
+fn one_lane_per_worker_failing_bars_and_an_arrow_from_the_polluter() {
+    let page = render(&od_run(), &meta(102), View::Run);
+    assert_eq!(count(&page, "<g class=\"lane\""), 2);
+    assert!(page.contains(">worker 1<") && page.contains(">worker 2<"));
+    assert_eq!(count(&page, "class=\"bar fail o-failed\""), 1);
+    assert_eq!(count(&page, "class=\"arrow polluter\""), 1);
+    assert!(page.contains("polluter b polluter → b victim"));
+    // Shard boundaries: each lane starts a shard.
+    assert_eq!(count(&page, "class=\"shard-edge\""), 2);
+    // The failing bar links to its output, which is on the page.
+    assert!(page.contains("href=\"#t2\"") && page.contains("id=\"t2\""));
+    // Header: seed and source, verdict and exit code, repro with a copy button.
+    assert!(page.contains("<code>42</code> <span class=\"dim\">from --seed</span>"));
+    assert!(page.contains("order-dependent tests found · exit 102"));
+    assert!(page.contains("<code>cargo shuffle run --order &#39;b polluter&#39; &#39;b victim&#39;</code><button class=\"copy\""));
+    assert!(page.contains("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+}
+
+#[test]
+fn nod_and_plain_failures_are_listed_apart_from_order_dependent_ones() {
+    let mut rec = od_run();
+    rec.results
+        .push(result("b nod", Outcome::Failed, (1, 1, 2), (20, 30)));
+    rec.results
+        .push(result("b plain", Outcome::Crashed, (2, 2, 1), (40, 50)));
+    rec.results
+        .push(result("b unknown", Outcome::Failed, (2, 2, 2), (50, 60)));
+    let fs = rec.findings.as_mut().unwrap();
+    fs.push(Finding::example("b nod", FindingKind::NodFlaky));
+    fs.push(Finding::example("b plain", FindingKind::Failure));
+    let page = render(&rec, &meta(100), View::Run);
+    let od = page.find("Order-dependent (1)").unwrap();
+    let nod = page.find("NOD flaky (1)").unwrap();
+    let plain = page.find("Failures (1)").unwrap();
+    assert!(od < nod && nod < plain);
+    assert!(page[nod..plain].contains("b nod"));
+    assert!(page[plain..].contains("b plain"));
+    assert!(page.contains("Failing without a finding (1)"));
+    assert_eq!(count(&page, "class=\"bar fail "), 4);
+}
+
+#[test]
+fn a_record_without_workers_packs_its_tests_into_lanes_that_never_overlap() {
+    let mut rec = od_run();
+    for r in &mut rec.results {
+        r.worker = 0;
+    }
+    let page = render(&rec, &meta(102), View::Run);
+    assert_eq!(count(&page, "<g class=\"lane\""), 2);
+    assert!(page.contains(">lane 1<") && page.contains(">lane 2<"));
+}
+
+#[test]
+fn a_hunt_has_a_row_and_a_group_per_run_with_its_order_kind_and_coverage() {
+    let mut runs = vec![od_run(), od_run()];
+    for r in &mut runs {
+        r.results
+            .push(result("b plain", Outcome::Failed, (1, 1, 2), (20, 30)));
+    }
+    let run = |order: &str, pct: f64| HuntRunCoverageDoc {
+        order: order.into(),
+        new_ordered: 3,
+        new_consecutive: 2,
+        ordered_pct: pct,
+        consecutive_pct: pct / 2.0,
+    };
+    let cov = HuntCoverageDoc {
+        tests: 3,
+        pairs: 6,
+        ordered: 6,
+        ordered_estimated: false,
+        consecutive: 4,
+        runs: vec![run("seeded", 50.0), run("reversed", 100.0)],
+        in_binary: None,
+    };
+    let page = render(
+        &runs[0],
+        &meta(102),
+        View::Hunt {
+            runs: &runs,
+            coverage: &cov,
+        },
+    );
+    assert!(page.contains("Hunt: 2 runs over 3 tests"));
+    assert!(page.contains("run 1 · seeded order") && page.contains("run 2 · reversed order"));
+    assert_eq!(count(&page, "<tr><td>"), 2);
+    assert!(page.contains("class=\"pct-fill\"/></svg> 100.0%"));
+    assert_eq!(count(&page, "<g class=\"lane\""), 4);
+    assert_eq!(
+        count(&page, "class=\"arrow polluter\""),
+        2,
+        "one per run it failed in"
+    );
+    assert!(
+        page.contains("Failing without a finding (1)"),
+        "a test failing in two runs is listed once"
+    );
+}
+
+#[test]
+fn a_merge_shows_its_partitions_side_by_side_and_marks_the_missing_one() {
+    let mut p1 = od_run();
+    p1.partition = Some("slice:1/3".parse().unwrap());
+    let mut p3 = record(
+        vec![result("c t", Outcome::Passed, (1, 1, 0), (0, 5))],
+        vec![],
+    );
+    p3.partition = Some("slice:3/3".parse().unwrap());
+    let mut merged = RunRecordDoc::example();
+    merged.missing_partitions = Some(vec!["slice:2/3".into()]);
+    merged.missing_parts = Some(vec![crate::report::schema::MissingPart {
+        partition: "slice:2/3".parse().unwrap(),
+        tests_at_least: Some(4),
+        tests_at_most: Some(5),
+    }]);
+    let parts = vec![
+        Part {
+            file: "p3.json".into(),
+            record: p3,
+        },
+        Part {
+            file: "p1.json".into(),
+            record: p1.clone(),
+        },
+    ];
+    let page = render(
+        &p1,
+        &meta(103),
+        View::Merge {
+            merged: &merged,
+            parts: &parts,
+        },
+    );
+    assert!(page.contains("Partitions (2 given, <span class=\"bad\">1 missing</span>)"));
+    let one = page.find("<h3>partition slice:1/3</h3>").unwrap();
+    let two = page
+        .find("<h3>partition slice:2/3</h3><p><strong>MISSING</strong>")
+        .unwrap();
+    let three = page.find("<h3>partition slice:3/3</h3>").unwrap();
+    assert!(one < two && two < three, "in partition order");
+    assert!(page.contains("partition slice:2/3 missing: its 4 or 5 planned tests never ran"));
+    assert_eq!(count(&page, "<g class=\"missing\">"), 1);
+    assert_eq!(count(&page, "<g class=\"lane\""), 3);
+}
+
+#[test]
+fn a_page_of_10000_tests_is_well_under_2_mb() {
+    let mut results = Vec::new();
+    for i in 0..10_000u64 {
+        let w = (i % 8) as u32 + 1;
+        let outcome = if i % 100 == 7 {
+            Outcome::Failed
+        } else {
+            Outcome::Passed
+        };
+        let start = i / 8 * 3;
+        let mut r = result(
+            &format!(
+                "demo-core::test/integration_{} module_{}::tests::case_{i}",
+                i % 12,
+                i % 40
+            ),
+            outcome,
+            (w, w, (i / 8) as u32),
+            (start, start + 3),
+        );
+        if outcome == Outcome::Failed {
+            r.output = "thread 'x' panicked at src/lib.rs:10:5:\nassertion failed\n".repeat(20);
+            r.message = Some("assertion failed".into());
+        }
+        results.push(r);
+    }
+    let page = render(&record(results, vec![]), &meta(100), View::Run);
+    // The figure in docs/reports.md (`cargo test --lib a_page_of_10000 -- --nocapture`).
+    eprintln!(
+        "10 000 tests (100 failing, 1.2 KB output each): {} bytes",
+        page.len()
+    );
+    assert!(page.len() < 1_500_000, "{} bytes", page.len());
+    assert_eq!(count(&page, "class=\"bar fail o-failed\""), 100);
+}
+
+#[test]
+fn a_run_where_nothing_ran_still_renders_a_page() {
+    let mut rec = record(vec![], vec![]);
+    rec.findings = None;
+    rec.interrupted = true;
+    rec.plan = vec![vec!["b never".into()]];
+    let page = render(&rec, &meta(130), View::Run);
+    assert!(page.contains("interrupted · exit 130"));
+    assert!(page.contains("1 not run (not run: the run was interrupted)"));
+    assert!(page.contains("Triage was off"));
+    assert!(page.contains("Failing tests (0)</h2><p>None.</p>"));
+    assert_eq!(count(&page, "<g class=\"lane\""), 0);
+}

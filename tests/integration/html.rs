@@ -1,0 +1,262 @@
+//! The HTML report (`--html`): a run of `fixtures/od` (order-dependent victims with findings)
+//! rendered and loaded offline by a real browser, headless Chromium, whose DOM self-check
+//! (`<body data-check>`: lanes, failing bars, finding arrows, script errors) must match the run's
+//! JSON record; the pages of `hunt` and `merge`; the `html` key of the config file.
+
+use crate::common::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+/// `body data-check` of `page` after its scripts ran, from one headless Chromium launch
+/// (`--dump-dom`), with a fresh profile and nothing that reaches the network.
+fn browser_check(page: &Path) -> String {
+    let chromium = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|c| Command::new(c).arg("--version").output().is_ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "chromium not found: the HTML report test needs headless Chromium; install it with `apt-get install -y chromium` (.ci/run does)"
+            )
+        });
+    let profile = tempfile::tempdir().unwrap();
+    // coreutils' `timeout`: a browser that hangs fails the test instead of stalling the suite.
+    let out = Command::new("timeout")
+        .args(["120", chromium])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    let body = dom
+        .find("<body")
+        .map(|i| &dom[i..])
+        .unwrap_or_else(|| panic!("no <body> in chromium's DOM dump: {}", stderr(&out)));
+    let head = &body[..body.find('>').unwrap()];
+    assert!(
+        !head.contains("data-errors"),
+        "script errors in the page: {head}"
+    );
+    let check = head
+        .split("data-check=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no data-check on <body>: {head}"));
+    check.to_string()
+}
+
+/// What the self-check must count for `record`: one lane per worker, a failing bar per failing
+/// test that ran, an arrow per culprit of a finding whose test failed, when both ran.
+fn expected_check(record: &Value) -> (usize, usize, usize) {
+    let tests = record["tests"].as_array().unwrap();
+    let ran: Vec<&Value> = tests.iter().filter(|t| t["shard"] != 0).collect();
+    let workers: BTreeSet<u64> = ran.iter().map(|t| t["worker"].as_u64().unwrap()).collect();
+    assert!(
+        !workers.contains(&0),
+        "every test that ran names its worker"
+    );
+    let failing = |id: &str| {
+        ran.iter()
+            .any(|t| t["id"] == id && !matches!(t["outcome"].as_str(), Some("passed" | "ignored")))
+    };
+    let ids: BTreeSet<&str> = ran.iter().map(|t| t["id"].as_str().unwrap()).collect();
+    let mut arrows = 0;
+    for f in record["findings"].as_array().unwrap() {
+        if !failing(f["test"].as_str().unwrap()) {
+            continue;
+        }
+        for role in ["polluters", "state_setters", "cleaners"] {
+            arrows += f[role]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| ids.contains(c.as_str().unwrap()))
+                .count();
+        }
+    }
+    let n_failing = ran
+        .iter()
+        .filter(|t| failing(t["id"].as_str().unwrap()))
+        .count();
+    (workers.len(), n_failing, arrows)
+}
+
+#[test]
+fn a_run_of_the_od_fixture_renders_lanes_failing_bars_and_arrows_in_a_real_browser() {
+    let (out, dir) = Shuffle::on(
+        "od",
+        "run",
+        &[
+            "--seed", "1", "--jobs", "2", "--html", "r.html", "--report", "r.json",
+        ],
+    )
+    .output();
+    let code = out.status.code().unwrap();
+    assert!(code == 100 || code == 102, "{}", stderr(&out));
+    let record = json(dir.path().join("r.json").to_str().unwrap());
+    let kinds: Vec<&str> = record["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"od-victim"), "{kinds:?}");
+    let (lanes, failing, arrows) = expected_check(&record);
+    assert_eq!(lanes, 2, "two workers");
+    assert!(
+        failing > 0 && arrows > 0,
+        "{failing} failing, {arrows} arrows"
+    );
+    let page = dir.path().join("r.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    // The summary is in the markup, for readers without JavaScript.
+    assert!(html.contains(&format!("exit {code}</span>")));
+    assert!(html.contains("<code>1</code> <span class=\"dim\">from --seed</span>"));
+    assert!(html.contains("order-dependent victim"));
+    for remote in ["src=\"http", "href=\"http", "@import", "url(http"] {
+        assert!(!html.contains(remote), "the page loads nothing: {remote}");
+    }
+    let check = browser_check(&page);
+    assert_eq!(
+        check,
+        format!(
+            "lanes={lanes} failing={failing} arrows={arrows} bars=ok hover=ok click=ok errors=0 script=ok"
+        )
+    );
+}
+
+#[test]
+fn hunt_and_merge_write_their_pages() {
+    let (out, dir) = Shuffle::on(
+        "od",
+        "hunt",
+        &[
+            "--seed",
+            "3",
+            "--runs",
+            "2",
+            "--no-triage",
+            "--html",
+            "h.html",
+        ],
+    )
+    .output();
+    assert!(out.status.code().unwrap() >= 100, "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("h.html")).unwrap();
+    assert!(html.contains("Hunt: 2 runs over"), "{html}");
+    assert!(html.contains("run 1 · seeded order") && html.contains("run 2 · reversed order"));
+    assert!(html.contains("cargo shuffle hunt "));
+
+    let (out, dir) = Shuffle::on(
+        "od",
+        "run",
+        &[
+            "--seed",
+            "3",
+            "--partition",
+            "slice:1/2",
+            "--no-triage",
+            "--report",
+            "p1.json",
+        ],
+    )
+    .output();
+    assert!(out.status.code().unwrap() >= 100, "{}", stderr(&out));
+    let p1 = dir.path().join("p1.json");
+    let page = dir.path().join("m.html");
+    let (out, _d) = Shuffle::new(&[
+        "merge",
+        p1.to_str().unwrap(),
+        "--allow-missing",
+        "--html",
+        page.to_str().unwrap(),
+    ])
+    .output();
+    let code = out.status.code().unwrap();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains(&format!("exit {code}</span>")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(html.contains("<h3>partition slice:2/2</h3><p><strong>MISSING</strong>"));
+    assert!(html.contains("partition slice:1/2 · "));
+}
+
+#[test]
+fn the_html_key_of_the_config_file_sets_the_page() {
+    let ws = tempfile::tempdir().unwrap();
+    let w = ws.path();
+    std::fs::create_dir_all(w.join("src")).unwrap();
+    std::fs::create_dir_all(w.join(".config")).unwrap();
+    std::fs::write(
+        w.join("Cargo.toml"),
+        "[package]\nname = \"htmlcfg\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(w.join("src/lib.rs"), "#[test]\nfn t() {}\n").unwrap();
+    std::fs::write(
+        w.join(".config/shuffle.toml"),
+        "[profile.default]\nhtml = \"target/shuffle.html\"\n",
+    )
+    .unwrap();
+    let m = w.join("Cargo.toml");
+    let (out, _d) =
+        Shuffle::new(&["run", "--manifest-path", m.to_str().unwrap(), "--seed", "7"]).output();
+    assert_code(&out, 0);
+    let html = std::fs::read_to_string(w.join("target/shuffle.html")).unwrap();
+    assert!(html.contains("passed · exit 0</span>"), "{html}");
+    assert!(
+        html.contains("<span class=\"k\">profile</span> <span class=\"v\">default</span>"),
+        "the profile is in the header"
+    );
+}
+
+#[test]
+fn a_page_that_cannot_be_written_turns_a_green_run_into_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fake_binary(
+        dir.path(),
+        "ok",
+        "a: test\\n",
+        "echo 'running 1 test'; echo 'test a ... ok'; echo 'test result: ok. 1 passed; 0 failed'",
+    );
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let page = file.join("r.html");
+    let (out, _d) = Shuffle::new(&[
+        "run",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--html",
+        page.to_str().unwrap(),
+    ])
+    .output();
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("r.html"), "{}", stderr(&out));
+    let good = dir.path().join("good.html");
+    let (out, _d) = Shuffle::new(&[
+        "run",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--html",
+        good.to_str().unwrap(),
+    ])
+    .output();
+    assert_code(&out, 0);
+    let html = std::fs::read_to_string(&good).unwrap();
+    assert!(html.contains("passed · exit 0</span>"));
+    assert!(html.contains(">worker 1<"), "one lane for the one test");
+}

@@ -345,7 +345,8 @@ pub(crate) fn baseline_cmd(a: &cli::BaselineArgs) -> Result<i32, AppError> {
 /// `cargo shuffle run`: execute the plan, triage, apply the baseline, write the reports, gate.
 pub(crate) fn run(cfg: &RunConfig) -> Result<i32, AppError> {
     let (session, plan) = start(cfg)?;
-    let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
+    let mut terminal =
+        report::terminal::TerminalReporter::new(cfg.progress).with_output(cfg.exec.output.clone());
     let mut record = session.execute(&plan, &cfg.plan, &mut terminal);
     apply_baseline(cfg, &mut record, &terminal);
     let written = write_reports(

@@ -341,3 +341,91 @@ fn no_capture_shows_each_line_live_with_its_test_and_libtests_nocapture_means_th
         }
     }
 }
+
+/// A real libtest binary (`rustc --test` of one small file: no cargo build) whose passing test prints
+/// [`PASS`] on stdout and `PASS_ERR` on stderr, and whose failing test prints [`FAIL`], in `dir`.
+fn real_libtest(dir: &std::path::Path) -> std::path::PathBuf {
+    let src = dir.join("real.rs");
+    std::fs::write(
+        &src,
+        format!(
+            "#[test] fn passes() {{ println!(\"{PASS}\"); eprintln!(\"PASS_ERR\"); }}\n\
+             #[test] fn fails() {{ println!(\"{FAIL}\"); panic!(\"boom\"); }}\n"
+        ),
+    )
+    .unwrap();
+    let bin = dir.join("real");
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = std::process::Command::new(rustc)
+        .args(["--edition", "2021", "--test", "-o"])
+        .arg(&bin)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    bin
+}
+
+#[test]
+fn real_libtest_output_reaches_junit_and_the_terminal_in_both_isolation_modes() {
+    // libtest's own JSON in shared isolation: a passing test's output only with --show-output
+    // (which --junit-store-success-output asks for), raw lines under --nocapture.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = real_libtest(dir.path());
+    for isolation in ["process", "shared"] {
+        for extra in [
+            &["--junit-store-success-output"][..],
+            &["--", "--nocapture"],
+        ] {
+            let junit = dir.path().join("j.xml");
+            let mut a = vec![
+                "run",
+                "--seed",
+                "1",
+                "--no-triage",
+                "--no-progress",
+                "--isolation",
+                isolation,
+                "--binary",
+                bin.to_str().unwrap(),
+                "--junit",
+                junit.to_str().unwrap(),
+            ];
+            a.extend_from_slice(extra);
+            let (out, _d) = Shuffle::new(&a).output();
+            assert_code(&out, 100);
+            let seen = Seen {
+                err: stderr(&out),
+                out: stdout(&out),
+                junit: std::fs::read_to_string(&junit).unwrap(),
+                record: String::new(),
+            };
+            let what = format!("{isolation} {extra:?}");
+            let fails = seen.system_out("fails").unwrap();
+            assert!(
+                fails.contains(FAIL) && fails.contains("boom"),
+                "{what}: {fails}"
+            );
+            if extra[0] == "--" {
+                // Live, with the test's id, and not in JUnit for the passing test.
+                assert!(
+                    seen.err.contains(&format!("real passes] {PASS}")),
+                    "{what}: {}",
+                    seen.err
+                );
+                assert!(seen.err.contains("real passes] PASS_ERR"), "{what}");
+                assert!(seen.err.contains(&format!("real fails] {FAIL}")), "{what}");
+                assert_eq!(seen.system_out("passes"), None, "{what}");
+            } else {
+                assert_eq!(seen.on_terminal(PASS), 0, "{what}: {}", seen.err);
+                assert_eq!(seen.on_terminal(FAIL), 1, "{what}: {}", seen.err);
+                let passes = seen.system_out("passes").unwrap_or_default();
+                assert!(
+                    passes.contains(PASS) && passes.contains("PASS_ERR"),
+                    "{what}: {}",
+                    seen.junit
+                );
+            }
+        }
+    }
+}

@@ -531,8 +531,9 @@ pub(crate) struct RunArgs {
     pub(crate) junit_store_success_output: bool,
 
     /// Show each test's output on the terminal as it prints it, every line prefixed with
-    /// `[BINARY_ID TEST_NAME]`; shards still run in parallel (`-- --nocapture` means the same).
-    #[arg(long, help_heading = "Execution")]
+    /// `[BINARY_ID TEST_NAME]`; shards still run in parallel (`--nocapture` and
+    /// `-- --nocapture` mean the same).
+    #[arg(long, alias = "nocapture", help_heading = "Execution")]
     pub(crate) no_capture: bool,
 }
 

@@ -396,6 +396,7 @@ mod tests {
     use crate::discover::list::TestCase;
     use crate::plan::Plan;
     use crate::plan::seed::Seed;
+    use crate::runner::output::OutputDisplay;
 
     #[test]
     fn a_triaged_failure_prints_its_findings_repro_and_an_untriaged_one_its_shard() {
@@ -469,6 +470,73 @@ mod tests {
             text.contains(
                 "b plain\n          its shard: cargo shuffle run --sandbox shard --seed 3 --shards 2 --shard 2"
             ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_summary_shows_the_output_the_settings_call_final_in_plan_order() {
+        let (pass, fail) = (TestCase::new("b", "pass"), TestCase::new("b", "fail"));
+        let plan = Plan::new(Seed(1), 1, None, vec![pass.clone(), fail.clone()], vec![]);
+        let mut record = RunRecord::new(&plan, 1, "cargo shuffle run --seed 1".into());
+        record.results = vec![
+            TestResult::new(fail, Outcome::Failed)
+                .with_place(1, 1)
+                .with_message(Some("boom".into()))
+                .with_output("FAIL_TEXT\n".into(), 10, 0),
+            TestResult::new(pass, Outcome::Passed)
+                .with_place(1, 0)
+                .with_output("PASS_TEXT\n".into(), 10, 0),
+        ];
+        let repro = Repro {
+            selection_args: vec![],
+            run_args: vec![],
+            seed: Seed(1),
+            shards: 1,
+            by_binary: false,
+            partition: None,
+            reverse: false,
+            order: None,
+            filters: vec![],
+        };
+        let summary = |output: OutputSettings| {
+            let mut out = Vec::new();
+            write_summary(&mut out, &record, &repro, "from --seed", &output);
+            String::from_utf8(out).unwrap()
+        };
+        // Defaults: failures immediate, passes never: no output in the summary.
+        let text = summary(OutputSettings::default());
+        assert!(
+            !text.contains("FAIL_TEXT") && !text.contains("PASS_TEXT"),
+            "{text}"
+        );
+        let both_final = OutputSettings {
+            success: OutputDisplay::Final,
+            failure: OutputDisplay::ImmediateFinal,
+            ..OutputSettings::default()
+        };
+        let text = summary(both_final.clone());
+        let (p, f) = (
+            text.find("PASS_TEXT").unwrap(),
+            text.find("FAIL_TEXT").unwrap(),
+        );
+        assert!(p < f, "plan order: {text}");
+        assert!(
+            text.contains("--- FAIL b fail ---\nFAIL_TEXT\nreason: boom\n"),
+            "{text}"
+        );
+        assert!(f < text.find("── summary ──").unwrap());
+        // --no-capture showed the text live: a failure keeps its reason, a pass shows nothing.
+        let text = summary(OutputSettings {
+            no_capture: true,
+            ..both_final
+        });
+        assert!(
+            !text.contains("_TEXT") && !text.contains("--- PASS"),
+            "{text}"
+        );
+        assert!(
+            text.contains("--- FAIL b fail ---\nreason: boom\n"),
             "{text}"
         );
     }

@@ -318,7 +318,11 @@ fn the_profile_keys_set_the_output_and_the_flags_beat_them() {
 #[test]
 fn no_capture_shows_each_line_live_with_its_test_and_libtests_nocapture_means_the_same() {
     for isolation in ["process", "shared"] {
-        for args in [&["--no-capture"][..], &["--", "--nocapture"]] {
+        for args in [
+            &["--no-capture"][..],
+            &["--nocapture"],
+            &["--", "--nocapture"],
+        ] {
             let s = run(isolation, args, None);
             let what = format!("{isolation} {args:?}");
             // Each marker once, as its own line prefixed with the test's id, before the

@@ -146,7 +146,7 @@ fn libtest_flags(args: &[String]) -> Result<LibtestFlags, UsageError> {
             "--" => f.filters.extend(it.by_ref().cloned()),
             s if s.starts_with('-') => {
                 return Err(UsageError(format!(
-                    "`{a}` after -- is not a libtest option cargo-shuffle understands; after -- give test-name filters and --skip/--exact/--ignored/--include-ignored"
+                    "`{a}` after -- is not a libtest option cargo-shuffle understands; after -- give test-name filters and --skip/--exact/--ignored/--include-ignored/--nocapture/--show-output"
                 )));
             }
             _ => f.filters.push(a.clone()),

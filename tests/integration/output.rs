@@ -433,3 +433,40 @@ fn real_libtest_output_reaches_junit_and_the_terminal_in_both_isolation_modes() 
         }
     }
 }
+
+#[test]
+fn a_hunts_junit_stores_passing_output_when_asked() {
+    // Two runs side by side (one batch, split into a record per run): the setting survives.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = harness(dir.path());
+    let junit = dir.path().join("j.xml");
+    let (out, _d) = Shuffle::new(&[
+        "hunt",
+        "--runs",
+        "2",
+        "--seed",
+        "1",
+        "--no-triage",
+        "--no-progress",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "--junit-store-success-output",
+    ])
+    .output();
+    assert_eq!(out.status.code(), Some(100), "{}", stderr(&out));
+    let seen = Seen {
+        err: stderr(&out),
+        out: stdout(&out),
+        junit: std::fs::read_to_string(&junit).unwrap(),
+        record: String::new(),
+    };
+    assert!(
+        seen.system_out("passes").unwrap().contains(PASS),
+        "{}",
+        seen.junit
+    );
+    assert!(seen.system_out("fails").unwrap().contains(FAIL));
+    assert_eq!(seen.on_terminal(PASS), 0, "{}", seen.err);
+}

@@ -164,14 +164,11 @@ impl TestResult {
     }
 
     /// What it printed: `text` as kept, `total` bytes written in all, `dropped` bytes not kept
-    /// because of the cap. A passing test's text is not kept (it is never reported, and
-    /// dropping it keeps memory flat); its byte counts are.
+    /// because of the cap. The sequence runner empties a passing test's text unless the output
+    /// settings want it (`--success-output`, `--junit-store-success-output`), which keeps
+    /// memory flat; its byte counts stay.
     pub(crate) fn with_output(mut self, text: String, total: u64, dropped: u64) -> TestResult {
-        self.output = if self.outcome == Outcome::Passed {
-            String::new()
-        } else {
-            text
-        };
+        self.output = text;
         self.output_bytes = total;
         self.output_dropped = dropped;
         self
@@ -246,6 +243,14 @@ pub(crate) enum RunEvent {
     },
     /// A test finished (or was reported ignored).
     TestFinished(Box<TestResult>),
+    /// `--no-capture`: one line a running test printed, as it printed it (the runner's own
+    /// run only, never triage reruns).
+    TestOutput {
+        /// The test that printed it.
+        test: TestCase,
+        /// The line, without its newline, lossily decoded, not yet cleaned.
+        line: String,
+    },
     /// All selected shards finished, or the run was interrupted.
     RunFinished {
         /// Wall time of the execution phase.

@@ -524,6 +524,40 @@ pub(crate) struct RunArgs {
     /// Never draw a progress bar, print one line per finished test instead.
     #[arg(long, help_heading = "Reports")]
     pub(crate) no_progress: bool,
+
+    /// Where a passing test's captured output is shown: `immediate` (right after its result),
+    /// `final` (in the summary), `immediate-final` (both) or `never` [default: never]
+    #[arg(long, value_enum, value_name = "WHEN", help_heading = "Reports")]
+    pub(crate) success_output: Option<OutputArg>,
+
+    /// Where a failing test's captured output is shown (values as --success-output)
+    /// [default: immediate]
+    #[arg(long, value_enum, value_name = "WHEN", help_heading = "Reports")]
+    pub(crate) failure_output: Option<OutputArg>,
+
+    /// Store passing tests' captured output in JUnit <system-out> too (failing tests' always
+    /// is).
+    #[arg(long, help_heading = "Reports")]
+    pub(crate) junit_store_success_output: bool,
+
+    /// Show each test's output on the terminal as it prints it, every line prefixed with
+    /// `[BINARY_ID TEST_NAME]`; shards still run in parallel (`--nocapture` and
+    /// `-- --nocapture` mean the same).
+    #[arg(long, alias = "nocapture", help_heading = "Execution")]
+    pub(crate) no_capture: bool,
+}
+
+/// `--success-output` / `--failure-output` (nextest's values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputArg {
+    /// Right after the test's result.
+    Immediate,
+    /// In the summary at the end.
+    Final,
+    /// Both.
+    ImmediateFinal,
+    /// Not on the terminal.
+    Never,
 }
 
 /// `cargo shuffle list`.

@@ -389,7 +389,8 @@ fn merge_html(merged: &schema::RunRecordDoc, inputs: &[std::path::PathBuf], code
 /// `cargo shuffle run`: execute the plan, triage, apply the baseline, write the reports, gate.
 pub(crate) fn run(cfg: &RunConfig) -> Result<i32, AppError> {
     let (session, plan) = start(cfg)?;
-    let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
+    let mut terminal =
+        report::terminal::TerminalReporter::new(cfg.progress).with_output(cfg.exec.output.clone());
     let mut record = session.execute(&plan, &cfg.plan, &mut terminal);
     apply_baseline(cfg, &mut record, &terminal);
     let written = write_reports(

@@ -286,6 +286,7 @@ impl Session<'_> {
         record.only_shards = exec.only_shards.clone();
         record.list_errors = self.list_errors.clone();
         record.profile = self.cfg.plan.profile.name.clone();
+        record.junit_store_success_output = exec.output.junit_store_success;
         let mut jsonl = self.cfg.json_events.then_some(report::jsonl::JsonLines);
         if let Some(j) = &jsonl {
             j.run_started(&record);

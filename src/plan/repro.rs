@@ -14,6 +14,10 @@ pub(crate) struct Repro {
     /// Cargo selection flags or `--binary` paths, plus run flags that change outcomes
     /// (`--timeout`, `--isolation`, …), in command-line form.
     pub(crate) selection_args: Vec<String>,
+    /// Flags only the command that reproduces the whole run (or its `--shard` selection)
+    /// repeats: `--max-fail`, which in a finding's `--order` or a failing test's shard rerun
+    /// could stop before the test.
+    pub(crate) run_args: Vec<String>,
     pub(crate) seed: Seed,
     /// `--shards`, at least 1.
     pub(crate) shards: u32,
@@ -95,18 +99,21 @@ impl Repro {
             .any(|w| w[0] == "--sandbox" && w[1] == "shard")
     }
 
-    /// The command that runs the 1-based shards `ks` of the same plan (`--shard 1,3`); the whole
-    /// plan when `ks` is empty: the repro of a `--shard` run.
+    /// The command that reproduces the run: the 1-based shards `ks` of the same plan
+    /// (`--shard 1,3`), the whole plan when `ks` is empty, with the run's `run_args`
+    /// (`--max-fail`).
     pub(crate) fn shards_command(&self, ks: &[u32]) -> String {
-        if ks.is_empty() {
-            return self.run_command(&[]);
+        let mut extra = self.run_args.clone();
+        if !ks.is_empty() {
+            let ks: Vec<String> = ks.iter().map(u32::to_string).collect();
+            extra.extend(["--shard".into(), ks.join(",")]);
         }
-        let ks: Vec<String> = ks.iter().map(u32::to_string).collect();
-        self.run_command(&["--shard".into(), ks.join(",")])
+        self.run_command(&extra)
     }
 
-    /// The command that runs shard `k` (1-based) of the same plan alone.
+    /// The command that runs shard `k` (1-based) of the same plan alone, to rerun a failing
+    /// test's shard (without `run_args`: `--max-fail` could stop the shard before the test).
     pub(crate) fn shard_command(&self, k: u32) -> String {
-        self.shards_command(&[k])
+        self.run_command(&["--shard".into(), k.to_string()])
     }
 }

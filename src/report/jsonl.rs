@@ -67,7 +67,10 @@ impl JsonLines {
                 flaky: r.is_flaky(),
                 leaked: r.leaked,
             }),
-            RunEvent::RunStarted { .. } | RunEvent::RunFinished { .. } => {}
+            // `--no-capture` lines are for the terminal; the stream has each test's result.
+            RunEvent::RunStarted { .. }
+            | RunEvent::RunFinished { .. }
+            | RunEvent::TestOutput { .. } => {}
         }
     }
 

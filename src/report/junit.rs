@@ -1,7 +1,9 @@
 //! JUnit XML from the run record: one `<testsuite>` per test binary, one `<testcase>` per test
 //! with `classname` = binary id (unique across the workspace together with `name`), `time` in
-//! seconds; failures carry the message and the cleaned, capped output; every testsuite carries
-//! the run's properties (seed, shards, partition, version, repro command).
+//! seconds; failures carry the message, and their cleaned, capped output is the testcase's
+//! `<system-out>` (stdout and stderr as one stream, in their true interleaving: `<system-err>`
+//! stays empty), as is a passing test's with `--junit-store-success-output`; every testsuite
+//! carries the run's properties (seed, shards, partition, version, repro command).
 //!
 //! Built with `quick-junit` rather than `junit-report`: junit-report cannot express testsuite
 //! properties or the `flakyFailure`/`rerunFailure` elements the retry support needs.
@@ -32,7 +34,9 @@ fn rerun(a: &crate::events::Attempt) -> TestRerun {
     rr
 }
 
-fn testcase(r: &TestResult) -> TestCase {
+/// The testcase of result `r`; a passing test's output goes to `<system-out>` only with
+/// `store_success` (a failing test's always does).
+fn testcase(r: &TestResult, store_success: bool) -> TestCase {
     let status = match r.outcome {
         // Passed on a retry: no <failure>, one <flakyFailure> per failed attempt.
         Outcome::Passed => TestCaseStatus::Success {
@@ -52,13 +56,20 @@ fn testcase(r: &TestResult) -> TestCase {
                 (Some(sig), Outcome::Crashed) => sig.clone(),
                 _ => o.name().to_string(),
             });
-            s.set_description(clean_text(&r.output));
+            // The full reason (the message attribute is read as one line by some viewers).
+            if let Some(m) = &r.message {
+                s.set_description(clean_text(m));
+            }
             // Never passed: one <failure> plus a <rerunFailure> per earlier attempt.
             s.add_reruns(r.previous_attempts.iter().map(rerun));
             s
         }
     };
     let mut tc = TestCase::new(clean_text(&r.test.name), status);
+    let store = r.outcome.is_failure() || r.outcome == Outcome::Passed && store_success;
+    if store && !r.output.is_empty() {
+        tc.set_system_out(clean_text(&r.output));
+    }
     tc.set_classname(clean_text(&r.test.binary_id));
     tc.set_time(r.duration);
     if r.shard != 0 {
@@ -115,7 +126,7 @@ pub(crate) fn render(record: &RunRecord) -> String {
         .collect();
     for r in &record.results {
         let id = r.test.id();
-        let mut tc = testcase(r);
+        let mut tc = testcase(r, record.junit_store_success_output);
         if let Some(f) = findings.get(id.as_str()) {
             // Findings go on their testcase, where CI shows them next to the failure.
             tc.add_property(Property::new("finding", f.kind.label()));
@@ -292,7 +303,15 @@ mod tests {
             "escapes removed"
         );
         assert_eq!(failure.attribute("type"), Some("failed"));
-        assert!(failure.text().unwrap_or_default().contains("captured"));
+        // The output is the testcase's <system-out>; the failure's text is the whole reason.
+        assert_eq!(failure.text(), Some("assertion failed"));
+        let out = |n: roxmltree::Node<'_, '_>| {
+            n.children()
+                .find(|c| c.has_tag_name("system-out"))
+                .and_then(|c| c.text())
+                .map(String::from)
+        };
+        assert_eq!(out(victim).as_deref(), Some("captured"));
         let p = props(victim);
         assert!(
             p.contains(&"finding=order-dependent victim".to_string()),
@@ -348,6 +367,33 @@ mod tests {
             !xml.contains("timestamp"),
             "no start time, no timestamps: {xml}"
         );
+    }
+
+    #[test]
+    fn a_passing_tests_output_is_stored_only_when_asked() {
+        let mut d = RunRecordDoc::example();
+        d.tests = vec![
+            TestDoc::example("b pass", Outcome::Passed),
+            TestDoc::example("b fail", Outcome::Failed),
+        ];
+        let mut record = RunRecord::from_doc(&d);
+        record.results[0].output = "PASS_MARKER\n".into();
+        record.results[1].output = "FAIL_MARKER\n".into();
+        for store in [false, true] {
+            record.junit_store_success_output = store;
+            let xml = render(&record);
+            let doc = roxmltree::Document::parse(&xml).unwrap();
+            let out = |name: &str| {
+                case(&doc, name)
+                    .children()
+                    .find(|c| c.has_tag_name("system-out"))
+                    .and_then(|c| c.text())
+                    .map(String::from)
+            };
+            assert_eq!(out("fail").as_deref(), Some("FAIL_MARKER\n"), "always");
+            assert_eq!(out("pass").is_some(), store, "{xml}");
+            assert_eq!(xml.matches("PASS_MARKER").count(), usize::from(store));
+        }
     }
 
     #[test]

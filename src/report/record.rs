@@ -47,6 +47,9 @@ pub(crate) struct RunRecord {
     pub(crate) list_errors: Vec<ListErrorDoc>,
     /// The config file's profile the run used; `None` when no config file was read.
     pub(crate) profile: Option<String>,
+    /// `--junit-store-success-output`: JUnit gets passing tests' output too (not part of the
+    /// JSON document; `false` when read back).
+    pub(crate) junit_store_success_output: bool,
 }
 
 impl RunRecord {
@@ -73,6 +76,7 @@ impl RunRecord {
             only_shards: Vec::new(),
             list_errors: Vec::new(),
             profile: None,
+            junit_store_success_output: false,
         }
     }
 
@@ -244,6 +248,7 @@ impl RunRecord {
             only_shards: Vec::new(),
             list_errors: doc.list_errors.clone(),
             profile: doc.profile.clone(),
+            junit_store_success_output: false,
         }
     }
 }

@@ -1,24 +1,28 @@
-//! The terminal reporter: a progress bar on a TTY (else one line per finished test), the
-//! failures' captured output, and the summary with counts, the slowest tests, the seed and the
-//! commands that reproduce the run and each failing test's shard. Writes to stderr.
+//! The terminal reporter: a progress bar on a TTY (else one line per finished test), tests'
+//! captured output where `--failure-output` / `--success-output` say (right after the result,
+//! in the summary, both or neither), each line a test prints as it prints it under
+//! `--no-capture`, and the summary with counts, the slowest tests, the seed and the commands
+//! that reproduce the run and each failing test's shard. Writes to stderr.
 
 use super::fanout::Reporter;
 use super::record::RunRecord;
 use crate::events::{Outcome, RunEvent, TestResult};
 use crate::plan::repro::Repro;
-use crate::runner::output::clean_text;
+use crate::runner::output::{OutputSettings, clean_text};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 
-/// Lines of a failing test's output shown on the terminal (its last ones).
+/// Lines of a test's output shown on the terminal (its last ones).
 const TERMINAL_OUTPUT_LINES: usize = 60;
 
 /// Prints progress while the run goes and the summary at its end, on stderr.
 pub(crate) struct TerminalReporter {
     /// The progress bar, while the run goes and only on a terminal; `None`: plain lines.
     bar: Option<ProgressBar>,
+    /// Where tests' output is shown (the defaults: failures right away, passes never).
+    output: OutputSettings,
 }
 
 /// One finished test: outcome, duration, shard, id, and why it is special (signal, leak,
@@ -72,7 +76,16 @@ impl TerminalReporter {
                     .progress_chars("=> "),
             )
         });
-        TerminalReporter { bar }
+        TerminalReporter {
+            bar,
+            output: OutputSettings::default(),
+        }
+    }
+
+    /// The same reporter, showing tests' output as `output` says.
+    pub(crate) fn with_output(mut self, output: OutputSettings) -> TerminalReporter {
+        self.output = output;
+        self
     }
 
     /// Prints `line` on stderr, above the bar when there is one (so the bar is not torn).
@@ -91,25 +104,46 @@ impl TerminalReporter {
         self.println(&format!("cargo-shuffle: {}", clean_text(line)));
     }
 
-    /// Prints the failures' output (in plan order), then the summary: counts, the slowest
-    /// tests, each failure with the command that reproduces it (its finding's, else its
-    /// shard's), the findings, the seed (`seed_source` says where it came from) and the command
-    /// that reproduces the run.
+    /// Prints the output of the tests whose setting is `final` or `immediate-final` (in plan
+    /// order), then the summary: counts, the slowest tests, each failure with the command that
+    /// reproduces it (its finding's, else its shard's), the findings, the seed (`seed_source`
+    /// says where it came from) and the command that reproduces the run.
     pub(crate) fn summary(&self, record: &RunRecord, repro: &Repro, seed_source: &str) {
-        write_summary(&mut std::io::stderr().lock(), record, repro, seed_source);
+        write_summary(
+            &mut std::io::stderr().lock(),
+            record,
+            repro,
+            seed_source,
+            &self.output,
+        );
     }
 }
 
-/// [`TerminalReporter::summary`] into `err`.
-fn write_summary(err: &mut impl Write, record: &RunRecord, repro: &Repro, seed_source: &str) {
+/// [`TerminalReporter::summary`] into `err`, showing output as `output` says.
+fn write_summary(
+    err: &mut impl Write,
+    record: &RunRecord,
+    repro: &Repro,
+    seed_source: &str,
+    output: &OutputSettings,
+) {
     let mut failures: Vec<&TestResult> = record
         .results
         .iter()
         .filter(|r| r.outcome.is_failure())
         .collect();
     failures.sort_by_key(|r| (r.shard, r.position));
-    for r in &failures {
-        write_failure(err, r);
+    let mut shown: Vec<&TestResult> = record
+        .results
+        .iter()
+        .filter(|r| r.outcome != Outcome::Ignored)
+        .filter(|r| output.display(&r.test, r.outcome.is_failure()).is_final())
+        .collect();
+    shown.sort_by_key(|r| (r.shard, r.position));
+    for r in shown {
+        if let Some(block) = output_block(r, !output.no_capture) {
+            let _ = write!(err, "{block}");
+        }
     }
     let _ = writeln!(err, "\n──────────── summary ────────────");
     write_counts(err, record);
@@ -155,34 +189,44 @@ fn write_summary(err: &mut impl Write, record: &RunRecord, repro: &Repro, seed_s
     let _ = writeln!(err, "reproduce this run: {}", record.repro);
 }
 
-/// A failure's block: a header, the last [`TERMINAL_OUTPUT_LINES`] lines of its output (the
-/// reports keep the head too), its reason and its kept sandbox.
-fn write_failure(err: &mut impl Write, r: &TestResult) {
-    let _ = writeln!(
-        err,
-        "\n--- {} {} ---",
+/// A test's output block, each line ending in a newline: a header, with `text` the last
+/// [`TERMINAL_OUTPUT_LINES`] lines of its output (the reports keep the head too), and for a
+/// failure its reason and its kept sandbox. `None` for a passing test with nothing to show
+/// (no output, or `text` off: `--no-capture` showed it live).
+fn output_block(r: &TestResult, text: bool) -> Option<String> {
+    let failed = r.outcome.is_failure();
+    if !failed && (!text || r.output.trim().is_empty()) {
+        return None;
+    }
+    let mut b = format!(
+        "\n--- {} {} ---\n",
         r.outcome.label(),
         clean_text(&r.test.id())
     );
-    // The terminal gets the end of the output (where the panic is).
-    let text = clean_text(r.output.trim_end());
-    let lines: Vec<&str> = text.lines().collect();
-    if lines.len() > TERMINAL_OUTPUT_LINES {
-        let _ = writeln!(
-            err,
-            "[{} earlier lines not shown]",
-            lines.len() - TERMINAL_OUTPUT_LINES
-        );
+    if text {
+        // The terminal gets the end of the output (where the panic is).
+        let cleaned = clean_text(r.output.trim_end());
+        let lines: Vec<&str> = cleaned.lines().collect();
+        if lines.len() > TERMINAL_OUTPUT_LINES {
+            let _ = writeln!(
+                b,
+                "[{} earlier lines not shown]",
+                lines.len() - TERMINAL_OUTPUT_LINES
+            );
+        }
+        for l in &lines[lines.len().saturating_sub(TERMINAL_OUTPUT_LINES)..] {
+            let _ = writeln!(b, "{l}");
+        }
     }
-    for l in &lines[lines.len().saturating_sub(TERMINAL_OUTPUT_LINES)..] {
-        let _ = writeln!(err, "{l}");
+    if failed {
+        if let Some(m) = &r.message {
+            let _ = writeln!(b, "reason: {}", clean_text(m));
+        }
+        if let Some(dir) = &r.sandbox {
+            let _ = writeln!(b, "sandbox kept: {}", dir.display());
+        }
     }
-    if let Some(m) = &r.message {
-        let _ = writeln!(err, "reason: {}", clean_text(m));
-    }
-    if let Some(dir) = &r.sandbox {
-        let _ = writeln!(err, "sandbox kept: {}", dir.display());
-    }
+    Some(b)
 }
 
 /// The counts line: every outcome, what an interrupt stopped or left unrun, the elapsed time.
@@ -283,8 +327,10 @@ fn write_findings(err: &mut impl Write, record: &RunRecord) {
 
 impl Reporter for TerminalReporter {
     /// Announces the run and sizes the bar; prints each finished test that was not ignored
-    /// (with a bar, only the failures, above it: the bar counts the rest); clears the bar when
-    /// the run ends.
+    /// (with a bar, only the failures and the tests whose output is shown, above it: the bar
+    /// counts the rest), then its output block if its setting is `immediate` or
+    /// `immediate-final`; under `--no-capture` each line a test prints, as `[ID] LINE`; clears
+    /// the bar when the run ends.
     fn report_event(&mut self, ev: &RunEvent) {
         match ev {
             RunEvent::RunStarted {
@@ -304,18 +350,35 @@ impl Reporter for TerminalReporter {
                 }
             }
             RunEvent::TestStarted { .. } => {}
+            RunEvent::TestOutput { test, line, .. } => {
+                self.println(&format!(
+                    "[{}] {}",
+                    clean_text(&test.id()),
+                    clean_text(line)
+                ));
+            }
             RunEvent::TestFinished(r) => {
                 if r.outcome == Outcome::Ignored {
                     return;
                 }
+                let failed = r.outcome.is_failure();
+                let block = self
+                    .output
+                    .display(&r.test, failed)
+                    .is_immediate()
+                    .then(|| output_block(r, !self.output.no_capture))
+                    .flatten();
                 match &self.bar {
                     Some(b) => {
                         b.inc(1);
-                        if r.outcome.is_failure() {
+                        if failed || block.is_some() {
                             b.println(status_line(r));
                         }
                     }
                     None => self.println(&status_line(r)),
+                }
+                if let Some(block) = block {
+                    self.println(block.trim_end());
                 }
             }
             RunEvent::RunFinished { .. } => {
@@ -333,6 +396,7 @@ mod tests {
     use crate::discover::list::TestCase;
     use crate::plan::Plan;
     use crate::plan::seed::Seed;
+    use crate::runner::output::OutputDisplay;
 
     #[test]
     fn a_triaged_failure_prints_its_findings_repro_and_an_untriaged_one_its_shard() {
@@ -360,6 +424,7 @@ mod tests {
         record.findings = Some(vec![f]);
         let repro = Repro {
             selection_args: vec![],
+            run_args: vec!["--max-fail".into(), "2".into()],
             seed: Seed(3),
             shards: 2,
             by_binary: false,
@@ -369,7 +434,13 @@ mod tests {
             filters: vec![],
         };
         let mut out = Vec::new();
-        write_summary(&mut out, &record, &repro, "from --seed");
+        write_summary(
+            &mut out,
+            &record,
+            &repro,
+            "from --seed",
+            &OutputSettings::default(),
+        );
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.contains("b victim\n          repro: cargo shuffle run --seed 3 --order 'b polluter' 'b victim'"),
@@ -387,12 +458,85 @@ mod tests {
             ..repro
         };
         let mut out = Vec::new();
-        write_summary(&mut out, &record, &per_shard, "from --seed");
+        write_summary(
+            &mut out,
+            &record,
+            &per_shard,
+            "from --seed",
+            &OutputSettings::default(),
+        );
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.contains(
                 "b plain\n          its shard: cargo shuffle run --sandbox shard --seed 3 --shards 2 --shard 2"
             ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_summary_shows_the_output_the_settings_call_final_in_plan_order() {
+        let (pass, fail) = (TestCase::new("b", "pass"), TestCase::new("b", "fail"));
+        let plan = Plan::new(Seed(1), 1, None, vec![pass.clone(), fail.clone()], vec![]);
+        let mut record = RunRecord::new(&plan, 1, "cargo shuffle run --seed 1".into());
+        record.results = vec![
+            TestResult::new(fail, Outcome::Failed)
+                .with_place(1, 1)
+                .with_message(Some("boom".into()))
+                .with_output("FAIL_TEXT\n".into(), 10, 0),
+            TestResult::new(pass, Outcome::Passed)
+                .with_place(1, 0)
+                .with_output("PASS_TEXT\n".into(), 10, 0),
+        ];
+        let repro = Repro {
+            selection_args: vec![],
+            run_args: vec![],
+            seed: Seed(1),
+            shards: 1,
+            by_binary: false,
+            partition: None,
+            reverse: false,
+            order: None,
+            filters: vec![],
+        };
+        let summary = |output: OutputSettings| {
+            let mut out = Vec::new();
+            write_summary(&mut out, &record, &repro, "from --seed", &output);
+            String::from_utf8(out).unwrap()
+        };
+        // Defaults: failures immediate, passes never: no output in the summary.
+        let text = summary(OutputSettings::default());
+        assert!(
+            !text.contains("FAIL_TEXT") && !text.contains("PASS_TEXT"),
+            "{text}"
+        );
+        let both_final = OutputSettings {
+            success: OutputDisplay::Final,
+            failure: OutputDisplay::ImmediateFinal,
+            ..OutputSettings::default()
+        };
+        let text = summary(both_final.clone());
+        let (p, f) = (
+            text.find("PASS_TEXT").unwrap(),
+            text.find("FAIL_TEXT").unwrap(),
+        );
+        assert!(p < f, "plan order: {text}");
+        assert!(
+            text.contains("--- FAIL b fail ---\nFAIL_TEXT\nreason: boom\n"),
+            "{text}"
+        );
+        assert!(f < text.find("── summary ──").unwrap());
+        // --no-capture showed the text live: a failure keeps its reason, a pass shows nothing.
+        let text = summary(OutputSettings {
+            no_capture: true,
+            ..both_final
+        });
+        assert!(
+            !text.contains("_TEXT") && !text.contains("--- PASS"),
+            "{text}"
+        );
+        assert!(
+            text.contains("--- FAIL b fail ---\nreason: boom\n"),
             "{text}"
         );
     }

@@ -45,7 +45,16 @@ pub(crate) fn execute(
         let ignored = TestResult::new(t.clone(), Outcome::Ignored);
         let _ = events.send(RunEvent::TestFinished(Box::new(ignored)));
     }
-    let runner = SequenceRunner::new(binaries, opts, cancel, plan.seed, t0);
+    // `--no-capture`: each line a test prints is an event, so the terminal shows it live.
+    let live = |test: &TestCase, line: &str| {
+        let _ = events.send(RunEvent::TestOutput {
+            test: test.clone(),
+            line: line.to_string(),
+        });
+    };
+    let live: &crate::runner::output::LiveSink<'_> = &live;
+    let runner = SequenceRunner::new(binaries, opts, cancel, plan.seed, t0)
+        .with_live_output(opts.output.no_capture.then_some(live));
     // `--sandbox run`: one sandbox (and one `--reset-cmd`) for every shard of the run.
     let shared = (opts.sandbox == SandboxScope::Run).then(|| runner.fresh_sandbox());
     run_workers(&runner, &order, opts, shared.as_ref(), events);

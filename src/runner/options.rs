@@ -44,6 +44,10 @@ pub(crate) struct ExecOptions {
     /// run to the end (the default, `--no-fail-fast`). Only the executor counts: triage reruns
     /// never stop for it.
     pub(crate) max_fail: Option<MaxFail>,
+    /// Where tests' output goes (`--success-output`, `--no-capture`, …): the runner drops a
+    /// passing test's output unless it is wanted, and streams output live under
+    /// `--no-capture`.
+    pub(crate) output: crate::runner::output::OutputSettings,
 }
 
 /// `--max-fail N[:immediate]`: after `count` failing results (failed, crashed, timed out,

@@ -1,8 +1,13 @@
 //! Captured test output: a bounded buffer that keeps the head and the tail of what a test
 //! printed (so memory stays bounded however much it prints), plus the text clean-ups that make
-//! output safe for a terminal and for XML, and extraction of the failure message.
+//! output safe for a terminal and for XML, extraction of the failure message, where a test's
+//! output is shown ([`OutputSettings`]: `--success-output`, `--failure-output`,
+//! `--junit-store-success-output`, `--no-capture`), and the line splitter that streams output
+//! live under `--no-capture` ([`LiveLines`]).
 
+use crate::discover::list::TestCase;
 use std::fmt::Write as _;
+use std::sync::Arc;
 /// Default number of bytes kept from the start of a test's output.
 pub(crate) const DEFAULT_HEAD: usize = 64 * 1024;
 /// Default number of bytes kept from the end of a test's output (where panics are).
@@ -206,6 +211,179 @@ pub(crate) fn failure_message(text: &str, libtest_failed: bool) -> Option<String
     })
 }
 
+/// When a test's captured output is shown on the terminal (nextest's `--success-output` /
+/// `--failure-output` values): as its result arrives, in the summary at the end, both, or not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OutputDisplay {
+    /// Right after the test's result line.
+    Immediate,
+    /// In the summary at the end of the run.
+    Final,
+    /// Both right away and in the summary.
+    ImmediateFinal,
+    /// Not on the terminal (the reports still get it as their settings say).
+    Never,
+}
+
+impl OutputDisplay {
+    /// Shown when the result arrives (`immediate`, `immediate-final`).
+    pub(crate) fn is_immediate(self) -> bool {
+        matches!(
+            self,
+            OutputDisplay::Immediate | OutputDisplay::ImmediateFinal
+        )
+    }
+
+    /// Shown in the summary (`final`, `immediate-final`).
+    pub(crate) fn is_final(self) -> bool {
+        matches!(self, OutputDisplay::Final | OutputDisplay::ImmediateFinal)
+    }
+}
+
+/// A per-test change of the output settings: the hook for the config file's overrides (issue
+/// 12). `applies` says whether a test is one of the override's (a filterset, test group, …);
+/// the first override that applies and sets a value wins, as in nextest.
+#[derive(Clone)]
+pub(crate) struct OutputOverride {
+    /// Whether this override is about `test`.
+    pub(crate) applies: Arc<dyn Fn(&TestCase) -> bool + Send + Sync>,
+    /// `success-output` for its tests; `None` = leave it to later overrides or the profile.
+    pub(crate) success: Option<OutputDisplay>,
+    /// `failure-output` for its tests; `None` = leave it.
+    pub(crate) failure: Option<OutputDisplay>,
+}
+
+impl std::fmt::Debug for OutputOverride {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutputOverride")
+            .field("success", &self.success)
+            .field("failure", &self.failure)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where tests' output goes (validated from `--success-output`, `--failure-output`,
+/// `--junit-store-success-output`, `--no-capture` and the profile's keys): the terminal
+/// reporter reads the display settings, JUnit `junit_store_success`, the runner whether to keep
+/// a passing test's output at all and whether to stream it live.
+#[derive(Clone, Debug)]
+pub(crate) struct OutputSettings {
+    /// Passing tests (default [`OutputDisplay::Never`], as nextest).
+    pub(crate) success: OutputDisplay,
+    /// Failing tests: failed, crashed, timed out, error, interrupted (default
+    /// [`OutputDisplay::Immediate`], as nextest).
+    pub(crate) failure: OutputDisplay,
+    /// A passing test's output also goes to JUnit `<system-out>` (a failing test's always
+    /// does).
+    pub(crate) junit_store_success: bool,
+    /// `--no-capture`: every line a test prints is streamed to the terminal as it comes,
+    /// prefixed with the test's id; the terminal then does not print captured output again.
+    pub(crate) no_capture: bool,
+    /// Per-test overrides, in order (empty until the config file's overrides fill it).
+    pub(crate) overrides: Vec<OutputOverride>,
+}
+
+impl Default for OutputSettings {
+    fn default() -> OutputSettings {
+        OutputSettings {
+            success: OutputDisplay::Never,
+            failure: OutputDisplay::Immediate,
+            junit_store_success: false,
+            no_capture: false,
+            overrides: Vec::new(),
+        }
+    }
+}
+
+impl OutputSettings {
+    /// `(success, failure)` display for `test`: the first override that applies and sets each,
+    /// else the run's setting.
+    pub(crate) fn for_test(&self, test: &TestCase) -> (OutputDisplay, OutputDisplay) {
+        let applying = || self.overrides.iter().filter(|o| (o.applies)(test));
+        (
+            applying().find_map(|o| o.success).unwrap_or(self.success),
+            applying().find_map(|o| o.failure).unwrap_or(self.failure),
+        )
+    }
+
+    /// How the output of `test`, which ended failing or not, is shown on the terminal.
+    pub(crate) fn display(&self, test: &TestCase, failed: bool) -> OutputDisplay {
+        let (success, failure) = self.for_test(test);
+        if failed { failure } else { success }
+    }
+
+    /// Whether a passing `test`'s output is kept at all (it costs memory until the run's
+    /// reports are written): when the terminal shows it or JUnit stores it.
+    pub(crate) fn keeps_success_output(&self, test: &TestCase) -> bool {
+        self.junit_store_success || self.for_test(test).0 != OutputDisplay::Never
+    }
+
+    /// Whether some passing test's output may be kept (shared isolation then asks libtest for
+    /// passing tests' output with `--show-output`).
+    pub(crate) fn may_keep_success_output(&self) -> bool {
+        self.junit_store_success
+            || self.success != OutputDisplay::Never
+            || self
+                .overrides
+                .iter()
+                .any(|o| o.success.is_some_and(|d| d != OutputDisplay::Never))
+    }
+}
+
+/// Where `--no-capture` sends each line a running test prints: the test and the line (without
+/// newline). Set only for the run itself, never for triage reruns.
+pub(crate) type LiveSink<'a> = dyn Fn(&TestCase, &str) + Sync + 'a;
+
+/// Splits a test's output into lines as it arrives, for `--no-capture`: each complete line
+/// goes to the sink at once; a last line without newline when the test ends
+/// ([`LiveLines::finish`]). A line longer than [`LIVE_LINE_CAP`] is passed on in pieces.
+pub(crate) struct LiveLines<'s> {
+    /// The bytes after the last newline.
+    partial: Vec<u8>,
+    /// Gets each line, without its newline, lossily decoded.
+    sink: &'s mut dyn FnMut(&str),
+}
+
+/// Longest piece of a line held back waiting for its newline, bytes.
+pub(crate) const LIVE_LINE_CAP: usize = 64 * 1024;
+
+impl<'s> LiveLines<'s> {
+    /// A splitter handing lines to `sink`.
+    pub(crate) fn new(sink: &'s mut dyn FnMut(&str)) -> LiveLines<'s> {
+        LiveLines {
+            partial: Vec::new(),
+            sink,
+        }
+    }
+
+    /// Takes the next bytes of output.
+    pub(crate) fn push(&mut self, mut data: &[u8]) {
+        while let Some(i) = memchr::memchr(b'\n', data) {
+            self.partial.extend_from_slice(&data[..i]);
+            self.emit();
+            data = &data[i + 1..];
+        }
+        self.partial.extend_from_slice(data);
+        if self.partial.len() >= LIVE_LINE_CAP {
+            self.emit();
+        }
+    }
+
+    /// Passes on what is left (a last line without newline).
+    pub(crate) fn finish(&mut self) {
+        if !self.partial.is_empty() {
+            self.emit();
+        }
+    }
+
+    /// Hands the held bytes to the sink as one line (a `\r` before the newline dropped).
+    fn emit(&mut self) {
+        let bytes = std::mem::take(&mut self.partial);
+        let line = String::from_utf8_lossy(&bytes);
+        (self.sink)(line.strip_suffix('\r').unwrap_or(&line));
+    }
+}
+
 /// `n` and `noun`, plural unless `n` is 1: `1 test`, `2 tests`, `0 shards`.
 pub(crate) fn count(n: usize, noun: &str) -> String {
     if n == 1 {
@@ -224,6 +402,55 @@ mod tests {
         assert_eq!(count(1, "test"), "1 test");
         assert_eq!(count(0, "shard"), "0 shards");
         assert_eq!(count(8, "worker"), "8 workers");
+    }
+
+    #[test]
+    fn output_display_defaults_overrides_and_keeping() {
+        let t = TestCase::new("b", "t");
+        let other = TestCase::new("b", "other");
+        let mut s = OutputSettings::default();
+        assert_eq!(s.display(&t, true), OutputDisplay::Immediate);
+        assert_eq!(s.display(&t, false), OutputDisplay::Never);
+        assert!(!s.keeps_success_output(&t));
+        s.overrides.push(OutputOverride {
+            applies: Arc::new(|t: &TestCase| t.name == "t"),
+            success: Some(OutputDisplay::Final),
+            failure: None,
+        });
+        s.overrides.push(OutputOverride {
+            applies: Arc::new(|_: &TestCase| true),
+            success: Some(OutputDisplay::Immediate),
+            failure: Some(OutputDisplay::Never),
+        });
+        assert_eq!(s.for_test(&t), (OutputDisplay::Final, OutputDisplay::Never));
+        assert_eq!(
+            s.for_test(&other),
+            (OutputDisplay::Immediate, OutputDisplay::Never)
+        );
+        assert!(s.keeps_success_output(&t));
+        let store = OutputSettings {
+            junit_store_success: true,
+            ..OutputSettings::default()
+        };
+        assert!(store.keeps_success_output(&t));
+        assert!(
+            OutputDisplay::ImmediateFinal.is_immediate()
+                && OutputDisplay::ImmediateFinal.is_final()
+        );
+        assert!(!OutputDisplay::Never.is_immediate() && !OutputDisplay::Never.is_final());
+    }
+
+    #[test]
+    fn live_lines_split_on_newlines_and_flush_the_rest() {
+        let mut got: Vec<String> = Vec::new();
+        let mut sink = |l: &str| got.push(l.to_string());
+        let mut l = LiveLines::new(&mut sink);
+        l.push(b"one\ntw");
+        l.push(b"o\r\n\nthree");
+        l.finish();
+        l.finish();
+        drop(l);
+        assert_eq!(got, ["one", "two", "", "three"]);
     }
 
     #[test]

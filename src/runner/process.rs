@@ -141,6 +141,16 @@ impl Watch for NoWatch {
     }
 }
 
+/// `--no-capture`: each line goes to the live sink as it arrives (process-per-test mode).
+impl Watch for crate::runner::output::LiveLines<'_> {
+    fn data(&mut self, bytes: &[u8]) {
+        self.push(bytes);
+    }
+    fn deadline(&self) -> Option<Instant> {
+        None
+    }
+}
+
 /// Runs one test process to completion and returns how it ended. Errors only when the process
 /// cannot be started (e.g. the binary vanished).
 pub(crate) fn run(spec: &ProcessSpec<'_>, watch: &mut dyn Watch) -> io::Result<ProcessResult> {

@@ -7,6 +7,7 @@ use crate::discover::TestBinary;
 use crate::discover::list::TestCase;
 use crate::events::{Attempt, Outcome, TestResult};
 use crate::runner::options::{CancelFlag, ExecOptions, Isolation};
+use crate::runner::output::LiveSink;
 use crate::runner::process::{self, ProcessResult, ProcessSpec};
 use crate::runner::shared::{self, GroupContext, GroupEnd};
 use crate::runner::verdict::verdict;
@@ -21,6 +22,16 @@ use std::time::{Duration, Instant};
 
 /// How long `--reset-cmd` may take before it is killed and its sequence counted as not run.
 const RESET_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// A borrowed [`LiveSink`] (its own type so that the runner can derive `Debug`).
+#[derive(Clone, Copy)]
+pub(crate) struct Live<'a>(pub(crate) &'a LiveSink<'a>);
+
+impl std::fmt::Debug for Live<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Live(..)")
+    }
+}
 
 /// Milliseconds from `t0` to `t` (0 if `t` is earlier), for [`TestResult`] start and end times.
 fn ms_since(t0: Instant, t: Instant) -> u64 {
@@ -54,6 +65,8 @@ pub(crate) struct SequenceRunner<'a> {
     /// process) starts; with `:immediate` the running ones are stopped too. Never set for
     /// triage reruns.
     halted: AtomicBool,
+    /// `--no-capture`: gets every line the tests print, as they print it.
+    live: Option<Live<'a>>,
 }
 
 /// A sequence's (or a whole run's) temporary directory (see [`SequenceRunner::run_sequence`]).
@@ -116,7 +129,15 @@ impl<'a> SequenceRunner<'a> {
             warned: Default::default(),
             last_last: opts.keep_last,
             halted: AtomicBool::new(false),
+            live: None,
         }
+    }
+
+    /// The same runner, streaming each line its tests print to `live` as it comes
+    /// (`--no-capture`); `None` keeps output captured only.
+    pub(crate) fn with_live_output(mut self, live: Option<&'a LiveSink<'a>>) -> Self {
+        self.live = live.map(Live);
+        self
     }
 
     /// The same runner, making each sequence's last test run last in shared isolation (as
@@ -206,6 +227,14 @@ impl<'a> SequenceRunner<'a> {
         mut on_start: impl FnMut(&TestCase),
         mut on_result: impl FnMut(TestResult),
     ) {
+        // The one place a passing test's output is dropped unless the output settings want it
+        // (the terminal or JUnit): a run of many chatty tests keeps memory flat.
+        let mut on_result = |mut r: TestResult| {
+            if r.outcome == Outcome::Passed && !self.opts.output.keeps_success_output(&r.test) {
+                r.output = String::new();
+            }
+            on_result(r)
+        };
         match &sandbox.reset_error {
             Some(e) => self.report_not_run(shard, tests, e, &mut on_start, &mut on_result),
             None if self.opts.isolation == Isolation::Shared => {
@@ -345,6 +374,8 @@ impl<'a> SequenceRunner<'a> {
             cancel: self.cancel,
             halted: &self.halted,
             halt_running: self.halt_flag().is_some(),
+            show_output: self.opts.output.may_keep_success_output(),
+            live: self.live.map(|l| l.0),
             watchdog: &self.watchdog,
             t0: self.t0,
             shard,
@@ -480,7 +511,16 @@ impl<'a> SequenceRunner<'a> {
             halt: self.halt_flag(),
             watchdog: &self.watchdog,
         };
-        let ran = process::run(&spec, &mut process::NoWatch);
+        let ran = match self.live {
+            Some(Live(live)) => {
+                let mut sink = |line: &str| live(test, line);
+                let mut lines = crate::runner::output::LiveLines::new(&mut sink);
+                let ran = process::run(&spec, &mut lines);
+                lines.finish();
+                ran
+            }
+            None => process::run(&spec, &mut process::NoWatch),
+        };
         let (start_ms, end_ms) = (ms_since(self.t0, start), ms_since(self.t0, Instant::now()));
         match ran {
             Ok(p) => {

@@ -166,6 +166,35 @@ fn the_failures_seen_before_max_fail_are_still_triaged() {
 }
 
 #[test]
+fn max_fail_is_in_the_run_repro_and_not_in_a_single_tests_repro() {
+    // "Reproduce this run" stops where the run stopped; the failing test's own repro (its
+    // finding's, its shard's) must reach the test, so a limit stays out of it.
+    let (_, err, r, _, _) = run_ff("5", &["--max-fail", "1:immediate"]);
+    assert!(
+        r["repro"]
+            .as_str()
+            .unwrap()
+            .contains("--max-fail 1:immediate"),
+        "{r}"
+    );
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("reproduce this run: "))
+        .unwrap();
+    assert!(line.contains("--max-fail 1:immediate"), "{err}");
+    for f in r["findings"].as_array().unwrap() {
+        assert!(!f["repro"].as_str().unwrap().contains("--max-fail"), "{f}");
+    }
+    let (_, err, _, _, _) = run_ff("5", &["--fail-fast", "--no-triage"]);
+    let shard = err.lines().find(|l| l.contains("its shard")).unwrap();
+    assert!(!shard.contains("--max-fail"), "{err}");
+    assert!(
+        err.contains("reproduce this run: ") && err.contains("--max-fail 1\n"),
+        "{err}"
+    );
+}
+
+#[test]
 fn max_fail_immediate_stops_the_running_tests_of_other_shards() {
     // Two shards on two workers: `bad_a` fails at once while `slow_ok` sleeps in the other
     // shard; `:immediate` stops it (reported interrupted), without it the run waits for it.

@@ -230,7 +230,12 @@ fn junit_is_strict_xml_with_one_testcase_per_test() {
             .unwrap()
             .contains("the real failure message")
     );
-    assert!(failure.text().unwrap().contains("bytes of output not kept"));
+    // Its output (capped, the cut marked) is the testcase's <system-out>.
+    let out = big
+        .children()
+        .find(|n| n.has_tag_name("system-out"))
+        .unwrap();
+    assert!(out.text().unwrap().contains("bytes of output not kept"));
     // Times add up: each testsuite spans its tests (8 parallel shards), inside the report.
     crate::merge::assert_junit_times_add_up(&junit);
 }

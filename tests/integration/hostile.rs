@@ -81,8 +81,13 @@ fn every_hostile_test_gets_its_expected_outcome_and_the_run_goes_on() {
                 .children()
                 .find(|n| n.has_tag_name("failure") || n.has_tag_name("error"))
                 .unwrap_or_else(|| panic!("{id} has no failure element"));
+            let system_out = case
+                .children()
+                .find(|n| n.has_tag_name("system-out"))
+                .and_then(|n| n.text())
+                .unwrap_or("");
             let text = format!(
-                "{} {}",
+                "{} {} {system_out}",
                 failure.attribute("message").unwrap_or(""),
                 failure.text().unwrap_or("")
             );

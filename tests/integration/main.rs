@@ -19,6 +19,7 @@ mod hostile;
 mod html;
 mod listing;
 mod merge;
+mod output;
 mod plan_cli;
 mod shared;
 mod triage;

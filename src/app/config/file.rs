@@ -52,6 +52,12 @@ pub(crate) struct ProfileFile {
     pub(crate) html: Option<PathBuf>,
     /// `allow-flaky` (`--allow-flaky`).
     pub(crate) allow_flaky: Option<bool>,
+    /// `success-output` (`--success-output`).
+    pub(crate) success_output: Option<OutputKey>,
+    /// `failure-output` (`--failure-output`).
+    pub(crate) failure_output: Option<OutputKey>,
+    /// `junit-store-success-output` (`--junit-store-success-output`).
+    pub(crate) junit_store_success_output: Option<bool>,
 }
 
 impl ProfileFile {
@@ -73,6 +79,11 @@ impl ProfileFile {
             summary: self.summary.or(p.summary),
             html: self.html.or(p.html),
             allow_flaky: self.allow_flaky.or(p.allow_flaky),
+            success_output: self.success_output.or(p.success_output),
+            failure_output: self.failure_output.or(p.failure_output),
+            junit_store_success_output: self
+                .junit_store_success_output
+                .or(p.junit_store_success_output),
         }
     }
 
@@ -118,6 +129,20 @@ pub(crate) enum IsolationKey {
     Process,
     /// One process per (shard, binary).
     Shared,
+}
+
+/// `success-output` / `failure-output = "immediate" | "final" | "immediate-final" | "never"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum OutputKey {
+    /// Right after the test's result.
+    Immediate,
+    /// In the summary.
+    Final,
+    /// Both.
+    ImmediateFinal,
+    /// Not on the terminal.
+    Never,
 }
 
 /// A duration key, written as in nextest (`"1s"`, `"500ms"`, `"2m"`, `"1h 30m"`; see

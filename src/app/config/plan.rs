@@ -44,6 +44,9 @@ pub(crate) struct PlanConfig {
     /// The arguments that select the same tests again (cargo flags or `--binary`, filters),
     /// for repro commands.
     pub(crate) selection_args: Vec<String>,
+    /// Arguments only the command that reproduces the whole run repeats, not a finding's or a
+    /// shard's (`--max-fail`: it would stop a single failing test's repro early).
+    pub(crate) run_args: Vec<String>,
     /// `--fail-on-list-error`: a binary that cannot be listed stops the command (exit 104)
     /// before any test runs, instead of being reported while the other binaries run.
     pub(crate) fail_on_list_error: bool,
@@ -104,6 +107,7 @@ impl PlanConfig {
                 IsolationArg::Shared => Isolation::Shared,
             },
             selection_args,
+            run_args: Vec::new(),
             fail_on_list_error: a.fail_on_list_error,
             profile,
         })
@@ -113,6 +117,7 @@ impl PlanConfig {
     pub(crate) fn repro(&self) -> Repro {
         Repro {
             selection_args: self.selection_args.clone(),
+            run_args: self.run_args.clone(),
             seed: self.seed,
             shards: self.shards,
             by_binary: self.by_binary,

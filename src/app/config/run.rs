@@ -1,13 +1,14 @@
 //! The validated configuration of `run` (and of every run of a `hunt`): the plan, how the
 //! executor runs it, triage, the gate, the baseline and the reports.
 
+use super::file::OutputKey;
 use super::plan::PlanConfig;
-use crate::app::cli::{DEFAULT_LEAK_TIMEOUT_MS, RunArgs, RunFormat, SandboxArg};
+use crate::app::cli::{DEFAULT_LEAK_TIMEOUT_MS, OutputArg, RunArgs, RunFormat, SandboxArg};
 use crate::app::error::UsageError;
 use crate::ci::baseline::Baseline;
 use crate::ci::gate::GatePolicy;
 use crate::runner::executor::{ExecOptions, Isolation, MaxFail, SandboxScope};
-use crate::runner::output::{DEFAULT_HEAD, DEFAULT_TAIL};
+use crate::runner::output::{DEFAULT_HEAD, DEFAULT_TAIL, OutputDisplay, OutputSettings};
 use crate::triage::TriageOptions;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -84,6 +85,14 @@ impl RunConfig {
             exec.jobs = j.0 as usize;
         }
         exec.max_fail = max_fail(a)?;
+        // "Reproduce this run" stops where the run stopped; a finding's or a shard's repro
+        // runs to its test.
+        if let Some(m) = exec.max_fail {
+            let mode = if m.immediate { ":immediate" } else { "" };
+            plan.run_args
+                .extend(["--max-fail".into(), format!("{}{mode}", m.count)]);
+        }
+        exec.output = output_settings(a, &p);
         Ok(RunConfig {
             plan,
             exec,
@@ -231,6 +240,46 @@ fn exec_options(a: &RunArgs, isolation: Isolation, timeout: Option<Duration>) ->
         tail_cap: DEFAULT_TAIL,
         only_shards: a.shard.clone(),
         max_fail: None,
+        output: Default::default(),
+    }
+}
+
+/// Where tests' output goes: each setting from its flag, else (`--success-output` only)
+/// libtest's `-- --show-output` (= `final`), else the profile's key, else nextest's default
+/// (`failure-output = immediate`, `success-output = never`); `--no-capture` or libtest's
+/// `-- --nocapture`.
+fn output_settings(a: &RunArgs, p: &super::file::ProfileFile) -> OutputSettings {
+    let (nocapture, show_output) = super::selection::libtest_output_flags(&a.plan);
+    let from_arg = |o: OutputArg| match o {
+        OutputArg::Immediate => OutputDisplay::Immediate,
+        OutputArg::Final => OutputDisplay::Final,
+        OutputArg::ImmediateFinal => OutputDisplay::ImmediateFinal,
+        OutputArg::Never => OutputDisplay::Never,
+    };
+    let from_key = |o: OutputKey| match o {
+        OutputKey::Immediate => OutputDisplay::Immediate,
+        OutputKey::Final => OutputDisplay::Final,
+        OutputKey::ImmediateFinal => OutputDisplay::ImmediateFinal,
+        OutputKey::Never => OutputDisplay::Never,
+    };
+    let defaults = OutputSettings::default();
+    OutputSettings {
+        success: a
+            .success_output
+            .map(from_arg)
+            .or(show_output.then_some(OutputDisplay::Final))
+            .or(p.success_output.map(from_key))
+            .unwrap_or(defaults.success),
+        failure: a
+            .failure_output
+            .map(from_arg)
+            .or(p.failure_output.map(from_key))
+            .unwrap_or(defaults.failure),
+        junit_store_success: a.junit_store_success_output
+            || p.junit_store_success_output == Some(true),
+        no_capture: a.no_capture || nocapture,
+        // The config file's per-test overrides go here (see `OutputOverride`).
+        overrides: Vec::new(),
     }
 }
 
@@ -361,5 +410,57 @@ report = "/abs/run.json"
             Duration::from_millis(DEFAULT_LEAK_TIMEOUT_MS)
         );
         assert_eq!(c.triage.unwrap().confirmations, DEFAULT_CONFIRMATIONS);
+    }
+
+    #[test]
+    fn output_settings_come_from_flags_libtest_options_the_profile_and_nextests_defaults() {
+        let c = config("", &[]);
+        assert_eq!(c.exec.output.success, OutputDisplay::Never);
+        assert_eq!(c.exec.output.failure, OutputDisplay::Immediate);
+        assert!(!c.exec.output.junit_store_success && !c.exec.output.no_capture);
+        let text = "[profile.default]\nsuccess-output = \"immediate-final\"\nfailure-output = \"never\"\njunit-store-success-output = true\n";
+        let c = config(text, &[]);
+        assert_eq!(c.exec.output.success, OutputDisplay::ImmediateFinal);
+        assert_eq!(c.exec.output.failure, OutputDisplay::Never);
+        assert!(c.exec.output.junit_store_success);
+        let c = config(
+            text,
+            &["--success-output", "never", "--failure-output", "final"],
+        );
+        assert_eq!(c.exec.output.success, OutputDisplay::Never);
+        assert_eq!(c.exec.output.failure, OutputDisplay::Final);
+        // libtest's spellings after `--`: --nocapture is --no-capture, --show-output is final.
+        let c = config(text, &["--", "--nocapture", "--show-output", "needle"]);
+        assert!(c.exec.output.no_capture);
+        assert_eq!(c.exec.output.success, OutputDisplay::Final);
+        assert_eq!(c.plan.filter.filters, ["needle"]);
+        assert!(config("", &["--no-capture"]).exec.output.no_capture);
+    }
+
+    #[test]
+    fn max_fail_is_repeated_by_the_run_repro_only() {
+        let c = config("", &["--max-fail", "2:immediate"]);
+        let repro = c.plan.repro();
+        assert!(
+            repro.shards_command(&[]).contains("--max-fail 2:immediate"),
+            "{}",
+            repro.shards_command(&[])
+        );
+        assert!(
+            repro
+                .shards_command(&[3])
+                .contains("--max-fail 2:immediate --shard 3")
+        );
+        assert!(!repro.shard_command(3).contains("--max-fail"));
+        assert!(!repro.order_command(&["b t".into()]).contains("--max-fail"));
+        let c = config("", &["--fail-fast"]);
+        assert!(c.plan.repro().shards_command(&[]).contains("--max-fail 1"));
+        assert!(
+            !config("", &[])
+                .plan
+                .repro()
+                .shards_command(&[])
+                .contains("--max-fail")
+        );
     }
 }

@@ -87,18 +87,26 @@ struct LibtestFlags {
     skip: Vec<String>,
     exact: bool,
     run_ignored: Option<RunIgnored>,
+    /// `--nocapture` (`--no-capture`): the run's `--no-capture`.
+    nocapture: bool,
+    /// `--show-output`: passing tests' output in the summary (`--success-output final`).
+    show_output: bool,
 }
 
 /// Separates libtest options from name filters in the arguments after `--`: `--skip P`
-/// (`--skip=P`), `--exact`, `--ignored`, `--include-ignored` are honoured; options about how
-/// libtest runs or prints (`--nocapture`, `--test-threads N`, …) are ignored (the runner decides
-/// those); anything else starting with `-` is a usage error rather than a silent filter.
+/// (`--skip=P`), `--exact`, `--ignored`, `--include-ignored` are honoured; `--nocapture` and
+/// `--show-output` are noted (they mean `--no-capture` and `--success-output final`); other
+/// options about how libtest runs or prints (`--test-threads N`, …) are ignored (the runner
+/// decides those); anything else starting with `-` is a usage error rather than a silent
+/// filter.
 fn libtest_flags(args: &[String]) -> Result<LibtestFlags, UsageError> {
     let mut f = LibtestFlags {
         filters: Vec::new(),
         skip: Vec::new(),
         exact: false,
         run_ignored: None,
+        nocapture: false,
+        show_output: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -128,8 +136,9 @@ fn libtest_flags(args: &[String]) -> Result<LibtestFlags, UsageError> {
                 }
                 f.run_ignored = Some(want);
             }
-            "--nocapture" | "--no-capture" | "--show-output" | "--quiet" | "-q"
-            | "--report-time" | "--ensure-time" => {}
+            "--nocapture" | "--no-capture" => f.nocapture = true,
+            "--show-output" => f.show_output = true,
+            "--quiet" | "-q" | "--report-time" | "--ensure-time" => {}
             "--test-threads" | "--color" | "--format" | "--shuffle-seed" => {
                 value(name)?;
             }
@@ -137,7 +146,7 @@ fn libtest_flags(args: &[String]) -> Result<LibtestFlags, UsageError> {
             "--" => f.filters.extend(it.by_ref().cloned()),
             s if s.starts_with('-') => {
                 return Err(UsageError(format!(
-                    "`{a}` after -- is not a libtest option cargo-shuffle understands; after -- give test-name filters and --skip/--exact/--ignored/--include-ignored"
+                    "`{a}` after -- is not a libtest option cargo-shuffle understands; after -- give test-name filters and --skip/--exact/--ignored/--include-ignored/--nocapture/--show-output"
                 )));
             }
             _ => f.filters.push(a.clone()),
@@ -158,6 +167,12 @@ pub(super) fn with_libtest_flags(a: &PlanArgs) -> Result<PlanArgs, UsageError> {
         a.run_ignored = ri;
     }
     Ok(a)
+}
+
+/// libtest's output options after `--` in `a`: (`--nocapture`, `--show-output`). Bad
+/// arguments count as neither (validation reports them, see [`with_libtest_flags`]).
+pub(crate) fn libtest_output_flags(a: &PlanArgs) -> (bool, bool) {
+    libtest_flags(&a.filters).map_or((false, false), |f| (f.nocapture, f.show_output))
 }
 
 /// Where the binaries come from, and the arguments that select the same binaries again in a

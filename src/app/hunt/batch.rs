@@ -118,5 +118,6 @@ fn split_run(batch: &RunRecord, shard: u32, plan: &Plan, repro: &Repro) -> RunRe
     record.list_errors = batch.list_errors.clone();
     record.profile = batch.profile.clone();
     record.started_at = batch.started_at;
+    record.junit_store_success_output = batch.junit_store_success_output;
     record
 }

@@ -180,7 +180,8 @@ pub(crate) fn hunt(
             })
             .collect();
         // A reporter per batch: each gets its own progress bar.
-        let mut terminal = report::terminal::TerminalReporter::new(cfg.progress);
+        let mut terminal = report::terminal::TerminalReporter::new(cfg.progress)
+            .with_output(cfg.exec.output.clone());
         for (j, (_, pc)) in batch.iter().enumerate() {
             terminal.note(&format!(
                 "hunt run {}: {} order of {} in one sequence, seed {}{}",

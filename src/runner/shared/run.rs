@@ -48,6 +48,11 @@ pub(crate) struct GroupContext<'a> {
     pub(crate) halted: &'a AtomicBool,
     /// `--max-fail N:immediate`: `halted` also stops the running process.
     pub(crate) halt_running: bool,
+    /// Some passing test's output is wanted: libtest is asked for it (`--show-output`).
+    pub(crate) show_output: bool,
+    /// `--no-capture`: libtest runs with `--nocapture`, and each line a test prints goes here
+    /// as it comes, credited to the running test.
+    pub(crate) live: Option<&'a crate::runner::output::LiveSink<'a>>,
     /// Told about each process group, so it can kill it if the runner dies.
     pub(crate) watchdog: &'a crate::runner::watchdog::Watchdog,
     /// Run start: results' start and end times count from here.
@@ -81,8 +86,9 @@ pub(crate) fn run_group(
             t0: ctx.t0,
             timeout: ctx.timeout,
         };
-        let mut watch = GroupWatch::new(place, &remaining, position, on_start, on_result);
-        let spec = process_spec(ctx, libtest_args(&remaining, seed));
+        let mut watch = GroupWatch::new(place, &remaining, position, on_start, on_result)
+            .with_live_output(ctx.live);
+        let spec = process_spec(ctx, libtest_args(&remaining, seed, ctx));
         let outcome = process::run(&spec, &mut watch);
         watch.close();
         let r = match outcome {
@@ -202,14 +208,16 @@ fn attempt_seed(group: &Group, attempt: u64, remaining: &[TestCase]) -> u64 {
 }
 
 /// libtest's arguments for running `tests` in one process under `seed`: `--exact` name filters
-/// for every test, one thread, JSON events with times, the shuffle seed, and `--include-ignored`
-/// when an ignored test was selected.
+/// for every test, one thread, JSON events with times, the shuffle seed, `--include-ignored`
+/// when an ignored test was selected, `--show-output` when passing tests' output is wanted
+/// (libtest's `ok` events then carry it) and `--nocapture` under `--no-capture` (the tests'
+/// output then comes as raw lines between the events, credited to the running test).
 ///
 /// The names are given even when they are all of the binary's tests: libtest shuffles the list
 /// it filtered, and without filters that list also holds the binary's `#[ignore]`d tests (and
 /// its benchmarks, run as tests), which changes the shuffle (its length and the hash of its
 /// names) and so the order: the prediction would be wrong from the first test.
-fn libtest_args(tests: &[TestCase], seed: u64) -> Vec<OsString> {
+fn libtest_args(tests: &[TestCase], seed: u64, ctx: &GroupContext<'_>) -> Vec<OsString> {
     let any_ignored = tests.iter().any(|t| t.ignored);
     let mut args: Vec<OsString> = vec!["--exact".into()];
     args.extend(tests.iter().map(|t| OsString::from(&t.name)));
@@ -228,6 +236,11 @@ fn libtest_args(tests: &[TestCase], seed: u64) -> Vec<OsString> {
     args.push(seed.to_string().into());
     if any_ignored {
         args.push("--include-ignored".into());
+    }
+    if ctx.live.is_some() {
+        args.push("--nocapture".into());
+    } else if ctx.show_output {
+        args.push("--show-output".into());
     }
     args
 }

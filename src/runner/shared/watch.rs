@@ -60,6 +60,8 @@ pub(crate) struct GroupWatch<'a, 'f> {
     /// reported already: the events after it are ignored and the tests not reported yet are
     /// errors with this message (see [`GroupWatch::misreport`]).
     misreport: Option<String>,
+    /// `--no-capture`: gets each raw line while a test runs, credited to it.
+    live: Option<&'f crate::runner::output::LiveSink<'f>>,
 }
 
 /// A result event waiting for the next event (see `GroupWatch::pending`).
@@ -98,7 +100,18 @@ impl<'a, 'f> GroupWatch<'a, 'f> {
             pending: None,
             suite_finished: false,
             misreport: None,
+            live: None,
         }
+    }
+
+    /// The same watch, streaming each raw line (what the running test printed under
+    /// `--nocapture`) to `live` as it comes.
+    pub(crate) fn with_live_output(
+        mut self,
+        live: Option<&'f crate::runner::output::LiveSink<'f>>,
+    ) -> Self {
+        self.live = live;
+        self
     }
 
     /// Why this process's events cannot be trusted, if they cannot: libtest reported a test it
@@ -264,7 +277,7 @@ impl<'a, 'f> GroupWatch<'a, 'f> {
 
     /// Reports the test `name` as libtest's `event` says (`ok`, `ignored`, else failed), with
     /// libtest's `exec` time when given, else the time since it started.
-    fn finish(&mut self, name: &str, event: &str, exec: Option<f64>, output: String) {
+    fn finish(&mut self, name: &str, event: &str, exec: Option<f64>, captured: String) {
         let Some(test) = self.by_name.get(name).cloned() else {
             return;
         };
@@ -274,6 +287,11 @@ impl<'a, 'f> GroupWatch<'a, 'f> {
             .filter(|(n, _)| n == name)
             .map(|(_, t)| t)
             .unwrap_or_else(Instant::now);
+        // What the test wrote past libtest's capture (a child process, a direct write to the
+        // descriptor, everything under `--nocapture`) came first, as raw lines; then what
+        // libtest captured.
+        let mut output = std::mem::take(&mut self.raw_since_start);
+        output.push_str(&captured);
         let outcome = match event {
             "ok" => Outcome::Passed,
             "ignored" => Outcome::Ignored,
@@ -388,6 +406,11 @@ impl<'a, 'f> GroupWatch<'a, 'f> {
     /// Output written straight to the file descriptor (the runtime's abort message, child
     /// processes): it belongs to the running test.
     fn handle_line_raw(&mut self, line: &str) {
+        if let Some(live) = self.live
+            && let Some(test) = self.current.as_ref().and_then(|(n, _)| self.by_name.get(n))
+        {
+            live(test, line);
+        }
         if self.raw_since_start.len() < RAW_CAP {
             self.raw_since_start.push_str(line);
             self.raw_since_start.push('\n');

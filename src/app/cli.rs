@@ -400,6 +400,16 @@ pub(crate) struct RunArgs {
     )]
     pub(crate) timeout: Option<f64>,
 
+    /// A test running longer than this many seconds is shown as SLOW (again each period) and
+    /// marked slow in the reports [default: 60, or the profile's `slow-timeout`].
+    #[arg(
+        long,
+        value_name = "SECS",
+        allow_hyphen_values = true,
+        help_heading = "Execution"
+    )]
+    pub(crate) slow_timeout: Option<f64>,
+
     /// How long a test's output may stay open after the test exited (a background process it
     /// started still holds it) before the test is marked LEAKY and its process group killed
     /// [default: 200]

@@ -270,6 +270,7 @@ fn test_doc(r: &TestResult) -> TestDoc {
         failed_attempts: r.previous_attempts.clone(),
         quarantined: r.quarantined,
         sandbox: r.sandbox.clone(),
+        slow: r.slow,
     }
 }
 
@@ -293,6 +294,7 @@ fn test_result(t: &TestDoc) -> TestResult {
     r.previous_attempts = t.failed_attempts.clone();
     r.quarantined = t.quarantined;
     r.sandbox = t.sandbox.clone();
+    r.slow = t.slow;
     r
 }
 

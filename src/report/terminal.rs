@@ -23,6 +23,28 @@ pub(crate) struct TerminalReporter {
 
 /// One finished test: outcome, duration, shard, id, and why it is special (signal, leak,
 /// retries).
+/// The line for a test still running after `elapsed` (a multiple of its slow period):
+/// `   SLOW [  60.000s] shard  3  BINARY TEST`, saying so when terminate-after will stop it.
+fn slow_line(
+    test: &crate::discover::list::TestCase,
+    shard: u32,
+    elapsed: std::time::Duration,
+    will_terminate: bool,
+) -> String {
+    format!(
+        "{:>7} [{:>8.3}s] shard {:>2}  {}{}",
+        "SLOW",
+        elapsed.as_secs_f64(),
+        shard,
+        clean_text(&test.id()),
+        if will_terminate {
+            " (slow-timeout terminate-after stops it)"
+        } else {
+            ""
+        }
+    )
+}
+
 fn status_line(r: &TestResult) -> String {
     let mut extra = String::new();
     if let Some(sig) = &r.signal
@@ -32,6 +54,9 @@ fn status_line(r: &TestResult) -> String {
     }
     if r.leaked {
         extra.push_str(" (leaky)");
+    }
+    if r.slow {
+        extra.push_str(" (slow)");
     }
     if !r.previous_attempts.is_empty() {
         let _ = write!(
@@ -304,6 +329,18 @@ impl Reporter for TerminalReporter {
                 }
             }
             RunEvent::TestStarted { .. } => {}
+            RunEvent::TestSlow {
+                test,
+                shard,
+                elapsed,
+                will_terminate,
+            } => {
+                let line = slow_line(test, *shard, *elapsed, *will_terminate);
+                match &self.bar {
+                    Some(b) => b.println(line),
+                    None => self.println(&line),
+                }
+            }
             RunEvent::TestFinished(r) => {
                 if r.outcome == Outcome::Ignored {
                     return;

@@ -45,7 +45,8 @@ pub(crate) fn execute(
         let ignored = TestResult::new(t.clone(), Outcome::Ignored);
         let _ = events.send(RunEvent::TestFinished(Box::new(ignored)));
     }
-    let runner = SequenceRunner::new(binaries, opts, cancel, plan.seed, t0);
+    let runner =
+        SequenceRunner::new(binaries, opts, cancel, plan.seed, t0).with_slow_events(events.clone());
     // `--sandbox run`: one sandbox (and one `--reset-cmd`) for every shard of the run.
     let shared = (opts.sandbox == SandboxScope::Run).then(|| runner.fresh_sandbox());
     run_workers(&runner, &order, opts, shared.as_ref(), events);

@@ -129,6 +129,9 @@ pub(crate) trait Watch {
     fn data(&mut self, bytes: &[u8]);
     /// When to stop the process (TERM, grace, KILL); `None` = the spec's own timeout.
     fn deadline(&self) -> Option<Instant>;
+    /// Called on every turn of the supervision loop while the process runs (at least every
+    /// 100 ms), e.g. to say that a test is slow.
+    fn tick(&mut self, _now: Instant) {}
 }
 
 /// A [`Watch`] that does nothing (process-per-test mode).
@@ -256,6 +259,7 @@ impl<'s> Supervision<'s> {
             return true;
         }
         if self.exited_at.is_none() {
+            watch.tick(now);
             self.send_due_signals(now, deadline);
         }
         let wait = self.wait_time(now, deadline);

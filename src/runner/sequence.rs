@@ -9,6 +9,7 @@ use crate::events::{Attempt, Outcome, TestResult};
 use crate::runner::options::{CancelFlag, ExecOptions, Isolation};
 use crate::runner::process::{self, ProcessResult, ProcessSpec};
 use crate::runner::shared::{self, GroupContext, GroupEnd};
+use crate::runner::slow::{self, SlowWatch};
 use crate::runner::verdict::verdict;
 use crate::runner::watchdog::Watchdog;
 use std::collections::{HashMap, HashSet};
@@ -54,6 +55,9 @@ pub(crate) struct SequenceRunner<'a> {
     /// process) starts; with `:immediate` the running ones are stopped too. Never set for
     /// triage reruns.
     halted: AtomicBool,
+    /// Where a test's SLOW notices go while it runs (the executor's event channel); triage
+    /// reruns have none.
+    slow_events: Option<crossbeam_channel::Sender<crate::events::RunEvent>>,
 }
 
 /// A sequence's (or a whole run's) temporary directory (see [`SequenceRunner::run_sequence`]).
@@ -116,7 +120,18 @@ impl<'a> SequenceRunner<'a> {
             warned: Default::default(),
             last_last: opts.keep_last,
             halted: AtomicBool::new(false),
+            slow_events: None,
         }
+    }
+
+    /// The same runner, sending [`RunEvent::TestSlow`](crate::events::RunEvent) notices to
+    /// `events`.
+    pub(crate) fn with_slow_events(
+        mut self,
+        events: crossbeam_channel::Sender<crate::events::RunEvent>,
+    ) -> Self {
+        self.slow_events = Some(events);
+        self
     }
 
     /// The same runner, making each sequence's last test run last in shared isolation (as
@@ -276,10 +291,8 @@ impl<'a> SequenceRunner<'a> {
     ) -> TestResult {
         let mut r = first;
         let mut failed: Vec<Attempt> = Vec::new();
-        while r.outcome.is_failure()
-            && !self.cancelled()
-            && (failed.len() as u32) < self.opts.retries
-        {
+        let retries = self.opts.settings_for(test).retries;
+        while r.outcome.is_failure() && !self.cancelled() && (failed.len() as u32) < retries {
             let again = self.run_one(test, place, sandbox);
             failed.push(Attempt::from(&r));
             r = again;
@@ -300,11 +313,19 @@ impl<'a> SequenceRunner<'a> {
         let mut position = 0;
         let mut report = |mut r: TestResult| {
             r.sandbox = sandbox.kept.clone();
+            // Slow only after the fact here: libtest's own clock, no SLOW notices meanwhile.
+            r.slow = r.duration >= self.opts.settings_for(&r.test).slow_timeout.period;
             on_result(r)
         };
         for group in shared::groups(self.plan_seed, shard, tests, self.last_last) {
             let Some(bin) = self.binaries.get(&group.binary_id) else {
                 continue;
+            };
+            // The process holds one slot of each test group of its tests for its whole life.
+            let names = self.opts.test_groups_of(&group.tests);
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let Some(_slots) = self.opts.groups.acquire(&names, &|| self.cancelled()) else {
+                break;
             };
             let ctx = self.group_context(bin, shard, sandbox.path.as_deref());
             let mut warn = |w: String| self.warn_once(bin, &w);
@@ -457,7 +478,7 @@ impl<'a> SequenceRunner<'a> {
         (shard, position): (u32, u32),
         sandbox: Option<&Path>,
     ) -> TestResult {
-        let start = Instant::now();
+        let settings = self.opts.settings_for(test);
         let error = |message: String| {
             TestResult::new(test.clone(), Outcome::Error)
                 .with_place(shard, position)
@@ -466,32 +487,53 @@ impl<'a> SequenceRunner<'a> {
         let Some(bin) = self.binaries.get(&test.binary_id) else {
             return error(format!("no test binary `{}` in this run", test.binary_id));
         };
+        // Its test group's slot, held until the process is reaped (start and end times are
+        // measured inside, so the record shows the group's limit).
+        let group: Vec<&str> = settings.test_group.as_deref().into_iter().collect();
+        let Some(_slot) = self.opts.groups.acquire(&group, &|| self.cancelled()) else {
+            return TestResult::new(test.clone(), Outcome::Interrupted)
+                .with_place(shard, position)
+                .with_message(Some(format!(
+                    "waiting for a slot of test group `{}` {}; not started",
+                    group.join(", "),
+                    self.stop_reason()
+                )));
+        };
+        let start = Instant::now();
         let spec = ProcessSpec {
             program: bin.program(),
             args: bin.args_with(exact_args(test)),
             cwd: &bin.cwd,
             env: self.test_env(bin, shard, sandbox),
-            timeout: self.opts.timeout,
+            timeout: settings.timeout,
             grace: self.opts.grace,
-            leak_timeout: self.opts.leak_timeout,
+            leak_timeout: settings.leak_timeout,
             head_cap: self.opts.head_cap,
             tail_cap: self.opts.tail_cap,
             cancel: self.cancel,
             halt: self.halt_flag(),
             watchdog: &self.watchdog,
         };
-        let ran = process::run(&spec, &mut process::NoWatch);
+        let slow = settings.slow_timeout;
+        let mut notice = slow::notices(self.slow_events.as_ref(), test, shard);
+        let mut watch = SlowWatch::new(start, settings.timeout, slow, &mut notice);
+        let ran = process::run(&spec, &mut watch);
         let (start_ms, end_ms) = (ms_since(self.t0, start), ms_since(self.t0, Instant::now()));
         match ran {
             Ok(p) => {
-                let (outcome, message) = if p.interrupted {
+                let (outcome, mut message) = if p.interrupted {
                     interrupted_verdict(&p, self.stop_reason())
                 } else {
                     verdict(&p, self.opts, &test.name)
                 };
-                finished(test, outcome, message, &p)
+                if outcome == Outcome::TimedOut {
+                    message = Some(slow::timeout_message(&settings, self.opts.timeout));
+                }
+                let mut r = finished(test, outcome, message, &p)
                     .with_place(shard, position)
-                    .with_times(start_ms, end_ms, p.duration)
+                    .with_times(start_ms, end_ms, p.duration);
+                r.slow = p.duration >= slow.period;
+                r
             }
             Err(e) => error(format!(
                 "could not start test binary {}: {e}",

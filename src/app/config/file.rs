@@ -1,5 +1,7 @@
 //! The config file (`.config/shuffle.toml`) as written: `[profile.NAME]` tables whose
-//! kebab-case keys set what the run flags set ([`ProfileFile`]). Parsed with serde and `toml`;
+//! kebab-case keys set what the run flags set ([`ProfileFile`]), their
+//! `[[profile.NAME.overrides]]` ([`OverrideFile`]) and the `[test-groups.NAME]` tables
+//! ([`TestGroupFile`]). Parsed with serde and `toml`;
 //! an unknown key or a bad value is an error naming the file, the line and the key
 //! ([`parse`]). Which file and profile apply, and how they combine with the flags, is
 //! [`super::profile`]'s business.
@@ -17,6 +19,88 @@ pub(crate) struct ConfigFile {
     /// `[profile.NAME]` tables.
     #[serde(default)]
     pub(crate) profile: BTreeMap<String, ProfileFile>,
+    /// `[test-groups.NAME]` tables, shared by every profile.
+    #[serde(default)]
+    pub(crate) test_groups: BTreeMap<String, TestGroupFile>,
+}
+
+/// One `[test-groups.NAME]` table.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct TestGroupFile {
+    /// `max-threads`: at most this many of the group's tests (shared isolation: processes
+    /// holding them) run at once.
+    pub(crate) max_threads: Int<1, 1024>,
+}
+
+/// One `[[profile.NAME.overrides]]` entry: a filter expression and the settings it gives the
+/// tests it matches (every setting optional; the first matching override decides each one).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct OverrideFile {
+    /// `filter`: a filterset expression, with where it is in the file (for errors).
+    pub(crate) filter: toml::Spanned<String>,
+    /// `timeout`, a duration string.
+    pub(crate) timeout: Option<Dur<{ 366 * 86_400 }>>,
+    /// `retries`.
+    pub(crate) retries: Option<Int<0, 100>>,
+    /// `leak-timeout`, a duration string up to 1 h.
+    pub(crate) leak_timeout: Option<Dur<3_600>>,
+    /// `slow-timeout`: `"60s"` or `{ period = "60s", terminate-after = 3 }`.
+    pub(crate) slow_timeout: Option<SlowTimeoutKey>,
+    /// `test-group`: the name of a `[test-groups.NAME]` table, with where it is in the file.
+    pub(crate) test_group: Option<toml::Spanned<String>>,
+    /// `shuffle`: `false` keeps the matching tests in name order in one sequence.
+    pub(crate) shuffle: Option<bool>,
+}
+
+/// `slow-timeout` as nextest writes it: a duration string (the period), or a table
+/// `{ period = "60s", terminate-after = N }` (N at least 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SlowTimeoutKey {
+    /// The period.
+    pub(crate) period: Duration,
+    /// Periods after which the test is stopped as timed out.
+    pub(crate) terminate_after: Option<u32>,
+}
+
+impl<'de> Deserialize<'de> for SlowTimeoutKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+        struct Table {
+            period: Dur<{ 366 * 86_400 }>,
+            terminate_after: Option<Int<1, 1_000_000>>,
+        }
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = SlowTimeoutKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a duration string (\"60s\") or a table { period = \"60s\", terminate-after = 3 }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<SlowTimeoutKey, E> {
+                let d: Dur<{ 366 * 86_400 }> =
+                    Dur::deserialize(serde::de::value::StrDeserializer::<E>::new(s))?;
+                Ok(SlowTimeoutKey {
+                    period: d.0,
+                    terminate_after: None,
+                })
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                m: M,
+            ) -> Result<SlowTimeoutKey, M::Error> {
+                let t = Table::deserialize(serde::de::value::MapAccessDeserializer::new(m))?;
+                Ok(SlowTimeoutKey {
+                    period: t.period.0,
+                    terminate_after: t.terminate_after.map(|n| n.0),
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// One `[profile.NAME]` table: every key optional; a key a named profile leaves out comes from
@@ -50,6 +134,12 @@ pub(crate) struct ProfileFile {
     pub(crate) summary: Option<PathBuf>,
     /// `allow-flaky` (`--allow-flaky`).
     pub(crate) allow_flaky: Option<bool>,
+    /// `slow-timeout` (`--slow-timeout`): when a test is slow, and when it is stopped.
+    pub(crate) slow_timeout: Option<SlowTimeoutKey>,
+    /// `[[profile.NAME.overrides]]`, in file order. A named profile's apply before those of
+    /// `default` (see [`ProfileFile::inherit`]).
+    #[serde(default)]
+    pub(crate) overrides: Vec<OverrideFile>,
 }
 
 impl ProfileFile {
@@ -70,6 +160,9 @@ impl ProfileFile {
             report: self.report.or(p.report),
             summary: self.summary.or(p.summary),
             allow_flaky: self.allow_flaky.or(p.allow_flaky),
+            slow_timeout: self.slow_timeout.or(p.slow_timeout),
+            // As in nextest: the profile's own overrides first, then the default profile's.
+            overrides: self.overrides.into_iter().chain(p.overrides).collect(),
         }
     }
 
@@ -182,7 +275,14 @@ fn describe(path: &Path, text: &str, e: &toml::de::Error) -> String {
     let Some(span) = e.span() else {
         return format!("{}: {msg}", path.display());
     };
-    let start = span.start.min(text.len());
+    located(path, text, span.start, msg)
+}
+
+/// `PATH:LINE:COLUMN: key `KEY`: MSG` for byte offset `start` of `text` (the file at `path`):
+/// the form of every config-file error, also those found after parsing (an unknown test
+/// group, a filter that does not compile).
+pub(crate) fn located(path: &Path, text: &str, start: usize, msg: &str) -> String {
+    let start = start.min(text.len());
     let before = &text[..start];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;

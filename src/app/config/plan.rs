@@ -2,6 +2,7 @@
 //! with which seed, in how many shards, and the arguments a repro command repeats.
 
 use super::file::IsolationKey;
+use super::overrides;
 use super::profile::{self, Profile};
 use super::seed::{self, SeedSource};
 use super::selection::{self, NameFilter, Source};
@@ -49,6 +50,8 @@ pub(crate) struct PlanConfig {
     pub(crate) fail_on_list_error: bool,
     /// The config file's profile in effect (its settings lose to the flags).
     pub(crate) profile: Profile,
+    /// The profile's overrides and the file's test groups, compiled (see [`overrides`]).
+    pub(crate) compiled: overrides::Compiled,
 }
 
 impl PlanConfig {
@@ -86,6 +89,7 @@ impl PlanConfig {
                 "--order names `{twice}` twice, but --isolation shared runs a binary's tests in one libtest process, which runs each test once; use --isolation process to run a test twice"
             )));
         }
+        let compiled = overrides::compile(&profile, &overrides::simple_filter)?;
         selection_args.extend(profile.repro_args.iter().cloned());
         selection_args.extend(selection::picking_args(a, isolation));
         Ok(PlanConfig {
@@ -106,6 +110,7 @@ impl PlanConfig {
             selection_args,
             fail_on_list_error: a.fail_on_list_error,
             profile,
+            compiled,
         })
     }
 

@@ -8,6 +8,7 @@ use crate::ci::baseline::Baseline;
 use crate::ci::gate::GatePolicy;
 use crate::runner::executor::{ExecOptions, Isolation, MaxFail, SandboxScope};
 use crate::runner::output::{DEFAULT_HEAD, DEFAULT_TAIL};
+use crate::runner::overrides::SlowTimeout;
 use crate::triage::TriageOptions;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -73,9 +74,23 @@ impl RunConfig {
                 "{what} reruns a test in place, which needs one process per test; use it with --isolation process"
             )));
         }
+        if plan.isolation == Isolation::Shared
+            && let Some(o) = p
+                .overrides
+                .iter()
+                .find(|o| o.retries.is_some_and(|r| r.0 > 0))
+        {
+            return Err(plan.profile.error_at(
+                o.filter.span().start,
+                "an override with `retries` reruns a test in place, which needs one process per test; use it with --isolation process",
+            ));
+        }
         let mut exec = exec_options(a, plan.isolation, timeout);
         exec.leak_timeout = Duration::from_millis(leak_ms);
         exec.retries = retries;
+        exec.slow_timeout = slow_timeout(a, &p)?;
+        exec.overrides = plan.compiled.overrides.clone();
+        exec.groups = plan.compiled.groups.clone();
         if a.jobs.is_none()
             && let Some(j) = p.jobs
         {
@@ -116,6 +131,22 @@ impl RunConfig {
             json_events: a.message_format == RunFormat::Json,
         })
     }
+}
+
+/// `--slow-timeout SECS` (a period, never terminating), else the profile's `slow-timeout`,
+/// else 60 s. Errors: a flag value that is not a positive number of seconds up to a year.
+fn slow_timeout(a: &RunArgs, p: &super::file::ProfileFile) -> Result<SlowTimeout, UsageError> {
+    if let Some(t) = seconds_arg("--slow-timeout", a.slow_timeout, ", e.g. --slow-timeout 60")? {
+        return Ok(SlowTimeout {
+            period: t,
+            terminate_after: None,
+        });
+    }
+    Ok(p.slow_timeout
+        .map_or(SlowTimeout::DEFAULT, |s| SlowTimeout {
+            period: s.period,
+            terminate_after: s.terminate_after,
+        }))
 }
 
 /// `--confirmations` when neither the flag nor the profile gives it.
@@ -228,6 +259,9 @@ fn exec_options(a: &RunArgs, isolation: Isolation, timeout: Option<Duration>) ->
         tail_cap: DEFAULT_TAIL,
         only_shards: a.shard.clone(),
         max_fail: None,
+        slow_timeout: SlowTimeout::DEFAULT,
+        overrides: Default::default(),
+        groups: Default::default(),
     }
 }
 

@@ -243,6 +243,13 @@ mod tests {
                 message: None,
                 flaky: false,
                 leaked: true,
+                slow: true,
+            },
+            StreamEvent::TestSlow {
+                id: "b t".into(),
+                shard: 1,
+                elapsed_ms: 60_000,
+                will_terminate: false,
             },
             StreamEvent::Finding(r.findings[0].clone()),
             StreamEvent::RunFinished(RunFinished::Completed {

@@ -181,6 +181,9 @@ pub(crate) struct TestDoc {
     pub(crate) quarantined: bool,
     /// Its sequence's temporary directory, when kept with `--keep-sandbox`.
     pub(crate) sandbox: Option<PathBuf>,
+    /// It ran longer than its `slow-timeout` period (absent in older records: false).
+    #[serde(default)]
+    pub(crate) slow: bool,
 }
 
 impl TestDoc {
@@ -213,6 +216,7 @@ impl TestDoc {
             }],
             quarantined: false,
             sandbox: Some("/tmp/x".into()),
+            slow: false,
         }
     }
 }

@@ -1,0 +1,306 @@
+//! Test groups, per-test overrides and slow tests from the config file, on `fixtures/groups`:
+//! three `db::` tests that each hold one shared resource for 300 ms (and fail if another
+//! holds it) in a group with `max-threads = 1` never overlap at `--jobs 4` in process or shared
+//! isolation or in a hunt; an override gives one test a timeout the profile does not have; a
+//! slow test is shown SLOW and marked slow; `terminate-after` stops a test as timed out; bad
+//! overrides and groups are usage errors naming file, line and key.
+
+use crate::common::*;
+
+/// `cargo-shuffle SUB` on the groups fixture with `args`, its shared resource in a fresh
+/// directory; with `config`, that text as `--config-file` (else the fixture's own
+/// `.config/shuffle.toml`). Returns the output, the JSON written to `--report` and the temp
+/// dir (which holds `junit.xml` when `--junit` is asked for with `junit`).
+fn groups_run(
+    sub: &str,
+    config: Option<&str>,
+    args: &[&str],
+) -> (std::process::Output, serde_json::Value, tempfile::TempDir) {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let report = w.join("report.json");
+    let junit = w.join("junit.xml");
+    let cfg = w.join("shuffle.toml");
+    let mut all = vec![
+        "--report",
+        report.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ];
+    if let Some(text) = config {
+        std::fs::write(&cfg, text).unwrap();
+        all.extend(["--config-file", cfg.to_str().unwrap()]);
+    }
+    all.extend_from_slice(args);
+    let mut s = Shuffle::on("groups", sub, &all);
+    s.cmd.env("GROUPS_LOCK_DIR", w.join("state"));
+    let (out, _d) = s.output();
+    let record = if report.exists() {
+        json(report.to_str().unwrap())
+    } else {
+        serde_json::Value::Null
+    };
+    (out, record, work)
+}
+
+/// `(start_ms, end_ms, shard)` of the record's tests whose name starts with `prefix`.
+fn spans(record: &serde_json::Value, prefix: &str) -> Vec<(u64, u64, u64)> {
+    record["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["name"].as_str().unwrap().starts_with(prefix))
+        .map(|t| {
+            (
+                t["start_ms"].as_u64().unwrap(),
+                t["end_ms"].as_u64().unwrap(),
+                t["shard"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Asserts that no two of `spans` overlap in time (one may start in the millisecond the other
+/// ended).
+fn assert_one_at_a_time(mut spans: Vec<(u64, u64, u64)>, what: &str) {
+    spans.sort();
+    for w in spans.windows(2) {
+        assert!(w[0].1 <= w[1].0, "{what}: {:?} overlaps {:?}", w[0], w[1]);
+    }
+}
+
+/// Arguments of a run of the three `db::` tests and three fast `api::` tests in 4 shards on 4
+/// workers; with seed 7 the `db::` tests are in two different shards.
+const DB_RUN: &[&str] = &[
+    "--seed",
+    "7",
+    "--shards",
+    "4",
+    "-j",
+    "4",
+    "--no-triage",
+    "--",
+    "db::",
+    "api::",
+];
+
+#[test]
+fn a_group_of_one_thread_runs_its_tests_one_at_a_time_in_both_isolation_modes() {
+    for isolation in ["process", "shared"] {
+        let mut args = vec!["--isolation", isolation];
+        args.extend_from_slice(DB_RUN);
+        let (out, record, _w) = groups_run("run", None, &args);
+        assert_code(&out, 0);
+        let db = spans(&record, "db::");
+        assert_eq!(db.len(), 3, "{record}");
+        // Different shards, run by different workers: only the group keeps them apart.
+        let mut shards: Vec<u64> = db.iter().map(|s| s.2).collect();
+        shards.dedup();
+        assert!(shards.len() >= 2, "{isolation}: {db:?}");
+        assert_one_at_a_time(db, isolation);
+    }
+}
+
+#[test]
+fn a_group_holds_across_the_runs_a_hunt_runs_side_by_side() {
+    let args = [
+        "--runs",
+        "2",
+        "--seed",
+        "7",
+        "-j",
+        "4",
+        "--no-triage",
+        "--",
+        "db::",
+        "api::",
+    ];
+    let (out, report, _w) = groups_run("hunt", None, &args);
+    assert_code(&out, 0);
+    let runs = report["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    // Runs of one batch share their clock (`started_at`); all of their db tests are one group.
+    let mut by_batch: std::collections::BTreeMap<String, Vec<(u64, u64, u64)>> = Default::default();
+    for r in runs {
+        by_batch
+            .entry(r["started_at"].to_string())
+            .or_default()
+            .extend(spans(r, "db::"));
+    }
+    assert!(by_batch.values().any(|s| s.len() == 6), "{by_batch:?}");
+    for (batch, s) in by_batch {
+        assert_one_at_a_time(s, &batch);
+    }
+}
+
+#[test]
+fn an_override_gives_one_test_a_timeout_the_profile_does_not_have() {
+    let config = r#"
+[[profile.default.overrides]]
+filter = "test(=hang::forever)"
+timeout = "1s"
+"#;
+    let (out, record, _w) = groups_run(
+        "run",
+        Some(config),
+        &[
+            "--seed",
+            "3",
+            "--no-triage",
+            "--",
+            "hang::",
+            "api::",
+            "slow::",
+        ],
+    );
+    assert_code(&out, 100);
+    let hang = test_named(&record, "hang::forever");
+    assert_eq!(hang["outcome"], "timed-out", "{hang}");
+    let took = hang["duration_ms"].as_f64().unwrap();
+    assert!((1000.0..10_000.0).contains(&took), "{hang}");
+    for other in ["api::get", "api::post", "api::put", "slow::takes_700ms"] {
+        assert_eq!(test_named(&record, other)["outcome"], "passed", "{other}");
+    }
+}
+
+#[test]
+fn a_slow_test_is_shown_while_it_runs_and_marked_slow_in_the_reports() {
+    let config = "[profile.default]\nslow-timeout = \"250ms\"\n";
+    let (out, record, w) = groups_run(
+        "run",
+        Some(config),
+        &["--seed", "3", "--no-triage", "--", "slow::", "api::get"],
+    );
+    assert_code(&out, 0);
+    let err = stderr(&out);
+    // 700 ms at a 250 ms period: SLOW after 250 and 500 ms.
+    let slow_lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.trim_start().starts_with("SLOW") && l.contains("slow::takes_700ms"))
+        .collect();
+    assert_eq!(slow_lines.len(), 2, "{err}");
+    assert!(slow_lines[0].contains("0.250s"), "{err}");
+    assert_eq!(test_named(&record, "slow::takes_700ms")["slow"], true);
+    assert_eq!(test_named(&record, "api::get")["slow"], false);
+    let junit = std::fs::read_to_string(w.path().join("junit.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&junit).unwrap();
+    let slow_case = doc
+        .descendants()
+        .find(|n| n.attribute("name") == Some("slow::takes_700ms"))
+        .unwrap();
+    assert!(
+        slow_case
+            .descendants()
+            .any(|p| p.attribute("name") == Some("slow") && p.attribute("value") == Some("true")),
+        "{junit}"
+    );
+}
+
+#[test]
+fn terminate_after_stops_a_slow_test_as_timed_out() {
+    let config = r#"
+[[profile.default.overrides]]
+filter = "test(=hang::forever)"
+slow-timeout = { period = "200ms", terminate-after = 2 }
+"#;
+    let (out, record, _w) = groups_run(
+        "run",
+        Some(config),
+        &["--seed", "3", "--no-triage", "--", "hang::", "api::get"],
+    );
+    assert_code(&out, 100);
+    let hang = test_named(&record, "hang::forever");
+    assert_eq!(hang["outcome"], "timed-out", "{hang}");
+    assert_eq!(hang["slow"], true, "{hang}");
+    let msg = hang["message"].as_str().unwrap();
+    assert!(
+        msg.contains("slow-timeout") && msg.contains("terminate-after"),
+        "{msg}"
+    );
+    assert!(hang["duration_ms"].as_f64().unwrap() < 10_000.0, "{hang}");
+    assert_eq!(test_named(&record, "api::get")["outcome"], "passed");
+}
+
+/// `run --binary /bin/true --config-file FILE` with `text` as the file (no build): the
+/// output and the file's path.
+fn with_config(text: &str, extra: &[&str]) -> (std::process::Output, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shuffle.toml");
+    std::fs::write(&file, text).unwrap();
+    let mut args = vec![
+        "run",
+        "--binary",
+        "/bin/true",
+        "--config-file",
+        file.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let (out, _d) = Shuffle::new(&args).output();
+    (out, file.display().to_string())
+}
+
+#[test]
+fn bad_overrides_and_groups_exit_2_naming_file_line_and_key() {
+    let cases: &[(&str, &[&str], &str, &[&str])] = &[
+        (
+            "[[profile.default.overrides]]\nfilter = \"all()\"\ntest-group = \"database\"\n",
+            &[],
+            ":3:14: key `profile.default.overrides.test-group`",
+            &["no test group `database`", "[test-groups.database]"],
+        ),
+        (
+            "[test-groups.db]\nmax-threads = 0\n",
+            &[],
+            ":2:15: key `test-groups.db.max-threads`",
+            &["from 1 to 1024"],
+        ),
+        (
+            "[profile.ci]\nslow-timeout = { period = \"1s\", terminate-after = 0 }\n",
+            &[],
+            ":2:",
+            &["profile.ci.slow-timeout", "from 1 to"],
+        ),
+        (
+            "[[profile.default.overrides]]\nfilter = \"all()\"\ntimeout = \"soon\"\n",
+            &[],
+            ":3:11: key `profile.default.overrides.timeout`",
+            &["invalid duration `soon`"],
+        ),
+        (
+            "[[profile.default.overrides]]\nfilter = \"all()\"\nretries = 2\n",
+            &["--isolation", "shared"],
+            ":2:10: key `profile.default.overrides.filter`",
+            &["`retries`", "--isolation process"],
+        ),
+        (
+            "[[profile.default.overrides]]\nfilter = \"all()\"\nretry = 2\n",
+            &[],
+            ":3:1: key `profile.default.overrides.retry`",
+            &["unknown field `retry`"],
+        ),
+    ];
+    for (text, extra, at, says) in cases {
+        let (out, file) = with_config(text, extra);
+        assert_code(&out, 2);
+        let err = stderr(&out);
+        assert!(err.contains(&format!("{file}{at}")), "{text}\n{err}");
+        for s in *says {
+            assert!(err.contains(s), "{text}\n{err}");
+        }
+    }
+}
+
+#[test]
+fn a_filter_that_does_not_parse_is_quoted_with_its_position() {
+    let text = "[[profile.default.overrides]]\nfilter = \"package(x)\"\ntimeout = \"1s\"\n";
+    let (out, file) = with_config(text, &[]);
+    assert_code(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{file}:2:10: key `profile.default.overrides.filter`: invalid filter expression"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("    package(x)\n    ^"), "{err}");
+}

@@ -94,9 +94,14 @@ fn plan_text(
             for (i, shard) in plan.shards.iter().enumerate() {
                 let _ = writeln!(
                     out,
-                    "shard {} ({}):",
+                    "shard {} ({}{}):",
                     i + 1,
-                    crate::runner::output::count(shard.len(), "test")
+                    crate::runner::output::count(shard.len(), "test"),
+                    if plan.unshuffled == Some(i as u32 + 1) {
+                        ", in name order, not shuffled: shuffle = false"
+                    } else {
+                        ""
+                    }
                 );
                 for t in shard {
                     let _ = writeln!(out, "  {}", t.test.id());
@@ -129,6 +134,7 @@ fn plan_text(
                         tests: s.iter().map(|t| t.test.clone()).collect(),
                     })
                     .collect(),
+                unshuffled_shard: plan.unshuffled,
                 ignored: plan.ignored.clone(),
                 list_errors: list_errors.to_vec(),
             };

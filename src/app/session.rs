@@ -149,10 +149,23 @@ fn select_and_plan(
         .cloned()
         .partition(|t| cfg.run_ignored != RunIgnored::Default || !t.ignored);
     let selected = run.len();
+    // `shuffle = false`: those tests go to a name-ordered shard of their own (not with --order,
+    // which is an order already).
+    let (kept, run): (Vec<TestCase>, Vec<TestCase>) = match &cfg.compiled.unshuffled {
+        Some(m) if cfg.order.is_none() => run.into_iter().partition(|t| (m.0)(t)),
+        _ => (Vec::new(), run),
+    };
+    if !kept.is_empty() && cfg.isolation == Isolation::Shared {
+        // libtest shuffles each shared process itself; a name-ordered shard there is not built.
+        return Err(AppError::Usage(crate::app::config::UsageError(format!(
+            "`shuffle = false` keeps {} in name order, which needs --isolation process (a shared libtest process shuffles its tests itself); use --isolation process, or narrow the override's filter",
+            crate::runner::output::count(kept.len(), "test")
+        ))));
+    }
     let mut plan = if cfg.by_binary {
         Plan::by_binary(cfg.seed, cfg.partition, run, ignored)
     } else {
-        Plan::new(cfg.seed, cfg.shards, cfg.partition, run, ignored)
+        Plan::new(cfg.seed, cfg.shards, cfg.partition, run, ignored).with_unshuffled(kept)
     };
     if cfg.reverse {
         plan = plan.reversed();

@@ -47,6 +47,9 @@ pub(crate) struct RunRecord {
     pub(crate) list_errors: Vec<ListErrorDoc>,
     /// The config file's profile the run used; `None` when no config file was read.
     pub(crate) profile: Option<String>,
+    /// The 1-based shard of the tests kept out of the shuffle (`shuffle = false`), in name
+    /// order; `None` when there is none.
+    pub(crate) unshuffled: Option<u32>,
 }
 
 impl RunRecord {
@@ -73,6 +76,7 @@ impl RunRecord {
             only_shards: Vec::new(),
             list_errors: Vec::new(),
             profile: None,
+            unshuffled: plan.unshuffled,
         }
     }
 
@@ -206,6 +210,7 @@ impl RunRecord {
             not_run: self.not_run(),
             list_errors: self.list_errors.clone(),
             profile: self.profile.clone(),
+            unshuffled_shard: self.unshuffled,
             plan: self
                 .plan
                 .iter()
@@ -244,6 +249,7 @@ impl RunRecord {
             only_shards: Vec::new(),
             list_errors: doc.list_errors.clone(),
             profile: doc.profile.clone(),
+            unshuffled: doc.unshuffled_shard,
         }
     }
 }

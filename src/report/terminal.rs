@@ -176,8 +176,20 @@ fn write_summary(err: &mut impl Write, record: &RunRecord, repro: &Repro, seed_s
     }
     write_findings(err, record);
     write_list_errors(err, record);
+    if let Some(k) = record.unshuffled {
+        let _ = writeln!(err, "{}", unshuffled_note(record, k));
+    }
     let _ = writeln!(err, "seed: {} ({})", record.seed, seed_source);
     let _ = writeln!(err, "reproduce this run: {}", record.repro);
+}
+
+/// What the summary says of shard `k` of `record`, which kept its tests out of the shuffle.
+pub(crate) fn unshuffled_note(record: &RunRecord, k: u32) -> String {
+    let n = record.plan.get(k as usize - 1).map_or(0, Vec::len);
+    format!(
+        "not shuffled: shard {k} ran {} in name order (shuffle = false in the config file)",
+        crate::runner::output::count(n, "test")
+    )
 }
 
 /// A failure's block: a header, the last [`TERMINAL_OUTPUT_LINES`] lines of its output (the

@@ -304,3 +304,67 @@ fn a_filter_that_does_not_parse_is_quoted_with_its_position() {
     );
     assert!(err.contains("    package(x)\n    ^"), "{err}");
 }
+
+const KEEP_ORDER: &str = r#"
+[[profile.default.overrides]]
+filter = "test(~ordered::)"
+shuffle = false
+"#;
+
+#[test]
+fn shuffle_false_keeps_tests_in_name_order_in_a_last_shard_and_says_so() {
+    let plan_args = ["--seed", "11", "--shards", "3"];
+    let run_args = |filters: &[&'static str]| -> Vec<&'static str> {
+        let mut a = plan_args.to_vec();
+        a.extend(["-j", "3", "--no-triage", "--"]);
+        a.extend_from_slice(filters);
+        a
+    };
+    let (out, record, w) = groups_run("run", Some(KEEP_ORDER), &run_args(&["ordered::", "api::"]));
+    // The ordered:: tests fail unless they run in name order, one after another.
+    assert_code(&out, 0);
+    assert_eq!(record["unshuffled_shard"], 4, "{record}");
+    let plan = recorded_plan(&record);
+    assert_eq!(plan.len(), 4);
+    assert_eq!(
+        plan[3],
+        ["a_create", "b_fill", "c_check"].map(|n| format!("groups-demo::lib ordered::{n}"))
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("not shuffled: shard 4 ran 3 tests in name order (shuffle = false"),
+        "{err}"
+    );
+    // The other tests' plan is the one they have without the opted-out tests.
+    let (out, alone, _w) = groups_run("run", Some(""), &run_args(&["api::"]));
+    assert_code(&out, 0);
+    assert_eq!(recorded_plan(&alone), plan[..3]);
+    assert!(alone.get("unshuffled_shard").is_none(), "{alone}");
+    // `list` shows the shard as such, in text and JSON.
+    let cfg = w.path().join("shuffle.toml");
+    let mut list = vec!["--config-file", cfg.to_str().unwrap()];
+    list.extend(plan_args);
+    for (format, says) in [
+        ("json", "\"unshuffled_shard\": 4"),
+        (
+            "human",
+            "shard 4 (3 tests, in name order, not shuffled: shuffle = false):",
+        ),
+    ] {
+        let mut a = list.clone();
+        a.extend(["--message-format", format, "--", "ordered::", "api::"]);
+        let (out, _d) = Shuffle::on("groups", "list", &a).output();
+        assert_code(&out, 0);
+        assert!(stdout(&out).contains(says), "{}", stdout(&out));
+    }
+    // Shared isolation shuffles inside each libtest process: refused, not silently shuffled.
+    let mut shared = vec!["--isolation", "shared"];
+    shared.extend(run_args(&["ordered::"]));
+    let (out, _, _w) = groups_run("run", Some(KEEP_ORDER), &shared);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("`shuffle = false`"),
+        "{}",
+        stderr(&out)
+    );
+}

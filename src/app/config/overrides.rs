@@ -21,13 +21,11 @@ pub(crate) struct Compiled {
     pub(crate) groups: Arc<TestGroups>,
     /// `shuffle = false`: the tests whose first override that sets `shuffle` says false; they
     /// run in name order in a shard of their own. `None` when no override sets it.
-    #[allow(dead_code)] // the plan's opt-out follows in the next commit
     pub(crate) unshuffled: Option<UnshuffledMatcher>,
 }
 
 /// Which tests are kept out of the shuffle (`shuffle = false`).
 #[derive(Clone)]
-#[allow(dead_code)] // the plan's opt-out follows in the next commit
 pub(crate) struct UnshuffledMatcher(pub(crate) Matcher);
 
 impl std::fmt::Debug for UnshuffledMatcher {

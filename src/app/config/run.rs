@@ -216,15 +216,18 @@ fn check_shards(a: &RunArgs, plan: &PlanConfig) -> Result<(), UsageError> {
             "--shard {bad} does not exist: --order makes a plan of one shard (the given tests, in that order); drop --shard or use --shard 1"
         )));
     }
-    // A by-binary plan has one shard per binary: checked once the binaries are known.
-    if let Some(&bad) = a
-        .shard
-        .iter()
-        .find(|&&k| !plan.by_binary && k > plan.shards)
-    {
+    // A by-binary plan has one shard per binary: checked once the binaries are known. The
+    // name-ordered shard of `shuffle = false` comes after the seeded ones (whether it exists
+    // is known once the tests are).
+    let most = plan.shards + u32::from(plan.compiled.unshuffled.is_some());
+    if let Some(&bad) = a.shard.iter().find(|&&k| !plan.by_binary && k > most) {
         return Err(UsageError(format!(
-            "--shard {bad} does not exist: the plan has {} shards (--shards); pick 1..={}",
-            plan.shards, plan.shards
+            "--shard {bad} does not exist: the plan has {most} shards (--shards{}); pick 1..={most}",
+            if most > plan.shards {
+                ", and one for the tests of `shuffle = false`"
+            } else {
+                ""
+            }
         )));
     }
     Ok(())

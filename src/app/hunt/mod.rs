@@ -137,6 +137,13 @@ pub(crate) fn hunt(
     }
     let (session, first_plan) = start(cfg)?;
     let tests = campaign_tests(&first_plan, &cfg.plan);
+    if let Some(k) = first_plan.unshuffled {
+        // A hunt permutes orders; tests that must keep theirs have no place in it.
+        say!(
+            "cargo-shuffle: hunt leaves out the {} kept in name order by `shuffle = false` (run them with `cargo shuffle run`)",
+            crate::runner::output::count(first_plan.shards[k as usize - 1].len(), "test")
+        );
+    }
     let index: HashMap<String, usize> =
         tests.iter().enumerate().map(|(i, t)| (t.id(), i)).collect();
     // Orders are chosen from the coverage of the orders *planned* so far, so they depend only on

@@ -212,6 +212,7 @@ mod tests {
                 shard: 1,
                 tests: vec![TestCase::new("b", "t")],
             }],
+            unshuffled_shard: Some(1),
             ignored: vec![],
             list_errors: vec![ListErrorDoc {
                 binary_id: "junk".into(),

@@ -35,6 +35,9 @@ pub(crate) struct PlanConfig {
     pub(crate) run_ignored: RunIgnored,
     /// The name filters after `--` with `--skip` and `--exact` (from either side of `--`).
     pub(crate) filter: NameFilter,
+    /// `-E/--filterset` expressions as given (syntax checked; compiled against the discovered
+    /// binaries by the session), OR-ed.
+    pub(crate) filtersets: Vec<String>,
     /// `--reverse`: every shard runs backwards.
     pub(crate) reverse: bool,
     /// One process per test, or one per (shard, binary) (`--isolation`).
@@ -97,6 +100,7 @@ impl PlanConfig {
             partition,
             run_ignored: a.run_ignored,
             filter: selection::name_filter(a),
+            filtersets: selection::filtersets(a)?,
             order: (!a.order.is_empty()).then(|| a.order.clone()),
             reverse: a.reverse,
             isolation: match isolation {

@@ -3,8 +3,9 @@
 //! `--archive`), and the test-name filters, including libtest's own options after `--`.
 
 use crate::app::cli::{CargoArgs, IsolationArg, PlanArgs, RunIgnored};
-use crate::app::error::UsageError;
-use crate::discover::CargoSelection;
+use crate::app::error::{AppError, UsageError};
+use crate::discover::filterset::{FilterContext, Filterset, Filtersets};
+use crate::discover::{self, CargoSelection, TestBinary};
 use std::path::PathBuf;
 
 /// Where the test binaries come from.
@@ -227,7 +228,8 @@ fn archive_source(
 }
 
 /// The arguments that repeat how tests are picked and isolated in a repro command:
-/// `--isolation shared` (`isolation`, from the flag or the profile), `--run-ignored`, `--skip`, `--exact` (the name filters themselves go
+/// `--isolation shared` (`isolation`, from the flag or the profile), `--run-ignored`, `--skip`,
+/// `--exact`, `-E` (the name filters themselves go
 /// after `--`, see [`crate::plan::repro::Repro`]).
 pub(super) fn picking_args(a: &PlanArgs, isolation: IsolationArg) -> Vec<String> {
     let mut selection_args = Vec::new();
@@ -251,7 +253,21 @@ pub(super) fn picking_args(a: &PlanArgs, isolation: IsolationArg) -> Vec<String>
     if a.exact {
         selection_args.push("--exact".into());
     }
+    for e in &a.filterset {
+        selection_args.extend(["-E".into(), e.clone()]);
+    }
     selection_args
+}
+
+/// The `-E/--filterset` expressions, each checked for syntax now so that a typo stops the
+/// command before the build. Errors: the first expression that does not parse, quoted with
+/// the position marked (see [`crate::discover::filterset::FilterError`]).
+pub(super) fn filtersets(a: &PlanArgs) -> Result<Vec<String>, UsageError> {
+    use crate::discover::filterset::{FilterOrigin, Filterset};
+    for e in &a.filterset {
+        Filterset::check_syntax(e, FilterOrigin::Flag).map_err(|e| UsageError(e.to_string()))?;
+    }
+    Ok(a.filterset.clone())
 }
 
 /// The name filters of validated plan arguments (see [`with_libtest_flags`]).
@@ -287,6 +303,49 @@ impl NameFilter {
         };
         (self.filters.is_empty() || self.filters.iter().any(hit)) && !self.skip.iter().any(hit)
     }
+}
+
+/// The `-E` filtersets `exprs` compiled against `binaries` and, for cargo builds (`source`), the
+/// workspace's `cargo metadata` (a full one, with dependencies, when an expression uses
+/// `deps()`/`rdeps()`). Errors (usage): an expression naming what the workspace lacks; cargo
+/// metadata that cannot be read.
+pub(crate) fn compile_filtersets(
+    source: &Source,
+    exprs: &[String],
+    binaries: &[TestBinary],
+) -> Result<Filtersets, AppError> {
+    if exprs.is_empty() {
+        return Ok(Filtersets::default());
+    }
+    let usage = |e: String| AppError::Usage(UsageError(e));
+    let cx = match source {
+        Source::Cargo(sel) => {
+            let meta = match &sel.metadata {
+                Some(m) => m.clone(),
+                None => std::sync::Arc::new(discover::workspace_metadata(sel)?),
+            };
+            let cx = FilterContext::new(binaries, Some(&meta), "").map_err(usage)?;
+            if exprs.iter().any(|e| Filterset::needs_dependencies(e)) {
+                let full = discover::dependency_metadata(sel)?;
+                cx.with_dependencies(&full).map_err(usage)?
+            } else {
+                cx
+            }
+        }
+        Source::Binaries(_) => FilterContext::new(
+            binaries,
+            None,
+            "--binary runs have no cargo package graph; select by package(), binary_id() or test()",
+        )
+        .map_err(usage)?,
+        Source::Archive { .. } => FilterContext::new(
+            binaries,
+            None,
+            "--archive runs have no cargo package graph; select by package(), binary_id() or test()",
+        )
+        .map_err(usage)?,
+    };
+    Filtersets::new(exprs, &cx).map_err(|e| usage(e.to_string()))
 }
 
 #[cfg(test)]

@@ -196,3 +196,94 @@ fn binary_ids_given_to_binary_select_by_package_and_either_spelling() {
     assert_eq!(list("binary_id(app::api)").len(), 2);
     assert_eq!(list("not kind(lib)").len(), 2);
 }
+
+/// Runs partition `part` of the fixture with `-E expr`; returns the record's path.
+fn part(dir: &std::path::Path, part: &str, expr: &str) -> std::path::PathBuf {
+    let report = dir.join(format!("{}.json", part.replace('/', "_")));
+    let (o, _d) = Shuffle::on(
+        "filterset",
+        "run",
+        &[
+            "--seed",
+            "5",
+            "--partition",
+            part,
+            "-E",
+            expr,
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    )
+    .output();
+    assert_code(&o, 0);
+    report
+}
+
+#[test]
+fn merge_takes_parts_with_the_same_filterset_and_refuses_different_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = part(dir.path(), "1/2", "test(db::)");
+    let b = part(dir.path(), "2/2", "test(db::)");
+    let merged = dir.path().join("merged.json");
+    let (o, _d) = Shuffle::new(&[
+        "merge",
+        "--report",
+        merged.to_str().unwrap(),
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ])
+    .output();
+    assert_code(&o, 0);
+    let names: BTreeSet<String> = json(merged.to_str().unwrap())["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names.len(), 6, "{names:?}");
+    assert!(names.iter().all(|n| n.contains("db::")), "{names:?}");
+
+    let other = tempfile::tempdir().unwrap();
+    let c = part(other.path(), "2/2", "test(ui::)");
+    let (o, _d) = Shuffle::new(&["merge", a.to_str().unwrap(), c.to_str().unwrap()]).output();
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("selected or ran its tests differently"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn an_archive_run_selects_by_the_package_its_ids_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("tests.tar.gz");
+    let (o, _d) = Shuffle::on("filterset", "archive", &["-o", archive.to_str().unwrap()]).output();
+    assert_code(&o, 0);
+    let src = repo().join("fixtures/filterset");
+    let list = |expr: &str| {
+        let mut s = Shuffle::new(&[
+            "list",
+            "--archive",
+            archive.to_str().unwrap(),
+            "--message-format",
+            "oneline",
+            "-E",
+            expr,
+        ]);
+        s.cmd.current_dir(&src);
+        s.output().0
+    };
+    let o = list(DB_OF_APP);
+    assert_code(&o, 0);
+    let got: BTreeSet<String> = stdout(&o).lines().map(String::from).collect();
+    let want: BTreeSet<String> = DB_OF_APP_TESTS.iter().map(|s| s.to_string()).collect();
+    assert_eq!(got, want);
+    let o = list("rdeps(dbkit)");
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("--archive runs have no cargo package graph"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -305,9 +305,8 @@ impl NameFilter {
     }
 }
 
-/// The `-E` filtersets `exprs` compiled against `binaries` and, for cargo builds (`source`), the
-/// workspace's `cargo metadata` (a full one, with dependencies, when an expression uses
-/// `deps()`/`rdeps()`). Errors (usage): an expression naming what the workspace lacks; cargo
+/// The `-E` filtersets `exprs` compiled against the binaries of `source` (see
+/// [`filter_context`]). Errors (usage): an expression naming what the workspace lacks; cargo
 /// metadata that cannot be read.
 pub(crate) fn compile_filtersets(
     source: &Source,
@@ -317,35 +316,55 @@ pub(crate) fn compile_filtersets(
     if exprs.is_empty() {
         return Ok(Filtersets::default());
     }
-    let usage = |e: String| AppError::Usage(UsageError(e));
+    let deps = exprs.iter().any(|e| Filterset::needs_dependencies(e));
+    let cx = filter_context(source, binaries, deps)?;
+    Filtersets::new(exprs, &cx).map_err(|e| AppError::Usage(UsageError(e.to_string())))
+}
+
+/// What filtersets are compiled against in a run whose `binaries` came from `source`: for cargo
+/// builds the workspace's `cargo metadata` (the one fetched for the config file, else fetched
+/// now), and a full one with dependencies when `dependencies` (some expression uses `deps()`
+/// or `rdeps()`, see [`Filterset::needs_dependencies`]); for `--binary` and `--archive` what
+/// the binary ids say. Errors: cargo metadata that cannot be fetched or read.
+pub(crate) fn filter_context(
+    source: &Source,
+    binaries: &[TestBinary],
+    dependencies: bool,
+) -> Result<FilterContext, AppError> {
+    let unreadable =
+        |e: String| AppError::Usage(UsageError(format!("cargo metadata for filtersets: {e}")));
+    let no_graph = |flag: &str| {
+        format!(
+            "{flag} runs have no cargo package graph; select by package(), binary_id() or test()"
+        )
+    };
     let cx = match source {
         Source::Cargo(sel) => {
             let meta = match &sel.metadata {
                 Some(m) => m.clone(),
                 None => std::sync::Arc::new(discover::workspace_metadata(sel)?),
             };
-            let cx = FilterContext::new(binaries, Some(&meta), "").map_err(usage)?;
-            if exprs.iter().any(|e| Filterset::needs_dependencies(e)) {
+            let cx = FilterContext::new(
+                binaries,
+                Some(&meta),
+                "cargo metadata was read without dependencies",
+            )
+            .map_err(unreadable)?;
+            if dependencies {
                 let full = discover::dependency_metadata(sel)?;
-                cx.with_dependencies(&full).map_err(usage)?
+                cx.with_dependencies(&full).map_err(unreadable)?
             } else {
                 cx
             }
         }
-        Source::Binaries(_) => FilterContext::new(
-            binaries,
-            None,
-            "--binary runs have no cargo package graph; select by package(), binary_id() or test()",
-        )
-        .map_err(usage)?,
-        Source::Archive { .. } => FilterContext::new(
-            binaries,
-            None,
-            "--archive runs have no cargo package graph; select by package(), binary_id() or test()",
-        )
-        .map_err(usage)?,
+        Source::Binaries(_) => {
+            FilterContext::new(binaries, None, &no_graph("--binary")).map_err(unreadable)?
+        }
+        Source::Archive { .. } => {
+            FilterContext::new(binaries, None, &no_graph("--archive")).map_err(unreadable)?
+        }
     };
-    Filtersets::new(exprs, &cx).map_err(|e| usage(e.to_string()))
+    Ok(cx)
 }
 
 #[cfg(test)]

@@ -354,6 +354,16 @@ pub(crate) struct PlanArgs {
     #[arg(long, help_heading = "Test selection")]
     pub(crate) exact: bool,
 
+    /// Select tests with a filterset expression in nextest's language, e.g.
+    /// 'package(=app) & test(/^db::/)' (repeatable: a test is selected when any matches).
+    #[arg(
+        short = 'E',
+        long = "filterset",
+        value_name = "EXPR",
+        help_heading = "Test selection"
+    )]
+    pub(crate) filterset: Vec<String>,
+
     /// Stop before any test runs (exit 104) when a test binary cannot be listed, instead of
     /// reporting it and running the other binaries' tests.
     #[arg(long, help_heading = "Test selection")]

@@ -7,6 +7,7 @@ use crate::app::config::{self, PlanConfig, RunConfig, Source};
 use crate::app::error::AppError;
 use crate::ci::{baseline, gate};
 use crate::discover::archive;
+use crate::discover::filterset::Filtersets;
 use crate::discover::list::{self, TestCase};
 use crate::discover::{self, TestBinary};
 use crate::plan::history;
@@ -50,12 +51,19 @@ pub(crate) fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, A
     } else {
         listing.tests
     };
+    if cfg.compiled.has_filters() {
+        // The overrides' filters, against the same binaries as -E's.
+        let deps = cfg.compiled.needs_dependencies();
+        let cx = config::selection::filter_context(&cfg.source, &binaries, deps)?;
+        cfg.compiled.bind(&cx)?;
+    }
     if let Some(order) = &cfg.order {
         let plan = shared_order(cfg, Plan::ordered(cfg.seed, ordered_tests(order, &tests)?));
         return Ok((binaries, plan, tests, list_errors, unpacked));
     }
     let allow_empty = allow_empty || !list_errors.is_empty();
-    let plan = select_and_plan(cfg, &tests, binaries.is_empty(), allow_empty)?;
+    let sets = config::selection::compile_filtersets(&cfg.source, &cfg.filtersets, &binaries)?;
+    let plan = select_and_plan(cfg, &tests, &sets, binaries.is_empty(), allow_empty)?;
     Ok((binaries, plan, tests, list_errors, unpacked))
 }
 
@@ -133,18 +141,19 @@ fn ordered_tests(order: &[String], tests: &[TestCase]) -> Result<Vec<TestCase>, 
     Ok(seq)
 }
 
-/// The seeded plan of the tests `cfg` selects (filters, `--run-ignored`, partition, reversal,
+/// The seeded plan of the tests `cfg` selects (filters, `-E` filtersets `sets`, `--run-ignored`, partition, reversal,
 /// shared order). An empty partition is a warning, not an error; any other empty plan is
 /// `NoTests` unless `allow_empty` (`no_binaries` says why it is empty).
 fn select_and_plan(
     cfg: &PlanConfig,
     tests: &[TestCase],
+    sets: &Filtersets,
     no_binaries: bool,
     allow_empty: bool,
 ) -> Result<Plan, AppError> {
     let (run, ignored): (Vec<TestCase>, Vec<TestCase>) = tests
         .iter()
-        .filter(|t| cfg.filter.matches(&t.name))
+        .filter(|t| cfg.filter.matches(&t.name) && sets.matches(t))
         .filter(|t| cfg.run_ignored != RunIgnored::Only || t.ignored)
         .cloned()
         .partition(|t| cfg.run_ignored != RunIgnored::Default || !t.ignored);

@@ -245,7 +245,7 @@ fn bad_overrides_and_groups_exit_2_naming_file_line_and_key() {
         (
             "[[profile.default.overrides]]\nfilter = \"all()\"\ntest-group = \"database\"\n",
             &[],
-            ":3:14: key `profile.default.overrides.test-group`",
+            ":3:14: key `profile.default.overrides[0].test-group`",
             &["no test group `database`", "[test-groups.database]"],
         ),
         (
@@ -263,19 +263,19 @@ fn bad_overrides_and_groups_exit_2_naming_file_line_and_key() {
         (
             "[[profile.default.overrides]]\nfilter = \"all()\"\ntimeout = \"soon\"\n",
             &[],
-            ":3:11: key `profile.default.overrides.timeout`",
+            ":3:11: key `profile.default.overrides[0].timeout`",
             &["invalid duration `soon`"],
         ),
         (
             "[[profile.default.overrides]]\nfilter = \"all()\"\nretries = 2\n",
             &["--isolation", "shared"],
-            ":2:10: key `profile.default.overrides.filter`",
+            ":2:10: key `profile.default.overrides[0].filter`",
             &["`retries`", "--isolation process"],
         ),
         (
             "[[profile.default.overrides]]\nfilter = \"all()\"\nretry = 2\n",
             &[],
-            ":3:1: key `profile.default.overrides.retry`",
+            ":3:1: key `profile.default.overrides[0].retry`",
             &["unknown field `retry`"],
         ),
     ];
@@ -292,17 +292,50 @@ fn bad_overrides_and_groups_exit_2_naming_file_line_and_key() {
 
 #[test]
 fn a_filter_that_does_not_parse_is_quoted_with_its_position() {
-    let text = "[[profile.default.overrides]]\nfilter = \"package(x)\"\ntimeout = \"1s\"\n";
+    // The second override: its index is in the key.
+    let text = "[[profile.default.overrides]]\nfilter = \"all()\"\n\n[[profile.default.overrides]]\nfilter = \"test(=db::insert\"\ntimeout = \"1s\"\n";
     let (out, file) = with_config(text, &[]);
     assert_code(&out, 2);
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
-            "{file}:2:10: key `profile.default.overrides.filter`: invalid filter expression"
+            "{file}:5:10: key `profile.default.overrides[1].filter`: invalid filterset"
         )),
         "{err}"
     );
-    assert!(err.contains("    package(x)\n    ^"), "{err}");
+    assert!(err.contains("    test(=db::insert\n"), "{err}");
+    assert!(err.contains("^"), "{err}");
+}
+
+#[test]
+fn an_override_filter_naming_a_package_the_workspace_lacks_exits_2() {
+    let config = "[[profile.default.overrides]]\nfilter = \"package(=nosuch)\"\ntimeout = \"1s\"\n";
+    let (out, _, _w) = groups_run("run", Some(config), &["--no-triage", "--", "api::"]);
+    assert_code(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains(":2:10: key `profile.default.overrides[0].filter`: invalid filterset"),
+        "{err}"
+    );
+    assert!(err.contains("package(=nosuch)"), "{err}");
+}
+
+/// Overrides select with the whole filterset language: `package()`, `&`, regexes.
+#[test]
+fn override_filters_use_the_filterset_language() {
+    let config = r#"
+[[profile.default.overrides]]
+filter = "package(=groups-demo) & test(/^hang::/)"
+timeout = "1s"
+"#;
+    let (out, record, _w) = groups_run(
+        "run",
+        Some(config),
+        &["--seed", "3", "--no-triage", "--", "hang::", "api::get"],
+    );
+    assert_code(&out, 100);
+    assert_eq!(test_named(&record, "hang::forever")["outcome"], "timed-out");
+    assert_eq!(test_named(&record, "api::get")["outcome"], "passed");
 }
 
 const KEEP_ORDER: &str = r#"

@@ -282,18 +282,24 @@ fn describe(path: &Path, text: &str, e: &toml::de::Error) -> String {
 /// the form of every config-file error, also those found after parsing (an unknown test
 /// group, a filter that does not compile).
 pub(crate) fn located(path: &Path, text: &str, start: usize, msg: &str) -> String {
+    let (line, col, key) = position(text, start);
+    let key = key.map(|k| format!("key `{k}`: ")).unwrap_or_default();
+    format!("{}:{line}:{col}: {key}{msg}", path.display())
+}
+
+/// Where byte offset `start` of `text` is: 1-based line and column, and the dotted key defined
+/// on that line (see [`key_at`]), if any.
+pub(crate) fn position(text: &str, start: usize) -> (usize, usize, Option<String>) {
     let start = start.min(text.len());
     let before = &text[..start];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    let key = key_at(text, line)
-        .map(|k| format!("key `{k}`: "))
-        .unwrap_or_default();
-    format!("{}:{line}:{col}: {key}{msg}", path.display())
+    (line, col, key_at(text, line))
 }
 
 /// The dotted key defined on line `line` (1-based) of `text`: the table header above it and
-/// the key before `=` (`profile.ci.shards`), or the header itself on a header line.
+/// the key before `=` (`profile.ci.shards`), or the header itself on a header line. An entry of
+/// an array of tables gets its 0-based index: `profile.ci.overrides[1].filter`.
 fn key_at(text: &str, line: usize) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
     let here = lines.get(line.checked_sub(1)?)?.trim();
@@ -302,12 +308,25 @@ fn key_at(text: &str, line: usize) -> Option<String> {
         l.starts_with('[')
             .then(|| l.trim_matches(|c| c == '[' || c == ']').trim().to_string())
     };
-    if let Some(h) = header(here) {
-        return Some(h);
+    // `[[T]]` at line index `i`: `T[n]`, n = the `[[T]]` headers before it.
+    let indexed = |i: usize| -> Option<String> {
+        let l = lines[i].trim();
+        let t = header(l)?;
+        if !l.starts_with("[[") {
+            return Some(t);
+        }
+        let n = lines[..i]
+            .iter()
+            .filter(|o| o.trim().starts_with("[[") && header(o).as_deref() == Some(t.as_str()))
+            .count();
+        Some(format!("{t}[{n}]"))
+    };
+    if header(here).is_some() {
+        return indexed(line - 1);
     }
     let (key, _) = here.split_once('=')?;
     let key = key.trim();
-    let table = lines[..line - 1].iter().rev().find_map(|l| header(l));
+    let table = (0..line - 1).rev().find_map(indexed);
     Some(match table {
         Some(t) if !t.is_empty() => format!("{t}.{key}"),
         _ => key.to_string(),
@@ -386,5 +405,20 @@ allow-flaky = true
         assert!(e.starts_with(".config/shuffle.toml:1:"), "{e}");
         let e = err("[profil.ci]\nshards = 2\n");
         assert!(e.contains("unknown field `profil`"), "{e}");
+        // Entries of an array of tables are numbered per table.
+        let e = err(
+            "[[profile.ci.overrides]]\nfilter = \"all()\"\n[[profile.default.overrides]]\nfilter = \"all()\"\n[[profile.ci.overrides]]\nfilter = \"all()\"\nretries = -1\n",
+        );
+        assert!(
+            e.contains(":7:11: key `profile.ci.overrides[1].retries`"),
+            "{e}"
+        );
+        let e = err("[test-groups.db]\nmax-threads = \"one\"\n");
+        assert!(e.contains(":2:15: key `test-groups.db.max-threads`"), "{e}");
+        let e = err("[profile.ci]\nslow-timeout = { period = \"1s\", terminate-after = 0 }\n");
+        assert!(
+            e.contains("profile.ci.slow-timeout") && e.contains("from 1 to"),
+            "{e}"
+        );
     }
 }

@@ -36,6 +36,9 @@ pub(crate) struct PlanConfig {
     pub(crate) run_ignored: RunIgnored,
     /// The name filters after `--` with `--skip` and `--exact` (from either side of `--`).
     pub(crate) filter: NameFilter,
+    /// `-E/--filterset` expressions as given (syntax checked; compiled against the discovered
+    /// binaries by the session), OR-ed.
+    pub(crate) filtersets: Vec<String>,
     /// `--reverse`: every shard runs backwards.
     pub(crate) reverse: bool,
     /// One process per test, or one per (shard, binary) (`--isolation`).
@@ -89,7 +92,7 @@ impl PlanConfig {
                 "--order names `{twice}` twice, but --isolation shared runs a binary's tests in one libtest process, which runs each test once; use --isolation process to run a test twice"
             )));
         }
-        let compiled = overrides::compile(&profile, &overrides::simple_filter)?;
+        let compiled = overrides::compile(&profile)?;
         selection_args.extend(profile.repro_args.iter().cloned());
         selection_args.extend(selection::picking_args(a, isolation));
         Ok(PlanConfig {
@@ -101,6 +104,7 @@ impl PlanConfig {
             partition,
             run_ignored: a.run_ignored,
             filter: selection::name_filter(a),
+            filtersets: selection::filtersets(a)?,
             order: (!a.order.is_empty()).then(|| a.order.clone()),
             reverse: a.reverse,
             isolation: match isolation {

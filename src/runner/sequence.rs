@@ -327,7 +327,8 @@ impl<'a> SequenceRunner<'a> {
             let Some(_slots) = self.opts.groups.acquire(&names, &|| self.cancelled()) else {
                 break;
             };
-            let ctx = self.group_context(bin, shard, sandbox.path.as_deref());
+            let mut ctx = self.group_context(bin, shard, sandbox.path.as_deref());
+            ctx.limits = slow::limits(self.opts, &group.tests);
             let mut warn = |w: String| self.warn_once(bin, &w);
             match shared::run_group(
                 &ctx,
@@ -361,6 +362,7 @@ impl<'a> SequenceRunner<'a> {
             bin,
             env: self.test_env(bin, shard, sandbox),
             timeout: self.opts.timeout,
+            limits: Default::default(),
             grace: self.opts.grace,
             leak_timeout: self.opts.leak_timeout,
             cancel: self.cancel,

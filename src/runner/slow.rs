@@ -4,9 +4,11 @@
 
 use crate::discover::list::TestCase;
 use crate::events::RunEvent;
+use crate::runner::options::ExecOptions;
 use crate::runner::overrides::{SlowTimeout, TestSettings};
 use crate::runner::process::Watch;
 use crossbeam_channel::Sender;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// Follows one test process for [`SlowTimeout`]; `notice` gets the time it has run and whether
@@ -100,6 +102,30 @@ pub(crate) fn timeout_message(s: &TestSettings, run_timeout: Option<Duration>) -
             }
         )
     }
+}
+
+/// Shared isolation: the tests of `tests` whose limit is not the run's `--timeout` (an
+/// override's `timeout`, or a `slow-timeout` with `terminate-after`), by name, with the limit
+/// (the earlier of the two) and the message of their timeout.
+pub(crate) fn limits(
+    opts: &ExecOptions,
+    tests: &[TestCase],
+) -> HashMap<String, (Duration, String)> {
+    if opts.overrides.0.is_empty() && opts.slow_timeout.terminate_after.is_none() {
+        return HashMap::new();
+    }
+    tests
+        .iter()
+        .filter_map(|t| {
+            let s = opts.settings_for(t);
+            let limit = [s.timeout, s.slow_timeout.terminate_in()]
+                .into_iter()
+                .flatten()
+                .min()?;
+            (Some(limit) != opts.timeout)
+                .then(|| (t.name.clone(), (limit, timeout_message(&s, opts.timeout))))
+        })
+        .collect()
 }
 
 /// What [`SlowWatch`] tells about `test` in shard `shard`: a

@@ -60,6 +60,9 @@ pub(crate) struct GroupWatch<'a, 'f> {
     /// reported already: the events after it are ignored and the tests not reported yet are
     /// errors with this message (see [`GroupWatch::misreport`]).
     misreport: Option<String>,
+    /// Tests with a limit of their own instead of `place.timeout`, by name: the limit and the
+    /// message of its timeout (see [`GroupWatch::with_limits`]).
+    limits: HashMap<String, (Duration, String)>,
 }
 
 /// A result event waiting for the next event (see `GroupWatch::pending`).
@@ -98,6 +101,7 @@ impl<'a, 'f> GroupWatch<'a, 'f> {
             pending: None,
             suite_finished: false,
             misreport: None,
+            limits: HashMap::new(),
         }
     }
 
@@ -234,6 +238,18 @@ impl<'a, 'f> GroupWatch<'a, 'f> {
         let (name, started) = self.current.take()?;
         let test = self.by_name.get(&name).cloned()?;
         Some((test, started))
+    }
+
+    /// The same watch, giving the tests of `limits` (by name) their own limit instead of the
+    /// place's timeout (overrides; see `runner::slow::limits`).
+    pub(crate) fn with_limits(mut self, limits: HashMap<String, (Duration, String)>) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The own limit of the running test and the message of its timeout, if it has one.
+    pub(crate) fn running_limit(&self) -> Option<&(Duration, String)> {
+        self.limits.get(&self.current.as_ref()?.0)
     }
 
     /// Hands `r` on at the next position.
@@ -415,8 +431,12 @@ impl Watch for GroupWatch<'_, '_> {
     }
 
     fn deadline(&self) -> Option<Instant> {
-        let t = self.place.timeout?;
-        self.current.as_ref().map(|(_, start)| *start + t)
+        let (name, start) = self.current.as_ref()?;
+        let t = match self.limits.get(name) {
+            Some((t, _)) => *t,
+            None => self.place.timeout?,
+        };
+        Some(*start + t)
     }
 }
 

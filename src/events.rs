@@ -244,7 +244,7 @@ pub(crate) enum RunEvent {
         shard: u32,
     },
     /// A test has been running longer than a whole number of its `slow-timeout` periods
-    /// (sent once per period while it runs; process isolation).
+    /// (sent once per period while it runs; not in triage reruns).
     TestSlow {
         /// The running test.
         test: TestCase,

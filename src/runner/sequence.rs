@@ -329,6 +329,8 @@ impl<'a> SequenceRunner<'a> {
             };
             let mut ctx = self.group_context(bin, shard, sandbox.path.as_deref());
             ctx.limits = slow::limits(self.opts, &group.tests);
+            ctx.slow = (self.slow_events.clone())
+                .map(|tx| slow::SharedSlow::new(self.opts, &group.tests, shard, tx));
             let mut warn = |w: String| self.warn_once(bin, &w);
             match shared::run_group(
                 &ctx,
@@ -363,6 +365,7 @@ impl<'a> SequenceRunner<'a> {
             env: self.test_env(bin, shard, sandbox),
             timeout: self.opts.timeout,
             limits: Default::default(),
+            slow: None,
             grace: self.opts.grace,
             leak_timeout: self.opts.leak_timeout,
             cancel: self.cancel,

@@ -67,15 +67,87 @@ impl Watch for SlowWatch<'_> {
 
     fn tick(&mut self, now: Instant) {
         let elapsed = now.saturating_duration_since(self.start);
-        let periods = (elapsed.as_nanos() / self.slow.period.as_nanos().max(1)) as u32;
-        // With terminate-after, the last notice is the one at which the test is stopped.
-        let last = self.slow.terminate_after.unwrap_or(u32::MAX);
-        if periods > self.reported && self.reported < last {
-            self.reported = periods.min(last);
+        if let Some(n) = period_due(self.slow, elapsed, self.reported) {
+            self.reported = n;
             (self.notice)(
-                self.slow.period.saturating_mul(self.reported),
+                self.slow.period.saturating_mul(n),
                 self.slow.terminate_after.is_some(),
             );
+        }
+    }
+}
+
+/// The number of whole periods of `slow` in `elapsed`, when more than `reported` (and, with
+/// terminate-after, at most that many: the last notice is the one at which the test is
+/// stopped); `None` when no new notice is due.
+fn period_due(slow: SlowTimeout, elapsed: Duration, reported: u32) -> Option<u32> {
+    let periods = (elapsed.as_nanos() / slow.period.as_nanos().max(1)) as u32;
+    let last = slow.terminate_after.unwrap_or(u32::MAX);
+    (periods > reported && reported < last).then_some(periods.min(last))
+}
+
+/// SLOW notices in shared isolation, where one process runs many tests: follows the running
+/// test (named by libtest's `started` event) and sends a [`RunEvent::TestSlow`] at the end of
+/// each of its periods.
+#[derive(Clone)]
+pub(crate) struct SharedSlow {
+    /// Every test's slow settings, by name; tests not in it have `default`.
+    by_name: HashMap<String, SlowTimeout>,
+    /// The run's slow settings.
+    default: SlowTimeout,
+    /// Where the notices go.
+    events: Sender<RunEvent>,
+    /// The shard, for the notices.
+    shard: u32,
+    /// The start of the test followed, and the periods reported for it.
+    following: Option<(Instant, u32)>,
+}
+
+impl SharedSlow {
+    /// Notices for the tests `tests` of shard `shard` run with `opts`, sent to `events`.
+    pub(crate) fn new(
+        opts: &ExecOptions,
+        tests: &[TestCase],
+        shard: u32,
+        events: Sender<RunEvent>,
+    ) -> SharedSlow {
+        let by_name = if opts.overrides.0.is_empty() {
+            HashMap::new()
+        } else {
+            tests
+                .iter()
+                .map(|t| (t.name.clone(), opts.settings_for(t).slow_timeout))
+                .collect()
+        };
+        SharedSlow {
+            by_name,
+            default: opts.slow_timeout,
+            events,
+            shard,
+            following: None,
+        }
+    }
+
+    /// `test`, started at `started`, is running at `now`: a notice when a period ended.
+    pub(crate) fn tick(&mut self, test: &TestCase, started: Instant, now: Instant) {
+        let slow = self
+            .by_name
+            .get(&test.name)
+            .copied()
+            .unwrap_or(self.default);
+        let reported = match self.following {
+            Some((s, n)) if s == started => n,
+            _ => 0,
+        };
+        self.following = Some((started, reported));
+        if let Some(n) = period_due(slow, now.saturating_duration_since(started), reported) {
+            self.following = Some((started, n));
+            let _ = self.events.send(RunEvent::TestSlow {
+                test: test.clone(),
+                shard: self.shard,
+                elapsed: slow.period.saturating_mul(n),
+                will_terminate: slow.terminate_after.is_some(),
+            });
         }
     }
 }

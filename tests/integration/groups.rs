@@ -165,40 +165,39 @@ timeout = "1s"
 #[test]
 fn a_slow_test_is_shown_while_it_runs_and_marked_slow_in_the_reports() {
     let config = "[profile.default]\nslow-timeout = \"250ms\"\n";
-    let (out, record, w) = groups_run(
-        "run",
-        Some(config),
-        &["--seed", "3", "--no-triage", "--", "slow::", "api::get"],
-    );
-    assert_code(&out, 0);
-    let err = stderr(&out);
-    // 700 ms at a 250 ms period: SLOW after 250 and 500 ms (and later ones on a loaded
-    // machine, where the test takes longer), each a multiple of the period.
-    let slow_lines: Vec<&str> = err
-        .lines()
-        .filter(|l| l.trim_start().starts_with("SLOW") && l.contains("slow::takes_700ms"))
-        .collect();
-    assert!(slow_lines.len() >= 2, "{err}");
-    for (line, at) in slow_lines
-        .iter()
-        .zip(["0.250s", "0.500s", "0.750s", "1.000s"])
-    {
-        assert!(line.contains(at), "{err}");
-    }
-    assert_eq!(test_named(&record, "slow::takes_700ms")["slow"], true);
-    assert_eq!(test_named(&record, "api::get")["slow"], false);
-    let junit = std::fs::read_to_string(w.path().join("junit.xml")).unwrap();
-    let doc = roxmltree::Document::parse(&junit).unwrap();
-    let slow_case = doc
-        .descendants()
-        .find(|n| n.attribute("name") == Some("slow::takes_700ms"))
-        .unwrap();
-    assert!(
-        slow_case
+    for isolation in ["process", "shared"] {
+        let args = ["--isolation", isolation, "--seed", "3", "--no-triage", "--"];
+        let mut args = args.to_vec();
+        args.extend(["slow::", "api::get"]);
+        let (out, record, w) = groups_run("run", Some(config), &args);
+        assert_code(&out, 0);
+        let err = stderr(&out);
+        // 700 ms at a 250 ms period: SLOW after 250 and 500 ms (and later ones on a loaded
+        // machine, where the test takes longer), each a multiple of the period.
+        let slow_lines: Vec<&str> = err
+            .lines()
+            .filter(|l| l.trim_start().starts_with("SLOW") && l.contains("slow::takes_700ms"))
+            .collect();
+        assert!(slow_lines.len() >= 2, "{isolation}: {err}");
+        for (line, at) in slow_lines
+            .iter()
+            .zip(["0.250s", "0.500s", "0.750s", "1.000s"])
+        {
+            assert!(line.contains(at), "{isolation}: {err}");
+        }
+        assert_eq!(test_named(&record, "slow::takes_700ms")["slow"], true);
+        assert_eq!(test_named(&record, "api::get")["slow"], false);
+        let junit = std::fs::read_to_string(w.path().join("junit.xml")).unwrap();
+        let doc = roxmltree::Document::parse(&junit).unwrap();
+        let slow_case = doc
             .descendants()
-            .any(|p| p.attribute("name") == Some("slow") && p.attribute("value") == Some("true")),
-        "{junit}"
-    );
+            .find(|n| n.attribute("name") == Some("slow::takes_700ms"))
+            .unwrap();
+        let marked = slow_case
+            .descendants()
+            .any(|p| p.attribute("name") == Some("slow") && p.attribute("value") == Some("true"));
+        assert!(marked, "{isolation}: {junit}");
+    }
 }
 
 #[test]

@@ -380,6 +380,50 @@ allow-flaky = true
     }
 
     #[test]
+    fn a_named_profiles_overrides_come_before_defaults_and_groups_parse() {
+        let text = r#"
+[test-groups.db]
+max-threads = 2
+
+[[profile.default.overrides]]
+filter = "all()"
+retries = 1
+
+[[profile.ci.overrides]]
+filter = "test(~db::)"
+test-group = "db"
+slow-timeout = { period = "30s", terminate-after = 2 }
+shuffle = false
+"#;
+        let f = parse(Path::new("shuffle.toml"), text).unwrap();
+        assert_eq!(f.test_groups["db"].max_threads, Int(2));
+        let default = f.profile["default"].clone();
+        let ci = f.profile["ci"].clone().inherit(&default);
+        let filters: Vec<&str> = ci
+            .overrides
+            .iter()
+            .map(|o| o.filter.get_ref().as_str())
+            .collect();
+        assert_eq!(filters, ["test(~db::)", "all()"]);
+        let first = &ci.overrides[0];
+        assert_eq!(
+            first.test_group.as_ref().map(|g| g.get_ref().as_str()),
+            Some("db")
+        );
+        assert_eq!(
+            first.slow_timeout,
+            Some(SlowTimeoutKey {
+                period: Duration::from_secs(30),
+                terminate_after: Some(2)
+            })
+        );
+        assert_eq!(first.shuffle, Some(false));
+        assert_eq!(ci.overrides[1].retries, Some(Int(1)));
+        // The default profile alone has only its own.
+        assert_eq!(default.inherit(&ProfileFile::default()).overrides.len(), 1);
+    }
+
+    #[test]
     fn errors_name_file_line_and_key() {
         let err = |text: &str| {
             parse(Path::new(".config/shuffle.toml"), text)

@@ -41,6 +41,9 @@ pub(crate) struct GroupContext<'a> {
     /// Limits of tests whose own differ from `timeout` (an override's `timeout`, or its
     /// `slow-timeout` with `terminate-after`), by test name, with the message of their timeout.
     pub(crate) limits: HashMap<String, (Duration, String)>,
+    /// Where SLOW notices go (the executor's event stream; none in triage reruns), with the
+    /// tests' slow settings.
+    pub(crate) slow: Option<crate::runner::slow::SharedSlow>,
     /// Time between TERM and KILL when the process is stopped.
     pub(crate) grace: Duration,
     /// How long the output pipe may stay open after the process exited before it is leaky.
@@ -86,7 +89,8 @@ pub(crate) fn run_group(
             timeout: ctx.timeout,
         };
         let mut watch = GroupWatch::new(place, &remaining, position, on_start, on_result)
-            .with_limits(ctx.limits.clone());
+            .with_limits(ctx.limits.clone())
+            .with_slow(ctx.slow.clone());
         let spec = process_spec(ctx, libtest_args(&remaining, seed));
         let outcome = process::run(&spec, &mut watch);
         watch.close();

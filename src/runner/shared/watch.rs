@@ -63,6 +63,8 @@ pub(crate) struct GroupWatch<'a, 'f> {
     /// Tests with a limit of their own instead of `place.timeout`, by name: the limit and the
     /// message of its timeout (see [`GroupWatch::with_limits`]).
     limits: HashMap<String, (Duration, String)>,
+    /// SLOW notices for the running test, when there is an event stream to send them to.
+    slow: Option<crate::runner::slow::SharedSlow>,
 }
 
 /// A result event waiting for the next event (see `GroupWatch::pending`).
@@ -102,6 +104,7 @@ impl<'a, 'f> GroupWatch<'a, 'f> {
             suite_finished: false,
             misreport: None,
             limits: HashMap::new(),
+            slow: None,
         }
     }
 
@@ -244,6 +247,12 @@ impl<'a, 'f> GroupWatch<'a, 'f> {
     /// place's timeout (overrides; see `runner::slow::limits`).
     pub(crate) fn with_limits(mut self, limits: HashMap<String, (Duration, String)>) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// The same watch, sending SLOW notices through `slow`.
+    pub(crate) fn with_slow(mut self, slow: Option<crate::runner::slow::SharedSlow>) -> Self {
+        self.slow = slow;
         self
     }
 
@@ -437,6 +446,14 @@ impl Watch for GroupWatch<'_, '_> {
             None => self.place.timeout?,
         };
         Some(*start + t)
+    }
+
+    fn tick(&mut self, now: Instant) {
+        if let (Some(slow), Some((name, started))) = (self.slow.as_mut(), self.current.as_ref())
+            && let Some(test) = self.by_name.get(name)
+        {
+            slow.tick(test, *started, now);
+        }
     }
 }
 

@@ -144,7 +144,7 @@ pub(crate) fn compile(
 
 /// The byte offset of the first `deps(` or `rdeps(` call in `input` (a word `deps` followed by
 /// `(`), if any.
-fn deps_call(input: &str) -> Option<usize> {
+pub(super) fn deps_call(input: &str) -> Option<usize> {
     input.match_indices("deps").map(|(i, _)| i).find(|&i| {
         let before = input[..i].strip_suffix('r').unwrap_or(&input[..i]);
         let word_start = before

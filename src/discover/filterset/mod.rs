@@ -279,9 +279,11 @@ impl Filterset {
     }
 
     /// Whether `input` uses `deps()` or `rdeps()`, which need a full `cargo metadata` (see
-    /// [`FilterContext::with_dependencies`]). Conservative on text, as nextest's `needs_deps`.
+    /// [`FilterContext::with_dependencies`]): a word `deps` or `rdeps` followed by `(`
+    /// (nextest's `needs_deps` looks for `deps` anywhere, so `test(deps)` would fetch the
+    /// dependency graph for nothing).
     pub(crate) fn needs_dependencies(input: &str) -> bool {
-        nextest_filtering::Filterset::needs_deps(input)
+        compile::deps_call(input).is_some()
     }
 
     /// The expression as written.
@@ -424,6 +426,28 @@ mod tests {
         assert!(err("group(x)").problems[0].message.contains("group"));
         let syntax = Filterset::check_syntax("test(a", FilterOrigin::Flag).unwrap_err();
         assert!(syntax.to_string().contains("missing `)`"), "{syntax}");
+    }
+
+    #[test]
+    fn config_file_filters_are_override_filters_and_name_their_key() {
+        let origin = FilterOrigin::ConfigFile {
+            file: ".config/shuffle.toml".into(),
+            line: 4,
+            column: 10,
+            key: "profile.default.overrides[0].filter".into(),
+        };
+        let f = Filterset::new("test(/^db::/)", origin.clone(), &cx()).unwrap();
+        assert!(f.matches(&TestCase::new("app::lib", "db::open")));
+        assert_eq!(f.input(), "test(/^db::/)");
+        let e = Filterset::new("group(serial)", origin, &cx()).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.starts_with(".config/shuffle.toml:4:10: key `profile.default.overrides[0].filter`: invalid filterset: predicate not allowed in `override-filter` expressions"),
+            "{text}"
+        );
+        fn shareable<T: Send + Sync + Clone>() {}
+        shareable::<Filterset>();
+        shareable::<Filtersets>();
     }
 
     #[test]

@@ -287,3 +287,36 @@ fn an_archive_run_selects_by_the_package_its_ids_name() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_hunt_runs_only_the_selected_tests_and_its_repro_keeps_the_filterset() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("h.json");
+    let (o, _d) = Shuffle::on(
+        "filterset",
+        "hunt",
+        &[
+            "--seed",
+            "3",
+            "--runs",
+            "3",
+            "--no-triage",
+            "-E",
+            DB_OF_APP,
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    )
+    .output();
+    assert_code(&o, 0);
+    let r = json(report.to_str().unwrap());
+    let want: BTreeSet<String> = DB_OF_APP_TESTS.iter().map(|s| s.to_string()).collect();
+    for run in r["runs"].as_array().unwrap() {
+        assert_eq!(ids(&recorded_plan(run)), want);
+        let repro = run["repro"].as_str().unwrap();
+        assert!(
+            repro.contains("-E 'package(=app) & test(/^db::/)'"),
+            "{repro}"
+        );
+    }
+}

@@ -144,16 +144,14 @@ pub(crate) fn compile(
 
 /// The byte offset of the first `deps(` or `rdeps(` call in `input` (a word `deps` followed by
 /// `(`), if any.
-fn deps_call(input: &str) -> Option<usize> {
-    let b = input.as_bytes();
+pub(super) fn deps_call(input: &str) -> Option<usize> {
     input.match_indices("deps").map(|(i, _)| i).find(|&i| {
-        let before = input[..i].trim_end_matches('r');
+        let before = input[..i].strip_suffix('r').unwrap_or(&input[..i]);
         let word_start = before
             .chars()
             .last()
             .is_none_or(|c| !c.is_alphanumeric() && c != '_');
-        let after = input[i + 4..].trim_start();
-        word_start && after.starts_with('(') && b.len() >= i + 4
+        word_start && input[i + 4..].trim_start().starts_with('(')
     })
 }
 
@@ -293,5 +291,32 @@ fn convert(
             FiltersetLeaf::Default | FiltersetLeaf::All => Leaf::All,
             FiltersetLeaf::None => Leaf::None,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deps_calls_are_found_as_words() {
+        assert_eq!(deps_call("deps(a)"), Some(0));
+        assert_eq!(deps_call("test(x) | rdeps (a)"), Some(11));
+        assert_eq!(deps_call("test(deps)"), None);
+        assert_eq!(deps_call("test(mydeps(x))"), None);
+    }
+
+    #[test]
+    fn patching_replaces_spans_and_reports_their_new_offsets() {
+        let m = NameMatcher::Equal {
+            value: "x".into(),
+            implicit: true,
+        };
+        let kept: BTreeMap<(usize, usize), NameMatcher> =
+            [((10, 13), m.clone()), ((37, 6), m)].into();
+        let input = "binary_id(app::test/api) | binary_id(a::lib)";
+        let (patched, moved) = patch(input, &kept);
+        assert_eq!(patched, "binary_id(#*) | binary_id(#*)");
+        assert_eq!(moved, [10, 26]);
     }
 }

@@ -3,18 +3,20 @@
 //! the tests of a run with it; the config file's `[[profile.NAME.overrides]]` pick the tests a
 //! setting applies to.
 //!
-//! The parser, the name matchers (`=exact`, `~contains`, `/regex/`, `#glob`) and the errors are
-//! the published `nextest-filtering` crate's; compiling the parsed expression is ours
-//! ([`compile`]) because cargo-shuffle's inputs differ from nextest's: binary ids are spelled
-//! `pkg::test/api` and `pkg::lib` (nextest: `pkg::api`, `pkg`), and `--binary` paths and
-//! `--archive` runs have no cargo package graph. [`error`] renders the errors.
+//! The published `nextest-filtering` crate parses, checks and compiles every expression against
+//! a guppy package graph (from `cargo metadata`, or made from the binary ids when there is no
+//! cargo workspace: [`synthetic`]); [`compile`] turns its compiled tree into ours, because
+//! cargo-shuffle's binary ids are spelled `pkg::test/api` and `pkg::lib` (nextest: `pkg::api`,
+//! `pkg`) and `binary_id()` takes both. [`error`] renders the errors as plain text.
 //!
 //! Use: [`FilterContext::new`] once per run, from the discovered binaries and, for cargo
-//! builds, `cargo metadata`; then [`Filterset::new`] per expression, and
+//! builds, `cargo metadata` (the app builds it with `config::selection::filter_context`); then
+//! [`Filterset::new`] per expression (its [`FilterOrigin`] says whether it came from `-E` or
+//! from a key of the config file, and so which predicates it may use), and
 //! [`Filterset::matches`] per test case. [`Filtersets`] is the OR of several `-E`s.
 //!
 //! What each predicate sees of a test binary ([`BinaryInfo`]):
-//! - cargo builds: the target in `cargo metadata` (package name and id, target kind and name);
+//! - cargo builds: the target in `cargo metadata` (package name, target kind and name);
 //! - `--binary` and `--archive`: what the binary id says: `pkg::KIND/NAME` or `pkg::lib` give
 //!   package `pkg`, kind and name; an id without `::` (a `--binary` file name) has no package
 //!   and no kind (`package()` and `kind()` never match it), its name is the id.
@@ -277,9 +279,11 @@ impl Filterset {
     }
 
     /// Whether `input` uses `deps()` or `rdeps()`, which need a full `cargo metadata` (see
-    /// [`FilterContext::with_dependencies`]). Conservative on text, as nextest's `needs_deps`.
+    /// [`FilterContext::with_dependencies`]): a word `deps` or `rdeps` followed by `(`
+    /// (nextest's `needs_deps` looks for `deps` anywhere, so `test(deps)` would fetch the
+    /// dependency graph for nothing).
     pub(crate) fn needs_dependencies(input: &str) -> bool {
-        nextest_filtering::Filterset::needs_deps(input)
+        compile::deps_call(input).is_some()
     }
 
     /// The expression as written.
@@ -293,12 +297,15 @@ impl Filterset {
 
     /// Whether test case `test` is in this filterset.
     pub(crate) fn matches(&self, test: &TestCase) -> bool {
-        let info = self
-            .binaries
-            .get(&test.binary_id)
-            .cloned()
-            .unwrap_or_else(|| BinaryInfo::from_id(&test.binary_id));
-        self.expr.eval(&info, &test.name)
+        let derived;
+        let info = match self.binaries.get(&test.binary_id) {
+            Some(b) => b,
+            None => {
+                derived = BinaryInfo::from_id(&test.binary_id);
+                &derived
+            }
+        };
+        self.expr.eval(info, &test.name)
     }
 }
 
@@ -419,6 +426,28 @@ mod tests {
         assert!(err("group(x)").problems[0].message.contains("group"));
         let syntax = Filterset::check_syntax("test(a", FilterOrigin::Flag).unwrap_err();
         assert!(syntax.to_string().contains("missing `)`"), "{syntax}");
+    }
+
+    #[test]
+    fn config_file_filters_are_override_filters_and_name_their_key() {
+        let origin = FilterOrigin::ConfigFile {
+            file: ".config/shuffle.toml".into(),
+            line: 4,
+            column: 10,
+            key: "profile.default.overrides[0].filter".into(),
+        };
+        let f = Filterset::new("test(/^db::/)", origin.clone(), &cx()).unwrap();
+        assert!(f.matches(&TestCase::new("app::lib", "db::open")));
+        assert_eq!(f.input(), "test(/^db::/)");
+        let e = Filterset::new("group(serial)", origin, &cx()).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.starts_with(".config/shuffle.toml:4:10: key `profile.default.overrides[0].filter`: invalid filterset: predicate not allowed in `override-filter` expressions"),
+            "{text}"
+        );
+        fn shareable<T: Send + Sync + Clone>() {}
+        shareable::<Filterset>();
+        shareable::<Filtersets>();
     }
 
     #[test]

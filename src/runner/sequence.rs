@@ -324,7 +324,7 @@ impl<'a> SequenceRunner<'a> {
             // The process holds one slot of each test group of its tests for its whole life.
             let names = self.opts.test_groups_of(&group.tests);
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            let Some(_slots) = self.opts.groups.acquire(&names, &|| self.cancelled()) else {
+            let Some(slots) = self.opts.groups.acquire(&names, &|| self.cancelled()) else {
                 break;
             };
             let mut ctx = self.group_context(bin, shard, sandbox.path.as_deref());
@@ -343,6 +343,9 @@ impl<'a> SequenceRunner<'a> {
                 GroupEnd::Done => {}
                 GroupEnd::Interrupted => break,
                 GroupEnd::Refused(rest) => {
+                    // One process per test now: each takes its own slot (holding the
+                    // process's would wait on itself).
+                    drop(slots);
                     let place = (shard, position);
                     if !self.run_refused(&rest, place, sandbox, on_start, &mut report) {
                         return;

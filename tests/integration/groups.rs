@@ -407,3 +407,42 @@ fn shuffle_false_keeps_tests_in_name_order_in_a_last_shard_and_says_so() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_group_in_shared_isolation_with_a_harness_that_refuses_the_flags_still_runs() {
+    // The refused process held the group's slot; its tests, one process each, take it again.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fake_binary(
+        dir.path(),
+        "mimic",
+        "one: test\\ntwo: test\\n",
+        r#"if [ $# -ne 3 ]; then echo "error: unexpected argument" >&2; exit 2; fi
+echo 'running 1 test'
+echo "test $NAME ... ok"
+echo 'test result: ok. 1 passed; 0 failed'"#,
+    );
+    let cfg = dir.path().join("shuffle.toml");
+    let text = "[test-groups.g]\nmax-threads = 1\n\n[[profile.default.overrides]]\nfilter = \"all()\"\ntest-group = \"g\"\n";
+    std::fs::write(&cfg, text).unwrap();
+    let report = dir.path().join("r.json");
+    let (out, _d) = Shuffle::new(&[
+        "run",
+        "--isolation",
+        "shared",
+        "--shards",
+        "2",
+        "-j",
+        "2",
+        "--no-triage",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--config-file",
+        cfg.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ])
+    .output();
+    assert_code(&out, 0);
+    let r = json(report.to_str().unwrap());
+    assert_one_at_a_time(spans(&r, ""), "refused harness");
+}

@@ -387,6 +387,15 @@ report = "/abs/run.json"
         assert_eq!(c.exec.leak_timeout, Duration::from_millis(50));
         assert_eq!(c.triage.as_ref().unwrap().confirmations, 0);
         assert_eq!(c.report, Some(PathBuf::from("r.json")));
+        // slow-timeout: the profile's (with terminate-after), the flag's (a period only), 60 s.
+        let slow = "[profile.default]\nslow-timeout = { period = \"2s\", terminate-after = 3 }\n";
+        let c = config(slow, &[]);
+        assert_eq!(c.exec.slow_timeout.period, Duration::from_secs(2));
+        assert_eq!(c.exec.slow_timeout.terminate_after, Some(3));
+        let c = config(slow, &["--slow-timeout", "0.5"]);
+        assert_eq!(c.exec.slow_timeout.period, Duration::from_millis(500));
+        assert_eq!(c.exec.slow_timeout.terminate_after, None);
+        assert_eq!(config("", &[]).exec.slow_timeout, SlowTimeout::DEFAULT);
         // An empty file: the built-in defaults.
         let c = config("", &[]);
         assert_eq!(c.plan.shards, crate::app::cli::DEFAULT_SHARDS);

@@ -291,7 +291,8 @@ pub(crate) fn archive_cmd(a: &cli::ArchiveArgs) -> Result<i32, AppError> {
     // A binary that cannot list its tests here would fail every partition job later.
     let tests = list::list_all(&binaries).into_result()?;
     let (workspace, target) = discover::cargo_layout(&sel)?;
-    let files = archive::create(&binaries, &workspace, &target, &a.output)
+    let metadata = discover::archive_metadata(&sel);
+    let files = archive::create(&binaries, &workspace, &target, metadata.as_ref(), &a.output)
         .map_err(|e| AppError::Other(anyhow::anyhow!(e)))?;
     say!(
         "cargo-shuffle: archived {} test binaries ({} tests, {files} files) to {}; run them elsewhere with `cargo shuffle run --archive {}` in a checkout of the same source",

@@ -134,6 +134,15 @@ pub(crate) fn dependency_metadata(
         .map_err(|e| DiscoverError::Metadata(e.to_string()))
 }
 
+/// The `cargo metadata` an archive stores for filtersets: with dependencies if cargo can
+/// resolve them (see [`dependency_metadata`]), else without (`deps()`/`rdeps()` then refuse);
+/// `None` if neither runs.
+pub(crate) fn archive_metadata(sel: &CargoSelection) -> Option<cargo_metadata::Metadata> {
+    dependency_metadata(sel)
+        .or_else(|_| workspace_metadata(sel))
+        .ok()
+}
+
 /// The workspace root and target directory of the selected workspace (for `archive`).
 pub(crate) fn cargo_layout(sel: &CargoSelection) -> Result<(PathBuf, PathBuf), DiscoverError> {
     let meta =

@@ -22,7 +22,8 @@ pub(crate) mod target_runner;
 
 pub(crate) use binary::{TestBinary, apply_target_runners, create_target_tmpdirs};
 pub(crate) use cargo::{
-    CargoSelection, build_with_cargo, cargo_layout, dependency_metadata, workspace_metadata,
+    CargoSelection, archive_metadata, build_with_cargo, cargo_layout, dependency_metadata,
+    workspace_metadata,
 };
 pub(crate) use env::{DYLIB_PATH_VAR, dylib_path, toolchain_lib_dirs};
 pub(crate) use error::DiscoverError;

@@ -255,7 +255,7 @@ fn merge_takes_parts_with_the_same_filterset_and_refuses_different_ones() {
 }
 
 #[test]
-fn an_archive_run_selects_by_the_package_its_ids_name() {
+fn an_archive_run_selects_with_the_cargo_metadata_it_stores() {
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("tests.tar.gz");
     let (o, _d) = Shuffle::on("filterset", "archive", &["-o", archive.to_str().unwrap()]).output();
@@ -279,10 +279,24 @@ fn an_archive_run_selects_by_the_package_its_ids_name() {
     let got: BTreeSet<String> = stdout(&o).lines().map(String::from).collect();
     let want: BTreeSet<String> = DB_OF_APP_TESTS.iter().map(|s| s.to_string()).collect();
     assert_eq!(got, want);
-    let o = list("rdeps(dbkit)");
+    // The archive stores the workspace's cargo metadata: dependencies and kinds work too.
+    let o = list("rdeps(dbkit) & test(=db::pool_opens) | deps(app) & kind(test)");
+    assert_code(&o, 0);
+    let got: BTreeSet<String> = stdout(&o).lines().map(String::from).collect();
+    assert_eq!(
+        got,
+        [
+            "app::test/api api_smoke",
+            "app::test/api db::roundtrip",
+            "dbkit::lib db::pool_opens"
+        ]
+        .map(String::from)
+        .into()
+    );
+    let o = list("package(=nope)");
     assert_code(&o, 2);
     assert!(
-        stderr(&o).contains("--archive runs have no cargo package graph"),
+        stderr(&o).contains("the packages are: app, dbkit"),
         "{}",
         stderr(&o)
     );

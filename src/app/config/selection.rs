@@ -324,7 +324,8 @@ pub(crate) fn compile_filtersets(
 /// What filtersets are compiled against in a run whose `binaries` came from `source`: for cargo
 /// builds the workspace's `cargo metadata` (the one fetched for the config file, else fetched
 /// now), and a full one with dependencies when `dependencies` (some expression uses `deps()`
-/// or `rdeps()`, see [`Filterset::needs_dependencies`]); for `--binary` and `--archive` what
+/// or `rdeps()`, see [`Filterset::needs_dependencies`]); for `--archive` the metadata the
+/// archive stores (what the binary ids say for an archive without it); for `--binary` what
 /// the binary ids say. Errors: cargo metadata that cannot be fetched or read.
 pub(crate) fn filter_context(
     source: &Source,
@@ -360,8 +361,22 @@ pub(crate) fn filter_context(
         Source::Binaries(_) => {
             FilterContext::new(binaries, None, &no_graph("--binary")).map_err(unreadable)?
         }
-        Source::Archive { .. } => {
-            FilterContext::new(binaries, None, &no_graph("--archive")).map_err(unreadable)?
+        Source::Archive { file, .. } => {
+            let stored = discover::archive::stored_metadata(file)
+                .map_err(|e| AppError::Usage(UsageError(e.to_string())))?;
+            let without = "this archive's cargo metadata has no dependencies (cargo could not resolve them when it was made)";
+            match stored {
+                // Stored with dependencies when cargo could resolve them: nothing to fetch here.
+                Some(meta) => {
+                    FilterContext::new(binaries, Some(&meta), without).map_err(unreadable)?
+                }
+                None => FilterContext::new(
+                    binaries,
+                    None,
+                    "this archive has no cargo metadata (made by an earlier cargo-shuffle): select by package(), binary_id() or test(), or archive again",
+                )
+                .map_err(unreadable)?,
+            }
         }
     };
     Ok(cx)

@@ -16,8 +16,9 @@
 //! [`Filterset::matches`] per test case. [`Filtersets`] is the OR of several `-E`s.
 //!
 //! What each predicate sees of a test binary ([`BinaryInfo`]):
-//! - cargo builds: the target in `cargo metadata` (package name, target kind and name);
-//! - `--binary` and `--archive`: what the binary id says: `pkg::KIND/NAME` or `pkg::lib` give
+//! - cargo builds and `--archive` (whose archive stores `cargo metadata`): the target in
+//!   `cargo metadata` (package name, target kind and name);
+//! - `--binary` (and archives without metadata): what the binary id says: `pkg::KIND/NAME` or `pkg::lib` give
 //!   package `pkg`, kind and name; an id without `::` (a `--binary` file name) has no package
 //!   and no kind (`package()` and `kind()` never match it), its name is the id.
 //!

@@ -106,6 +106,8 @@ pub(crate) struct TestResult {
     pub(crate) quarantined: bool,
     /// Its sequence's temporary directory, when kept (`--keep-sandbox`).
     pub(crate) sandbox: Option<std::path::PathBuf>,
+    /// It ran longer than its `slow-timeout` period.
+    pub(crate) slow: bool,
 }
 
 impl TestResult {
@@ -133,6 +135,7 @@ impl TestResult {
             previous_attempts: Vec::new(),
             quarantined: false,
             sandbox: None,
+            slow: false,
         }
     }
 
@@ -240,6 +243,18 @@ pub(crate) enum RunEvent {
         test: TestCase,
         /// 1-based shard it runs in.
         shard: u32,
+    },
+    /// A test has been running longer than a whole number of its `slow-timeout` periods
+    /// (sent once per period while it runs; not in triage reruns).
+    TestSlow {
+        /// The running test.
+        test: TestCase,
+        /// 1-based shard it runs in.
+        shard: u32,
+        /// How long it has run: a multiple of its period.
+        elapsed: Duration,
+        /// Its `slow-timeout` has `terminate-after`: it will be stopped as timed out.
+        will_terminate: bool,
     },
     /// A test finished (or was reported ignored).
     TestFinished(Box<TestResult>),

@@ -1,6 +1,10 @@
 //! Raw command-line arguments, exactly as clap parses them. Nothing here is validated beyond
 //! syntax: [`crate::app::config`] turns these into checked configurations (`PlanConfig`,
 //! `RunConfig`, `ListConfig`). The doc comments on arguments are the `--help` text.
+//!
+//! This file is longer than 600 lines because it is the whole command line as clap derives it,
+//! one struct per subcommand and their shared groups, and rule 4 of docs/architecture.md keeps
+//! it free of the crate's other modules (so it cannot be split along the stages).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -359,6 +363,16 @@ pub(crate) struct PlanArgs {
     #[arg(long, help_heading = "Test selection")]
     pub(crate) exact: bool,
 
+    /// Select tests with a filterset expression in nextest's language, e.g.
+    /// 'package(=app) & test(/^db::/)' (repeatable: a test is selected when any matches).
+    #[arg(
+        short = 'E',
+        long = "filterset",
+        value_name = "EXPR",
+        help_heading = "Test selection"
+    )]
+    pub(crate) filterset: Vec<String>,
+
     /// Stop before any test runs (exit 104) when a test binary cannot be listed, instead of
     /// reporting it and running the other binaries' tests.
     #[arg(long, help_heading = "Test selection")]
@@ -404,6 +418,16 @@ pub(crate) struct RunArgs {
         help_heading = "Execution"
     )]
     pub(crate) timeout: Option<f64>,
+
+    /// A test running longer than this many seconds is shown as SLOW (again each period) and
+    /// marked slow in the reports [default: 60, or the profile's `slow-timeout`].
+    #[arg(
+        long,
+        value_name = "SECS",
+        allow_hyphen_values = true,
+        help_heading = "Execution"
+    )]
+    pub(crate) slow_timeout: Option<f64>,
 
     /// How long a test's output may stay open after the test exited (a background process it
     /// started still holds it) before the test is marked LEAKY and its process group killed

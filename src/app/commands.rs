@@ -4,9 +4,8 @@
 use crate::app::cli::{self, ListFormat, ListType};
 use crate::app::config::{self, ListConfig, RunConfig};
 use crate::app::error::AppError;
-use crate::app::session::{
-    announce_seed, apply_baseline, note_flaky, prepare, start, write_html, write_reports,
-};
+use crate::app::reports::{write_html, write_reports};
+use crate::app::session::{announce_seed, apply_baseline, note_flaky, prepare, start};
 use crate::ci::{baseline, gate, merge};
 use crate::discover;
 use crate::discover::archive;
@@ -94,9 +93,14 @@ fn plan_text(
             for (i, shard) in plan.shards.iter().enumerate() {
                 let _ = writeln!(
                     out,
-                    "shard {} ({}):",
+                    "shard {} ({}{}):",
                     i + 1,
-                    crate::runner::output::count(shard.len(), "test")
+                    crate::runner::output::count(shard.len(), "test"),
+                    if plan.unshuffled == Some(i as u32 + 1) {
+                        ", in name order, not shuffled: shuffle = false"
+                    } else {
+                        ""
+                    }
                 );
                 for t in shard {
                     let _ = writeln!(out, "  {}", t.test.id());
@@ -129,6 +133,7 @@ fn plan_text(
                         tests: s.iter().map(|t| t.test.clone()).collect(),
                     })
                     .collect(),
+                unshuffled_shard: plan.unshuffled,
                 ignored: plan.ignored.clone(),
                 list_errors: list_errors.to_vec(),
             };
@@ -290,7 +295,8 @@ pub(crate) fn archive_cmd(a: &cli::ArchiveArgs) -> Result<i32, AppError> {
     // A binary that cannot list its tests here would fail every partition job later.
     let tests = list::list_all(&binaries).into_result()?;
     let (workspace, target) = discover::cargo_layout(&sel)?;
-    let files = archive::create(&binaries, &workspace, &target, &a.output)
+    let metadata = discover::archive_metadata(&sel);
+    let files = archive::create(&binaries, &workspace, &target, metadata.as_ref(), &a.output)
         .map_err(|e| AppError::Other(anyhow::anyhow!(e)))?;
     say!(
         "cargo-shuffle: archived {} test binaries ({} tests, {files} files) to {}; run them elsewhere with `cargo shuffle run --archive {}` in a checkout of the same source",

@@ -1,12 +1,13 @@
 //! The run session: everything between the command line and the reports — discovering,
 //! listing and planning (`prepare`), executing a plan and triaging its failures (`Session`),
-//! applying the baseline and writing the reports.
+//! applying the baseline (the report files are written by [`crate::app::reports`]).
 
 use crate::app::cli::RunIgnored;
 use crate::app::config::{self, PlanConfig, RunConfig, Source};
 use crate::app::error::AppError;
 use crate::ci::{baseline, gate};
 use crate::discover::archive;
+use crate::discover::filterset::Filtersets;
 use crate::discover::list::{self, TestCase};
 use crate::discover::{self, TestBinary};
 use crate::plan::history;
@@ -50,12 +51,19 @@ pub(crate) fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, A
     } else {
         listing.tests
     };
+    if cfg.compiled.has_filters() {
+        // The overrides' filters, against the same binaries as -E's.
+        let deps = cfg.compiled.needs_dependencies();
+        let cx = config::selection::filter_context(&cfg.source, &binaries, deps)?;
+        cfg.compiled.bind(&cx)?;
+    }
     if let Some(order) = &cfg.order {
         let plan = shared_order(cfg, Plan::ordered(cfg.seed, ordered_tests(order, &tests)?));
         return Ok((binaries, plan, tests, list_errors, unpacked));
     }
     let allow_empty = allow_empty || !list_errors.is_empty();
-    let plan = select_and_plan(cfg, &tests, binaries.is_empty(), allow_empty)?;
+    let sets = config::selection::compile_filtersets(&cfg.source, &cfg.filtersets, &binaries)?;
+    let plan = select_and_plan(cfg, &tests, &sets, binaries.is_empty(), allow_empty)?;
     Ok((binaries, plan, tests, list_errors, unpacked))
 }
 
@@ -133,26 +141,40 @@ fn ordered_tests(order: &[String], tests: &[TestCase]) -> Result<Vec<TestCase>, 
     Ok(seq)
 }
 
-/// The seeded plan of the tests `cfg` selects (filters, `--run-ignored`, partition, reversal,
+/// The seeded plan of the tests `cfg` selects (filters, `-E` filtersets `sets`, `--run-ignored`, partition, reversal,
 /// shared order). An empty partition is a warning, not an error; any other empty plan is
 /// `NoTests` unless `allow_empty` (`no_binaries` says why it is empty).
 fn select_and_plan(
     cfg: &PlanConfig,
     tests: &[TestCase],
+    sets: &Filtersets,
     no_binaries: bool,
     allow_empty: bool,
 ) -> Result<Plan, AppError> {
     let (run, ignored): (Vec<TestCase>, Vec<TestCase>) = tests
         .iter()
-        .filter(|t| cfg.filter.matches(&t.name))
+        .filter(|t| cfg.filter.matches(&t.name) && sets.matches(t))
         .filter(|t| cfg.run_ignored != RunIgnored::Only || t.ignored)
         .cloned()
         .partition(|t| cfg.run_ignored != RunIgnored::Default || !t.ignored);
     let selected = run.len();
+    // `shuffle = false`: those tests go to a name-ordered shard of their own (not with --order,
+    // which is an order already).
+    let (kept, run): (Vec<TestCase>, Vec<TestCase>) = match &cfg.compiled.unshuffled {
+        Some(m) if cfg.order.is_none() => run.into_iter().partition(|t| (m.0)(t)),
+        _ => (Vec::new(), run),
+    };
+    if !kept.is_empty() && cfg.isolation == Isolation::Shared {
+        // libtest shuffles each shared process itself; a name-ordered shard there is not built.
+        return Err(AppError::Usage(crate::app::config::UsageError(format!(
+            "`shuffle = false` keeps {} in name order, which needs --isolation process (a shared libtest process shuffles its tests itself); use --isolation process, or narrow the override's filter",
+            crate::runner::output::count(kept.len(), "test")
+        ))));
+    }
     let mut plan = if cfg.by_binary {
         Plan::by_binary(cfg.seed, cfg.partition, run, ignored)
     } else {
-        Plan::new(cfg.seed, cfg.shards, cfg.partition, run, ignored)
+        Plan::new(cfg.seed, cfg.shards, cfg.partition, run, ignored).with_unshuffled(kept)
     };
     if cfg.reverse {
         plan = plan.reversed();
@@ -502,52 +524,6 @@ pub(crate) fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
         },
         plan,
     ))
-}
-
-/// Writes the reports that were asked for (JUnit and Markdown from `record`, the `--report`
-/// document from `json`, called only when it is asked for); returns false if one could not be
-/// written (the error is printed and the others are still written).
-pub(crate) fn write_reports(
-    cfg: &RunConfig,
-    record: &RunRecord,
-    json: &dyn Fn() -> Vec<u8>,
-    markdown: &dyn Fn() -> String,
-) -> bool {
-    let mut ok = true;
-    let mut write = |path: &Option<std::path::PathBuf>, contents: &dyn Fn() -> Vec<u8>| {
-        if let Some(path) = path
-            && let Err(e) = report::write_file(path, &contents())
-        {
-            say!("error: {e:#}");
-            ok = false;
-        }
-    };
-    write(&cfg.junit, &|| report::junit::render(record).into_bytes());
-    write(&cfg.report, json);
-    write(&cfg.summary, &|| markdown().into_bytes());
-    ok
-}
-
-/// Writes the HTML report (`--html`) at `path`, if given, once the gate has chosen `code`
-/// (the page shows it); returns `code`, or `OTHER_ERROR` when it was `OK` and the page could
-/// not be written (the error is printed).
-pub(crate) fn write_html(
-    path: Option<&std::path::Path>,
-    page: &dyn Fn() -> String,
-    code: i32,
-) -> i32 {
-    let Some(path) = path else { return code };
-    match report::write_file(path, page().as_bytes()) {
-        Ok(()) => code,
-        Err(e) => {
-            say!("error: {e:#}");
-            if code == crate::exit::OK {
-                crate::exit::OTHER_ERROR
-            } else {
-                code
-            }
-        }
-    }
 }
 
 /// Applies `--baseline` to a finished run: known tests' failures are quarantined (the gate

@@ -160,6 +160,7 @@ pub(crate) fn merge_docs(
         not_run: docs.iter().map(|(_, d)| d.not_run).sum(),
         list_errors: merged_list_errors(docs),
         profile: first.profile.clone(),
+        unshuffled_shard: first.unshuffled_shard,
         plan: unpartitioned_plan(docs, first),
         tests,
         triaged: docs.iter().all(|(_, d)| d.triaged),

@@ -3,10 +3,10 @@
 //! `--partition` (the merged run is unpartitioned).
 
 /// The flags of a repro command that decide which tests run and how they share processes
-/// (cargo's selection, filters, `--skip`, `--exact`, `--run-ignored`, `--isolation`,
+/// (cargo's selection, filters, `-E` filtersets, `--skip`, `--exact`, `--run-ignored`, `--isolation`,
 /// `--reverse`), in order; paths (`--archive`, `--manifest-path`, …) may differ between jobs.
 pub(super) fn selection_signature(cmd: &str) -> Vec<String> {
-    const WITH_VALUE: [&str; 13] = [
+    const WITH_VALUE: [&str; 15] = [
         "-p",
         "--package",
         "--exclude",
@@ -20,6 +20,8 @@ pub(super) fn selection_signature(cmd: &str) -> Vec<String> {
         "--skip",
         "--run-ignored",
         "--isolation",
+        "-E",
+        "--filterset",
     ];
     const ALONE: [&str; 11] = [
         "--workspace",

@@ -17,6 +17,11 @@ use std::path::{Path, PathBuf};
 pub(crate) const SCHEMA: &str = "cargo-shuffle/archive/v1";
 /// File name of the manifest inside an archive.
 const MANIFEST: &str = "cargo-shuffle-archive.json";
+/// File name of the workspace's `cargo metadata` inside an archive, right after the manifest
+/// (so that [`stored_metadata`] reads only the start of the archive): what `-E` filtersets'
+/// `package()`, `kind()`, `deps()` and `rdeps()` see in an `--archive` run. Absent in archives
+/// of earlier versions.
+const METADATA: &str = "cargo-metadata.json";
 
 /// One binary as stored in the manifest.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -75,13 +80,14 @@ fn expand(s: &str, workspace: &Path, target: &Path) -> String {
     }
 }
 
-/// Writes the archive of `binaries` (built under `target`, from the workspace at `workspace`)
-/// to `out`. Returns the number of files packed. Errors name the file that could not be read or
-/// written.
+/// Writes the archive of `binaries` (built under `target`, from the workspace at `workspace`,
+/// whose `cargo metadata` is `metadata`, if it could be had) to `out`. Returns the number of
+/// files packed. Errors name the file that could not be read or written.
 pub(crate) fn create(
     binaries: &[TestBinary],
     workspace: &Path,
     target: &Path,
+    metadata: Option<&cargo_metadata::Metadata>,
     out: &Path,
 ) -> Result<usize, ArchiveError> {
     let err = |problem: String| ArchiveError {
@@ -137,6 +143,15 @@ pub(crate) fn create(
     header.set_cksum();
     tar.append_data(&mut header, MANIFEST, json.as_slice())
         .map_err(|e| err(e.to_string()))?;
+    if let Some(meta) = metadata {
+        let json = serde_json::to_vec(meta).expect("cargo metadata serialises");
+        let mut header = tar::Header::new_gnu();
+        header.set_size(json.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, METADATA, json.as_slice())
+            .map_err(|e| err(e.to_string()))?;
+    }
     let mut count = 0;
     let mut add = |tar: &mut tar::Builder<_>, p: &Path| -> Result<(), ArchiveError> {
         let Ok(rel) = p.strip_prefix(target) else {
@@ -258,9 +273,52 @@ pub(crate) fn extract(
     Ok(out)
 }
 
+/// The `cargo metadata` stored in `archive` ([`METADATA`]), reading only the archive's first
+/// entries; `None` for an archive without it. Errors: a file that cannot be read or whose
+/// stored metadata does not parse.
+pub(crate) fn stored_metadata(
+    archive: &Path,
+) -> Result<Option<cargo_metadata::Metadata>, ArchiveError> {
+    let err = |problem: String| ArchiveError {
+        path: archive.display().to_string(),
+        problem,
+    };
+    let file = std::fs::File::open(archive).map_err(|e| err(format!("cannot open it ({e})")))?;
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let entries = tar.entries().map_err(|e| err(e.to_string()))?;
+    // The manifest, then the metadata: nothing later can be it.
+    for entry in entries.take(2) {
+        let entry = entry.map_err(|e| err(e.to_string()))?;
+        if entry.path().is_ok_and(|p| p == Path::new(METADATA)) {
+            let meta = serde_json::from_reader(entry)
+                .map_err(|e| err(format!("its cargo metadata does not parse: {e}")))?;
+            return Ok(Some(meta));
+        }
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cargo_metadata_is_stored_right_after_the_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, t) = (dir.path(), dir.path().join("target"));
+        let meta: cargo_metadata::Metadata = serde_json::from_str(
+            r#"{"packages":[],"workspace_members":[],"workspace_root":"/ws","target_directory":"/ws/target","version":1,"resolve":null}"#,
+        )
+        .unwrap();
+        let with = dir.path().join("with.tar.gz");
+        create(&[], w, &t, Some(&meta), &with).unwrap();
+        let back = stored_metadata(&with).unwrap().unwrap();
+        assert_eq!(back.workspace_root.as_str(), "/ws");
+        let without = dir.path().join("without.tar.gz");
+        create(&[], w, &t, None, &without).unwrap();
+        assert!(stored_metadata(&without).unwrap().is_none());
+        assert!(stored_metadata(&dir.path().join("missing")).is_err());
+    }
 
     #[test]
     fn placeholders_round_trip() {

@@ -112,6 +112,37 @@ pub(crate) fn workspace_metadata(
     metadata(&cargo_program(), sel).map_err(|e| DiscoverError::Metadata(e.to_string()))
 }
 
+/// `cargo metadata` with dependencies (no `--no-deps`) of the selected workspace, for
+/// filtersets' `deps()` and `rdeps()`; cargo's `--offline`, `--locked` and `--frozen` among the
+/// selection's arguments are passed on. Errors: cargo failing (e.g. an unresolvable dependency).
+pub(crate) fn dependency_metadata(
+    sel: &CargoSelection,
+) -> Result<cargo_metadata::Metadata, DiscoverError> {
+    let mut mc = MetadataCommand::new();
+    mc.cargo_path(cargo_program());
+    if let Some(m) = &sel.manifest_path {
+        mc.manifest_path(m);
+    }
+    let pass: Vec<String> = sel
+        .args
+        .iter()
+        .filter(|a| ["--offline", "--locked", "--frozen"].contains(&a.as_str()))
+        .cloned()
+        .collect();
+    mc.other_options(pass);
+    mc.exec()
+        .map_err(|e| DiscoverError::Metadata(e.to_string()))
+}
+
+/// The `cargo metadata` an archive stores for filtersets: with dependencies if cargo can
+/// resolve them (see [`dependency_metadata`]), else without (`deps()`/`rdeps()` then refuse);
+/// `None` if neither runs.
+pub(crate) fn archive_metadata(sel: &CargoSelection) -> Option<cargo_metadata::Metadata> {
+    dependency_metadata(sel)
+        .or_else(|_| workspace_metadata(sel))
+        .ok()
+}
+
 /// The workspace root and target directory of the selected workspace (for `archive`).
 pub(crate) fn cargo_layout(sel: &CargoSelection) -> Result<(PathBuf, PathBuf), DiscoverError> {
     let meta =

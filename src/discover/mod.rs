@@ -15,12 +15,16 @@ pub(crate) mod cargo;
 pub(crate) mod dynlink;
 pub(crate) mod env;
 pub(crate) mod error;
+pub(crate) mod filterset;
 pub(crate) mod list;
 pub(crate) mod paths;
 pub(crate) mod target_runner;
 
 pub(crate) use binary::{TestBinary, apply_target_runners, create_target_tmpdirs};
-pub(crate) use cargo::{CargoSelection, build_with_cargo, cargo_layout, workspace_metadata};
+pub(crate) use cargo::{
+    CargoSelection, archive_metadata, build_with_cargo, cargo_layout, dependency_metadata,
+    workspace_metadata,
+};
 pub(crate) use env::{DYLIB_PATH_VAR, dylib_path, toolchain_lib_dirs};
 pub(crate) use error::DiscoverError;
 pub(crate) use paths::from_paths;

@@ -18,6 +18,7 @@ pub(crate) mod history;
 pub(crate) mod parts;
 pub(crate) mod repro;
 pub(crate) mod seed;
+pub(crate) mod unshuffled;
 
 use crate::discover::list::TestCase;
 use crate::plan::seed::Seed;
@@ -176,6 +177,9 @@ pub(crate) struct Plan {
     pub(crate) ignored: Vec<TestCase>,
     /// One shard per test binary ([`Plan::by_binary`]): shared isolation's default.
     pub(crate) by_binary: bool,
+    /// The 1-based shard that holds the tests kept out of the shuffle (`shuffle = false`) in
+    /// name order, always the last (see [`Plan::with_unshuffled`]); `None` when there is none.
+    pub(crate) unshuffled: Option<u32>,
 }
 
 impl Plan {
@@ -227,6 +231,7 @@ impl Plan {
             shards,
             ignored,
             by_binary: false,
+            unshuffled: None,
         }
     }
 
@@ -269,6 +274,7 @@ impl Plan {
             shards,
             ignored: one.ignored,
             by_binary: true,
+            unshuffled: None,
         }
     }
 
@@ -279,7 +285,7 @@ impl Plan {
         &'p self,
         shards: &'p [u32],
     ) -> impl Iterator<Item = &'p TestCase> + 'p {
-        let n = self.shard_count();
+        let n = self.seeded_shard_count();
         self.ignored.iter().filter(move |t| {
             shards.is_empty()
                 || if self.by_binary {
@@ -309,14 +315,17 @@ impl Plan {
             shards: vec![shard],
             ignored: Vec::new(),
             by_binary: false,
+            unshuffled: None,
         }
     }
 
-    /// The same plan with every shard run backwards (positions renumbered). Every pair of tests
-    /// that shares a shard then runs in the other relative order.
+    /// The same plan with every seeded shard run backwards (positions renumbered; the
+    /// name-ordered shard of `shuffle = false` keeps its order). Every pair of tests that shares
+    /// a seeded shard then runs in the other relative order.
     pub(crate) fn reversed(&self) -> Plan {
         let mut p = self.clone();
-        for shard in &mut p.shards {
+        let seeded = self.seeded_shard_count() as usize;
+        for shard in &mut p.shards[..seeded] {
             shard.reverse();
             for (i, t) in shard.iter_mut().enumerate() {
                 t.position = i as u32;

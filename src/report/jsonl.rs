@@ -66,6 +66,18 @@ impl JsonLines {
                 message: r.message.clone(),
                 flaky: r.is_flaky(),
                 leaked: r.leaked,
+                slow: r.slow,
+            }),
+            RunEvent::TestSlow {
+                test,
+                shard,
+                elapsed,
+                will_terminate,
+            } => self.emit(&StreamEvent::TestSlow {
+                id: test.id(),
+                shard: *shard,
+                elapsed_ms: elapsed.as_millis() as u64,
+                will_terminate: *will_terminate,
             }),
             // `--no-capture` lines are for the terminal; the stream has each test's result.
             RunEvent::RunStarted { .. }

@@ -79,6 +79,9 @@ fn testcase(r: &TestResult, store_success: bool) -> TestCase {
     if r.leaked {
         tc.add_property(Property::new("leaked", "true"));
     }
+    if r.slow {
+        tc.add_property(Property::new("slow", "true"));
+    }
     if r.output_dropped > 0 {
         tc.add_property(Property::new(
             "output-dropped-bytes",

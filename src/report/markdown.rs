@@ -131,6 +131,14 @@ pub(crate) fn render_doc(r: &RunRecordDoc) -> String {
         },
         r.repro
     );
+    if let Some(k) = r.unshuffled_shard {
+        let n = r.plan.get(k as usize - 1).map_or(0, |s| s.tests.len());
+        let _ = writeln!(
+            md,
+            "\n**Not shuffled:** shard {k} ran {} in name order (`shuffle = false` in the config file).",
+            crate::runner::output::count(n, "test")
+        );
+    }
     if !r.list_errors.is_empty() {
         let _ = write!(
             md,

@@ -50,6 +50,9 @@ pub(crate) struct RunRecord {
     /// `--junit-store-success-output`: JUnit gets passing tests' output too (not part of the
     /// JSON document; `false` when read back).
     pub(crate) junit_store_success_output: bool,
+    /// The 1-based shard of the tests kept out of the shuffle (`shuffle = false`), in name
+    /// order; `None` when there is none.
+    pub(crate) unshuffled: Option<u32>,
 }
 
 impl RunRecord {
@@ -77,6 +80,7 @@ impl RunRecord {
             list_errors: Vec::new(),
             profile: None,
             junit_store_success_output: false,
+            unshuffled: plan.unshuffled,
         }
     }
 
@@ -210,6 +214,7 @@ impl RunRecord {
             not_run: self.not_run(),
             list_errors: self.list_errors.clone(),
             profile: self.profile.clone(),
+            unshuffled_shard: self.unshuffled,
             plan: self
                 .plan
                 .iter()
@@ -249,6 +254,7 @@ impl RunRecord {
             list_errors: doc.list_errors.clone(),
             profile: doc.profile.clone(),
             junit_store_success_output: false,
+            unshuffled: doc.unshuffled_shard,
         }
     }
 }
@@ -276,6 +282,7 @@ fn test_doc(r: &TestResult) -> TestDoc {
         failed_attempts: r.previous_attempts.clone(),
         quarantined: r.quarantined,
         sandbox: r.sandbox.clone(),
+        slow: r.slow,
     }
 }
 
@@ -300,6 +307,7 @@ fn test_result(t: &TestDoc) -> TestResult {
     r.worker = t.worker;
     r.quarantined = t.quarantined;
     r.sandbox = t.sandbox.clone();
+    r.slow = t.slow;
     r
 }
 

@@ -25,8 +25,30 @@ pub(crate) struct TerminalReporter {
     output: OutputSettings,
 }
 
+/// The line for a test still running after `elapsed` (a multiple of its slow period):
+/// `   SLOW [  60.000s] shard  3  BINARY TEST`, saying so when terminate-after will stop it.
+fn slow_line(
+    test: &crate::discover::list::TestCase,
+    shard: u32,
+    elapsed: std::time::Duration,
+    will_terminate: bool,
+) -> String {
+    format!(
+        "{:>7} [{:>8.3}s] shard {:>2}  {}{}",
+        "SLOW",
+        elapsed.as_secs_f64(),
+        shard,
+        clean_text(&test.id()),
+        if will_terminate {
+            " (slow-timeout terminate-after stops it)"
+        } else {
+            ""
+        }
+    )
+}
+
 /// One finished test: outcome, duration, shard, id, and why it is special (signal, leak,
-/// retries).
+/// retries, slow).
 fn status_line(r: &TestResult) -> String {
     let mut extra = String::new();
     if let Some(sig) = &r.signal
@@ -36,6 +58,9 @@ fn status_line(r: &TestResult) -> String {
     }
     if r.leaked {
         extra.push_str(" (leaky)");
+    }
+    if r.slow {
+        extra.push_str(" (slow)");
     }
     if !r.previous_attempts.is_empty() {
         let _ = write!(
@@ -185,8 +210,20 @@ fn write_summary(
     }
     write_findings(err, record);
     write_list_errors(err, record);
+    if let Some(k) = record.unshuffled {
+        let _ = writeln!(err, "{}", unshuffled_note(record, k));
+    }
     let _ = writeln!(err, "seed: {} ({})", record.seed, seed_source);
     let _ = writeln!(err, "reproduce this run: {}", record.repro);
+}
+
+/// What the summary says of shard `k` of `record`, which kept its tests out of the shuffle.
+pub(crate) fn unshuffled_note(record: &RunRecord, k: u32) -> String {
+    let n = record.plan.get(k as usize - 1).map_or(0, Vec::len);
+    format!(
+        "not shuffled: shard {k} ran {} in name order (shuffle = false in the config file)",
+        crate::runner::output::count(n, "test")
+    )
 }
 
 /// A test's output block, each line ending in a newline: a header, with `text` the last
@@ -356,6 +393,18 @@ impl Reporter for TerminalReporter {
                     clean_text(&test.id()),
                     clean_text(line)
                 ));
+            }
+            RunEvent::TestSlow {
+                test,
+                shard,
+                elapsed,
+                will_terminate,
+            } => {
+                let line = slow_line(test, *shard, *elapsed, *will_terminate);
+                match &self.bar {
+                    Some(b) => b.println(line),
+                    None => self.println(&line),
+                }
             }
             RunEvent::TestFinished(r) => {
                 if r.outcome == Outcome::Ignored {

@@ -15,7 +15,7 @@ use std::time::Instant;
 pub(crate) use crate::runner::options::{
     CancelFlag, ExecOptions, Isolation, MaxFail, SandboxScope,
 };
-use crate::runner::sequence::Sandbox;
+use crate::runner::sandbox::Sandbox;
 pub(crate) use crate::runner::sequence::SequenceRunner;
 
 /// A shard to run: its 1-based number and its tests in plan order.
@@ -54,7 +54,8 @@ pub(crate) fn execute(
     };
     let live: &crate::runner::output::LiveSink<'_> = &live;
     let runner = SequenceRunner::new(binaries, opts, cancel, plan.seed, t0)
-        .with_live_output(opts.output.no_capture.then_some(live));
+        .with_live_output(opts.output.no_capture.then_some(live))
+        .with_slow_events(events.clone());
     // `--sandbox run`: one sandbox (and one `--reset-cmd`) for every shard of the run.
     let shared = (opts.sandbox == SandboxScope::Run).then(|| runner.fresh_sandbox());
     run_workers(&runner, &order, opts, shared.as_ref(), events);

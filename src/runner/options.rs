@@ -48,6 +48,48 @@ pub(crate) struct ExecOptions {
     /// passing test's output unless it is wanted, and streams output live under
     /// `--no-capture`.
     pub(crate) output: crate::runner::output::OutputSettings,
+    /// `slow-timeout` of the profile: when a test counts as slow, and when it is stopped.
+    pub(crate) slow_timeout: crate::runner::overrides::SlowTimeout,
+    /// `[[profile.NAME.overrides]]`: per-test timeout, retries, leak timeout, slow timeout and
+    /// test group (see [`ExecOptions::settings_for`]).
+    pub(crate) overrides: crate::runner::overrides::Overrides,
+    /// `[test-groups.NAME]`: one set of slots for every sequence run with a clone of these
+    /// options (see [`crate::runner::groups`]).
+    pub(crate) groups: Arc<crate::runner::groups::TestGroups>,
+}
+
+impl ExecOptions {
+    /// The settings `test` runs with: the run's, changed by the first override matching it
+    /// per setting.
+    pub(crate) fn settings_for(
+        &self,
+        test: &crate::discover::list::TestCase,
+    ) -> crate::runner::overrides::TestSettings {
+        let run = crate::runner::overrides::TestSettings {
+            timeout: self.timeout,
+            retries: self.retries,
+            leak_timeout: self.leak_timeout,
+            slow_timeout: self.slow_timeout,
+            test_group: None,
+        };
+        if self.overrides.0.is_empty() {
+            return run;
+        }
+        self.overrides.settings_for(test, &run)
+    }
+
+    /// The test groups `tests` belong to, sorted, each once (a shared process holds a slot of
+    /// each).
+    pub(crate) fn test_groups_of(&self, tests: &[crate::discover::list::TestCase]) -> Vec<String> {
+        if self.groups.is_empty() {
+            return Vec::new();
+        }
+        let names: std::collections::BTreeSet<String> = tests
+            .iter()
+            .filter_map(|t| self.settings_for(t).test_group)
+            .collect();
+        names.into_iter().collect()
+    }
 }
 
 /// `--max-fail N[:immediate]`: after `count` failing results (failed, crashed, timed out,

@@ -393,6 +393,16 @@ pub(crate) fn count(n: usize, noun: &str) -> String {
     }
 }
 
+/// A borrowed [`LiveSink`] (its own type so that the runner can derive `Debug`).
+#[derive(Clone, Copy)]
+pub(crate) struct Live<'a>(pub(crate) &'a LiveSink<'a>);
+
+impl std::fmt::Debug for Live<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Live(..)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -129,6 +129,9 @@ pub(crate) trait Watch {
     fn data(&mut self, bytes: &[u8]);
     /// When to stop the process (TERM, grace, KILL); `None` = the spec's own timeout.
     fn deadline(&self) -> Option<Instant>;
+    /// Called on every turn of the supervision loop while the process runs (at least every
+    /// 100 ms), e.g. to say that a test is slow.
+    fn tick(&mut self, _now: Instant) {}
 }
 
 /// A [`Watch`] that does nothing (process-per-test mode).
@@ -148,6 +151,27 @@ impl Watch for crate::runner::output::LiveLines<'_> {
     }
     fn deadline(&self) -> Option<Instant> {
         None
+    }
+}
+
+/// Two watches of one process: both see every chunk and tick; the earlier deadline wins
+/// (`--no-capture` lines and the SLOW/timeout watch of process-per-test mode).
+pub(crate) struct Both<'w>(pub(crate) &'w mut dyn Watch, pub(crate) &'w mut dyn Watch);
+
+impl Watch for Both<'_> {
+    fn data(&mut self, bytes: &[u8]) {
+        self.0.data(bytes);
+        self.1.data(bytes);
+    }
+    fn deadline(&self) -> Option<Instant> {
+        match (self.0.deadline(), self.1.deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+    fn tick(&mut self, now: Instant) {
+        self.0.tick(now);
+        self.1.tick(now);
     }
 }
 
@@ -266,6 +290,7 @@ impl<'s> Supervision<'s> {
             return true;
         }
         if self.exited_at.is_none() {
+            watch.tick(now);
             self.send_due_signals(now, deadline);
         }
         let wait = self.wait_time(now, deadline);

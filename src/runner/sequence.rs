@@ -7,31 +7,23 @@ use crate::discover::TestBinary;
 use crate::discover::list::TestCase;
 use crate::events::{Attempt, Outcome, TestResult};
 use crate::runner::options::{CancelFlag, ExecOptions, Isolation};
-use crate::runner::output::LiveSink;
+use crate::runner::output::{Live, LiveSink};
 use crate::runner::process::{self, ProcessResult, ProcessSpec};
+use crate::runner::sandbox::Sandbox;
 use crate::runner::shared::{self, GroupContext, GroupEnd};
+use crate::runner::slow::{self, SlowWatch};
 use crate::runner::verdict::verdict;
 use crate::runner::watchdog::Watchdog;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long `--reset-cmd` may take before it is killed and its sequence counted as not run.
 const RESET_TIMEOUT: Duration = Duration::from_secs(600);
-
-/// A borrowed [`LiveSink`] (its own type so that the runner can derive `Debug`).
-#[derive(Clone, Copy)]
-pub(crate) struct Live<'a>(pub(crate) &'a LiveSink<'a>);
-
-impl std::fmt::Debug for Live<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Live(..)")
-    }
-}
 
 /// Milliseconds from `t0` to `t` (0 if `t` is earlier), for [`TestResult`] start and end times.
 fn ms_since(t0: Instant, t: Instant) -> u64 {
@@ -67,45 +59,9 @@ pub(crate) struct SequenceRunner<'a> {
     halted: AtomicBool,
     /// `--no-capture`: gets every line the tests print, as they print it.
     live: Option<Live<'a>>,
-}
-
-/// A sequence's (or a whole run's) temporary directory (see [`SequenceRunner::run_sequence`]).
-pub(crate) struct Sandbox {
-    /// Removed when dropped, unless kept.
-    _dir: Option<tempfile::TempDir>,
-    /// Its path, given to tests as `TMPDIR`, `TMP` and `TEMP`; `None` if it could not be made.
-    path: Option<PathBuf>,
-    /// Its path when `--keep-sandbox` keeps it, recorded in every result.
-    kept: Option<PathBuf>,
-    /// Why `--reset-cmd` failed in it, if it did: its tests are then errors, not run.
-    reset_error: Option<String>,
-}
-
-impl Sandbox {
-    /// A fresh directory; with `keep`, one that outlives the run.
-    fn new(keep: bool) -> Sandbox {
-        let dir = tempfile::Builder::new()
-            .prefix("cargo-shuffle-")
-            .tempdir()
-            .ok();
-        let path = dir.as_ref().map(|d| d.path().to_path_buf());
-        if keep {
-            let kept = dir.map(|d| d.keep());
-            Sandbox {
-                _dir: None,
-                path,
-                kept,
-                reset_error: None,
-            }
-        } else {
-            Sandbox {
-                _dir: dir,
-                path,
-                kept: None,
-                reset_error: None,
-            }
-        }
-    }
+    /// Where a test's SLOW notices go while it runs (the executor's event channel); triage
+    /// reruns have none.
+    slow_events: Option<crossbeam_channel::Sender<crate::events::RunEvent>>,
 }
 
 impl<'a> SequenceRunner<'a> {
@@ -130,7 +86,18 @@ impl<'a> SequenceRunner<'a> {
             last_last: opts.keep_last,
             halted: AtomicBool::new(false),
             live: None,
+            slow_events: None,
         }
+    }
+
+    /// The same runner, sending [`RunEvent::TestSlow`](crate::events::RunEvent) notices to
+    /// `events`.
+    pub(crate) fn with_slow_events(
+        mut self,
+        events: crossbeam_channel::Sender<crate::events::RunEvent>,
+    ) -> Self {
+        self.slow_events = Some(events);
+        self
     }
 
     /// The same runner, streaming each line its tests print to `live` as it comes
@@ -305,10 +272,8 @@ impl<'a> SequenceRunner<'a> {
     ) -> TestResult {
         let mut r = first;
         let mut failed: Vec<Attempt> = Vec::new();
-        while r.outcome.is_failure()
-            && !self.cancelled()
-            && (failed.len() as u32) < self.opts.retries
-        {
+        let retries = self.opts.settings_for(test).retries;
+        while r.outcome.is_failure() && !self.cancelled() && (failed.len() as u32) < retries {
             let again = self.run_one(test, place, sandbox);
             failed.push(Attempt::from(&r));
             r = again;
@@ -329,13 +294,24 @@ impl<'a> SequenceRunner<'a> {
         let mut position = 0;
         let mut report = |mut r: TestResult| {
             r.sandbox = sandbox.kept.clone();
+            // Slow only after the fact here: libtest's own clock, no SLOW notices meanwhile.
+            r.slow = r.duration >= self.opts.settings_for(&r.test).slow_timeout.period;
             on_result(r)
         };
         for group in shared::groups(self.plan_seed, shard, tests, self.last_last) {
             let Some(bin) = self.binaries.get(&group.binary_id) else {
                 continue;
             };
-            let ctx = self.group_context(bin, shard, sandbox.path.as_deref());
+            // The process holds one slot of each test group of its tests for its whole life.
+            let names = self.opts.test_groups_of(&group.tests);
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let Some(slots) = self.opts.groups.acquire(&names, &|| self.cancelled()) else {
+                break;
+            };
+            let mut ctx = self.group_context(bin, shard, sandbox.path.as_deref());
+            ctx.limits = slow::limits(self.opts, &group.tests);
+            ctx.slow = (self.slow_events.clone())
+                .map(|tx| slow::SharedSlow::new(self.opts, &group.tests, shard, tx));
             let mut warn = |w: String| self.warn_once(bin, &w);
             match shared::run_group(
                 &ctx,
@@ -348,6 +324,9 @@ impl<'a> SequenceRunner<'a> {
                 GroupEnd::Done => {}
                 GroupEnd::Interrupted => break,
                 GroupEnd::Refused(rest) => {
+                    // One process per test now: each takes its own slot (holding the
+                    // process's would wait on itself).
+                    drop(slots);
                     let place = (shard, position);
                     if !self.run_refused(&rest, place, sandbox, on_start, &mut report) {
                         return;
@@ -369,6 +348,8 @@ impl<'a> SequenceRunner<'a> {
             bin,
             env: self.test_env(bin, shard, sandbox),
             timeout: self.opts.timeout,
+            limits: Default::default(),
+            slow: None,
             grace: self.opts.grace,
             leak_timeout: self.opts.leak_timeout,
             cancel: self.cancel,
@@ -488,7 +469,7 @@ impl<'a> SequenceRunner<'a> {
         (shard, position): (u32, u32),
         sandbox: Option<&Path>,
     ) -> TestResult {
-        let start = Instant::now();
+        let settings = self.opts.settings_for(test);
         let error = |message: String| {
             TestResult::new(test.clone(), Outcome::Error)
                 .with_place(shard, position)
@@ -497,41 +478,62 @@ impl<'a> SequenceRunner<'a> {
         let Some(bin) = self.binaries.get(&test.binary_id) else {
             return error(format!("no test binary `{}` in this run", test.binary_id));
         };
+        // Its test group's slot, held until the process is reaped (start and end times are
+        // measured inside, so the record shows the group's limit).
+        let group: Vec<&str> = settings.test_group.as_deref().into_iter().collect();
+        let Some(_slot) = self.opts.groups.acquire(&group, &|| self.cancelled()) else {
+            return TestResult::new(test.clone(), Outcome::Interrupted)
+                .with_place(shard, position)
+                .with_message(Some(format!(
+                    "waiting for a slot of test group `{}` {}; not started",
+                    group.join(", "),
+                    self.stop_reason()
+                )));
+        };
+        let start = Instant::now();
         let spec = ProcessSpec {
             program: bin.program(),
             args: bin.args_with(exact_args(test)),
             cwd: &bin.cwd,
             env: self.test_env(bin, shard, sandbox),
-            timeout: self.opts.timeout,
+            timeout: settings.timeout,
             grace: self.opts.grace,
-            leak_timeout: self.opts.leak_timeout,
+            leak_timeout: settings.leak_timeout,
             head_cap: self.opts.head_cap,
             tail_cap: self.opts.tail_cap,
             cancel: self.cancel,
             halt: self.halt_flag(),
             watchdog: &self.watchdog,
         };
+        let slow = settings.slow_timeout;
+        let mut notice = slow::notices(self.slow_events.as_ref(), test, shard);
+        let mut watch = SlowWatch::new(start, settings.timeout, slow, &mut notice);
         let ran = match self.live {
             Some(Live(live)) => {
                 let mut sink = |line: &str| live(test, line);
                 let mut lines = crate::runner::output::LiveLines::new(&mut sink);
-                let ran = process::run(&spec, &mut lines);
+                let ran = process::run(&spec, &mut process::Both(&mut watch, &mut lines));
                 lines.finish();
                 ran
             }
-            None => process::run(&spec, &mut process::NoWatch),
+            None => process::run(&spec, &mut watch),
         };
         let (start_ms, end_ms) = (ms_since(self.t0, start), ms_since(self.t0, Instant::now()));
         match ran {
             Ok(p) => {
-                let (outcome, message) = if p.interrupted {
+                let (outcome, mut message) = if p.interrupted {
                     interrupted_verdict(&p, self.stop_reason())
                 } else {
                     verdict(&p, self.opts, &test.name)
                 };
-                finished(test, outcome, message, &p)
+                if outcome == Outcome::TimedOut {
+                    message = Some(slow::timeout_message(&settings, self.opts.timeout));
+                }
+                let mut r = finished(test, outcome, message, &p)
                     .with_place(shard, position)
-                    .with_times(start_ms, end_ms, p.duration)
+                    .with_times(start_ms, end_ms, p.duration);
+                r.slow = p.duration >= slow.period;
+                r
             }
             Err(e) => error(format!(
                 "could not start test binary {}: {e}",

@@ -1,6 +1,6 @@
 //! The integration suite, one test binary: it runs the real `cargo-shuffle` binary on the
-//! fixture workspaces in `fixtures/` (`demo`, `env`, `hostile`, `od`) and on fake libtest
-//! harnesses (shell scripts), and checks the files it writes (JSON run records, JUnit, the
+//! fixture workspaces in `fixtures/` (`demo`, `env`, `filterset`, `groups`, `hostile`, `od`) and on
+//! fake libtest harnesses (shell scripts), and checks the files it writes (JSON run records, JUnit, the
 //! baseline, the duration history), its exit codes and its terminal output. Unit tests of the
 //! stages live next to the code in `src/`.
 //!
@@ -13,7 +13,9 @@ mod common;
 mod bad_input;
 mod config;
 mod fail_fast;
+mod filterset;
 mod fixture_run;
+mod groups;
 mod harness;
 mod hostile;
 mod html;

@@ -1,5 +1,7 @@
 //! The config file (`.config/shuffle.toml`) as written: `[profile.NAME]` tables whose
-//! kebab-case keys set what the run flags set ([`ProfileFile`]). Parsed with serde and `toml`;
+//! kebab-case keys set what the run flags set ([`ProfileFile`]), their
+//! `[[profile.NAME.overrides]]` ([`OverrideFile`]) and the `[test-groups.NAME]` tables
+//! ([`TestGroupFile`]). Parsed with serde and `toml`;
 //! an unknown key or a bad value is an error naming the file, the line and the key
 //! ([`parse`]). Which file and profile apply, and how they combine with the flags, is
 //! [`super::profile`]'s business.
@@ -17,6 +19,88 @@ pub(crate) struct ConfigFile {
     /// `[profile.NAME]` tables.
     #[serde(default)]
     pub(crate) profile: BTreeMap<String, ProfileFile>,
+    /// `[test-groups.NAME]` tables, shared by every profile.
+    #[serde(default)]
+    pub(crate) test_groups: BTreeMap<String, TestGroupFile>,
+}
+
+/// One `[test-groups.NAME]` table.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct TestGroupFile {
+    /// `max-threads`: at most this many of the group's tests (shared isolation: processes
+    /// holding them) run at once.
+    pub(crate) max_threads: Int<1, 1024>,
+}
+
+/// One `[[profile.NAME.overrides]]` entry: a filter expression and the settings it gives the
+/// tests it matches (every setting optional; the first matching override decides each one).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct OverrideFile {
+    /// `filter`: a filterset expression, with where it is in the file (for errors).
+    pub(crate) filter: toml::Spanned<String>,
+    /// `timeout`, a duration string.
+    pub(crate) timeout: Option<Dur<{ 366 * 86_400 }>>,
+    /// `retries`.
+    pub(crate) retries: Option<Int<0, 100>>,
+    /// `leak-timeout`, a duration string up to 1 h.
+    pub(crate) leak_timeout: Option<Dur<3_600>>,
+    /// `slow-timeout`: `"60s"` or `{ period = "60s", terminate-after = 3 }`.
+    pub(crate) slow_timeout: Option<SlowTimeoutKey>,
+    /// `test-group`: the name of a `[test-groups.NAME]` table, with where it is in the file.
+    pub(crate) test_group: Option<toml::Spanned<String>>,
+    /// `shuffle`: `false` keeps the matching tests in name order in one sequence.
+    pub(crate) shuffle: Option<bool>,
+}
+
+/// `slow-timeout` as nextest writes it: a duration string (the period), or a table
+/// `{ period = "60s", terminate-after = N }` (N at least 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SlowTimeoutKey {
+    /// The period.
+    pub(crate) period: Duration,
+    /// Periods after which the test is stopped as timed out.
+    pub(crate) terminate_after: Option<u32>,
+}
+
+impl<'de> Deserialize<'de> for SlowTimeoutKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+        struct Table {
+            period: Dur<{ 366 * 86_400 }>,
+            terminate_after: Option<Int<1, 1_000_000>>,
+        }
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = SlowTimeoutKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a duration string (\"60s\") or a table { period = \"60s\", terminate-after = 3 }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<SlowTimeoutKey, E> {
+                let d: Dur<{ 366 * 86_400 }> =
+                    Dur::deserialize(serde::de::value::StrDeserializer::<E>::new(s))?;
+                Ok(SlowTimeoutKey {
+                    period: d.0,
+                    terminate_after: None,
+                })
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                m: M,
+            ) -> Result<SlowTimeoutKey, M::Error> {
+                let t = Table::deserialize(serde::de::value::MapAccessDeserializer::new(m))?;
+                Ok(SlowTimeoutKey {
+                    period: t.period.0,
+                    terminate_after: t.terminate_after.map(|n| n.0),
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// One `[profile.NAME]` table: every key optional; a key a named profile leaves out comes from
@@ -58,6 +142,12 @@ pub(crate) struct ProfileFile {
     pub(crate) failure_output: Option<OutputKey>,
     /// `junit-store-success-output` (`--junit-store-success-output`).
     pub(crate) junit_store_success_output: Option<bool>,
+    /// `slow-timeout` (`--slow-timeout`): when a test is slow, and when it is stopped.
+    pub(crate) slow_timeout: Option<SlowTimeoutKey>,
+    /// `[[profile.NAME.overrides]]`, in file order. A named profile's apply before those of
+    /// `default` (see [`ProfileFile::inherit`]).
+    #[serde(default)]
+    pub(crate) overrides: Vec<OverrideFile>,
 }
 
 impl ProfileFile {
@@ -84,6 +174,9 @@ impl ProfileFile {
             junit_store_success_output: self
                 .junit_store_success_output
                 .or(p.junit_store_success_output),
+            slow_timeout: self.slow_timeout.or(p.slow_timeout),
+            // As in nextest: the profile's own overrides first, then the default profile's.
+            overrides: self.overrides.into_iter().chain(p.overrides).collect(),
         }
     }
 
@@ -211,18 +304,31 @@ fn describe(path: &Path, text: &str, e: &toml::de::Error) -> String {
     let Some(span) = e.span() else {
         return format!("{}: {msg}", path.display());
     };
-    let start = span.start.min(text.len());
-    let before = &text[..start];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    let key = key_at(text, line)
-        .map(|k| format!("key `{k}`: "))
-        .unwrap_or_default();
+    located(path, text, span.start, msg)
+}
+
+/// `PATH:LINE:COLUMN: key `KEY`: MSG` for byte offset `start` of `text` (the file at `path`):
+/// the form of every config-file error, also those found after parsing (an unknown test
+/// group, a filter that does not compile).
+pub(crate) fn located(path: &Path, text: &str, start: usize, msg: &str) -> String {
+    let (line, col, key) = position(text, start);
+    let key = key.map(|k| format!("key `{k}`: ")).unwrap_or_default();
     format!("{}:{line}:{col}: {key}{msg}", path.display())
 }
 
+/// Where byte offset `start` of `text` is: 1-based line and column, and the dotted key defined
+/// on that line (see [`key_at`]), if any.
+pub(crate) fn position(text: &str, start: usize) -> (usize, usize, Option<String>) {
+    let start = start.min(text.len());
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col, key_at(text, line))
+}
+
 /// The dotted key defined on line `line` (1-based) of `text`: the table header above it and
-/// the key before `=` (`profile.ci.shards`), or the header itself on a header line.
+/// the key before `=` (`profile.ci.shards`), or the header itself on a header line. An entry of
+/// an array of tables gets its 0-based index: `profile.ci.overrides[1].filter`.
 fn key_at(text: &str, line: usize) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
     let here = lines.get(line.checked_sub(1)?)?.trim();
@@ -231,12 +337,25 @@ fn key_at(text: &str, line: usize) -> Option<String> {
         l.starts_with('[')
             .then(|| l.trim_matches(|c| c == '[' || c == ']').trim().to_string())
     };
-    if let Some(h) = header(here) {
-        return Some(h);
+    // `[[T]]` at line index `i`: `T[n]`, n = the `[[T]]` headers before it.
+    let indexed = |i: usize| -> Option<String> {
+        let l = lines[i].trim();
+        let t = header(l)?;
+        if !l.starts_with("[[") {
+            return Some(t);
+        }
+        let n = lines[..i]
+            .iter()
+            .filter(|o| o.trim().starts_with("[[") && header(o).as_deref() == Some(t.as_str()))
+            .count();
+        Some(format!("{t}[{n}]"))
+    };
+    if header(here).is_some() {
+        return indexed(line - 1);
     }
     let (key, _) = here.split_once('=')?;
     let key = key.trim();
-    let table = lines[..line - 1].iter().rev().find_map(|l| header(l));
+    let table = (0..line - 1).rev().find_map(indexed);
     Some(match table {
         Some(t) if !t.is_empty() => format!("{t}.{key}"),
         _ => key.to_string(),
@@ -290,6 +409,50 @@ allow-flaky = true
     }
 
     #[test]
+    fn a_named_profiles_overrides_come_before_defaults_and_groups_parse() {
+        let text = r#"
+[test-groups.db]
+max-threads = 2
+
+[[profile.default.overrides]]
+filter = "all()"
+retries = 1
+
+[[profile.ci.overrides]]
+filter = "test(~db::)"
+test-group = "db"
+slow-timeout = { period = "30s", terminate-after = 2 }
+shuffle = false
+"#;
+        let f = parse(Path::new("shuffle.toml"), text).unwrap();
+        assert_eq!(f.test_groups["db"].max_threads, Int(2));
+        let default = f.profile["default"].clone();
+        let ci = f.profile["ci"].clone().inherit(&default);
+        let filters: Vec<&str> = ci
+            .overrides
+            .iter()
+            .map(|o| o.filter.get_ref().as_str())
+            .collect();
+        assert_eq!(filters, ["test(~db::)", "all()"]);
+        let first = &ci.overrides[0];
+        assert_eq!(
+            first.test_group.as_ref().map(|g| g.get_ref().as_str()),
+            Some("db")
+        );
+        assert_eq!(
+            first.slow_timeout,
+            Some(SlowTimeoutKey {
+                period: Duration::from_secs(30),
+                terminate_after: Some(2)
+            })
+        );
+        assert_eq!(first.shuffle, Some(false));
+        assert_eq!(ci.overrides[1].retries, Some(Int(1)));
+        // The default profile alone has only its own.
+        assert_eq!(default.inherit(&ProfileFile::default()).overrides.len(), 1);
+    }
+
+    #[test]
     fn errors_name_file_line_and_key() {
         let err = |text: &str| {
             parse(Path::new(".config/shuffle.toml"), text)
@@ -315,5 +478,20 @@ allow-flaky = true
         assert!(e.starts_with(".config/shuffle.toml:1:"), "{e}");
         let e = err("[profil.ci]\nshards = 2\n");
         assert!(e.contains("unknown field `profil`"), "{e}");
+        // Entries of an array of tables are numbered per table.
+        let e = err(
+            "[[profile.ci.overrides]]\nfilter = \"all()\"\n[[profile.default.overrides]]\nfilter = \"all()\"\n[[profile.ci.overrides]]\nfilter = \"all()\"\nretries = -1\n",
+        );
+        assert!(
+            e.contains(":7:11: key `profile.ci.overrides[1].retries`"),
+            "{e}"
+        );
+        let e = err("[test-groups.db]\nmax-threads = \"one\"\n");
+        assert!(e.contains(":2:15: key `test-groups.db.max-threads`"), "{e}");
+        let e = err("[profile.ci]\nslow-timeout = { period = \"1s\", terminate-after = 0 }\n");
+        assert!(
+            e.contains("profile.ci.slow-timeout") && e.contains("from 1 to"),
+            "{e}"
+        );
     }
 }

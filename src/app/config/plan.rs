@@ -2,6 +2,7 @@
 //! with which seed, in how many shards, and the arguments a repro command repeats.
 
 use super::file::IsolationKey;
+use super::overrides;
 use super::profile::{self, Profile};
 use super::seed::{self, SeedSource};
 use super::selection::{self, NameFilter, Source};
@@ -35,6 +36,9 @@ pub(crate) struct PlanConfig {
     pub(crate) run_ignored: RunIgnored,
     /// The name filters after `--` with `--skip` and `--exact` (from either side of `--`).
     pub(crate) filter: NameFilter,
+    /// `-E/--filterset` expressions as given (syntax checked; compiled against the discovered
+    /// binaries by the session), OR-ed.
+    pub(crate) filtersets: Vec<String>,
     /// `--reverse`: every shard runs backwards.
     pub(crate) reverse: bool,
     /// One process per test, or one per (shard, binary) (`--isolation`).
@@ -52,6 +56,8 @@ pub(crate) struct PlanConfig {
     pub(crate) fail_on_list_error: bool,
     /// The config file's profile in effect (its settings lose to the flags).
     pub(crate) profile: Profile,
+    /// The profile's overrides and the file's test groups, compiled (see [`overrides`]).
+    pub(crate) compiled: overrides::Compiled,
 }
 
 impl PlanConfig {
@@ -89,6 +95,7 @@ impl PlanConfig {
                 "--order names `{twice}` twice, but --isolation shared runs a binary's tests in one libtest process, which runs each test once; use --isolation process to run a test twice"
             )));
         }
+        let compiled = overrides::compile(&profile)?;
         selection_args.extend(profile.repro_args.iter().cloned());
         selection_args.extend(selection::picking_args(a, isolation));
         Ok(PlanConfig {
@@ -100,6 +107,7 @@ impl PlanConfig {
             partition,
             run_ignored: a.run_ignored,
             filter: selection::name_filter(a),
+            filtersets: selection::filtersets(a)?,
             order: (!a.order.is_empty()).then(|| a.order.clone()),
             reverse: a.reverse,
             isolation: match isolation {
@@ -110,6 +118,7 @@ impl PlanConfig {
             run_args: Vec::new(),
             fail_on_list_error: a.fail_on_list_error,
             profile,
+            compiled,
         })
     }
 

@@ -9,6 +9,7 @@ use super::file::{self, ProfileFile};
 use super::selection::Source;
 use crate::app::cli::PlanArgs;
 use crate::app::error::UsageError;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The environment variable that selects the profile when `--config-profile` is not given.
@@ -29,12 +30,22 @@ pub(crate) struct Profile {
     pub(crate) file: Option<PathBuf>,
     /// Its settings (the named profile's keys over `default`'s), paths joined to the root.
     pub(crate) settings: ProfileFile,
+    /// `[test-groups.NAME]`: each group's `max-threads`.
+    pub(crate) test_groups: BTreeMap<String, u32>,
+    /// The file's text, to place errors found after parsing (see [`Profile::error_at`]).
+    pub(crate) text: String,
     /// What a repro command repeats to get the same profile: `--config-file PATH` when it was
     /// given, `--config-profile NAME` when the profile is not `default`.
     pub(crate) repro_args: Vec<String>,
 }
 
 impl Profile {
+    /// A usage error at byte offset `at` of the config file: `FILE:LINE:COL: key `KEY`: MSG`.
+    pub(crate) fn error_at(&self, at: usize, msg: &str) -> UsageError {
+        let path = self.file.as_deref().unwrap_or(Path::new(CONFIG_PATH));
+        UsageError(file::located(path, &self.text, at, msg))
+    }
+
     /// Where a setting of this profile comes from, for error messages: ``profile `ci` of FILE``.
     pub(crate) fn describe(&self) -> String {
         format!(
@@ -128,6 +139,35 @@ pub(crate) fn load(a: &PlanArgs, source: &mut Source) -> Result<Profile, UsageEr
         };
         named.clone().inherit(&default)
     };
+    let test_groups: BTreeMap<String, u32> = parsed
+        .test_groups
+        .iter()
+        .map(|(k, g)| (k.clone(), g.max_threads.0))
+        .collect();
+    // Every profile's overrides, not only the selected one's: a typo in `ci` should not wait
+    // for CI to show up.
+    for o in parsed.profile.values().flat_map(|p| &p.overrides) {
+        if let Some(g) = &o.test_group
+            && !test_groups.contains_key(g.get_ref())
+        {
+            let known: Vec<&str> = test_groups.keys().map(String::as_str).collect();
+            return Err(UsageError(file::located(
+                &shown,
+                &text,
+                g.span().start,
+                &format!(
+                    "no test group `{}`: define it with [test-groups.{}] and max-threads = N (defined: {})",
+                    g.get_ref(),
+                    g.get_ref(),
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            )));
+        }
+    }
     let mut repro_args = Vec::new();
     if let Some(p) = &a.config_file {
         repro_args.extend(["--config-file".into(), p.display().to_string()]);
@@ -139,6 +179,8 @@ pub(crate) fn load(a: &PlanArgs, source: &mut Source) -> Result<Profile, UsageEr
         name: Some(name),
         file: Some(shown),
         settings: settings.rooted(&root),
+        test_groups,
+        text,
         repro_args,
     })
 }

@@ -9,6 +9,7 @@ use crate::ci::baseline::Baseline;
 use crate::ci::gate::GatePolicy;
 use crate::runner::executor::{ExecOptions, Isolation, MaxFail, SandboxScope};
 use crate::runner::output::{DEFAULT_HEAD, DEFAULT_TAIL, OutputDisplay, OutputSettings};
+use crate::runner::overrides::SlowTimeout;
 use crate::triage::TriageOptions;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -76,9 +77,23 @@ impl RunConfig {
                 "{what} reruns a test in place, which needs one process per test; use it with --isolation process"
             )));
         }
+        if plan.isolation == Isolation::Shared
+            && let Some(o) = p
+                .overrides
+                .iter()
+                .find(|o| o.retries.is_some_and(|r| r.0 > 0))
+        {
+            return Err(plan.profile.error_at(
+                o.filter.span().start,
+                "an override with `retries` reruns a test in place, which needs one process per test; use it with --isolation process",
+            ));
+        }
         let mut exec = exec_options(a, plan.isolation, timeout);
         exec.leak_timeout = Duration::from_millis(leak_ms);
         exec.retries = retries;
+        exec.slow_timeout = slow_timeout(a, &p)?;
+        exec.overrides = plan.compiled.overrides.clone();
+        exec.groups = plan.compiled.groups.clone();
         if a.jobs.is_none()
             && let Some(j) = p.jobs
         {
@@ -128,6 +143,22 @@ impl RunConfig {
             json_events: a.message_format == RunFormat::Json,
         })
     }
+}
+
+/// `--slow-timeout SECS` (a period, never terminating), else the profile's `slow-timeout`,
+/// else 60 s. Errors: a flag value that is not a positive number of seconds up to a year.
+fn slow_timeout(a: &RunArgs, p: &super::file::ProfileFile) -> Result<SlowTimeout, UsageError> {
+    if let Some(t) = seconds_arg("--slow-timeout", a.slow_timeout, ", e.g. --slow-timeout 60")? {
+        return Ok(SlowTimeout {
+            period: t,
+            terminate_after: None,
+        });
+    }
+    Ok(p.slow_timeout
+        .map_or(SlowTimeout::DEFAULT, |s| SlowTimeout {
+            period: s.period,
+            terminate_after: s.terminate_after,
+        }))
 }
 
 /// `--confirmations` when neither the flag nor the profile gives it.
@@ -197,15 +228,18 @@ fn check_shards(a: &RunArgs, plan: &PlanConfig) -> Result<(), UsageError> {
             "--shard {bad} does not exist: --order makes a plan of one shard (the given tests, in that order); drop --shard or use --shard 1"
         )));
     }
-    // A by-binary plan has one shard per binary: checked once the binaries are known.
-    if let Some(&bad) = a
-        .shard
-        .iter()
-        .find(|&&k| !plan.by_binary && k > plan.shards)
-    {
+    // A by-binary plan has one shard per binary: checked once the binaries are known. The
+    // name-ordered shard of `shuffle = false` comes after the seeded ones (whether it exists
+    // is known once the tests are).
+    let most = plan.shards + u32::from(plan.compiled.unshuffled.is_some());
+    if let Some(&bad) = a.shard.iter().find(|&&k| !plan.by_binary && k > most) {
         return Err(UsageError(format!(
-            "--shard {bad} does not exist: the plan has {} shards (--shards); pick 1..={}",
-            plan.shards, plan.shards
+            "--shard {bad} does not exist: the plan has {most} shards (--shards{}); pick 1..={most}",
+            if most > plan.shards {
+                ", and one for the tests of `shuffle = false`"
+            } else {
+                ""
+            }
         )));
     }
     Ok(())
@@ -241,6 +275,9 @@ fn exec_options(a: &RunArgs, isolation: Isolation, timeout: Option<Duration>) ->
         only_shards: a.shard.clone(),
         max_fail: None,
         output: Default::default(),
+        slow_timeout: SlowTimeout::DEFAULT,
+        overrides: Default::default(),
+        groups: Default::default(),
     }
 }
 
@@ -402,6 +439,15 @@ report = "/abs/run.json"
         assert_eq!(c.exec.leak_timeout, Duration::from_millis(50));
         assert_eq!(c.triage.as_ref().unwrap().confirmations, 0);
         assert_eq!(c.report, Some(PathBuf::from("r.json")));
+        // slow-timeout: the profile's (with terminate-after), the flag's (a period only), 60 s.
+        let slow = "[profile.default]\nslow-timeout = { period = \"2s\", terminate-after = 3 }\n";
+        let c = config(slow, &[]);
+        assert_eq!(c.exec.slow_timeout.period, Duration::from_secs(2));
+        assert_eq!(c.exec.slow_timeout.terminate_after, Some(3));
+        let c = config(slow, &["--slow-timeout", "0.5"]);
+        assert_eq!(c.exec.slow_timeout.period, Duration::from_millis(500));
+        assert_eq!(c.exec.slow_timeout.terminate_after, None);
+        assert_eq!(config("", &[]).exec.slow_timeout, SlowTimeout::DEFAULT);
         // An empty file: the built-in defaults.
         let c = config("", &[]);
         assert_eq!(c.plan.shards, crate::app::cli::DEFAULT_SHARDS);

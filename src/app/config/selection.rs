@@ -3,8 +3,9 @@
 //! `--archive`), and the test-name filters, including libtest's own options after `--`.
 
 use crate::app::cli::{CargoArgs, IsolationArg, PlanArgs, RunIgnored};
-use crate::app::error::UsageError;
-use crate::discover::CargoSelection;
+use crate::app::error::{AppError, UsageError};
+use crate::discover::filterset::{FilterContext, Filterset, Filtersets};
+use crate::discover::{self, CargoSelection, TestBinary};
 use std::path::PathBuf;
 
 /// Where the test binaries come from.
@@ -242,7 +243,8 @@ fn archive_source(
 }
 
 /// The arguments that repeat how tests are picked and isolated in a repro command:
-/// `--isolation shared` (`isolation`, from the flag or the profile), `--run-ignored`, `--skip`, `--exact` (the name filters themselves go
+/// `--isolation shared` (`isolation`, from the flag or the profile), `--run-ignored`, `--skip`,
+/// `--exact`, `-E` (the name filters themselves go
 /// after `--`, see [`crate::plan::repro::Repro`]).
 pub(super) fn picking_args(a: &PlanArgs, isolation: IsolationArg) -> Vec<String> {
     let mut selection_args = Vec::new();
@@ -266,7 +268,21 @@ pub(super) fn picking_args(a: &PlanArgs, isolation: IsolationArg) -> Vec<String>
     if a.exact {
         selection_args.push("--exact".into());
     }
+    for e in &a.filterset {
+        selection_args.extend(["-E".into(), e.clone()]);
+    }
     selection_args
+}
+
+/// The `-E/--filterset` expressions, each checked for syntax now so that a typo stops the
+/// command before the build. Errors: the first expression that does not parse, quoted with
+/// the position marked (see [`crate::discover::filterset::FilterError`]).
+pub(super) fn filtersets(a: &PlanArgs) -> Result<Vec<String>, UsageError> {
+    use crate::discover::filterset::{FilterOrigin, Filterset};
+    for e in &a.filterset {
+        Filterset::check_syntax(e, FilterOrigin::Flag).map_err(|e| UsageError(e.to_string()))?;
+    }
+    Ok(a.filterset.clone())
 }
 
 /// The name filters of validated plan arguments (see [`with_libtest_flags`]).
@@ -302,6 +318,83 @@ impl NameFilter {
         };
         (self.filters.is_empty() || self.filters.iter().any(hit)) && !self.skip.iter().any(hit)
     }
+}
+
+/// The `-E` filtersets `exprs` compiled against the binaries of `source` (see
+/// [`filter_context`]). Errors (usage): an expression naming what the workspace lacks; cargo
+/// metadata that cannot be read.
+pub(crate) fn compile_filtersets(
+    source: &Source,
+    exprs: &[String],
+    binaries: &[TestBinary],
+) -> Result<Filtersets, AppError> {
+    if exprs.is_empty() {
+        return Ok(Filtersets::default());
+    }
+    let deps = exprs.iter().any(|e| Filterset::needs_dependencies(e));
+    let cx = filter_context(source, binaries, deps)?;
+    Filtersets::new(exprs, &cx).map_err(|e| AppError::Usage(UsageError(e.to_string())))
+}
+
+/// What filtersets are compiled against in a run whose `binaries` came from `source`: for cargo
+/// builds the workspace's `cargo metadata` (the one fetched for the config file, else fetched
+/// now), and a full one with dependencies when `dependencies` (some expression uses `deps()`
+/// or `rdeps()`, see [`Filterset::needs_dependencies`]); for `--archive` the metadata the
+/// archive stores (what the binary ids say for an archive without it); for `--binary` what
+/// the binary ids say. Errors: cargo metadata that cannot be fetched or read.
+pub(crate) fn filter_context(
+    source: &Source,
+    binaries: &[TestBinary],
+    dependencies: bool,
+) -> Result<FilterContext, AppError> {
+    let unreadable =
+        |e: String| AppError::Usage(UsageError(format!("cargo metadata for filtersets: {e}")));
+    let no_graph = |flag: &str| {
+        format!(
+            "{flag} runs have no cargo package graph; select by package(), binary_id() or test()"
+        )
+    };
+    let cx = match source {
+        Source::Cargo(sel) => {
+            let meta = match &sel.metadata {
+                Some(m) => m.clone(),
+                None => std::sync::Arc::new(discover::workspace_metadata(sel)?),
+            };
+            let cx = FilterContext::new(
+                binaries,
+                Some(&meta),
+                "cargo metadata was read without dependencies",
+            )
+            .map_err(unreadable)?;
+            if dependencies {
+                let full = discover::dependency_metadata(sel)?;
+                cx.with_dependencies(&full).map_err(unreadable)?
+            } else {
+                cx
+            }
+        }
+        Source::Binaries(_) => {
+            FilterContext::new(binaries, None, &no_graph("--binary")).map_err(unreadable)?
+        }
+        Source::Archive { file, .. } => {
+            let stored = discover::archive::stored_metadata(file)
+                .map_err(|e| AppError::Usage(UsageError(e.to_string())))?;
+            let without = "this archive's cargo metadata has no dependencies (cargo could not resolve them when it was made)";
+            match stored {
+                // Stored with dependencies when cargo could resolve them: nothing to fetch here.
+                Some(meta) => {
+                    FilterContext::new(binaries, Some(&meta), without).map_err(unreadable)?
+                }
+                None => FilterContext::new(
+                    binaries,
+                    None,
+                    "this archive has no cargo metadata (made by an earlier cargo-shuffle): select by package(), binary_id() or test(), or archive again",
+                )
+                .map_err(unreadable)?,
+            }
+        }
+    };
+    Ok(cx)
 }
 
 #[cfg(test)]

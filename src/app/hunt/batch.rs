@@ -92,6 +92,7 @@ fn side_by_side<'p>(plans: impl Iterator<Item = &'p Plan>) -> Plan {
         shards,
         ignored: plans[0].ignored.clone(),
         by_binary: false,
+        unshuffled: None,
     }
 }
 

@@ -14,7 +14,8 @@ use orders::{OrderKind, campaign_tests, run_plan};
 
 use crate::app::config::{self, PlanConfig, RunConfig};
 use crate::app::error::AppError;
-use crate::app::session::{apply_baseline, note_flaky, start, write_html, write_reports};
+use crate::app::reports::{write_html, write_reports};
+use crate::app::session::{apply_baseline, note_flaky, start};
 use crate::ci::gate;
 use crate::discover::list::TestCase;
 use crate::exit;
@@ -137,6 +138,13 @@ pub(crate) fn hunt(
     }
     let (session, first_plan) = start(cfg)?;
     let tests = campaign_tests(&first_plan, &cfg.plan);
+    if let Some(k) = first_plan.unshuffled {
+        // A hunt permutes orders; tests that must keep theirs have no place in it.
+        say!(
+            "cargo-shuffle: hunt leaves out the {} kept in name order by `shuffle = false` (run them with `cargo shuffle run`)",
+            crate::runner::output::count(first_plan.shards[k as usize - 1].len(), "test")
+        );
+    }
     let index: HashMap<String, usize> =
         tests.iter().enumerate().map(|(i, t)| (t.id(), i)).collect();
     // Orders are chosen from the coverage of the orders *planned* so far, so they depend only on

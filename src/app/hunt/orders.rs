@@ -182,12 +182,18 @@ fn shared_run_plan(
 }
 
 /// Run 1's order: every test of the first plan in one sequence, in the seed's order (the plan
-/// order does not depend on the shard count), or the `--order` given; each test once.
+/// order does not depend on the shard count), or the `--order` given; each test once. The
+/// tests kept out of the shuffle (`shuffle = false`) are left out.
 pub(super) fn campaign_tests(first: &Plan, base: &PlanConfig) -> Vec<TestCase> {
     let tests: Vec<TestCase> = if base.order.is_some() {
         first.iter().map(|t| t.test.clone()).collect()
     } else {
-        let all = first.iter().map(|t| t.test.clone()).collect();
+        let seeded = first.seeded_shard_count() as usize;
+        let all = first.shards[..seeded]
+            .iter()
+            .flatten()
+            .map(|t| t.test.clone())
+            .collect();
         Plan::new(first.seed, 1, None, all, Vec::new()).shards[0]
             .iter()
             .map(|t| t.test.clone())

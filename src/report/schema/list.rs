@@ -19,6 +19,10 @@ pub(crate) struct ListDoc {
     pub(crate) partition: Option<Partition>,
     /// Every shard's tests, in plan order.
     pub(crate) shards: Vec<ListShard>,
+    /// The 1-based shard of the tests kept out of the shuffle (`shuffle = false`), in name
+    /// order, always the last; absent when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) unshuffled_shard: Option<u32>,
     /// Tests selected but not run (`#[ignore]`d).
     pub(crate) ignored: Vec<TestCase>,
     /// The test binaries that could not be listed (absent in output of older versions).

@@ -214,6 +214,7 @@ mod tests {
                 shard: 1,
                 tests: vec![TestCase::new("b", "t")],
             }],
+            unshuffled_shard: Some(1),
             ignored: vec![],
             list_errors: vec![ListErrorDoc {
                 binary_id: "junk".into(),
@@ -246,6 +247,13 @@ mod tests {
                 message: None,
                 flaky: false,
                 leaked: true,
+                slow: true,
+            },
+            StreamEvent::TestSlow {
+                id: "b t".into(),
+                shard: 1,
+                elapsed_ms: 60_000,
+                will_terminate: false,
             },
             StreamEvent::Finding(r.findings[0].clone()),
             StreamEvent::RunFinished(RunFinished::Completed {

@@ -74,6 +74,10 @@ pub(crate) struct RunRecordDoc {
     /// config file was read, and in records of older versions, which lack the key.
     #[serde(default)]
     pub(crate) profile: Option<String>,
+    /// The 1-based shard that ran the tests kept out of the shuffle (`shuffle = false` in a
+    /// config-file override) in name order, always the last; absent when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) unshuffled_shard: Option<u32>,
     /// Every shard's test ids, in the order they ran (then the planned ones that did not).
     pub(crate) plan: Vec<ShardPlan>,
     /// One entry per test, in the order they finished.
@@ -185,6 +189,9 @@ pub(crate) struct TestDoc {
     pub(crate) quarantined: bool,
     /// Its sequence's temporary directory, when kept with `--keep-sandbox`.
     pub(crate) sandbox: Option<PathBuf>,
+    /// It ran longer than its `slow-timeout` period (absent in older records: false).
+    #[serde(default)]
+    pub(crate) slow: bool,
 }
 
 impl TestDoc {
@@ -218,6 +225,7 @@ impl TestDoc {
             }],
             quarantined: false,
             sandbox: Some("/tmp/x".into()),
+            slow: false,
         }
     }
 }
@@ -267,6 +275,7 @@ impl RunRecordDoc {
             not_run: 0,
             list_errors: Vec::new(),
             profile: Some("ci".into()),
+            unshuffled_shard: Some(2),
             plan: vec![ShardPlan {
                 shard: 1,
                 tests: vec!["b t".into()],

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One line of the `run --message-format json` event stream: a JSON object whose `type` key
-/// names the variant (`run-started`, `test-started`, `test-finished`, `finding`,
+/// names the variant (`run-started`, `test-started`, `test-slow`, `test-finished`, `finding`,
 /// `run-finished`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
@@ -59,6 +59,20 @@ pub(crate) enum StreamEvent {
         flaky: bool,
         /// A process it started held its output open.
         leaked: bool,
+        /// It ran longer than its `slow-timeout` period (absent in older streams).
+        #[serde(default)]
+        slow: bool,
+    },
+    /// A test is still running after a whole number of its `slow-timeout` periods.
+    TestSlow {
+        /// `BINARY_ID TEST_NAME`.
+        id: String,
+        /// 1-based shard.
+        shard: u32,
+        /// How long it has run, milliseconds.
+        elapsed_ms: u64,
+        /// It will be stopped as timed out (`terminate-after`).
+        will_terminate: bool,
     },
     /// A triage finding, with the keys of the run record's findings.
     Finding(Finding),

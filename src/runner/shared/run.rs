@@ -11,6 +11,7 @@ use crate::runner::process::{self, ProcessResult, ProcessSpec};
 use crate::runner::shared::group::{Group, LIBTEST_DOMAIN, SEED_SEARCH};
 use crate::runner::shared::libtest;
 use crate::runner::shared::watch::{GroupWatch, WatchPlace};
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::os::unix::process::ExitStatusExt;
@@ -37,6 +38,12 @@ pub(crate) struct GroupContext<'a> {
     pub(crate) env: Vec<(OsString, OsString)>,
     /// Per-test limit, counted from libtest's `started` event; `None` = no limit.
     pub(crate) timeout: Option<Duration>,
+    /// Limits of tests whose own differ from `timeout` (an override's `timeout`, or its
+    /// `slow-timeout` with `terminate-after`), by test name, with the message of their timeout.
+    pub(crate) limits: HashMap<String, (Duration, String)>,
+    /// Where SLOW notices go (the executor's event stream; none in triage reruns), with the
+    /// tests' slow settings.
+    pub(crate) slow: Option<crate::runner::slow::SharedSlow>,
     /// Time between TERM and KILL when the process is stopped.
     pub(crate) grace: Duration,
     /// How long the output pipe may stay open after the process exited before it is leaky.
@@ -87,7 +94,9 @@ pub(crate) fn run_group(
             timeout: ctx.timeout,
         };
         let mut watch = GroupWatch::new(place, &remaining, position, on_start, on_result)
-            .with_live_output(ctx.live);
+            .with_live_output(ctx.live)
+            .with_limits(ctx.limits.clone())
+            .with_slow(ctx.slow.clone());
         let spec = process_spec(ctx, libtest_args(&remaining, seed, ctx));
         let outcome = process::run(&spec, &mut watch);
         watch.close();
@@ -115,7 +124,13 @@ pub(crate) fn run_group(
         }
         // The test that was running when the process ended did not finish: it crashed, timed
         // out, or ended the process itself.
-        let (outcome, message) = unfinished_verdict(ctx, &r);
+        let (outcome, mut message) = unfinished_verdict(ctx, &r);
+        if r.timed_out
+            && let Some((_, why)) = watch.running_limit()
+        {
+            let why = why.strip_suffix("; killed").unwrap_or(why);
+            message = format!("{why}; its process was killed");
+        }
         watch.report_unfinished(outcome, message, r.status);
         if let Some(e) = never_reported(&watch, &r) {
             // The harness reported tests it was not asked for, or closed its suite without

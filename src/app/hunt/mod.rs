@@ -142,7 +142,11 @@ pub(crate) fn hunt(
     // Orders are chosen from the coverage of the orders *planned* so far, so they depend only on
     // the seed and the test set (never on --jobs or on how runs were batched); what is reported
     // is the coverage of what really ran (shared isolation: libtest's order).
-    let mut planned = coverage::PairCoverage::new(tests.len(), cfg.plan.seed.0);
+    let mut planned = orders::Planned::new(
+        &tests,
+        cfg.plan.seed,
+        cfg.plan.isolation == Isolation::Shared,
+    );
     let mut cov = coverage::PairCoverage::new(tests.len(), cfg.plan.seed.0);
     let mut per_run: Vec<HuntRunCoverageDoc> = Vec::new();
     let cap = 4 * tests.len() as u32 + 2;

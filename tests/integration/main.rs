@@ -18,6 +18,7 @@ mod harness;
 mod hostile;
 mod listing;
 mod merge;
+mod outlived;
 mod plan_cli;
 mod shared;
 mod triage;

@@ -242,6 +242,12 @@ def score_hunt(case, h, shared):
         return ("unreported" if case["test"] in h["failing"] else "missed"), None
     want_kind = case["kind"]
     if f["kind"] != want_kind:
+        ps = f.get("persistent_state")
+        if (ps and f["kind"] == "failure" and want_kind == "od-victim"
+                and set(case["polluters"]) <= set(ps["candidate_polluters"])):
+            # A failure that says its state outlives the run and names the polluter among its
+            # candidates (no --reset-cmd): still the wrong kind, but pointed at the culprit.
+            return "wrong-kind:failure-persistent", f
         return f"wrong-kind:{f['kind']}", f
     got = set(f["polluters"] if want_kind == "od-victim" else f["state_setters"])
     want = set(case["polluters"] if want_kind == "od-victim" else case["state_setters"])
@@ -604,7 +610,8 @@ def render_cases(results, cases, hunt_runs):
     L = ["## Per case\n",
          "`run`: seeds in which the default run exposed it (victim or brittle test failed; NOD: "
          "failed). `hN`: seeds in which `hunt --runs N` found it with the exact culprits (NOD: "
-         "never called order-dependent); letters: w = wrong culprits, k = wrong kind, m = missed (never failed in the hunt), "
+         "never called order-dependent); letters: w = wrong culprits, k = wrong kind, p = wrong kind (failure) "
+         "but its `persistent_state` names the planted polluter among the candidates, m = missed (never failed in the hunt), "
          "u = failed but no finding, od = NOD called order-dependent.\n"]
     head = "| case | mechanism | placement | " + " | ".join(
         f"{cn} {'run' if hr is None else 'h' + str(hr)}" for cn, hr in cols) + " |"
@@ -621,10 +628,13 @@ def render_cases(results, cases, hunt_runs):
                 hs = R["hunt"][hr]
                 vs = [h["per"][i][1] for h in hs]
                 good = sum(v in ("exact", "ok") for v in vs)
-                extra = "".join(f" {sum(v.startswith(p) for v in vs)}{l}"
-                                for p, l in (("wrong-c", "w"), ("wrong-k", "k"), ("missed", "m"),
-                                             ("unreported", "u"), ("nod-called", "od"))
-                                if any(v.startswith(p) for v in vs))
+                persistent = "wrong-kind:failure-persistent"
+                tests = (("w", lambda v: v.startswith("wrong-c")),
+                         ("k", lambda v: v.startswith("wrong-k") and v != persistent),
+                         ("p", lambda v: v == persistent),
+                         ("m", lambda v: v == "missed"), ("u", lambda v: v == "unreported"),
+                         ("od", lambda v: v.startswith("nod-called")))
+                extra = "".join(f" {sum(map(t, vs))}{l}" for l, t in tests if any(map(t, vs)))
                 cells.append(f"{good}/{len(hs)}{extra}")
         L.append(f"| {c['id']} | {c['mechanism']} | {c['placement']} | " + " | ".join(cells) + " |")
     L.append("")

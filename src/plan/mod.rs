@@ -18,6 +18,7 @@ pub(crate) mod history;
 pub(crate) mod parts;
 pub(crate) mod repro;
 pub(crate) mod seed;
+pub(crate) mod triples;
 pub(crate) mod unshuffled;
 
 use crate::discover::list::TestCase;

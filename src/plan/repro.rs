@@ -80,10 +80,17 @@ impl Repro {
     /// <selection> --seed S --runs R [-- filters]` (a hunt's orders depend only on its seed and
     /// test set, so its first R runs repeat).
     pub(crate) fn hunt_command(&self, runs: u32) -> String {
+        self.hunt_command_with(runs, &[])
+    }
+
+    /// [`hunt_command`](Self::hunt_command) with `extra` arguments after `--runs R` (before
+    /// any filters), e.g. `--reset-cmd CMD`.
+    pub(crate) fn hunt_command_with(&self, runs: u32, extra: &[String]) -> String {
         let mut words: Vec<String> = vec!["cargo".into(), "shuffle".into(), "hunt".into()];
         words.extend(self.selection_args.iter().cloned());
         words.extend(["--seed".into(), self.seed.to_string()]);
         words.extend(["--runs".into(), runs.to_string()]);
+        words.extend(extra.iter().cloned());
         if !self.filters.is_empty() {
             words.push("--".into());
             words.extend(self.filters.iter().cloned());

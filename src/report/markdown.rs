@@ -200,6 +200,16 @@ pub(crate) fn render_doc(r: &RunRecordDoc) -> String {
                     clean_text(&f.cleaners.join("`, `"))
                 );
             }
+            if let Some(p) = &f.persistent_state {
+                let _ = write!(
+                    md,
+                    "\nState outlives the run (passed in run {}, fails alone in run {}); candidate polluters: `{}`. Rerun with a reset:\n\n```sh\n{}\n```\n",
+                    p.passed_in_run,
+                    p.failed_in_run,
+                    clean_text(&p.candidate_polluters.join("`, `")),
+                    clean_text(&p.reset_example)
+                );
+            }
             let _ = write!(
                 md,
                 "\n```sh\n{}\n```\n({} reruns)\n",

@@ -30,9 +30,12 @@
 //! - [`classify`]: the classification of one failing test from its reruns, with confirmations
 //!   and cleaners;
 //! - [`run`]: triage of a whole run — which tests, which candidate orders, the one batch rerun
-//!   of its plain failures, the process check.
+//!   of its plain failures, the process check;
+//! - [`outlived`]: after a hunt run, a plain failure that passed in an earlier run (state that
+//!   outlives the run: a fixed path, a database), with its candidate polluters.
 
 pub(crate) mod classify;
+pub(crate) mod outlived;
 pub(crate) mod run;
 pub(crate) mod search;
 
@@ -161,6 +164,10 @@ pub(crate) struct Finding {
     /// process isolation) its state-setters make it pass only when they run in its process.
     #[serde(default)]
     pub(crate) in_process_state: bool,
+    /// A `failure` that passed in an earlier run of the same hunt and now fails even alone:
+    /// state outside the sandbox outlives the run (see [`outlived`]). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) persistent_state: Option<Box<outlived::PersistentState>>,
 }
 
 /// The sequence runners triage uses.
@@ -217,6 +224,7 @@ fn finding(kind: FindingKind, target: &TestCase, repro: String, note: String) ->
         note,
         isolation: crate::runner::executor::Isolation::Process,
         in_process_state: false,
+        persistent_state: None,
     }
 }
 

@@ -21,6 +21,7 @@ mod hostile;
 mod html;
 mod listing;
 mod merge;
+mod outlived;
 mod output;
 mod plan_cli;
 mod shared;

@@ -84,6 +84,30 @@ fn ran_sequence(record: &RunRecord, index: &HashMap<String, usize>) -> Vec<usize
         .collect()
 }
 
+/// Marks the plain failures of hunt run `run` (its `record`) that passed in one of the
+/// `earlier` runs (those of earlier batches: a run side by side with this one is not "before"
+/// it) as state that outlives the run, with a `--reset-cmd` example on this hunt (see
+/// `triage::outlived`). Not with `--reset-cmd` given: the reset runs before every sequence and
+/// rerun, so a test failing alone there is not explained by earlier runs.
+fn mark_persistent_state(cfg: &RunConfig, record: &mut RunRecord, earlier: &[RunRecord], run: u32) {
+    if cfg.exec.reset_cmd.is_some() {
+        return;
+    }
+    let Some(findings) = record.findings.as_mut() else {
+        return;
+    };
+    let example = cfg.plan.repro().hunt_command_with(
+        run,
+        &[
+            "--reset-cmd".into(),
+            "rm -rf /path/the/tests/leave/behind".into(),
+        ],
+    );
+    let earlier: Vec<&[crate::events::TestResult]> =
+        earlier.iter().map(|r| r.results.as_slice()).collect();
+    triage::outlived::mark_persistent_state(findings, run, &record.results, &earlier, &example);
+}
+
 /// The record behind hunt's JUnit, counts and summary: the first run, with each test's result
 /// replaced by its first failing result of any later run, so that a test that failed in any
 /// run is a failure there too (as the gate counts it). Elapsed time is the sum of the runs.
@@ -150,7 +174,11 @@ pub(crate) fn hunt(
     // Orders are chosen from the coverage of the orders *planned* so far, so they depend only on
     // the seed and the test set (never on --jobs or on how runs were batched); what is reported
     // is the coverage of what really ran (shared isolation: libtest's order).
-    let mut planned = coverage::PairCoverage::new(tests.len(), cfg.plan.seed.0);
+    let mut planned = orders::Planned::new(
+        &tests,
+        cfg.plan.seed,
+        cfg.plan.isolation == Isolation::Shared,
+    );
     let mut cov = coverage::PairCoverage::new(tests.len(), cfg.plan.seed.0);
     let mut per_run: Vec<HuntRunCoverageDoc> = Vec::new();
     let cap = 4 * tests.len() as u32 + 2;
@@ -205,12 +233,14 @@ pub(crate) fn hunt(
             ));
         }
         let done = execute_side_by_side(&session, &batch, &records, &mut terminal);
+        let before_batch = records.len();
         for (mut record, (_, pc)) in done.into_iter().zip(&batch) {
             if cfg.plan.isolation == Isolation::Shared && k >= 1 {
                 // Its libtest seeds were chosen for coverage: no `run` flags make them again,
                 // the hunt up to this run does.
                 record.repro = cfg.plan.repro().hunt_command(k + 1);
             }
+            mark_persistent_state(cfg, &mut record, &records[..before_batch], k + 1);
             apply_baseline(cfg, &mut record, &terminal);
             let seed_note = if pc.seed == cfg.plan.seed {
                 pc.seed_source.describe()
@@ -306,6 +336,16 @@ pub(crate) fn hunt(
     ));
     for f in &findings {
         terminal.note(&format!("  {} — {}: {}", f.test, f.kind.label(), f.repro));
+        if let Some(p) = &f.persistent_state {
+            terminal.note(&format!(
+                "    state outlives the run: passed in run {}, fails alone in run {}; candidate polluters ({}): {}; rerun with a reset: {}",
+                p.passed_in_run,
+                p.failed_in_run,
+                p.candidate_polluters.len(),
+                p.candidate_polluters.join(", "),
+                p.reset_example
+            ));
+        }
     }
     note_flaky(&findings, &cfg.gate);
     let code = inputs.exit_code(cfg.triage.as_ref().map(|_| findings.as_slice()), &cfg.gate);

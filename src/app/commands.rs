@@ -4,7 +4,7 @@
 use crate::app::cli::{self, ListFormat, ListType};
 use crate::app::config::{self, ListConfig, RunConfig};
 use crate::app::error::AppError;
-use crate::app::reports::{write_html, write_reports};
+use crate::app::reports::{unless_unwritten, write_html, write_reports};
 use crate::app::session::{announce_seed, apply_baseline, note_flaky, prepare, start};
 use crate::ci::{baseline, gate, merge};
 use crate::discover;
@@ -408,11 +408,7 @@ pub(crate) fn run(cfg: &RunConfig) -> Result<i32, AppError> {
     terminal.summary(&record, &cfg.plan.repro(), &cfg.plan.seed_source.describe());
     note_flaky(record.findings.as_deref().unwrap_or_default(), &cfg.gate);
     let code = gate::exit_code(&record, &cfg.gate);
-    let code = if code == exit::OK && !written {
-        exit::OTHER_ERROR
-    } else {
-        code
-    };
+    let code = unless_unwritten(code, written);
     let code = write_html(
         cfg.html.as_deref(),
         &|| {

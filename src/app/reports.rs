@@ -50,3 +50,29 @@ pub(crate) fn write_html(
         }
     }
 }
+
+/// The exit code of a command whose gate chose `code`, given whether every report file asked
+/// for was `written`: a green run whose reports are missing is not green (`OTHER_ERROR`); any
+/// other code stands, since it already says the run failed.
+pub(crate) fn unless_unwritten(code: i32, written: bool) -> i32 {
+    if code == crate::exit::OK && !written {
+        crate::exit::OTHER_ERROR
+    } else {
+        code
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_green_run_turns_red_when_a_report_is_missing() {
+        assert_eq!(unless_unwritten(crate::exit::OK, true), crate::exit::OK);
+        assert_eq!(
+            unless_unwritten(crate::exit::OK, false),
+            crate::exit::OTHER_ERROR
+        );
+        assert_eq!(unless_unwritten(100, false), 100);
+    }
+}

@@ -14,7 +14,7 @@ use orders::{OrderKind, campaign_tests, run_plan};
 
 use crate::app::config::{self, PlanConfig, RunConfig};
 use crate::app::error::AppError;
-use crate::app::reports::{write_html, write_reports};
+use crate::app::reports::{unless_unwritten, write_html, write_reports};
 use crate::app::session::{apply_baseline, note_flaky, start};
 use crate::ci::gate;
 use crate::discover::list::TestCase;
@@ -349,11 +349,7 @@ pub(crate) fn hunt(
     }
     note_flaky(&findings, &cfg.gate);
     let code = inputs.exit_code(cfg.triage.as_ref().map(|_| findings.as_slice()), &cfg.gate);
-    let code = if code == exit::OK && !written {
-        exit::OTHER_ERROR
-    } else {
-        code
-    };
+    let code = unless_unwritten(code, written);
     let code = write_html(
         cfg.html.as_deref(),
         &|| {

@@ -132,7 +132,7 @@ pub(crate) fn render(record: &RunRecord) -> String {
         let mut tc = testcase(r, record.junit_store_success_output);
         if let Some(f) = findings.get(id.as_str()) {
             // Findings go on their testcase, where CI shows them next to the failure.
-            tc.add_property(Property::new("finding", f.kind.label()));
+            tc.add_property(Property::new("finding", f.label()));
             for (k, v) in [
                 ("polluters", &f.polluters),
                 ("state-setters", &f.state_setters),

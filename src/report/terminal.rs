@@ -347,7 +347,7 @@ fn write_findings(err: &mut impl Write, record: &RunRecord) {
     if let Some(findings) = record.findings.as_ref().filter(|f| !f.is_empty()) {
         let _ = writeln!(err, "findings ({}):", findings.len());
         for f in findings {
-            let _ = writeln!(err, "  {} — {}", clean_text(&f.test), f.kind.label());
+            let _ = writeln!(err, "  {} — {}", clean_text(&f.test), f.label());
             let _ = writeln!(err, "      {}", clean_text(&f.note));
             if !f.cleaners.is_empty() {
                 let _ = writeln!(

@@ -104,6 +104,10 @@ impl FindingKind {
     }
 }
 
+/// How the note of a `failure` that was not triaged starts (the JSON documents keep the note,
+/// so a report read back labels it the same).
+pub(crate) const NOT_TRIAGED: &str = "not triaged: ";
+
 /// One rerun made as evidence.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub(crate) struct Rerun {
@@ -203,6 +207,17 @@ const UNFINISHED_NOTE: &str = "triage budget exhausted (or interrupted) before t
 /// A finding of `kind` for `target` with no culprits and no evidence yet, made in process
 /// isolation (the caller sets the isolation it really ran in).
 impl Finding {
+    /// The finding's label for people: its kind's ([`FindingKind::label`]), except that a
+    /// `failure` whose note starts with [`NOT_TRIAGED`] was never rerun (it did not run to a
+    /// result, e.g. it could not start), so it is not said to fail alone.
+    pub(crate) fn label(&self) -> &'static str {
+        if self.kind == FindingKind::Failure && self.note.starts_with(NOT_TRIAGED) {
+            "failure (not triaged: it did not run to a result)"
+        } else {
+            self.kind.label()
+        }
+    }
+
     /// A finding of `kind` for `target` with `repro` and nothing else (unit tests of readers).
     #[cfg(test)]
     pub(crate) fn new_for_tests(kind: FindingKind, target: &TestCase, repro: &str) -> Finding {

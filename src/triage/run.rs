@@ -153,7 +153,8 @@ fn not_run_to_a_result(r: &TestResult, repro: String) -> Finding {
         &r.test,
         repro,
         format!(
-            "not triaged: the test did not run to a result ({})",
+            "{}the test did not run to a result ({})",
+            super::NOT_TRIAGED,
             r.message.as_deref().unwrap_or("error")
         ),
     )
@@ -659,6 +660,7 @@ mod tests {
         let fake = Fake::new(|_| true);
         let (f, reruns) = classify_in_run(&fake, 64, &all, &results, 1);
         assert_eq!(f.kind, FindingKind::Failure);
+        assert_eq!(f.label(), "failure (fails alone too)");
         assert_eq!(reruns, 3, "alone, reference, all others");
     }
 
@@ -671,6 +673,11 @@ mod tests {
         assert_eq!(
             f.note,
             "not triaged: the test did not run to a result (could not start)"
+        );
+        // Never said to fail alone: it was not rerun at all.
+        assert_eq!(
+            f.label(),
+            "failure (not triaged: it did not run to a result)"
         );
     }
 

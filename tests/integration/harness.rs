@@ -433,6 +433,12 @@ echo 'running 1 test'; echo "test $NAME ... ok"; echo 'test result: ok. 1 passed
         "{f}"
     );
     assert_eq!(f["reruns"], 0, "{f}");
+    // Its summary line does not claim it fails alone: it was never rerun.
+    assert!(
+        err.contains("odd silent — failure (not triaged: it did not run to a result)"),
+        "{err}"
+    );
+    assert!(!err.contains("fails alone too"), "{err}");
 }
 
 /// A libtest block as `<bin> --exact NAME` prints it: header, `test NAME ... VERDICT`, summary.

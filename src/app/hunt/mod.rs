@@ -335,7 +335,7 @@ pub(crate) fn hunt(
         }
     ));
     for f in &findings {
-        terminal.note(&format!("  {} — {}: {}", f.test, f.kind.label(), f.repro));
+        terminal.note(&format!("  {} — {}: {}", f.test, f.label(), f.repro));
         if let Some(p) = &f.persistent_state {
             terminal.note(&format!(
                 "    state outlives the run: passed in run {}, fails alone in run {}; candidate polluters ({}): {}; rerun with a reset: {}",

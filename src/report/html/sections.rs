@@ -295,7 +295,7 @@ fn finding(f: &Finding, tl: &Timeline<'_>) -> String {
     let mut h = format!(
         "<article class=\"finding k-{}\"><h3><span class=\"kind\">{}</span> {}</h3><p>{}</p><ul class=\"roles\">",
         f.kind.name(),
-        text(f.kind.label()),
+        text(f.label()),
         test_ref(&f.test, tl),
         text(&f.note)
     );

@@ -1,5 +1,6 @@
 //! The machine-readable event stream (`run --message-format json`): one JSON object per line on
-//! stdout, for other tools. Types: `run-started` (seed, shards, the plan), `test-started`,
+//! stdout, for other tools. Types: `run-started` (seed, shards, the plan, the profile, the
+//! binaries that could not be listed), `test-slow`, `test-started`,
 //! `test-finished`, `finding`, `run-finished` (counts, exit code); each line is a
 //! [`StreamEvent`] of `report::schema`. Human output stays on stderr.
 
@@ -46,6 +47,9 @@ impl JsonLines {
                     tests: t.clone(),
                 })
                 .collect(),
+            profile: record.profile.clone(),
+            unshuffled_shard: record.unshuffled,
+            list_errors: record.list_errors.clone(),
         });
     }
 

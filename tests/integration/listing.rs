@@ -374,3 +374,23 @@ fn hunt_runs_the_good_binaries_and_reports_the_junk_one() {
     let md = std::fs::read_to_string(d.path().join("s.md")).unwrap();
     assert!(md.contains("could not be listed (1)"), "{md}");
 }
+
+#[test]
+fn the_event_stream_names_the_binary_that_could_not_be_listed_before_any_test_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let bins = vec![good(dir.path(), "alpha", None), junk(dir.path())];
+    let (out, _d) = shuffle("run", &["--seed", "3", "--message-format", "json"], &bins);
+    assert_code(&out, 104);
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+    assert_eq!(first["type"], "run-started", "{first}");
+    let errors = first["list_errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{first}");
+    assert_eq!(errors[0]["binary_id"], "junk", "{first}");
+    assert!(
+        errors[0]["error"].as_str().unwrap().contains(JUNK_LINE),
+        "{first}"
+    );
+    // No config file was read: no profile.
+    assert!(first["profile"].is_null(), "{first}");
+}

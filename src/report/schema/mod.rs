@@ -232,6 +232,9 @@ mod tests {
                 jobs: 1,
                 repro: "r".into(),
                 plan: r.plan.clone(),
+                profile: Some("ci".into()),
+                unshuffled_shard: Some(2),
+                list_errors: vec![ListErrorDoc::example()],
             },
             StreamEvent::TestStarted {
                 id: "b t".into(),

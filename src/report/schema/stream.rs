@@ -30,6 +30,17 @@ pub(crate) enum StreamEvent {
         repro: String,
         /// Every shard's test ids in plan order.
         plan: Vec<ShardPlan>,
+        /// The config file's profile the run used; `null` when no config file was read.
+        #[serde(default)]
+        profile: Option<String>,
+        /// The 1-based shard of the tests kept out of the shuffle (`shuffle = false`), run in
+        /// name order; absent when there is none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unshuffled_shard: Option<u32>,
+        /// The test binaries that could not be listed (their tests cannot run; the run exits
+        /// 104 at the end), as in the run record.
+        #[serde(default)]
+        list_errors: Vec<super::run::ListErrorDoc>,
     },
     /// A test process is starting.
     TestStarted {

@@ -373,3 +373,22 @@ fn a_test_named_twice_in_order_is_refused_in_shared_isolation() {
         stderr(&out)
     );
 }
+
+#[test]
+fn settings_that_judge_one_tests_process_are_refused_in_shared_isolation() {
+    // Both are silent promises in a process that runs a whole binary: refused before building.
+    for (flag, needle) in [
+        (
+            &["--retries", "2"][..],
+            "--retries reruns a test in place, which needs one process per test",
+        ),
+        (
+            &["--fail-leaky"][..],
+            "--fail-leaky judges one test's process, which needs one process per test",
+        ),
+    ] {
+        let mut args = vec!["run", "--binary", "/nonexistent/t", "--isolation", "shared"];
+        args.extend_from_slice(flag);
+        check(&args, 2, needle);
+    }
+}

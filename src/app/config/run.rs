@@ -50,7 +50,8 @@ pub(crate) struct RunConfig {
 impl RunConfig {
     /// Validates `run` arguments. Errors: those of [`PlanConfig::from_args`], a non-positive or
     /// non-finite timeout or triage budget, a `--shard` beyond `--shards` (or other than 1
-    /// with `--order`), `--retries` in shared isolation, an unreadable `--baseline`.
+    /// with `--order`), `--retries` or `--fail-leaky` in shared isolation, an unreadable
+    /// `--baseline`.
     pub(crate) fn from_args(a: &RunArgs) -> Result<RunConfig, UsageError> {
         let mut plan = PlanConfig::from_args(&a.plan)?;
         let p = plan.profile.settings.clone();
@@ -76,6 +77,14 @@ impl RunConfig {
             return Err(UsageError(format!(
                 "{what} reruns a test in place, which needs one process per test; use it with --isolation process"
             )));
+        }
+        if a.fail_leaky && plan.isolation == Isolation::Shared {
+            // A shared process's leftover children are killed after --leak-timeout, but no
+            // test can be blamed for them: silently accepting the flag would promise a check
+            // that never happens.
+            return Err(UsageError(
+                "--fail-leaky judges one test's process, which needs one process per test; use it with --isolation process".into(),
+            ));
         }
         if plan.isolation == Isolation::Shared
             && let Some(o) = p

@@ -2,7 +2,8 @@
 //! three `db::` tests that each hold one shared resource for 300 ms (and fail if another
 //! holds it) in a group with `max-threads = 1` never overlap at `--jobs 4` in process or shared
 //! isolation or in a hunt; an override gives one test a timeout the profile does not have; a
-//! slow test is shown SLOW and marked slow; `terminate-after` stops a test as timed out; bad
+//! slow test is shown SLOW and marked slow; `terminate-after` stops a test as timed out;
+//! `success-output` / `failure-output` overrides show one test's output (flags beat them); bad
 //! overrides and groups are usage errors naming file, line and key.
 
 use crate::common::*;
@@ -454,4 +455,48 @@ echo 'test result: ok. 1 passed; 0 failed'"#,
     assert_code(&out, 0);
     let r = json(report.to_str().unwrap());
     assert_one_at_a_time(spans(&r, ""), "refused harness");
+}
+
+#[test]
+fn output_overrides_show_one_tests_output_and_the_flags_beat_them() {
+    // One passing test's output right away, the failing test's never; the other passing
+    // test keeps the profile's (nextest's default: never).
+    let config = r#"
+[[profile.default.overrides]]
+filter = "test(=loud::passes)"
+success-output = "immediate"
+
+[[profile.default.overrides]]
+filter = "test(=loud::fails)"
+failure-output = "never"
+"#;
+    let (pass, also, fail) = (
+        "LOUD_PASSES_PRINTED_THIS",
+        "LOUD_ALSO_PASSES_PRINTED_THIS",
+        "LOUD_FAILS_PRINTED_THIS",
+    );
+    for isolation in ["process", "shared"] {
+        let shown = |config: &str, flags: &[&str]| {
+            let mut args = vec!["--isolation", isolation, "--seed", "3", "--no-triage"];
+            args.extend_from_slice(flags);
+            args.extend(["--", "loud::"]);
+            let (out, record, _w) = groups_run("run", Some(config), &args);
+            assert_code(&out, 100);
+            assert_eq!(test_named(&record, "loud::fails")["outcome"], "failed");
+            let err = stderr(&out);
+            let seen = [pass, also, fail].map(|m| err.contains(m));
+            (seen, err)
+        };
+        let (seen, err) = shown(config, &[]);
+        assert_eq!(seen, [true, false, false], "{isolation}: {err}");
+        // Without the overrides: nextest's defaults (failures immediate, passes never).
+        let (seen, err) = shown("", &[]);
+        assert_eq!(seen, [false, false, true], "{isolation}: {err}");
+        // A flag beats every override of its setting, as in nextest; the other setting's
+        // overrides still apply.
+        let (seen, err) = shown(config, &["--success-output", "never"]);
+        assert_eq!(seen, [false, false, false], "{isolation}: {err}");
+        let (seen, err) = shown(config, &["--failure-output", "final"]);
+        assert_eq!(seen, [true, false, true], "{isolation}: {err}");
+    }
 }

@@ -359,6 +359,15 @@ fn max_fail(a: &RunArgs) -> Result<Option<MaxFail>, UsageError> {
     if n == "all" {
         return Ok(None);
     }
+    // Digits only, as every numeric flag (u32's `FromStr` would take `+2`).
+    if n.starts_with('+') {
+        return Err(UsageError(format!(
+            "invalid --max-fail `{v}`: a leading `+` is not accepted; give N (a positive number of failures, digits only), N:immediate, N:wait or all"
+        )));
+    }
+    if !n.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
     let count: u32 = n.parse().map_err(|_| bad())?;
     if count == 0 {
         return Err(bad());

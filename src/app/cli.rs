@@ -16,6 +16,43 @@ pub(crate) const DEFAULT_SHARDS: u32 = 8;
 /// `--leak-timeout` when not given, in milliseconds; repro commands leave this value out.
 pub(crate) const DEFAULT_LEAK_TIMEOUT_MS: u64 = 200;
 
+/// The value parser of the whole-number flags (`T`: `u32`, `u64` or `usize`), `MIN..=MAX`:
+/// ASCII digits only. Rust's integer `FromStr` also takes a leading `+`, which `--seed` and
+/// `--partition` refuse; one rule for every numeric flag. Errors say what is wrong and the
+/// accepted form (clap puts the input and the flag before them, and exits 2).
+fn whole<T: TryFrom<u64>, const MIN: u64, const MAX: u64>(s: &str) -> Result<T, String> {
+    // A bound of u32::MAX or more is the type's, not the flag's: not worth saying.
+    let form = match (MIN, MAX >= u64::from(u32::MAX)) {
+        (0, true) => "give a whole number (digits only)".to_string(),
+        (_, true) => format!("give a whole number (digits only) of at least {MIN}"),
+        _ => format!("give a whole number (digits only) from {MIN} to {MAX}"),
+    };
+    if s.starts_with('+') {
+        return Err(format!("a leading `+` is not accepted; {form}"));
+    }
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("it is not a whole number; {form}"));
+    }
+    match s.parse::<u64>() {
+        Ok(v) if (MIN..=MAX).contains(&v) => T::try_from(v).map_err(|_| form),
+        Ok(v) => Err(format!("{v} is out of range; {form}")),
+        Err(_) => Err(format!("it is larger than 2^64-1; {form}")),
+    }
+}
+
+/// The value parser of the flags that take a decimal number (seconds, a percentage): what
+/// Rust's `f64` reads, but not a leading `+` (one rule with [`whole`]); the range is checked
+/// where the flag is used, so that a negative number reaches that check and its message.
+fn decimal(s: &str) -> Result<f64, String> {
+    let form = "give a plain number, e.g. 30 or 0.5";
+    if s.trim_start().starts_with('+') {
+        return Err(format!("a leading `+` is not accepted; {form}"));
+    }
+    s.trim()
+        .parse::<f64>()
+        .map_err(|_| format!("it is not a number; {form}"))
+}
+
 /// `--sandbox` as typed; `config` maps it to the runner's sandbox scope.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum SandboxArg {
@@ -150,16 +187,16 @@ pub(crate) struct HuntArgs {
 
     /// Number of orders to run.
     #[arg(long, value_name = "K", default_value_t = 2,
-          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Hunt")]
+          value_parser = whole::<u32, 1, { u32::MAX as u64 }>, help_heading = "Hunt")]
     pub(crate) runs: u32,
 
     /// Keep starting new orders until this many seconds have passed (at least --runs orders).
-    #[arg(long = "for", value_name = "SECS", help_heading = "Hunt")]
+    #[arg(long = "for", value_name = "SECS", value_parser = decimal, help_heading = "Hunt")]
     pub(crate) for_secs: Option<f64>,
 
     /// Keep starting new orders (past --runs; within --for if given) until this percentage of
     /// consecutive test pairs has run, one test immediately before the other (0 < PCT <= 100).
-    #[arg(long, value_name = "PCT", help_heading = "Hunt")]
+    #[arg(long, value_name = "PCT", value_parser = decimal, help_heading = "Hunt")]
     pub(crate) until_coverage: Option<f64>,
 }
 
@@ -323,7 +360,7 @@ pub(crate) struct PlanArgs {
     /// machine]. With --isolation shared and no --shards, each test binary is one shard: all its
     /// tests in one process per run.
     #[arg(long, value_name = "N",
-          value_parser = clap::value_parser!(u32).range(1..=100_000), help_heading = "Plan")]
+          value_parser = whole::<u32, 1, 100_000>, help_heading = "Plan")]
     pub(crate) shards: Option<u32>,
 
     /// Run only the K-th of N disjoint parts of the selected tests (for parallel CI jobs).
@@ -401,13 +438,13 @@ pub(crate) struct RunArgs {
     pub(crate) plan: PlanArgs,
 
     /// Worker threads running shards in parallel [default: available parallelism].
-    #[arg(short = 'j', long, value_name = "J", value_parser = clap::value_parser!(u32).range(1..=1024),
+    #[arg(short = 'j', long, value_name = "J", value_parser = whole::<u32, 1, 1024>,
           help_heading = "Execution")]
     pub(crate) jobs: Option<u32>,
 
     /// Run only these shards of the plan (1-based; repeatable or comma-separated).
     #[arg(long = "shard", value_name = "K", value_delimiter = ',',
-          value_parser = clap::value_parser!(u32).range(1..), help_heading = "Execution")]
+          value_parser = whole::<u32, 1, { u32::MAX as u64 }>, help_heading = "Execution")]
     pub(crate) shard: Vec<u32>,
 
     /// Per-test timeout in seconds (TERM to the test's process group, grace period, KILL).
@@ -415,6 +452,7 @@ pub(crate) struct RunArgs {
         long,
         value_name = "SECS",
         allow_hyphen_values = true,
+        value_parser = decimal,
         help_heading = "Execution"
     )]
     pub(crate) timeout: Option<f64>,
@@ -425,6 +463,7 @@ pub(crate) struct RunArgs {
         long,
         value_name = "SECS",
         allow_hyphen_values = true,
+        value_parser = decimal,
         help_heading = "Execution"
     )]
     pub(crate) slow_timeout: Option<f64>,
@@ -435,7 +474,7 @@ pub(crate) struct RunArgs {
     #[arg(
         long,
         value_name = "MS",
-        value_parser = clap::value_parser!(u64).range(1..=3_600_000),
+        value_parser = whole::<u64, 1, 3_600_000>,
         help_heading = "Execution"
     )]
     pub(crate) leak_timeout: Option<u64>,
@@ -449,7 +488,7 @@ pub(crate) struct RunArgs {
     #[arg(
         long,
         value_name = "N",
-        value_parser = clap::value_parser!(u32).range(0..=100),
+        value_parser = whole::<u32, 0, 100>,
         help_heading = "Execution"
     )]
     pub(crate) retries: Option<u32>,
@@ -518,17 +557,19 @@ pub(crate) struct RunArgs {
     pub(crate) no_triage: bool,
 
     /// Time budget for triage, in seconds [default: unlimited].
-    #[arg(long, value_name = "SECS", help_heading = "Triage")]
+    #[arg(long, value_name = "SECS", value_parser = decimal, help_heading = "Triage")]
     pub(crate) triage_budget: Option<f64>,
 
     /// Maximum reruns per failing test.
-    #[arg(long, value_name = "N", default_value_t = 64, help_heading = "Triage")]
+    #[arg(long, value_name = "N", default_value_t = 64,
+          value_parser = whole::<usize, 0, { u32::MAX as u64 }>, help_heading = "Triage")]
     pub(crate) triage_max_reruns: usize,
 
     /// Extra confirmations of an order-dependence finding (polluters+victim fails again and
     /// the victim alone passes again), against reporting a flaky test as order-dependent
     /// [default: 3]
-    #[arg(long, value_name = "N", help_heading = "Triage")]
+    #[arg(long, value_name = "N", value_parser = whole::<u32, 0, { u32::MAX as u64 }>,
+          help_heading = "Triage")]
     pub(crate) confirmations: Option<u32>,
 
     /// Look for cleaners of each OD victim among the run's other tests (one rerun each).

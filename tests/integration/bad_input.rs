@@ -43,6 +43,107 @@ fn a_leading_plus_in_a_partition_is_refused_like_in_a_seed() {
 }
 
 #[test]
+fn a_leading_plus_is_refused_by_every_numeric_flag() {
+    // Rust's `FromStr` for integers and floats takes `+3`; the rule of --seed and --partition
+    // holds for every number on the command line: the error names the input, the flag and
+    // the accepted form.
+    let plus = "a leading `+` is not accepted; give";
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "list",
+            "--shards <N>",
+            "+3",
+            "a whole number (digits only) from 1 to 100000",
+        ),
+        (
+            "run",
+            "--jobs <J>",
+            "+2",
+            "a whole number (digits only) from 1 to 1024",
+        ),
+        (
+            "run",
+            "--shard <K>",
+            "+1",
+            "a whole number (digits only) of at least 1",
+        ),
+        (
+            "run",
+            "--leak-timeout <MS>",
+            "+500",
+            "a whole number (digits only) from 1 to 3600000",
+        ),
+        (
+            "run",
+            "--retries <N>",
+            "+1",
+            "a whole number (digits only) from 0 to 100",
+        ),
+        (
+            "run",
+            "--triage-max-reruns <N>",
+            "+8",
+            "a whole number (digits only)",
+        ),
+        (
+            "run",
+            "--confirmations <N>",
+            "+2",
+            "a whole number (digits only)",
+        ),
+        (
+            "hunt",
+            "--runs <K>",
+            "+2",
+            "a whole number (digits only) of at least 1",
+        ),
+        (
+            "run",
+            "--timeout <SECS>",
+            "+1.5",
+            "a plain number, e.g. 30 or 0.5",
+        ),
+        (
+            "run",
+            "--slow-timeout <SECS>",
+            "+1.5",
+            "a plain number, e.g. 30 or 0.5",
+        ),
+        (
+            "run",
+            "--triage-budget <SECS>",
+            "+1.5",
+            "a plain number, e.g. 30 or 0.5",
+        ),
+        (
+            "hunt",
+            "--for <SECS>",
+            "+1.5",
+            "a plain number, e.g. 30 or 0.5",
+        ),
+        (
+            "hunt",
+            "--until-coverage <PCT>",
+            "+50",
+            "a plain number, e.g. 30 or 0.5",
+        ),
+    ];
+    for (sub, flag, value, form) in cases {
+        let name = flag.split(' ').next().unwrap();
+        check(
+            &[sub, name, value],
+            2,
+            &format!("invalid value '{value}' for '{flag}': {plus} {form}"),
+        );
+    }
+    check(
+        &["run", "--max-fail", "+2"],
+        2,
+        "invalid --max-fail `+2`: a leading `+` is not accepted; give N",
+    );
+}
+
+#[test]
 fn an_empty_hash_part_says_hash_parts_vary_and_suggests_slice() {
     let dir = tempfile::tempdir().unwrap();
     let list: String = (0..55).map(|i| format!("t{i}: test\\n")).collect();

@@ -56,11 +56,19 @@ fn run_in(
 fn a_ci_profile_from_the_environment_sets_shards_and_report_paths() {
     let ws = workspace(CONFIG);
     let w = ws.path();
+    // Without the variable, the default profile: 2 shards, no report at the ci paths.
+    let (out, _d) = run_in(w, None, &[]);
+    assert_code(&out, 0);
+    assert!(stderr(&out).contains("2 shards"), "{}", stderr(&out));
+    assert!(!w.join("target/ci").exists());
+
     let (out, _d) = run_in(w, Some("ci"), &[]);
     assert_code(&out, 0);
+    assert!(stderr(&out).contains("3 shards"), "{}", stderr(&out));
     // Relative paths are relative to the workspace root, not the current directory.
     let record = json(w.join("target/ci/run.json").to_str().unwrap());
     assert_eq!(record["shard_count"], 3, "{record}");
+    assert_eq!(recorded_plan(&record).len(), 3, "{record}");
     assert_eq!(record["profile"], "ci");
     let repro = record["repro"].as_str().unwrap();
     assert!(repro.contains("--config-profile ci"), "{repro}");

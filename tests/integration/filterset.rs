@@ -103,6 +103,31 @@ fn run_e_runs_exactly_the_matching_tests_and_its_repro_selects_them_again() {
     let all = listed_plan(&listed(&[]));
     assert_eq!(plan, restricted(&all, &want));
 
+    // The other tests, selected by the complement, keep their plan too: a test's shard and
+    // place depend on the seed, not on which other tests are selected.
+    let others_expr = format!("not ({DB_OF_APP})");
+    let (o, dir_others) = Shuffle::on(
+        "filterset",
+        "run",
+        &[
+            "--seed",
+            "7",
+            "--shards",
+            "3",
+            "-E",
+            &others_expr,
+            "--report",
+            "others.json",
+        ],
+    )
+    .output();
+    assert_code(&o, 0);
+    let others = json(dir_others.path().join("others.json").to_str().unwrap());
+    let others_plan = recorded_plan(&others);
+    let rest: BTreeSet<String> = ids(&all).difference(&want).cloned().collect();
+    assert_eq!(ids(&others_plan), rest);
+    assert_eq!(others_plan, restricted(&all, &rest));
+
     // The repro command quotes the expression and, run, plans the same tests the same way.
     let repro = record["repro"].as_str().unwrap();
     assert!(
@@ -157,7 +182,10 @@ fn an_invalid_expression_exits_2_quoting_it_with_the_position_marked() {
     let marker = lines[at + 1];
     let quoted_at = lines[at].find("package").unwrap();
     assert!(marker.trim_start().starts_with('^'), "{err}");
-    assert!(marker.find('^').unwrap() > quoted_at, "{err}");
+    // Right after the expression's last character, where the `)` is missing, and said so.
+    let expr_len = "package(=app) & test(/^db::/".len();
+    assert_eq!(marker.find('^').unwrap(), quoted_at + expr_len, "{err}");
+    assert!(marker.contains("missing `)`"), "{err}");
     // A package the binaries do not have: marked, with the packages there are.
     let err = run("package(=nope) | test(x)");
     assert!(err.contains("didn't match any packages"), "{err}");

@@ -2,7 +2,8 @@
 //! three `db::` tests that each hold one shared resource for 300 ms (and fail if another
 //! holds it) in a group with `max-threads = 1` never overlap at `--jobs 4` in process or shared
 //! isolation or in a hunt; an override gives one test a timeout the profile does not have; a
-//! slow test is shown SLOW and marked slow; `terminate-after` stops a test as timed out; bad
+//! slow test is shown SLOW and marked slow; `terminate-after` stops a test as timed out;
+//! `success-output` / `failure-output` overrides show one test's output (flags beat them); bad
 //! overrides and groups are usage errors naming file, line and key.
 
 use crate::common::*;
@@ -90,14 +91,15 @@ fn a_group_of_one_thread_runs_its_tests_one_at_a_time_in_both_isolation_modes() 
         let mut args = vec!["--isolation", isolation];
         args.extend_from_slice(DB_RUN);
         let (out, record, _w) = groups_run("run", None, &args);
-        assert_code(&out, 0);
+        // The times first: they hold whether or not the tests noticed each other (a test that
+        // finds the resource held fails, so the run's code checks the same from inside).
         let db = spans(&record, "db::");
         assert_eq!(db.len(), 3, "{record}");
         // Different shards, run by different workers: only the group keeps them apart.
-        let mut shards: Vec<u64> = db.iter().map(|s| s.2).collect();
-        shards.dedup();
+        let shards: std::collections::BTreeSet<u64> = db.iter().map(|s| s.2).collect();
         assert!(shards.len() >= 2, "{isolation}: {db:?}");
         assert_one_at_a_time(db, isolation);
+        assert_code(&out, 0);
     }
 }
 
@@ -116,7 +118,6 @@ fn a_group_holds_across_the_runs_a_hunt_runs_side_by_side() {
         "api::",
     ];
     let (out, report, _w) = groups_run("hunt", None, &args);
-    assert_code(&out, 0);
     let runs = report["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 2);
     // Runs of one batch share their clock (`started_at`); all of their db tests are one group.
@@ -131,6 +132,7 @@ fn a_group_holds_across_the_runs_a_hunt_runs_side_by_side() {
     for (batch, s) in by_batch {
         assert_one_at_a_time(s, &batch);
     }
+    assert_code(&out, 0);
 }
 
 #[test]
@@ -143,9 +145,12 @@ timeout = "1s"
     for isolation in ["process", "shared"] {
         let args = ["--isolation", isolation, "--seed", "3", "--no-triage", "--"];
         let mut args = args.to_vec();
-        args.extend(["hang::", "api::", "slow::"]);
+        args.extend(["hang::", "api::", "slow::", "long::"]);
         let (out, record, _w) = groups_run("run", Some(config), &args);
         assert_code(&out, 100);
+        // The run has no timeout of its own (a profile's or a flag's would be in the repro).
+        let repro = record["repro"].as_str().unwrap();
+        assert!(!repro.contains("--timeout"), "{isolation}: {repro}");
         let hang = test_named(&record, "hang::forever");
         assert_eq!(hang["outcome"], "timed-out", "{isolation}: {hang}");
         let msg = hang["message"].as_str().unwrap();
@@ -159,6 +164,11 @@ timeout = "1s"
             let outcome = &test_named(&record, other)["outcome"];
             assert_eq!(outcome, "passed", "{isolation}: {other}");
         }
+        // Longer than the override's timeout, outside its filter: it runs to its end.
+        let long = test_named(&record, "long::takes_1500ms");
+        assert_eq!(long["outcome"], "passed", "{isolation}: {long}");
+        let took = long["end_ms"].as_f64().unwrap() - long["start_ms"].as_f64().unwrap();
+        assert!(took >= 1500.0, "{isolation}: {long}");
     }
 }
 
@@ -445,4 +455,48 @@ echo 'test result: ok. 1 passed; 0 failed'"#,
     assert_code(&out, 0);
     let r = json(report.to_str().unwrap());
     assert_one_at_a_time(spans(&r, ""), "refused harness");
+}
+
+#[test]
+fn output_overrides_show_one_tests_output_and_the_flags_beat_them() {
+    // One passing test's output right away, the failing test's never; the other passing
+    // test keeps the profile's (nextest's default: never).
+    let config = r#"
+[[profile.default.overrides]]
+filter = "test(=loud::passes)"
+success-output = "immediate"
+
+[[profile.default.overrides]]
+filter = "test(=loud::fails)"
+failure-output = "never"
+"#;
+    let (pass, also, fail) = (
+        "LOUD_PASSES_PRINTED_THIS",
+        "LOUD_ALSO_PASSES_PRINTED_THIS",
+        "LOUD_FAILS_PRINTED_THIS",
+    );
+    for isolation in ["process", "shared"] {
+        let shown = |config: &str, flags: &[&str]| {
+            let mut args = vec!["--isolation", isolation, "--seed", "3", "--no-triage"];
+            args.extend_from_slice(flags);
+            args.extend(["--", "loud::"]);
+            let (out, record, _w) = groups_run("run", Some(config), &args);
+            assert_code(&out, 100);
+            assert_eq!(test_named(&record, "loud::fails")["outcome"], "failed");
+            let err = stderr(&out);
+            let seen = [pass, also, fail].map(|m| err.contains(m));
+            (seen, err)
+        };
+        let (seen, err) = shown(config, &[]);
+        assert_eq!(seen, [true, false, false], "{isolation}: {err}");
+        // Without the overrides: nextest's defaults (failures immediate, passes never).
+        let (seen, err) = shown("", &[]);
+        assert_eq!(seen, [false, false, true], "{isolation}: {err}");
+        // A flag beats every override of its setting, as in nextest; the other setting's
+        // overrides still apply.
+        let (seen, err) = shown(config, &["--success-output", "never"]);
+        assert_eq!(seen, [false, false, false], "{isolation}: {err}");
+        let (seen, err) = shown(config, &["--failure-output", "final"]);
+        assert_eq!(seen, [true, false, true], "{isolation}: {err}");
+    }
 }

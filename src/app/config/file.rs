@@ -7,6 +7,7 @@
 //! [`super::profile`]'s business.
 
 use crate::app::error::UsageError;
+use crate::runner::output::OutputDisplay;
 use serde::de::{Deserialize, Deserializer, Error as _};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -52,6 +53,10 @@ pub(crate) struct OverrideFile {
     pub(crate) test_group: Option<toml::Spanned<String>>,
     /// `shuffle`: `false` keeps the matching tests in name order in one sequence.
     pub(crate) shuffle: Option<bool>,
+    /// `success-output`: where a passing test's output is shown (`--success-output` beats it).
+    pub(crate) success_output: Option<OutputKey>,
+    /// `failure-output`: where a failing test's output is shown (`--failure-output` beats it).
+    pub(crate) failure_output: Option<OutputKey>,
 }
 
 /// `slow-timeout` as nextest writes it: a duration string (the period), or a table
@@ -236,6 +241,18 @@ pub(crate) enum OutputKey {
     ImmediateFinal,
     /// Not on the terminal.
     Never,
+}
+
+impl OutputKey {
+    /// The runner's form of the value.
+    pub(crate) fn display(self) -> OutputDisplay {
+        match self {
+            OutputKey::Immediate => OutputDisplay::Immediate,
+            OutputKey::Final => OutputDisplay::Final,
+            OutputKey::ImmediateFinal => OutputDisplay::ImmediateFinal,
+            OutputKey::Never => OutputDisplay::Never,
+        }
+    }
 }
 
 /// A duration key, written as in nextest (`"1s"`, `"500ms"`, `"2m"`, `"1h 30m"`; see

@@ -8,7 +8,9 @@ use crate::app::error::UsageError;
 use crate::ci::baseline::Baseline;
 use crate::ci::gate::GatePolicy;
 use crate::runner::executor::{ExecOptions, Isolation, MaxFail, SandboxScope};
-use crate::runner::output::{DEFAULT_HEAD, DEFAULT_TAIL, OutputDisplay, OutputSettings};
+use crate::runner::output::{
+    DEFAULT_HEAD, DEFAULT_TAIL, OutputDisplay, OutputOverride, OutputSettings,
+};
 use crate::runner::overrides::SlowTimeout;
 use crate::triage::TriageOptions;
 use std::path::PathBuf;
@@ -116,7 +118,7 @@ impl RunConfig {
             plan.run_args
                 .extend(["--max-fail".into(), format!("{}{mode}", m.count)]);
         }
-        exec.output = output_settings(a, &p);
+        exec.output = output_settings(a, &p, &plan.compiled.output);
         Ok(RunConfig {
             plan,
             exec,
@@ -293,8 +295,13 @@ fn exec_options(a: &RunArgs, isolation: Isolation, timeout: Option<Duration>) ->
 /// Where tests' output goes: each setting from its flag, else (`--success-output` only)
 /// libtest's `-- --show-output` (= `final`), else the profile's key, else nextest's default
 /// (`failure-output = immediate`, `success-output = never`); `--no-capture` or libtest's
-/// `-- --nocapture`.
-fn output_settings(a: &RunArgs, p: &super::file::ProfileFile) -> OutputSettings {
+/// `-- --nocapture`. Per test, the first of `overrides` that applies and sets a setting
+/// decides it, unless the command line sets it: as in nextest, a flag beats the overrides.
+fn output_settings(
+    a: &RunArgs,
+    p: &super::file::ProfileFile,
+    overrides: &[OutputOverride],
+) -> OutputSettings {
     let (nocapture, show_output) = super::selection::libtest_output_flags(&a.plan);
     let from_arg = |o: OutputArg| match o {
         OutputArg::Immediate => OutputDisplay::Immediate,
@@ -302,12 +309,18 @@ fn output_settings(a: &RunArgs, p: &super::file::ProfileFile) -> OutputSettings 
         OutputArg::ImmediateFinal => OutputDisplay::ImmediateFinal,
         OutputArg::Never => OutputDisplay::Never,
     };
-    let from_key = |o: OutputKey| match o {
-        OutputKey::Immediate => OutputDisplay::Immediate,
-        OutputKey::Final => OutputDisplay::Final,
-        OutputKey::ImmediateFinal => OutputDisplay::ImmediateFinal,
-        OutputKey::Never => OutputDisplay::Never,
-    };
+    let from_key = |o: OutputKey| o.display();
+    let success_flag = a.success_output.is_some() || show_output;
+    let failure_flag = a.failure_output.is_some();
+    let overrides = overrides
+        .iter()
+        .map(|o| OutputOverride {
+            applies: o.applies.clone(),
+            success: o.success.filter(|_| !success_flag),
+            failure: o.failure.filter(|_| !failure_flag),
+        })
+        .filter(|o| o.success.is_some() || o.failure.is_some())
+        .collect();
     let defaults = OutputSettings::default();
     OutputSettings {
         success: a
@@ -324,8 +337,7 @@ fn output_settings(a: &RunArgs, p: &super::file::ProfileFile) -> OutputSettings 
         junit_store_success: a.junit_store_success_output
             || p.junit_store_success_output == Some(true),
         no_capture: a.no_capture || nocapture,
-        // The config file's per-test overrides go here (see `OutputOverride`).
-        overrides: Vec::new(),
+        overrides,
     }
 }
 
@@ -355,6 +367,15 @@ fn max_fail(a: &RunArgs) -> Result<Option<MaxFail>, UsageError> {
     };
     if n == "all" {
         return Ok(None);
+    }
+    // Digits only, as every numeric flag (u32's `FromStr` would take `+2`).
+    if n.starts_with('+') {
+        return Err(UsageError(format!(
+            "invalid --max-fail `{v}`: a leading `+` is not accepted; give N (a positive number of failures, digits only), N:immediate, N:wait or all"
+        )));
+    }
+    if !n.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
     }
     let count: u32 = n.parse().map_err(|_| bad())?;
     if count == 0 {
@@ -490,6 +511,28 @@ report = "/abs/run.json"
         assert_eq!(c.exec.output.success, OutputDisplay::Final);
         assert_eq!(c.plan.filter.filters, ["needle"]);
         assert!(config("", &["--no-capture"]).exec.output.no_capture);
+    }
+
+    #[test]
+    fn output_overrides_keep_the_settings_no_flag_gives() {
+        let text = "[[profile.default.overrides]]\nfilter = \"test(a)\"\nsuccess-output = \"immediate\"\nfailure-output = \"final\"\n\n[[profile.default.overrides]]\nfilter = \"test(b)\"\ntimeout = \"1s\"\n";
+        let kept = |args: &[&str]| -> Vec<(Option<OutputDisplay>, Option<OutputDisplay>)> {
+            let c = config(text, args);
+            c.exec
+                .output
+                .overrides
+                .iter()
+                .map(|o| (o.success, o.failure))
+                .collect()
+        };
+        let (imm, fin) = (Some(OutputDisplay::Immediate), Some(OutputDisplay::Final));
+        // The override without output keys is not an output override.
+        assert_eq!(kept(&[]), [(imm, fin)]);
+        assert_eq!(kept(&["--success-output", "never"]), [(None, fin)]);
+        assert_eq!(kept(&["--", "--show-output"]), [(None, fin)]);
+        assert_eq!(kept(&["--failure-output", "never"]), [(imm, None)]);
+        let both = ["--success-output", "final", "--failure-output", "never"];
+        assert!(kept(&both).is_empty());
     }
 
     #[test]

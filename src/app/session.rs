@@ -97,7 +97,11 @@ fn find_binaries(
 ) -> Result<(Vec<TestBinary>, Option<tempfile::TempDir>), AppError> {
     let mut unpacked = None;
     let mut binaries = match &cfg.source {
-        Source::Cargo(sel) => discover::build_with_cargo(sel)?,
+        Source::Cargo(sel) => discover::build_with_cargo(sel).inspect_err(|e| {
+            if let Some(hint) = profile_hint(e, sel, &cfg.profile) {
+                say!("cargo-shuffle: hint: {hint}");
+            }
+        })?,
         Source::Binaries(paths) => discover::from_paths(paths)?,
         Source::Archive {
             file,
@@ -122,6 +126,25 @@ fn find_binaries(
         .map_err(discover::DiscoverError::from)?;
     discover::create_target_tmpdirs(&binaries);
     Ok((binaries, unpacked))
+}
+
+/// For a failed build run with `--profile NAME` (cargo's build profile, passed through) where
+/// the config file defines `[profile.NAME]`: nextest's `--profile` picks its config profile, so
+/// a switching user means cargo-shuffle's `--config-profile NAME`.
+fn profile_hint(
+    e: &discover::DiscoverError,
+    sel: &discover::CargoSelection,
+    profile: &config::profile::Profile,
+) -> Option<String> {
+    if !matches!(e, discover::DiscoverError::BuildFailed { .. }) {
+        return None;
+    }
+    let name = sel.cargo_profile()?;
+    profile.defines(name).then(|| {
+        format!(
+            "`--profile {name}` is cargo's build profile, passed to cargo; the config file's profile `{name}` is chosen with `--config-profile {name}` (or CARGO_SHUFFLE_PROFILE={name})"
+        )
+    })
 }
 
 /// The tests `--order` names, in its order. Errors (usage): an id that is not one of `tests`.

@@ -30,6 +30,19 @@ pub(crate) struct CargoSelection {
 }
 
 impl CargoSelection {
+    /// cargo's `--profile NAME` (or `--profile=NAME`) among the arguments, if given.
+    pub(crate) fn cargo_profile(&self) -> Option<&str> {
+        let mut it = self.args.iter();
+        while let Some(a) = it.next() {
+            if a == "--profile" {
+                return it.next().map(String::as_str);
+            } else if let Some(p) = a.strip_prefix("--profile=") {
+                return Some(p);
+            }
+        }
+        None
+    }
+
     /// The `--target` triples among the arguments (cargo's `--target T` and `--target=T`).
     pub(crate) fn targets(&self) -> Vec<String> {
         let mut out = Vec::new();

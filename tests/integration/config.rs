@@ -188,3 +188,21 @@ fn malformed_config_files_exit_2_naming_file_line_and_key() {
         &["no profile `nightly`", "the file defines: ci, default"],
     );
 }
+
+#[test]
+fn nextests_profile_flag_on_a_config_profile_gets_a_hint_to_use_config_profile() {
+    // `--profile` stays cargo's build profile (cargo refuses `ci`, exit 101); the config file
+    // defines `ci`, so the user coming from nextest meant --config-profile.
+    let ws = workspace(CONFIG);
+    let (out, _d) = run_in(ws.path(), None, &["--profile", "ci"]);
+    assert_code(&out, 101);
+    let err = stderr(&out);
+    assert!(
+        err.contains("hint: `--profile ci` is cargo's build profile, passed to cargo; the config file's profile `ci` is chosen with `--config-profile ci`"),
+        "{err}"
+    );
+    // A cargo profile the config file does not define gets no such hint.
+    let (out, _d) = run_in(ws.path(), None, &["--profile", "nope"]);
+    assert_code(&out, 101);
+    assert!(!stderr(&out).contains("hint:"), "{}", stderr(&out));
+}

@@ -40,6 +40,12 @@ pub(crate) struct Profile {
 }
 
 impl Profile {
+    /// Whether the config file read defines `[profile.NAME]` (false without a config file).
+    pub(crate) fn defines(&self, name: &str) -> bool {
+        let Some(path) = &self.file else { return false };
+        file::parse(path, &self.text).is_ok_and(|f| f.profile.contains_key(name))
+    }
+
     /// A usage error at byte offset `at` of the config file: `FILE:LINE:COL: key `KEY`: MSG`.
     pub(crate) fn error_at(&self, at: usize, msg: &str) -> UsageError {
         let path = self.file.as_deref().unwrap_or(Path::new(CONFIG_PATH));

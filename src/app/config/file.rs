@@ -321,7 +321,15 @@ fn describe(path: &Path, text: &str, e: &toml::de::Error) -> String {
     let Some(span) = e.span() else {
         return format!("{}: {msg}", path.display());
     };
-    located(path, text, span.start, msg)
+    let located = located(path, text, span.start, msg);
+    // nextest's spelling of a key: say what to write here (see `config::nextest`).
+    match position(text, span.start)
+        .2
+        .and_then(|k| super::nextest::hint(&k, msg))
+    {
+        Some(hint) => format!("{located}\n  hint: {hint}"),
+        None => located,
+    }
 }
 
 /// `PATH:LINE:COLUMN: key `KEY`: MSG` for byte offset `start` of `text` (the file at `path`):

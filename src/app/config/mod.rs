@@ -3,11 +3,13 @@
 //! whose every value is checked; errors are [`UsageError`]s (exit 2) naming the flag.
 //! [`seed`] resolves the seed, [`selection`] which tests and binaries, [`file`] parses the
 //! config file and [`profile`] picks the file and profile whose settings the flags override,
-//! [`overrides`] compiles its per-test overrides and test groups,
+//! [`overrides`] compiles its per-test overrides and test groups, [`nextest`] advises on keys
+//! spelled as in nextest's config,
 //! [`plan`] and [`run`] assemble the configurations and the arguments that repro commands
 //! repeat. Precedence: flag > environment > profile > default.
 
 pub(crate) mod file;
+pub(crate) mod nextest;
 pub(crate) mod overrides;
 pub(crate) mod plan;
 pub(crate) mod profile;

@@ -424,7 +424,14 @@ mod tests {
         let d = err("test(a) | deps(app)");
         assert_eq!(d.problems[0].span, Some((10, 4)));
         assert_eq!(d.problems[0].label.as_deref(), Some("no graph here"));
-        assert!(err("group(x)").problems[0].message.contains("group"));
+        // An unknown group name is refused as group() itself, not as "no group matched".
+        for e in ["group(x)", "group(=serial) | test(a)"] {
+            let p = &err(e).problems[0];
+            assert_eq!(
+                p.message, "group() is not supported by cargo-shuffle",
+                "{e}"
+            );
+        }
         let syntax = Filterset::check_syntax("test(a", FilterOrigin::Flag).unwrap_err();
         assert!(syntax.to_string().contains("missing `)`"), "{syntax}");
     }

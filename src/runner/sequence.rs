@@ -244,9 +244,10 @@ impl<'a> SequenceRunner<'a> {
         on_result: &mut dyn FnMut(TestResult),
     ) {
         for (position, test) in tests.iter().enumerate() {
-            if self.cancelled() {
+            // Held over its attempts and until its result is counted (see `group_slot`).
+            let Some(_slot) = self.group_slot(test) else {
                 break;
-            }
+            };
             on_start(test);
             let place = (shard, position as u32);
             let r = self.run_one(test, place, sandbox.path.as_deref());
@@ -258,6 +259,23 @@ impl<'a> SequenceRunner<'a> {
             r.sandbox = sandbox.kept.clone();
             on_result(r);
         }
+    }
+
+    /// The slot of `test`'s test group (nothing to hold when it has none), waited for before
+    /// the test starts; `None` when the run is interrupted or halted by `--max-fail` before or
+    /// while it waits: the test never starts, so it is reported `not run`, and no
+    /// `test-started` event claims otherwise. The caller holds it until the test's result has
+    /// been handed on: `--max-fail` counts the result there, so a test waiting for the same
+    /// slot sees the halt instead of starting after the failure that reached the limit.
+    fn group_slot(&self, test: &TestCase) -> Option<crate::runner::groups::Slots<'_>> {
+        if self.cancelled() {
+            return None;
+        }
+        let group = self.opts.settings_for(test).test_group;
+        let names: Vec<&str> = group.as_deref().into_iter().collect();
+        let slot = self.opts.groups.acquire(&names, &|| self.cancelled())?;
+        // The slot may come free in the same moment as the halt.
+        (!self.cancelled()).then_some(slot)
     }
 
     /// `--retries`: reruns a failing `first` result in place, right away, until it passes, the
@@ -382,9 +400,9 @@ impl<'a> SequenceRunner<'a> {
         report: &mut dyn FnMut(TestResult),
     ) -> bool {
         for (i, test) in rest.iter().enumerate() {
-            if self.cancelled() {
+            let Some(_slot) = self.group_slot(test) else {
                 return false;
-            }
+            };
             on_start(test);
             let place = (shard, first + i as u32);
             let r = self.run_one(test, place, sandbox.path.as_deref());
@@ -478,18 +496,8 @@ impl<'a> SequenceRunner<'a> {
         let Some(bin) = self.binaries.get(&test.binary_id) else {
             return error(format!("no test binary `{}` in this run", test.binary_id));
         };
-        // Its test group's slot, held until the process is reaped (start and end times are
-        // measured inside, so the record shows the group's limit).
-        let group: Vec<&str> = settings.test_group.as_deref().into_iter().collect();
-        let Some(_slot) = self.opts.groups.acquire(&group, &|| self.cancelled()) else {
-            return TestResult::new(test.clone(), Outcome::Interrupted)
-                .with_place(shard, position)
-                .with_message(Some(format!(
-                    "waiting for a slot of test group `{}` {}; not started",
-                    group.join(", "),
-                    self.stop_reason()
-                )));
-        };
+        // Its test group's slot is held by the caller (`group_slot`): start and end times are
+        // measured inside it, so the record shows the group's limit.
         let start = Instant::now();
         let spec = ProcessSpec {
             program: bin.program(),

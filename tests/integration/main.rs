@@ -24,5 +24,6 @@ mod merge;
 mod outlived;
 mod output;
 mod plan_cli;
+mod regressions;
 mod shared;
 mod triage;

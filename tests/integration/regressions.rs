@@ -1,0 +1,157 @@
+//! Regressions found by hostile testing of the config file, `-E`, overrides, test groups and
+//! `shuffle = false`: each test holds the value a user expects, on the real binary with fake
+//! libtest harnesses (shell scripts), so no fixture is built.
+
+use crate::common::*;
+use std::path::Path;
+
+/// A fake harness whose tests sleep 0.3 s: `g_bad` fails, `g_ok1..3` pass; each appends its
+/// name to `$HS_LOG` when it starts.
+fn group_harness(dir: &Path) -> std::path::PathBuf {
+    fake_binary(
+        dir,
+        "gf",
+        "g_bad: test\\ng_ok1: test\\ng_ok2: test\\ng_ok3: test\\n",
+        "[ -n \"$HS_LOG\" ] && echo \"$NAME\" >> \"$HS_LOG\"\n\
+         sleep 0.3\n\
+         case \"$NAME\" in\n\
+         *bad*) printf '\\nrunning 1 test\\ntest %s ... FAILED\\n\\ntest result: FAILED. 0 passed; 1 failed; 0 ignored\\n\\n' \"$NAME\"; exit 101;;\n\
+         *) printf '\\nrunning 1 test\\ntest %s ... ok\\n\\ntest result: ok. 1 passed; 0 failed; 0 ignored\\n\\n' \"$NAME\"; exit 0;;\n\
+         esac",
+    )
+}
+
+/// All the harness's tests in one group of one slot.
+const ONE_SLOT: &str = "[test-groups.g]\nmax-threads = 1\n\
+[[profile.default.overrides]]\nfilter = \"test(/^g_/)\"\ntest-group = \"g\"\n";
+
+/// Runs `cargo-shuffle run --binary <group harness> --config-file <config> --report r.json
+/// ARGS…`; returns the output and the record (Null when none was written).
+fn run_with(config: &str, args: &[&str]) -> (std::process::Output, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = group_harness(dir.path());
+    let cfg = dir.path().join("shuffle.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let report = dir.path().join("r.json");
+    let mut a = vec![
+        "run",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--config-file",
+        cfg.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    a.extend_from_slice(args);
+    let (out, _d) = Shuffle::new(&a).output();
+    let record = if report.exists() {
+        json(report.to_str().unwrap())
+    } else {
+        serde_json::Value::Null
+    };
+    (out, record)
+}
+
+#[test]
+fn no_group_waiter_starts_after_the_fail_fast_failure() {
+    // Seeds 2, 4 and 6 showed it at the time (the failure's slot goes to a waiter before the
+    // failure is counted); check several so the sketch does not depend on one plan.
+    for seed in ["2", "4", "6"] {
+        let (_out, r) = run_with(
+            ONE_SLOT,
+            &[
+                "--seed",
+                seed,
+                "--shards",
+                "4",
+                "--jobs",
+                "4",
+                "--fail-fast",
+                "--no-triage",
+            ],
+        );
+        let tests = r["tests"].as_array().unwrap();
+        let bad = tests.iter().find(|t| t["name"] == "g_bad").unwrap();
+        let bad_end = bad["end_ms"].as_u64().unwrap();
+        for t in tests {
+            if t["name"] != "g_bad" && t["outcome"] != "interrupted" {
+                assert!(
+                    t["start_ms"].as_u64().unwrap() < bad_end,
+                    "seed {seed}: {} started at {} ms, after g_bad failed at {bad_end} ms",
+                    t["name"],
+                    t["start_ms"]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn group_waiters_at_fail_fast_are_not_run() {
+    // Seed 4: g_ok2 waits for the slot when g_bad fails.
+    let (_out, r) = run_with(
+        ONE_SLOT,
+        &[
+            "--seed",
+            "4",
+            "--shards",
+            "4",
+            "--jobs",
+            "4",
+            "--fail-fast",
+            "--no-triage",
+        ],
+    );
+    for t in r["tests"].as_array().unwrap() {
+        assert_ne!(
+            t["outcome"], "interrupted",
+            "{} never started: `--fail-fast` (not :immediate) reports such tests `not run`",
+            t["name"]
+        );
+    }
+}
+
+#[test]
+fn test_started_waits_for_the_group_slot() {
+    let (out, _r) = run_with(
+        ONE_SLOT,
+        &[
+            "--seed",
+            "2",
+            "--shards",
+            "4",
+            "--jobs",
+            "4",
+            "--message-format",
+            "json",
+            "--no-triage",
+        ],
+    );
+    let mut running: Vec<String> = Vec::new();
+    for line in stdout(&out).lines() {
+        let e = json(line);
+        let id = e["id"].as_str().unwrap_or_default().to_string();
+        match e["type"].as_str().unwrap() {
+            "test-started" => {
+                running.push(id);
+                assert!(
+                    running.len() <= 1,
+                    "events say {running:?} run at once in a group of max-threads = 1"
+                );
+            }
+            "test-finished" => running.retain(|r| *r != id),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn group_predicate_is_refused_as_unsupported() {
+    let (out, _r) = run_with(ONE_SLOT, &["--seed", "1", "-E", "group(g)"]);
+    assert_code(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("not supported"),
+        "`g` is defined; the error should say group() is not supported here: {err}"
+    );
+}

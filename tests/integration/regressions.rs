@@ -155,3 +155,34 @@ fn group_predicate_is_refused_as_unsupported() {
         "`g` is defined; the error should say group() is not supported here: {err}"
     );
 }
+
+#[test]
+fn a_hunt_with_every_test_kept_in_order_is_not_green() {
+    let config = "[[profile.default.overrides]]\nfilter = \"all()\"\nshuffle = false\n";
+    let dir = tempfile::tempdir().unwrap();
+    let bin = group_harness(dir.path());
+    let cfg = dir.path().join("shuffle.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let (out, _d) = Shuffle::new(&[
+        "hunt",
+        "--runs",
+        "2",
+        "--seed",
+        "1",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--config-file",
+        cfg.to_str().unwrap(),
+        "-E",
+        "test(ok)",
+    ])
+    .output();
+    // Nothing was hunted: the same code as a hunt that selects nothing (`-E 'none()'`).
+    assert_code(&out, 4);
+    assert!(
+        stderr(&out)
+            .contains("no test selected to hunt: every selected test is kept in name order"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -169,6 +169,12 @@ pub(crate) fn hunt(
             crate::runner::output::count(first_plan.shards[k as usize - 1].len(), "test")
         );
     }
+    if tests.is_empty() {
+        // Every selected test keeps its order: nothing to hunt, which must not pass for green.
+        return Err(AppError::NoTests(
+            " to hunt: every selected test is kept in name order by `shuffle = false`".into(),
+        ));
+    }
     let index: HashMap<String, usize> =
         tests.iter().enumerate().map(|(i, t)| (t.id(), i)).collect();
     // Orders are chosen from the coverage of the orders *planned* so far, so they depend only on

@@ -213,6 +213,18 @@ pub(crate) enum RunIgnored {
     All,
 }
 
+/// Which tests triage may run besides the run's own (`--triage-scope`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum TriageScope {
+    /// Only tests the selection keeps (name filters, `--skip`, `-E`; every partition and
+    /// shard of it): a test the user left out is never run, as in nextest.
+    #[default]
+    Selected,
+    /// Every listed (not ignored) test of the binaries, as `cargo test` without filters runs
+    /// them: finds state-setters and polluters the filters left out (the finding says so).
+    Listed,
+}
+
 /// Output format of `run` and `hunt`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
 pub(crate) enum RunFormat {
@@ -575,6 +587,11 @@ pub(crate) struct RunArgs {
     /// Look for cleaners of each OD victim among the run's other tests (one rerun each).
     #[arg(long, help_heading = "Triage")]
     pub(crate) find_cleaners: bool,
+
+    /// Which tests triage may run: `selected` (what the filters, --skip and -E keep) or
+    /// `listed` (every listed test of the binaries, to find state-setters filtered out)
+    #[arg(long, value_enum, default_value_t = TriageScope::Selected, help_heading = "Triage")]
+    pub(crate) triage_scope: TriageScope,
 
     /// Let non-deterministic (NOD) flaky failures pass the gate with a warning instead of
     /// failing it with exit 105.

@@ -4,8 +4,9 @@
 use crate::app::cli::{self, ListFormat, ListType};
 use crate::app::config::{self, ListConfig, RunConfig};
 use crate::app::error::AppError;
+use crate::app::prepare::{Prepared, announce_seed, prepare};
 use crate::app::reports::{unless_unwritten, write_html, write_reports};
-use crate::app::session::{announce_seed, apply_baseline, note_flaky, prepare, start};
+use crate::app::session::{apply_baseline, note_flaky, start};
 use crate::ci::{baseline, gate, merge};
 use crate::discover;
 use crate::discover::archive;
@@ -22,7 +23,13 @@ use std::io::Write;
 /// of the others is still printed, the JSON names the binaries).
 pub(crate) fn list_cmd(cfg: &ListConfig) -> Result<i32, AppError> {
     announce_seed(&cfg.plan);
-    let (binaries, plan, _, list_errors, _unpacked) = prepare(&cfg.plan, true)?;
+    let Prepared {
+        binaries,
+        plan,
+        list_errors,
+        unpacked: _unpacked,
+        ..
+    } = prepare(&cfg.plan, true)?;
     let out = match cfg.list_type {
         ListType::Full => plan_text(cfg.format, &plan, &list_errors),
         ListType::BinariesOnly => binaries_text(cfg.format, &binaries, &list_errors),

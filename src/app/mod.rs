@@ -1,5 +1,5 @@
 //! The application layer: the command line ([`cli`], raw arguments), its validation into
-//! configuration ([`config`]), the subcommands ([`commands`], with the campaign of runs in [`hunt`]), the run session that drives one
+//! configuration ([`config`]), the subcommands ([`commands`], with the campaign of runs in [`hunt`]), preparing a plan ([`prepare`]), the run session that drives one
 //! plan through the stages ([`session`]), writing its report files ([`reports`]), and the top-level error ([`error`]). Nothing below this
 //! layer imports it.
 
@@ -8,6 +8,7 @@ pub(crate) mod commands;
 pub(crate) mod config;
 pub(crate) mod error;
 pub(crate) mod hunt;
+pub(crate) mod prepare;
 pub(crate) mod reports;
 pub(crate) mod session;
 

@@ -186,3 +186,36 @@ fn a_hunt_with_every_test_kept_in_order_is_not_green() {
         stderr(&out)
     );
 }
+
+#[test]
+fn triage_does_not_run_deselected_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("danger-ran");
+    let bin = fake_binary(
+        dir.path(),
+        "tr",
+        "a_danger: test\\nb_fails: test\\n",
+        "case \"$NAME\" in\n\
+         a_*) touch \"$HS_MARK\"; exit 0;;\n\
+         *) printf '\\nrunning 1 test\\ntest %s ... FAILED\\n\\ntest result: FAILED. 0 passed; 1 failed; 0 ignored\\n\\n' \"$NAME\"; exit 101;;\n\
+         esac",
+    );
+    let mut s = Shuffle::new(&[
+        "run",
+        "--seed",
+        "1",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--skip",
+        "a_danger",
+        "-E",
+        "not test(danger)",
+    ]);
+    s.cmd.env("HS_MARK", &mark);
+    let (out, _d) = s.output();
+    assert_code(&out, 100);
+    assert!(
+        !mark.exists(),
+        "a_danger was left out by --skip and -E, yet triage ran it"
+    );
+}

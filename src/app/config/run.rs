@@ -35,6 +35,8 @@ pub(crate) struct RunConfig {
     pub(crate) html: Option<PathBuf>,
     /// Triage options; `None` with `--no-triage`.
     pub(crate) triage: Option<TriageOptions>,
+    /// `--triage-scope listed`: triage may run listed tests the selection left out.
+    pub(crate) triage_listed: bool,
     /// How the gate turns the outcome into an exit code (`--allow-flaky`).
     pub(crate) gate: GatePolicy,
     /// The known order-dependent and flaky tests of `--baseline`, loaded: their failures are
@@ -135,6 +137,7 @@ impl RunConfig {
                     .unwrap_or(DEFAULT_CONFIRMATIONS),
                 find_cleaners: a.find_cleaners,
             }),
+            triage_listed: a.triage_scope == crate::app::cli::TriageScope::Listed,
             gate: GatePolicy {
                 allow_flaky: a.allow_flaky || p.allow_flaky == Some(true),
             },

@@ -41,8 +41,11 @@ pub(crate) enum Leaf {
     Platform(BuildPlatform),
     /// `binary()`: the target name.
     Binary(NameMatcher),
-    /// `binary_id()`: cargo-shuffle's id or nextest's.
-    BinaryId(NameMatcher),
+    /// `binary_id()`: against nextest's id (`app`, `app::api`) when the argument matched one
+    /// of nextest's ids, so an expression that works in nextest selects the same here; against
+    /// cargo-shuffle's (`app::lib`, `app::test/api`) when `true`: the argument matched none
+    /// of nextest's ids but some of ours.
+    BinaryId(NameMatcher, bool),
     /// `test()`: the libtest name.
     Test(NameMatcher),
     /// `all()` (and `default()`: cargo-shuffle has no default-filter).
@@ -63,7 +66,8 @@ impl Expr {
                 Leaf::Kind(m) => b.kind.as_deref().is_some_and(|k| m.is_match(k)),
                 Leaf::Platform(p) => b.platform == *p,
                 Leaf::Binary(m) => m.is_match(&b.binary_name),
-                Leaf::BinaryId(m) => m.is_match(&b.id) || m.is_match(&b.nextest_id),
+                Leaf::BinaryId(m, false) => m.is_match(&b.nextest_id),
+                Leaf::BinaryId(m, true) => m.is_match(&b.id),
                 Leaf::Test(m) => m.is_match(name),
                 Leaf::All => true,
                 Leaf::None => false,
@@ -287,9 +291,10 @@ fn convert(
             FiltersetLeaf::Kind(m, _) => Leaf::Kind(m.clone()),
             FiltersetLeaf::Platform(p, _) => Leaf::Platform(*p),
             FiltersetLeaf::Binary(m, s) => Leaf::Binary(kept.get(&s.offset()).unwrap_or(m).clone()),
-            FiltersetLeaf::BinaryId(m, s) => {
-                Leaf::BinaryId(kept.get(&s.offset()).unwrap_or(m).clone())
-            }
+            FiltersetLeaf::BinaryId(m, s) => match kept.get(&s.offset()) {
+                Some(ours) => Leaf::BinaryId(ours.clone(), true),
+                None => Leaf::BinaryId(m.clone(), false),
+            },
             FiltersetLeaf::Test(m, _) => Leaf::Test(m.clone()),
             FiltersetLeaf::Group(_, s) => {
                 problems.push(FilterProblem::at(

@@ -459,6 +459,26 @@ mod tests {
     }
 
     #[test]
+    fn binary_id_patterns_nextest_accepts_select_as_in_nextest() {
+        // nextest's ids here: app, app::api, dbkit, plain. `app::*` is one of nextest's globs:
+        // it means app::api only (as in nextest), not cargo-shuffle's app::lib too.
+        assert_eq!(
+            selected("package(app) - binary_id(app::*)"),
+            ["app::lib db::open", "app::lib ui::draw"]
+        );
+        assert_eq!(selected("binary_id(~app::)"), ["app::test/api db::query"]);
+        // An argument only cargo-shuffle's spelling matches is matched against it.
+        assert_eq!(
+            selected("binary_id(app::lib)"),
+            ["app::lib db::open", "app::lib ui::draw"]
+        );
+        assert_eq!(
+            selected("binary_id(#*::test/*)"),
+            ["app::test/api db::query"]
+        );
+    }
+
+    #[test]
     fn ids_map_to_nextest_spelling() {
         let b = BinaryInfo::from_id("my-app::lib");
         assert_eq!(

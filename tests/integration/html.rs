@@ -9,9 +9,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-/// `body data-check` of `page` after its scripts ran, from one headless Chromium launch
-/// (`--dump-dom`), with a fresh profile and nothing that reaches the network.
-fn browser_check(page: &Path) -> String {
+/// `body data-check` and `body data-dom` (the page's hunt rows, coverage sentence, merge
+/// cards, missing timeline groups and what each copy button copied, as JSON) of `page` after
+/// its scripts ran, from one headless Chromium launch (`--dump-dom`), with a fresh profile and
+/// nothing that reaches the network.
+fn browser(page: &Path) -> (String, Value) {
     let chromium = ["chromium", "chromium-browser"]
         .into_iter()
         .find(|c| Command::new(c).arg("--version").output().is_ok())
@@ -49,12 +51,36 @@ fn browser_check(page: &Path) -> String {
         !head.contains("data-errors"),
         "script errors in the page: {head}"
     );
-    let check = head
-        .split("data-check=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap_or_else(|| panic!("no data-check on <body>: {head}"));
-    check.to_string()
+    let attr = |name: &str| {
+        let raw = head
+            .split(&format!(" {name}=\""))
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_else(|| panic!("no {name} on <body>: {head}"));
+        // The serialiser's character references in an attribute value.
+        raw.replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&nbsp;", "\u{a0}")
+            .replace("&amp;", "&")
+    };
+    let dom = attr("data-dom");
+    let dom: Value = serde_json::from_str(&dom).unwrap_or_else(|e| panic!("data-dom {dom}: {e}"));
+    (attr("data-check"), dom)
+}
+
+/// What the copy buttons of a page put on the clipboard, in page order.
+fn copies(dom: &Value) -> Vec<String> {
+    dom["copies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c.as_str()
+                .unwrap_or_else(|| panic!("a copy button copied nothing: {dom}"))
+                .to_string()
+        })
+        .collect()
 }
 
 /// What the self-check must count for `record`: one lane per worker, a failing bar per failing
@@ -128,17 +154,37 @@ fn a_run_of_the_od_fixture_renders_lanes_failing_bars_and_arrows_in_a_real_brows
     for remote in ["src=\"http", "href=\"http", "@import", "url(http"] {
         assert!(!html.contains(remote), "the page loads nothing: {remote}");
     }
-    let check = browser_check(&page);
+    let (check, dom) = browser(&page);
     assert_eq!(
         check,
         format!(
             "lanes={lanes} failing={failing} arrows={arrows} bars=ok hover=ok click=ok errors=0 script=ok"
         )
     );
+    // The copy buttons: the header's copies exactly the run's repro command, then one per
+    // finding with a repro, each exactly that finding's command, in the page's order.
+    let mut want = vec![record["repro"].as_str().unwrap().to_string()];
+    for f in record["findings"].as_array().unwrap() {
+        if let Some(r) = f["repro"].as_str().filter(|r| !r.is_empty()) {
+            want.push(r.to_string());
+        }
+    }
+    let got = copies(&dom);
+    assert_eq!(got.len(), want.len(), "{dom}");
+    assert_eq!(got[0], want[0]);
+    let mut sorted = (got[1..].to_vec(), want[1..].to_vec());
+    sorted.0.sort();
+    sorted.1.sort();
+    assert_eq!(sorted.0, sorted.1);
+    assert!(
+        stderr(&out).contains(&format!("reproduce this run: {}", want[0])),
+        "the page's command is the one the terminal prints"
+    );
+    assert_eq!(dom["hunt"], serde_json::json!([]), "a run has no hunt rows");
 }
 
 #[test]
-fn hunt_and_merge_write_their_pages() {
+fn a_hunt_page_shows_a_row_per_run_with_its_order_kind_and_the_coverage_in_a_real_browser() {
     let (out, dir) = Shuffle::on(
         "od",
         "hunt",
@@ -150,15 +196,55 @@ fn hunt_and_merge_write_their_pages() {
             "--no-triage",
             "--html",
             "h.html",
+            "--report",
+            "h.json",
         ],
     )
     .output();
     assert!(out.status.code().unwrap() >= 100, "{}", stderr(&out));
-    let html = std::fs::read_to_string(dir.path().join("h.html")).unwrap();
-    assert!(html.contains("Hunt: 2 runs over"), "{html}");
+    let hunt = json(dir.path().join("h.json").to_str().unwrap());
+    let cov = &hunt["coverage"];
+    let page = dir.path().join("h.html");
+    let (check, dom) = browser(&page);
+    assert!(check.ends_with(" errors=0 script=ok"), "{check}");
+    // One row per run, numbered, with the order kind the hunt report names.
+    let want: Vec<Value> = cov["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(k, r)| serde_json::json!([(k + 1).to_string(), r["order"]]))
+        .collect();
+    assert_eq!(dom["hunt"], Value::Array(want), "{dom}");
+    assert_eq!(dom["hunt"][1][1], "reversed");
+    // The coverage figure: the hunt report's pairs, as percentages of one decimal.
+    let pct = |n: &str| 100.0 * cov[n].as_f64().unwrap() / cov["pairs"].as_f64().unwrap();
+    assert_eq!(
+        dom["coverage"].as_str().unwrap(),
+        format!(
+            "Pair coverage reached: {:.1}% of the {} ordered pairs ran first-before-second in some run, {:.1}% ran consecutively.",
+            pct("ordered"),
+            cov["pairs"],
+            pct("consecutive")
+        )
+    );
+    // The header's copy button copies the hunt's own command.
+    let got = copies(&dom);
+    assert_eq!(
+        got.len(),
+        1,
+        "no findings (--no-triage), one command: {dom}"
+    );
+    assert!(
+        got[0].starts_with("cargo shuffle hunt ") && got[0].ends_with(" --seed 3 --runs 2"),
+        "{got:?}"
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("run 1 · seeded order") && html.contains("run 2 · reversed order"));
-    assert!(html.contains("cargo shuffle hunt "));
+}
 
+#[test]
+fn a_merge_page_shows_the_partitions_side_by_side_and_marks_a_missing_one_in_a_real_browser() {
     let (out, dir) = Shuffle::on(
         "od",
         "run",
@@ -176,12 +262,15 @@ fn hunt_and_merge_write_their_pages() {
     assert!(out.status.code().unwrap() >= 100, "{}", stderr(&out));
     let p1 = dir.path().join("p1.json");
     let page = dir.path().join("m.html");
+    let merged = dir.path().join("m.json");
     let (out, _d) = Shuffle::new(&[
         "merge",
         p1.to_str().unwrap(),
         "--allow-missing",
         "--html",
         page.to_str().unwrap(),
+        "--report",
+        merged.to_str().unwrap(),
     ])
     .output();
     let code = out.status.code().unwrap();
@@ -191,8 +280,23 @@ fn hunt_and_merge_write_their_pages() {
         "{}",
         stderr(&out)
     );
-    assert!(html.contains("<h3>partition slice:2/2</h3><p><strong>MISSING</strong>"));
-    assert!(html.contains("partition slice:1/2 · "));
+    let (check, dom) = browser(&page);
+    assert!(check.ends_with(" errors=0 script=ok"), "{check}");
+    assert_eq!(
+        dom["parts"],
+        serde_json::json!([
+            ["partition slice:1/2", false],
+            ["partition slice:2/2", true]
+        ]),
+        "{dom}"
+    );
+    assert_eq!(dom["missingGroups"], 1, "the missing part's timeline group");
+    let merged = json(merged.to_str().unwrap());
+    assert_eq!(
+        merged["missing_partitions"],
+        serde_json::json!(["slice:2/2"])
+    );
+    assert_eq!(copies(&dom)[0], merged["repro"].as_str().unwrap());
 }
 
 #[test]

@@ -2,7 +2,9 @@
 // works: counts the timeline's lanes, failing bars and finding arrows, checks that every
 // failing bar's data (the tooltip's source) names the test its <title> names, hovers the
 // longest bar of the first lane and checks the tooltip names its test, clicks the first failing
-// bar and checks the pinned panel names it and shows its output, and counts the script errors window.onerror caught. The result goes into the data-check attribute of the body.
+// bar and checks the pinned panel names it and shows its output, and counts the script errors
+// window.onerror caught. The result goes into the data-check attribute of the body; what the
+// hunt, merge and copy-button parts of the page show goes into data-dom (JSON).
 (function () {
   'use strict';
   var q = function (s) { return document.querySelectorAll(s).length; };
@@ -44,6 +46,40 @@
   } catch (e) {
     errors.push('self-check: ' + e);
   }
+  // What a reader sees, for the browser test to compare with the JSON reports: a hunt's rows
+  // (run number, order kind) and its coverage sentence, a merge's partition cards (title,
+  // missing or not) and missing timeline groups, and what each copy button puts on the
+  // clipboard when clicked (the clipboard and execCommand are stubbed for the click).
+  var dom = { hunt: [], coverage: '', parts: [], missingGroups: q('#timeline .missing'), copies: [] };
+  try {
+    var txt = function (el) { return el ? el.textContent.replace(/\s+/g, ' ').trim() : ''; };
+    Array.prototype.forEach.call(document.querySelectorAll('#hunt tbody tr'), function (tr) {
+      dom.hunt.push([txt(tr.cells[0]), txt(tr.querySelector('.kind'))]);
+    });
+    dom.coverage = txt(document.querySelector('#hunt > p'));
+    Array.prototype.forEach.call(document.querySelectorAll('#merge .part'), function (p) {
+      dom.parts.push([txt(p.querySelector('h3')), p.classList.contains('missing')]);
+    });
+    var got = [];
+    var exec = document.execCommand;
+    Object.defineProperty(navigator, 'clipboard', { configurable: true, get: function () {
+      return { writeText: function (t) { got.push(t); return Promise.resolve(); } };
+    } });
+    document.execCommand = function (c) {
+      if (c === 'copy') { got.push(document.activeElement ? document.activeElement.value : null); return true; }
+      return exec.apply(document, arguments);
+    };
+    Array.prototype.forEach.call(document.querySelectorAll('button.copy'), function (b) {
+      var before = got.length;
+      b.click();
+      dom.copies.push(got.length === before + 1 ? got[before] : null);
+    });
+    delete navigator.clipboard;
+    document.execCommand = exec;
+  } catch (e) {
+    errors.push('self-check (dom): ' + e);
+  }
+  document.body.setAttribute('data-dom', JSON.stringify(dom));
   document.body.setAttribute('data-check', 'lanes=' + q('#timeline .lane') + ' failing=' + q('#timeline .bar.fail') +
     ' arrows=' + q('#timeline .arrow') + ' bars=' + bars + ' hover=' + hover + ' click=' + click + ' errors=' + errors.length +
     ' script=' + (window.__shuffleReady ? 'ok' : 'missing'));

@@ -256,16 +256,20 @@ fn a_merge_page_shows_the_partitions_side_by_side_and_marks_a_missing_one_in_a_r
             "--no-triage",
             "--report",
             "p1.json",
+            "--junit",
+            "p1.xml",
         ],
     )
     .output();
     assert!(out.status.code().unwrap() >= 100, "{}", stderr(&out));
     let p1 = dir.path().join("p1.json");
+    let x1 = dir.path().join("p1.xml");
     let page = dir.path().join("m.html");
     let merged = dir.path().join("m.json");
     let (out, _d) = Shuffle::new(&[
         "merge",
         p1.to_str().unwrap(),
+        x1.to_str().unwrap(),
         "--allow-missing",
         "--html",
         page.to_str().unwrap(),
@@ -280,8 +284,32 @@ fn a_merge_page_shows_the_partitions_side_by_side_and_marks_a_missing_one_in_a_r
         "{}",
         stderr(&out)
     );
+    // Each failing test's output, from the part's JUnit (the JSON records have only its size),
+    // under its entry and in the panel a click on its bar opens.
+    let part = json(p1.to_str().unwrap());
+    let failing: Vec<&Value> = part["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["shard"] != 0 && !matches!(t["outcome"].as_str(), Some("passed" | "ignored")))
+        .collect();
+    assert!(!failing.is_empty());
+    for t in &failing {
+        let name = t["name"].as_str().unwrap();
+        let entry = html
+            .split("<details class=\"failure\"")
+            .skip(1)
+            .find(|e| e.contains(&format!("<code>{}</code>", t["id"].as_str().unwrap())))
+            .unwrap_or_else(|| panic!("no entry for {name}"));
+        let entry = &entry[..entry.find("</details>").unwrap()];
+        assert!(
+            entry.contains("<pre>") && entry.contains(&format!("&#39;{name}&#39;")),
+            "{name}'s output (its panic line) is shown: {entry}"
+        );
+    }
+    assert!(!html.contains("No output here"));
     let (check, dom) = browser(&page);
-    assert!(check.ends_with(" errors=0 script=ok"), "{check}");
+    assert!(check.ends_with(" click=ok errors=0 script=ok"), "{check}");
     assert_eq!(
         dom["parts"],
         serde_json::json!([

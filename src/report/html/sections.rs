@@ -454,7 +454,7 @@ fn failure(b: &FailingBar<'_>, group: &Group<'_>) -> String {
             h,
             "<p class=\"dim\">{}</p>",
             if r.output_bytes > 0 {
-                "No output here: a record read back from JSON carries only its size (the partition's own report or JUnit has it)."
+                "No output here: a JSON run record carries only its size (merge the partitions' JUnit files too, and the page shows it; the partition's own JUnit has it)."
             } else {
                 "It printed nothing."
             }

@@ -10,7 +10,7 @@ use crate::events::{Outcome, TestResult};
 use crate::exit;
 use crate::report::record::RunRecord;
 use crate::report::schema::{HuntCoverageDoc, RunRecordDoc};
-use crate::runner::output::{CapturedOutput, count};
+use crate::runner::output::count;
 use crate::triage::{Finding, FindingKind};
 use std::fmt::Write as _;
 
@@ -411,11 +411,24 @@ pub(super) fn findings(r: &RunRecord, findings: &[Finding], tl: &Timeline<'_>) -
     h
 }
 
-/// `output` as the page shows it: at most [`HTML_HEAD`] + [`HTML_TAIL`] bytes, escaped.
-fn output_text(output: &str) -> String {
-    let mut cap = CapturedOutput::new(HTML_HEAD, HTML_TAIL);
-    cap.push(output.as_bytes());
-    text(&cap.to_text())
+/// `output` as the page shows it: at most [`HTML_HEAD`] + [`HTML_TAIL`] bytes, escaped, with a
+/// marker where bytes were left out that counts them against `total`, the bytes the test
+/// wrote (`output` is what the runner kept of them: its own marker, in the middle, is among
+/// the bytes left out here, so the count must come from the total, not from `output`).
+fn output_text(output: &str, total: u64) -> String {
+    if output.len() <= HTML_HEAD + HTML_TAIL {
+        return text(output);
+    }
+    let head = output.floor_char_boundary(HTML_HEAD);
+    let tail = output.ceil_char_boundary(output.len() - HTML_TAIL);
+    let shown = head + (output.len() - tail);
+    let left_out = total.max(output.len() as u64) - shown as u64;
+    format!(
+        "{}\n[cargo-shuffle: {left_out} bytes of output not shown here; showing the first {head} and the last {} bytes; the JUnit report has all the runner kept]\n{}",
+        text(&output[..head]),
+        output.len() - tail,
+        text(&output[tail..])
+    )
 }
 
 /// One failing bar's entry: what, where, its message, its output and earlier attempts.
@@ -460,7 +473,7 @@ fn failure(b: &FailingBar<'_>, group: &Group<'_>) -> String {
             }
         );
     } else {
-        let _ = write!(h, "<pre>{}</pre>", output_text(&r.output));
+        let _ = write!(h, "<pre>{}</pre>", output_text(&r.output, r.output_bytes));
     }
     for (k, a) in r.previous_attempts.iter().enumerate() {
         let _ = write!(
@@ -475,7 +488,11 @@ fn failure(b: &FailingBar<'_>, group: &Group<'_>) -> String {
                 .map_or(String::new(), |m| format!(" — {}", text(m)))
         );
         if !a.output.is_empty() {
-            let _ = write!(h, "<pre>{}</pre>", output_text(&a.output));
+            let _ = write!(
+                h,
+                "<pre>{}</pre>",
+                output_text(&a.output, a.output.len() as u64)
+            );
         }
     }
     h.push_str("</details>");

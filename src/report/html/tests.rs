@@ -294,3 +294,39 @@ fn a_run_where_nothing_ran_still_renders_a_page() {
     assert!(page.contains("Failing tests (0)</h2><p>None.</p>"));
     assert_eq!(count(&page, "<g class=\"lane\""), 0);
 }
+
+#[test]
+fn a_huge_output_is_cut_to_its_head_and_tail_and_the_marker_counts_every_byte_left_out() {
+    // What the runner keeps of a 10 MB line (its head, its own marker, its tail)…
+    let total = "start".len() + 10 * 1024 * 1024 + "end\n<panic>\n".len();
+    let mut kept = crate::runner::output::CapturedOutput::new(
+        crate::runner::output::DEFAULT_HEAD,
+        crate::runner::output::DEFAULT_TAIL,
+    );
+    kept.push(b"start");
+    kept.push("é".repeat(5 * 1024 * 1024).as_bytes());
+    kept.push(b"end\n<panic>\n");
+    let kept = kept.to_text();
+    let mut r = result("b huge", Outcome::Failed, (1, 1, 0), (0, 5));
+    r.output_bytes = total as u64;
+    r.output = kept.clone();
+    let page = render(&record(vec![r], vec![]), &meta(100), View::Run);
+    // …is shown as its first 8 KiB and last 24 KiB (on character boundaries), with one marker
+    // that counts the bytes the test wrote and the page does not show, not only the runner's.
+    let shown = 8 * 1024 + 24 * 1024;
+    assert!(page.contains(&format!(
+        "[cargo-shuffle: {} bytes of output not shown here; showing the first 8191 and the last 24576 bytes; the JUnit report has all the runner kept]",
+        total - shown + 1
+    )), "{}", &page[page.find("<pre>").unwrap()..][..200]);
+    assert_eq!(
+        count(&page, "[cargo-shuffle: "),
+        1,
+        "the runner's marker is cut out"
+    );
+    assert!(page.contains("<pre>start") && page.contains("end\n&lt;panic&gt;\n</pre>"));
+    assert!(
+        page.len() < 64 * 1024 + kept.len() / 4,
+        "{} bytes",
+        page.len()
+    );
+}

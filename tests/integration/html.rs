@@ -124,8 +124,22 @@ fn a_run_of_the_od_fixture_renders_lanes_failing_bars_and_arrows_in_a_real_brows
     let (out, dir) = Shuffle::on(
         "od",
         "run",
+        // Two shards with a sandbox each: every victim's polluter is in its own shard's
+        // sequence, so the findings do not hang on timing (across shards sharing one TMPDIR,
+        // a polluter may run before or after its victim).
         &[
-            "--seed", "1", "--jobs", "2", "--html", "r.html", "--report", "r.json",
+            "--seed",
+            "4",
+            "--shards",
+            "2",
+            "--sandbox",
+            "shard",
+            "--jobs",
+            "2",
+            "--html",
+            "r.html",
+            "--report",
+            "r.json",
         ],
     )
     .output();
@@ -149,7 +163,7 @@ fn a_run_of_the_od_fixture_renders_lanes_failing_bars_and_arrows_in_a_real_brows
     let html = std::fs::read_to_string(&page).unwrap();
     // The summary is in the markup, for readers without JavaScript.
     assert!(html.contains(&format!("exit {code}</span>")));
-    assert!(html.contains("<code>1</code> <span class=\"dim\">from --seed</span>"));
+    assert!(html.contains("<code>4</code> <span class=\"dim\">from --seed</span>"));
     assert!(html.contains("order-dependent victim"));
     for remote in ["src=\"http", "href=\"http", "@import", "url(http"] {
         assert!(!html.contains(remote), "the page loads nothing: {remote}");
@@ -391,4 +405,69 @@ fn a_page_that_cannot_be_written_turns_a_green_run_into_exit_1() {
     let html = std::fs::read_to_string(&good).unwrap();
     assert!(html.contains("passed · exit 0</span>"));
     assert!(html.contains(">worker 1<"), "one lane for the one test");
+}
+
+#[test]
+fn slow_tests_and_the_unshuffled_shard_are_shown_in_a_real_browser() {
+    // fixtures/groups: slow::takes_700ms is slow at a 250 ms period; the ordered:: tests
+    // (shuffle = false) run in a last shard of their own, in name order.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("shuffle.toml");
+    std::fs::write(
+        &cfg,
+        "[profile.default]\nslow-timeout = \"250ms\"\n\n[[profile.default.overrides]]\nfilter = \"test(~ordered::)\"\nshuffle = false\n",
+    )
+    .unwrap();
+    let mut s = Shuffle::on(
+        "groups",
+        "run",
+        &[
+            "--config-file",
+            cfg.to_str().unwrap(),
+            "--seed",
+            "11",
+            "--shards",
+            "3",
+            "--no-triage",
+            "--html",
+            "r.html",
+            "--report",
+            "r.json",
+            "--",
+            "ordered::",
+            "api::",
+            "slow::",
+        ],
+    );
+    // The ordered tests' trail: fresh for this run.
+    s.cmd.env("GROUPS_LOCK_DIR", dir.path().join("state"));
+    let (out, w) = s.output();
+    assert_code(&out, 0);
+    let record = json(w.path().join("r.json").to_str().unwrap());
+    assert_eq!(record["unshuffled_shard"], 4);
+    let slow: Vec<&Value> = record["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["slow"] == true)
+        .collect();
+    assert_eq!(slow.len(), 1, "{record}");
+    let (check, dom) = browser(&w.path().join("r.html"));
+    assert!(check.ends_with(" errors=0 script=ok"), "{check}");
+    assert_eq!(dom["slow"], 1, "{dom}");
+    let tip = dom["slowTip"].as_str().unwrap();
+    assert!(
+        tip.starts_with("groups-demo::lib slow::takes_700ms")
+            && tip.contains("SLOW (longer than its slow-timeout)"),
+        "{tip}"
+    );
+    assert_eq!(
+        dom["notShuffled"],
+        "shard 4: 3 tests in name order (shuffle = false)"
+    );
+    let labels = dom["shardLabels"].as_array().unwrap();
+    assert!(
+        labels.iter().any(|l| l == "shard 4 · not shuffled"),
+        "{labels:?}"
+    );
 }

@@ -4,7 +4,8 @@
 // longest bar of the first lane and checks the tooltip names its test, clicks the first failing
 // bar and checks the pinned panel names it and shows its output, and counts the script errors
 // window.onerror caught. The result goes into the data-check attribute of the body; what the
-// hunt, merge and copy-button parts of the page show goes into data-dom (JSON).
+// hunt, merge, slow-test, unshuffled-shard and copy-button parts of the page show goes into
+// data-dom (JSON).
 (function () {
   'use strict';
   var q = function (s) { return document.querySelectorAll(s).length; };
@@ -60,6 +61,20 @@
     Array.prototype.forEach.call(document.querySelectorAll('#merge .part'), function (p) {
       dom.parts.push([txt(p.querySelector('h3')), p.classList.contains('missing')]);
     });
+    // A slow test's outline, hovered: the tooltip names it and says SLOW.
+    dom.slow = q('#timeline rect.slow');
+    var sr = document.querySelector('#timeline rect.slow');
+    if (sr) {
+      var box = sr.getBoundingClientRect();
+      sr.dispatchEvent(new MouseEvent('mousemove', { bubbles: true, clientX: box.left + 1, clientY: box.top + 1 }));
+      var tp = document.getElementById('tip');
+      dom.slowTip = tp.hidden ? '' : tp.textContent;
+      tp.hidden = true;
+    }
+    Array.prototype.forEach.call(document.querySelectorAll('header .facts > div'), function (f) {
+      if (txt(f.querySelector('.k')) === 'not shuffled') dom.notShuffled = txt(f.querySelector('.v'));
+    });
+    dom.shardLabels = Array.prototype.map.call(document.querySelectorAll('#timeline .shard-label'), txt);
     var got = [];
     var exec = document.execCommand;
     Object.defineProperty(navigator, 'clipboard', { configurable: true, get: function () {

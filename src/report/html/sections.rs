@@ -82,6 +82,15 @@ pub(super) fn header(r: &RunRecord, meta: &Meta) -> String {
         "profile",
         r.profile.as_deref().map_or("(no config file)".into(), text),
     );
+    if let Some(k) = r.unshuffled {
+        fact(
+            "not shuffled",
+            format!(
+                "shard {k}: {} in name order <span class=\"dim\">(shuffle = false)</span>",
+                count(r.plan.get(k as usize - 1).map_or(0, Vec::len), "test")
+            ),
+        );
+    }
     fact("workers", r.jobs.to_string());
     fact("elapsed", ms_label(r.elapsed.as_millis() as f64));
     if let Some(t) = r.started_at {
@@ -98,6 +107,13 @@ pub(super) fn header(r: &RunRecord, meta: &Meta) -> String {
             "<span class=\"chip o-{}\">{n} {}</span>",
             o.name(),
             o.name()
+        );
+    }
+    let slow = r.results.iter().filter(|t| t.slow).count();
+    if slow > 0 {
+        let _ = write!(
+            h,
+            "<span class=\"chip slow\">{slow} slow (longer than their slow-timeout)</span>"
         );
     }
     let not_run = r.not_run();
@@ -273,6 +289,9 @@ pub(super) fn legend(r: &RunRecord, tl: &Timeline<'_>) -> String {
     for a in ["polluter", "state-setter", "cleaner"] {
         let _ = write!(h, "<span class=\"key {a}\">→ {a}</span>");
     }
+    if r.results.iter().any(|t| t.slow) {
+        h.push_str("<span class=\"key slow\">▭ slow (dashed)</span>");
+    }
     h.push_str("<span class=\"key shard\">| shard starts</span></p>");
     h
 }
@@ -435,7 +454,7 @@ fn output_text(output: &str, total: u64) -> String {
 fn failure(b: &FailingBar<'_>, group: &Group<'_>) -> String {
     let r: &TestResult = b.result;
     let mut h = format!(
-        "<details class=\"failure\" id=\"t{}\"><summary><span class=\"chip o-{}\">{}</span> <code>{}</code> <span class=\"dim\">{:.1} ms · shard {}, position {}{}{}{}</span></summary>",
+        "<details class=\"failure\" id=\"t{}\"><summary><span class=\"chip o-{}\">{}</span> <code>{}</code> <span class=\"dim\">{:.1} ms · shard {}, position {}{}{}{}{}</span></summary>",
         b.index,
         r.outcome.name(),
         r.outcome.name(),
@@ -455,6 +474,11 @@ fn failure(b: &FailingBar<'_>, group: &Group<'_>) -> String {
         },
         if r.quarantined {
             " · quarantined by the baseline"
+        } else {
+            ""
+        },
+        if r.slow {
+            " · SLOW (longer than its slow-timeout)"
         } else {
             ""
         }

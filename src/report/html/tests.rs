@@ -330,3 +330,50 @@ fn a_huge_output_is_cut_to_its_head_and_tail_and_the_marker_counts_every_byte_le
         page.len()
     );
 }
+
+#[test]
+fn slow_tests_and_the_unshuffled_shard_are_marked_where_they_are_drawn() {
+    let mut rec = od_run();
+    rec.results[1].slow = true;
+    rec.results[2].slow = true;
+    rec.plan = vec![
+        vec!["b polluter".into(), "b other".into()],
+        vec!["b victim".into()],
+    ];
+    rec.unshuffled = Some(2);
+    let page = render(&rec, &meta(102), View::Run);
+    assert!(
+        page.contains("<span class=\"chip slow\">2 slow (longer than their slow-timeout)</span>")
+    );
+    assert_eq!(count(&page, "<rect class=\"slow\" data-t="), 2);
+    assert!(
+        page.contains(
+            "<title>SLOW b other — passed, 10.0 ms, longer than its slow-timeout</title>"
+        )
+    );
+    assert!(
+        page.contains(
+            "position 0, worker 2 · SLOW (longer than its slow-timeout)</span></summary>"
+        )
+    );
+    assert!(page.contains("<span class=\"key slow\">"));
+    assert!(page.contains(
+        "<span class=\"k\">not shuffled</span> <span class=\"v\">shard 2: 1 test in name order"
+    ));
+    assert!(page.contains(">shard 2 · not shuffled</text>") && page.contains(">shard 1</text>"));
+    // The data block: bar 1 (b other) is slow, bar 0 is not; the run's group names shard 2.
+    let data = &page[page.find("id=\"data\">").unwrap()..];
+    assert!(
+        data.contains("\"other\",0,1,1,1,10.0,10,20,0,1,1]"),
+        "{data}"
+    );
+    assert!(
+        data.contains("\"polluter\",0,1,0,1,10.0,0,10,0,1,0]"),
+        "{data}"
+    );
+    assert!(data.contains("\"unshuffled\":[2]"), "{data}");
+    // Nothing of either when there is neither.
+    let plain = render(&od_run(), &meta(102), View::Run);
+    assert!(!plain.contains("class=\"slow\"") && !plain.contains("class=\"chip slow\""));
+    assert!(!plain.contains(" · not shuffled<") && !plain.contains(">not shuffled<"));
+}

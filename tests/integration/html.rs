@@ -47,6 +47,11 @@ fn browser(page: &Path) -> (String, Value) {
         .map(|i| &dom[i..])
         .unwrap_or_else(|| panic!("no <body> in chromium's DOM dump: {}", stderr(&out)));
     let head = &body[..body.find('>').unwrap()];
+    // The self-check clicks every copy button: none may stay labelled as copied for the reader.
+    assert!(
+        body.contains(">copy</button>") && !body.contains(">copied</button>"),
+        "copy buttons relabelled by the self-check"
+    );
     assert!(
         !head.contains("data-errors"),
         "script errors in the page: {head}"

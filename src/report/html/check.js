@@ -78,7 +78,8 @@
     var got = [];
     var exec = document.execCommand;
     Object.defineProperty(navigator, 'clipboard', { configurable: true, get: function () {
-      return { writeText: function (t) { got.push(t); return Promise.resolve(); } };
+      // A promise that never settles: the button is not relabelled 'copied' for the reader.
+      return { writeText: function (t) { got.push(t); return new Promise(function () {}); } };
     } });
     document.execCommand = function (c) {
       if (c === 'copy') { got.push(document.activeElement ? document.activeElement.value : null); return true; }
@@ -87,6 +88,7 @@
     Array.prototype.forEach.call(document.querySelectorAll('button.copy'), function (b) {
       var before = got.length;
       b.click();
+      b.textContent = 'copy';
       dom.copies.push(got.length === before + 1 ? got[before] : null);
     });
     delete navigator.clipboard;

@@ -158,6 +158,10 @@ pub(crate) fn merge_docs(
         repro: strip_partition(&first.repro),
         counts,
         not_run: docs.iter().map(|(_, d)| d.not_run).sum(),
+        not_run_tests: docs
+            .iter()
+            .flat_map(|(_, d)| d.not_run_tests.iter().cloned())
+            .collect(),
         list_errors: merged_list_errors(docs),
         profile: first.profile.clone(),
         unshuffled_shard: first.unshuffled_shard,

@@ -92,6 +92,12 @@ fn max_fail_1_starts_no_test_after_the_first_failure_and_reports_the_rest_not_ru
         assert_eq!(r["interrupted"], false);
         assert_eq!(r["max_fail_reached"], true);
         assert_eq!(r["not_run"], 5 - first_bad);
+        // The record names them, in plan order.
+        assert_eq!(
+            r["not_run_tests"],
+            serde_json::json!(plan[first_bad + 1..]),
+            "seed {seed}"
+        );
         assert_eq!(r["tests"].as_array().unwrap().len(), first_bad + 1);
         let mut not_run: Vec<String> = plan[first_bad + 1..]
             .iter()

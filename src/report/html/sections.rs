@@ -21,6 +21,9 @@ const HTML_HEAD: usize = 8 * 1024;
 /// See [`HTML_HEAD`].
 const HTML_TAIL: usize = 24 * 1024;
 
+/// Tests not run (`--max-fail`, an interrupt) the header lists by id; the rest are counted.
+pub(super) const NOT_RUN_LISTED: usize = 200;
+
 /// The gate's verdict for exit code `code`: a CSS class and words.
 pub(super) fn verdict(code: i32) -> (&'static str, &'static str) {
     match code {
@@ -136,6 +139,26 @@ pub(super) fn header(r: &RunRecord, meta: &Meta) -> String {
         },
         command(&meta.repro)
     );
+    let ids = r.not_run_tests();
+    if !ids.is_empty() {
+        let _ = write!(
+            h,
+            "<details class=\"not-run\"><summary>{} ({})</summary><ul>",
+            count(ids.len(), "test not run"),
+            text(r.not_run_reason())
+        );
+        for id in ids.iter().take(NOT_RUN_LISTED) {
+            let _ = write!(h, "<li><code>{}</code></li>", text(id));
+        }
+        if ids.len() > NOT_RUN_LISTED {
+            let _ = write!(
+                h,
+                "<li>… and {} more (the JSON record's <code>not_run_tests</code> has every one)</li>",
+                ids.len() - NOT_RUN_LISTED
+            );
+        }
+        h.push_str("</ul></details>");
+    }
     if !r.list_errors.is_empty() {
         let _ = write!(
             h,

@@ -377,3 +377,26 @@ fn slow_tests_and_the_unshuffled_shard_are_marked_where_they_are_drawn() {
     assert!(!plain.contains("class=\"slow\"") && !plain.contains("class=\"chip slow\""));
     assert!(!plain.contains(" · not shuffled<") && !plain.contains(">not shuffled<"));
 }
+
+#[test]
+fn tests_not_run_after_max_fail_are_counted_and_named_in_the_header() {
+    let mut rec = od_run();
+    rec.max_fail_reached = true;
+    rec.plan = vec![
+        vec!["b polluter".into(), "b other".into(), "b <later>".into()],
+        vec!["b victim".into()],
+    ];
+    let page = render(&rec, &meta(100), View::Run);
+    assert!(page.contains("1 not run (not run: --max-fail was reached)</span>"));
+    assert!(page.contains(
+        "<summary>1 test not run (not run: --max-fail was reached)</summary><ul><li><code>b &lt;later&gt;</code></li></ul>"
+    ));
+    rec.plan[0].extend((0..250).map(|i| format!("b more{i}")));
+    let page = render(&rec, &meta(100), View::Run);
+    assert_eq!(
+        count(&page, "<li><code>b more"),
+        sections::NOT_RUN_LISTED - 1
+    );
+    assert!(page.contains("<li>… and 51 more (the JSON record's <code>not_run_tests</code>"));
+    assert!(!render(&od_run(), &meta(102), View::Run).contains("class=\"not-run\""));
+}

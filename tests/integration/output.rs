@@ -512,72 +512,47 @@ fn a_hunts_junit_stores_passing_output_when_asked() {
     assert_eq!(seen.on_terminal(PASS), 0, "{}", seen.err);
 }
 
+/// Where a case's markers must be: the passing marker on the terminal right after its result,
+/// in the summary, in its JUnit `<system-out>`; the failing marker right after its result, in
+/// the summary.
+type Expect = (bool, bool, bool, bool, bool);
+
 #[test]
 fn on_a_real_workspace_each_marker_is_found_exactly_where_the_settings_say() {
-    // (arguments, the passing marker on the terminal: right after its result, in the
-    // summary; in its JUnit <system-out>; the failing marker: right after, in the summary)
-    let cases: &[(&[&str], bool, bool, bool, bool, bool)] = &[
-        (&[], false, false, false, true, false),
+    let cases: &[(&[&str], Expect)] = &[
+        (&[], (false, false, false, true, false)),
         (
             &["--success-output", "immediate"],
-            true,
-            false,
-            false,
-            true,
-            false,
+            (true, false, false, true, false),
         ),
         (
             &["--success-output", "final"],
-            false,
-            true,
-            false,
-            true,
-            false,
+            (false, true, false, true, false),
         ),
         (
             &["--success-output", "immediate-final"],
-            true,
-            true,
-            false,
-            true,
-            false,
+            (true, true, false, true, false),
         ),
         (
             &["--success-output", "never", "--failure-output", "final"],
-            false,
-            false,
-            false,
-            false,
-            true,
+            (false, false, false, false, true),
         ),
         (
             &["--failure-output", "immediate-final"],
-            false,
-            false,
-            false,
-            true,
-            true,
+            (false, false, false, true, true),
         ),
         (
             &["--failure-output", "never"],
-            false,
-            false,
-            false,
-            false,
-            false,
+            (false, false, false, false, false),
         ),
         (
             &["--junit-store-success-output"],
-            false,
-            false,
-            true,
-            true,
-            false,
+            (false, false, true, true, false),
         ),
-        (&["--", "--show-output"], false, true, false, true, false),
+        (&["--", "--show-output"], (false, true, false, true, false)),
     ];
     for isolation in ["process", "shared"] {
-        for &(args, p_now, p_final, p_junit, f_now, f_final) in cases {
+        for &(args, (p_now, p_final, p_junit, f_now, f_final)) in cases {
             let s = run_fixture(isolation, args);
             let what = format!("{isolation} {args:?}");
             assert_eq!(

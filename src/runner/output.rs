@@ -240,9 +240,10 @@ impl OutputDisplay {
     }
 }
 
-/// A per-test change of the output settings: the hook for the config file's overrides (issue
-/// 12). `applies` says whether a test is one of the override's (a filterset, test group, …);
-/// the first override that applies and sets a value wins, as in nextest.
+/// A per-test change of the output settings: a config-file override's `success-output` /
+/// `failure-output`. `applies` says whether a test is one of the override's (its filterset);
+/// the first override that applies and sets a value wins, as in nextest (the command line's
+/// flag beats them all: the caller leaves out what a flag set).
 #[derive(Clone)]
 pub(crate) struct OutputOverride {
     /// Whether this override is about `test`.
@@ -279,7 +280,7 @@ pub(crate) struct OutputSettings {
     /// `--no-capture`: every line a test prints is streamed to the terminal as it comes,
     /// prefixed with the test's id; the terminal then does not print captured output again.
     pub(crate) no_capture: bool,
-    /// Per-test overrides, in order (empty until the config file's overrides fill it).
+    /// Per-test overrides, in order (the config file's overrides).
     pub(crate) overrides: Vec<OutputOverride>,
 }
 

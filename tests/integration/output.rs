@@ -148,6 +148,11 @@ fn run(isolation: &str, args: &[&str], config: Option<&str>) -> Seen {
 /// [`run`] on the `fixtures/output` workspace (a real cargo build and real libtest), whose
 /// tests print the same markers.
 fn run_fixture(isolation: &str, args: &[&str]) -> Seen {
+    run_fixture_with(isolation, args, None)
+}
+
+/// [`run_fixture`] with `config` as the config file's text.
+fn run_fixture_with(isolation: &str, args: &[&str], config: Option<&str>) -> Seen {
     let m = repo().join("fixtures/output/Cargo.toml");
     let t = repo().join("target/fixture-output");
     let source = [
@@ -162,7 +167,7 @@ fn run_fixture(isolation: &str, args: &[&str]) -> Seen {
         &source,
         isolation,
         args,
-        None,
+        config,
     )
 }
 
@@ -618,5 +623,52 @@ fn on_a_real_workspace_each_marker_is_found_exactly_where_the_settings_say() {
                 .unwrap_or_else(|| panic!("{isolation}: no live line for {name}: {}", s.err));
             assert!(at < s.status_line(name), "{isolation}: {}", s.err);
         }
+    }
+}
+
+#[test]
+fn an_override_sets_a_tests_output_and_the_flags_beat_it() {
+    let config = r#"
+[[profile.default.overrides]]
+filter = "test(=passes)"
+success-output = "immediate"
+
+[[profile.default.overrides]]
+filter = "test(=fails)"
+failure-output = "never"
+
+[[profile.default.overrides]]
+filter = "all()"
+success-output = "final"
+failure-output = "final"
+"#;
+    for isolation in ["process", "shared"] {
+        // The first override that matches decides: `passes` immediate (not final), `fails`
+        // never (not final).
+        let s = run_fixture_with(isolation, &[], Some(config));
+        assert_eq!(s.on_terminal(PASS), 1, "{isolation}: {}", s.err);
+        assert!(
+            s.block_right_after_result("passes", "PASS", PASS),
+            "{isolation}: {}",
+            s.err
+        );
+        assert_eq!(s.on_terminal(FAIL), 0, "{isolation}: {}", s.err);
+        assert!(
+            s.system_out("fails").unwrap().contains(FAIL),
+            "JUnit has it still"
+        );
+        // A flag beats every override, as in nextest.
+        let s = run_fixture_with(
+            isolation,
+            &["--success-output", "never", "--failure-output", "immediate"],
+            Some(config),
+        );
+        assert_eq!(s.on_terminal(PASS), 0, "{isolation}: {}", s.err);
+        assert_eq!(s.on_terminal(FAIL), 1, "{isolation}: {}", s.err);
+        assert!(
+            s.block_right_after_result("fails", "FAIL", FAIL),
+            "{isolation}: {}",
+            s.err
+        );
     }
 }

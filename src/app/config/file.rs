@@ -52,6 +52,10 @@ pub(crate) struct OverrideFile {
     pub(crate) test_group: Option<toml::Spanned<String>>,
     /// `shuffle`: `false` keeps the matching tests in name order in one sequence.
     pub(crate) shuffle: Option<bool>,
+    /// `success-output`: where the matching tests' output is shown when they pass.
+    pub(crate) success_output: Option<OutputKey>,
+    /// `failure-output`: where it is shown when they fail.
+    pub(crate) failure_output: Option<OutputKey>,
 }
 
 /// `slow-timeout` as nextest writes it: a duration string (the period), or a table
@@ -236,6 +240,18 @@ pub(crate) enum OutputKey {
     ImmediateFinal,
     /// Not on the terminal.
     Never,
+}
+
+impl From<OutputKey> for crate::runner::output::OutputDisplay {
+    fn from(k: OutputKey) -> Self {
+        use crate::runner::output::OutputDisplay as D;
+        match k {
+            OutputKey::Immediate => D::Immediate,
+            OutputKey::Final => D::Final,
+            OutputKey::ImmediateFinal => D::ImmediateFinal,
+            OutputKey::Never => D::Never,
+        }
+    }
 }
 
 /// A duration key, written as in nextest (`"1s"`, `"500ms"`, `"2m"`, `"1h 30m"`; see

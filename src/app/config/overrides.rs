@@ -12,6 +12,7 @@ use crate::app::error::UsageError;
 use crate::discover::filterset::{FilterContext, FilterOrigin, Filterset};
 use crate::discover::list::TestCase;
 use crate::runner::groups::TestGroups;
+use crate::runner::output::OutputOverride;
 use crate::runner::overrides::{Matcher, Override, Overrides, SlowTimeout};
 use std::sync::{Arc, OnceLock};
 
@@ -25,6 +26,9 @@ pub(crate) struct Compiled {
     /// `shuffle = false`: the tests whose first override that sets `shuffle` says false; they
     /// run in name order in a shard of their own. `None` when no override sets it.
     pub(crate) unshuffled: Option<UnshuffledMatcher>,
+    /// The overrides' `success-output` / `failure-output`, in order (those setting neither
+    /// left out), for the run's `OutputSettings`.
+    pub(crate) output: Vec<OutputOverride>,
     /// Every override's filter, in order, compiled by [`Compiled::bind`].
     filters: Vec<Arc<LateFilter>>,
 }
@@ -58,6 +62,7 @@ pub(crate) fn compile(profile: &Profile) -> Result<Compiled, UsageError> {
     let mut overrides = Vec::new();
     let mut filters = Vec::new();
     let mut shuffle: Vec<(Matcher, bool)> = Vec::new();
+    let mut output = Vec::new();
     let path = profile
         .file
         .clone()
@@ -84,6 +89,13 @@ pub(crate) fn compile(profile: &Profile) -> Result<Compiled, UsageError> {
         if let Some(s) = o.shuffle {
             shuffle.push((matches.clone(), s));
         }
+        if o.success_output.is_some() || o.failure_output.is_some() {
+            output.push(OutputOverride {
+                applies: matches.clone(),
+                success: o.success_output.map(Into::into),
+                failure: o.failure_output.map(Into::into),
+            });
+        }
         overrides.push(runner_override(o, matches));
     }
     let unshuffled = shuffle.iter().any(|(_, s)| !s).then(|| {
@@ -95,6 +107,7 @@ pub(crate) fn compile(profile: &Profile) -> Result<Compiled, UsageError> {
         overrides: Overrides(Arc::new(overrides)),
         groups: TestGroups::new(profile.test_groups.clone()),
         unshuffled,
+        output,
         filters,
     })
 }

@@ -8,7 +8,9 @@ use crate::app::error::UsageError;
 use crate::ci::baseline::Baseline;
 use crate::ci::gate::GatePolicy;
 use crate::runner::executor::{ExecOptions, Isolation, MaxFail, SandboxScope};
-use crate::runner::output::{DEFAULT_HEAD, DEFAULT_TAIL, OutputDisplay, OutputSettings};
+use crate::runner::output::{
+    DEFAULT_HEAD, DEFAULT_TAIL, OutputDisplay, OutputOverride, OutputSettings,
+};
 use crate::runner::overrides::SlowTimeout;
 use crate::triage::TriageOptions;
 use std::path::PathBuf;
@@ -108,6 +110,20 @@ impl RunConfig {
                 .extend(["--max-fail".into(), format!("{}{mode}", m.count)]);
         }
         exec.output = output_settings(a, &p);
+        // The overrides' output settings, for what the command line does not set: a flag
+        // beats them, as in nextest (`-- --show-output` is `--success-output final`).
+        let (_, show_output) = super::selection::libtest_output_flags(&a.plan);
+        let success_flag = a.success_output.is_some() || show_output;
+        exec.output.overrides = plan
+            .compiled
+            .output
+            .iter()
+            .map(|o| OutputOverride {
+                applies: o.applies.clone(),
+                success: o.success.filter(|_| !success_flag),
+                failure: o.failure.filter(|_| a.failure_output.is_none()),
+            })
+            .collect();
         Ok(RunConfig {
             plan,
             exec,
@@ -315,7 +331,7 @@ fn output_settings(a: &RunArgs, p: &super::file::ProfileFile) -> OutputSettings 
         junit_store_success: a.junit_store_success_output
             || p.junit_store_success_output == Some(true),
         no_capture: a.no_capture || nocapture,
-        // The config file's per-test overrides go here (see `OutputOverride`).
+        // The config file's per-test overrides: set by the caller from the compiled profile.
         overrides: Vec::new(),
     }
 }

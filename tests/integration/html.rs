@@ -476,3 +476,47 @@ fn slow_tests_and_the_unshuffled_shard_are_shown_in_a_real_browser() {
         "{labels:?}"
     );
 }
+
+#[test]
+fn a_passing_tests_kept_output_is_on_the_page_and_a_click_on_its_bar_shows_it() {
+    let run = |args: &[&str]| {
+        let mut all = vec!["--seed", "1", "--no-triage", "--html", "r.html"];
+        all.extend_from_slice(args);
+        let (out, dir) = Shuffle::on("output", "run", &all).output();
+        assert_code(&out, 100);
+        dir
+    };
+    // Kept (--success-output final): an entry under "Output of passing tests", and the panel a
+    // click on its bar opens shows it.
+    let dir = run(&["--success-output", "final"]);
+    let page = dir.path().join("r.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    // `quiet` too: libtest's own lines are its output in process isolation.
+    assert!(
+        html.contains("<h2>Output of passing tests (2)</h2>"),
+        "{html}"
+    );
+    assert!(html.contains("<code>output-demo::lib passes</code>"));
+    let (check, dom) = browser(&page);
+    assert!(check.ends_with(" click=ok errors=0 script=ok"), "{check}");
+    let clicks = dom["passClicks"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{dom}"));
+    assert_eq!(clicks.len(), 2, "{dom}");
+    for c in clicks {
+        assert_eq!(c[0], c[1], "the pinned test is the one clicked: {c}");
+    }
+    let click = clicks
+        .iter()
+        .find(|c| c[0] == "output-demo::lib passes")
+        .unwrap_or_else(|| panic!("{dom}"));
+    let pre = click[2].as_str().unwrap();
+    assert!(
+        pre.contains("PASS_MARKER_5e1d") && pre.contains("PASS_ERR"),
+        "{pre}"
+    );
+    // Not kept (the default): no entry, nothing to show.
+    let dir = run(&[]);
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(!html.contains("id=\"passing-output\"") && !html.contains("PASS_MARKER_5e1d"));
+}

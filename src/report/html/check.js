@@ -75,6 +75,22 @@
       if (txt(f.querySelector('.k')) === 'not shuffled') dom.notShuffled = txt(f.querySelector('.v'));
     });
     dom.shardLabels = Array.prototype.map.call(document.querySelectorAll('#timeline .shard-label'), txt);
+    // A click on a passing test whose output is on the page pins that output (the first five).
+    dom.passClicks = [];
+    d.tests.forEach(function (t, pi) {
+      if (dom.passClicks.length >= 5 || !t[10] || d.outcomes[t[2]] !== 'passed' || !document.getElementById('t' + pi)) return;
+      var li = d.lanes.findIndex(function (l) { return l.indexOf(pi) >= 0; });
+      var pl = document.querySelector('#timeline .lane[data-lane="' + li + '"] .lane-bg');
+      var pp = svg.createSVGPoint();
+      pp.x = d.x0 + (t[7] + t[8]) / 2 / d.span_ms * d.width;
+      pp.y = 0;
+      var pc = pp.matrixTransform(svg.getScreenCTM());
+      pl.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, clientX: pc.x, clientY: pc.y }));
+      var pn = document.getElementById('pinned');
+      var pre = pn.querySelector('pre');
+      dom.passClicks.push([name(pi), pn.hidden ? '' : txt(pn.querySelector('strong')), pre ? pre.textContent : '']);
+      pn.hidden = true;
+    });
     var got = [];
     var exec = document.execCommand;
     Object.defineProperty(navigator, 'clipboard', { configurable: true, get: function () {

@@ -1,25 +1,18 @@
 //! The parts of the HTML report around the timeline, each a function from the record to HTML:
-//! the header, a hunt's runs, a merge's partitions, the legend, the findings and the failing
-//! tests with their output. All of it reads without JavaScript; every text goes through
+//! the header, a hunt's runs, a merge's partitions, the legend and the findings (the tests'
+//! output is in [`super::outputs`]). All of it reads without JavaScript; every text goes through
 //! [`text`].
 
 use super::escape::text;
-use super::timeline::{FailingBar, Group, Timeline, ms_label};
+use super::timeline::{ListedBar, Timeline, ms_label};
 use super::{Meta, Part};
-use crate::events::{Outcome, TestResult};
+use crate::events::TestResult;
 use crate::exit;
 use crate::report::record::RunRecord;
 use crate::report::schema::{HuntCoverageDoc, RunRecordDoc};
 use crate::runner::output::count;
 use crate::triage::{Finding, FindingKind};
 use std::fmt::Write as _;
-
-/// Bytes of a test's captured output the page keeps from its start, and from its end (where
-/// the panic is); the rest is marked as not kept, as the runner's own cap does (the JUnit
-/// report has up to the runner's cap).
-const HTML_HEAD: usize = 8 * 1024;
-/// See [`HTML_HEAD`].
-const HTML_TAIL: usize = 24 * 1024;
 
 /// Tests not run (`--max-fail`, an interrupt) the header lists by id; the rest are counted.
 pub(super) const NOT_RUN_LISTED: usize = 200;
@@ -321,7 +314,7 @@ pub(super) fn legend(r: &RunRecord, tl: &Timeline<'_>) -> String {
 
 /// Links to the failing bars of test `id` (their outputs below), or its plain id.
 fn test_ref(id: &str, tl: &Timeline<'_>) -> String {
-    let bars: Vec<&FailingBar<'_>> = tl
+    let bars: Vec<&ListedBar<'_>> = tl
         .failing
         .iter()
         .filter(|b| b.result.test.id() == id)
@@ -448,126 +441,6 @@ pub(super) fn findings(r: &RunRecord, findings: &[Finding], tl: &Timeline<'_>) -
         let refs: Vec<String> = plain.iter().map(|id| test_ref(id, tl)).collect();
         h.push_str(&refs.join(", "));
         h.push_str("</p>");
-    }
-    h.push_str("</section>\n");
-    h
-}
-
-/// `output` as the page shows it: at most [`HTML_HEAD`] + [`HTML_TAIL`] bytes, escaped, with a
-/// marker where bytes were left out that counts them against `total`, the bytes the test
-/// wrote (`output` is what the runner kept of them: its own marker, in the middle, is among
-/// the bytes left out here, so the count must come from the total, not from `output`).
-fn output_text(output: &str, total: u64) -> String {
-    if output.len() <= HTML_HEAD + HTML_TAIL {
-        return text(output);
-    }
-    let head = output.floor_char_boundary(HTML_HEAD);
-    let tail = output.ceil_char_boundary(output.len() - HTML_TAIL);
-    let shown = head + (output.len() - tail);
-    let left_out = total.max(output.len() as u64) - shown as u64;
-    format!(
-        "{}\n[cargo-shuffle: {left_out} bytes of output not shown here; showing the first {head} and the last {} bytes; the JUnit report has all the runner kept]\n{}",
-        text(&output[..head]),
-        output.len() - tail,
-        text(&output[tail..])
-    )
-}
-
-/// One failing bar's entry: what, where, its message, its output and earlier attempts.
-fn failure(b: &FailingBar<'_>, group: &Group<'_>) -> String {
-    let r: &TestResult = b.result;
-    let mut h = format!(
-        "<details class=\"failure\" id=\"t{}\"><summary><span class=\"chip o-{}\">{}</span> <code>{}</code> <span class=\"dim\">{:.1} ms · shard {}, position {}{}{}{}{}</span></summary>",
-        b.index,
-        r.outcome.name(),
-        r.outcome.name(),
-        text(&r.test.id()),
-        r.duration.as_secs_f64() * 1000.0,
-        r.shard,
-        r.position,
-        if r.worker > 0 {
-            format!(", worker {}", r.worker)
-        } else {
-            String::new()
-        },
-        if group.label.is_empty() {
-            String::new()
-        } else {
-            format!(" · {}", text(&group.label))
-        },
-        if r.quarantined {
-            " · quarantined by the baseline"
-        } else {
-            ""
-        },
-        if r.slow {
-            " · SLOW (longer than its slow-timeout)"
-        } else {
-            ""
-        }
-    );
-    if let Some(m) = &r.message {
-        let _ = write!(h, "<p class=\"msg\">{}</p>", text(m));
-    }
-    if r.output.is_empty() {
-        let _ = write!(
-            h,
-            "<p class=\"dim\">{}</p>",
-            if r.output_bytes > 0 {
-                "No output here: a JSON run record carries only its size (merge the partitions' JUnit files too, and the page shows it; the partition's own JUnit has it)."
-            } else {
-                "It printed nothing."
-            }
-        );
-    } else {
-        let _ = write!(h, "<pre>{}</pre>", output_text(&r.output, r.output_bytes));
-    }
-    for (k, a) in r.previous_attempts.iter().enumerate() {
-        let _ = write!(
-            h,
-            "<p>attempt {}: <span class=\"chip o-{}\">{}</span> {:.1} ms{}</p>",
-            k + 1,
-            a.outcome.name(),
-            a.outcome.name(),
-            a.duration_ms,
-            a.message
-                .as_deref()
-                .map_or(String::new(), |m| format!(" — {}", text(m)))
-        );
-        if !a.output.is_empty() {
-            let _ = write!(
-                h,
-                "<pre>{}</pre>",
-                output_text(&a.output, a.output.len() as u64)
-            );
-        }
-    }
-    h.push_str("</details>");
-    h
-}
-
-/// The failing tests with their output, in the order drawn (group by group, lane by lane).
-pub(super) fn failures(r: &RunRecord, groups: &[Group<'_>], tl: &Timeline<'_>) -> String {
-    let ignored = r
-        .results
-        .iter()
-        .filter(|t| t.outcome == Outcome::Ignored)
-        .count();
-    let mut h = format!(
-        "<section id=\"failures\"><h2>Failing tests ({})</h2>",
-        tl.failing.len()
-    );
-    if tl.failing.is_empty() {
-        h.push_str("<p>None.</p>");
-    }
-    for b in &tl.failing {
-        h.push_str(&failure(b, &groups[b.group]));
-    }
-    if ignored > 0 {
-        let _ = write!(
-            h,
-            "<p class=\"dim\">{ignored} ignored tests are not on the timeline.</p>"
-        );
     }
     h.push_str("</section>\n");
     h

@@ -268,6 +268,9 @@ fn a_page_of_10000_tests_is_well_under_2_mb() {
         if outcome == Outcome::Failed {
             r.output = "thread 'x' panicked at src/lib.rs:10:5:\nassertion failed\n".repeat(20);
             r.message = Some("assertion failed".into());
+        } else {
+            // Passing tests' output is dropped unless the run shows or stores it.
+            r.output.clear();
         }
         results.push(r);
     }
@@ -399,4 +402,55 @@ fn tests_not_run_after_max_fail_are_counted_and_named_in_the_header() {
     );
     assert!(page.contains("<li>… and 51 more (the JSON record's <code>not_run_tests</code>"));
     assert!(!render(&od_run(), &meta(102), View::Run).contains("class=\"not-run\""));
+}
+
+#[test]
+fn passing_tests_output_the_run_kept_is_listed_within_a_budget() {
+    // od_run's passing tests have output "out\n": the run kept it (as it does with
+    // --success-output or --junit-store-success-output).
+    let page = render(&od_run(), &meta(102), View::Run);
+    assert!(page.contains("<section id=\"passing-output\"><h2>Output of passing tests (2)</h2>"));
+    assert!(page.contains("<details class=\"passing\" id=\"t0\"><summary><span class=\"chip o-passed\">passed</span> <code>b polluter</code>"));
+    assert_eq!(count(&page, "<details class=\"passing\""), 2);
+    // A passing test without output has no entry; none at all: no section.
+    let mut rec = od_run();
+    for r in &mut rec.results {
+        if r.outcome == Outcome::Passed {
+            r.output.clear();
+        }
+    }
+    assert!(!render(&rec, &meta(102), View::Run).contains("id=\"passing-output\""));
+    // 10 000 chatty passing tests: each cut to 4 KiB, at most 512 KiB in all, the rest counted;
+    // the page stays under 2 MB.
+    let results: Vec<TestResult> = (0..10_000u64)
+        .map(|i| {
+            let mut r = result(
+                &format!("b t{i}"),
+                Outcome::Passed,
+                (1 + (i % 8) as u32, 1, 0),
+                (i, i + 1),
+            );
+            r.output = format!("{i}:{}", "y".repeat(6000));
+            r.output_bytes = r.output.len() as u64;
+            r
+        })
+        .collect();
+    let page = render(&record(results, vec![]), &meta(0), View::Run);
+    let shown = count(&page, "<details class=\"passing\"");
+    assert!(
+        (outputs::PASS_BUDGET / (4096 + 400)..=outputs::PASS_BUDGET / 4096 + 1).contains(&shown),
+        "{shown}"
+    );
+    assert_eq!(
+        count(
+            &page,
+            "bytes of output not shown here; showing the first 1024 and the last 3072 bytes"
+        ),
+        shown
+    );
+    assert!(page.contains(&format!(
+        "<p class=\"dim\">{} more passing tests' output is not on this page",
+        10_000 - shown
+    )));
+    assert!(page.len() < 2_000_000, "{} bytes", page.len());
 }

@@ -44,9 +44,9 @@ pub(super) struct Group<'a> {
     pub(super) missing_note: String,
 }
 
-/// A failing bar, listed under the timeline with its output: the page id `t{index}`, the index
-/// of its group in the groups given, its result.
-pub(super) struct FailingBar<'a> {
+/// A bar listed under the timeline with its output (a failing one; a passing one whose output
+/// was kept): the page id `t{index}`, the index of its group in the groups given, its result.
+pub(super) struct ListedBar<'a> {
     /// Index into [`TimelineData::tests`] (the element id `t{index}`).
     pub(super) index: u32,
     /// Index of its group.
@@ -63,7 +63,9 @@ pub(super) struct Timeline<'a> {
     /// Tests and lanes for the script.
     pub(super) data: TimelineData,
     /// Every failing bar.
-    pub(super) failing: Vec<FailingBar<'a>>,
+    pub(super) failing: Vec<ListedBar<'a>>,
+    /// Every passing bar with captured output (kept only when the run shows or stores it).
+    pub(super) passing_output: Vec<ListedBar<'a>>,
     /// Lanes drawn.
     pub(super) lanes: usize,
     /// Finding arrows drawn.
@@ -158,6 +160,7 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
     let mut outcomes: HashMap<&'static str, u8> = HashMap::new();
     let mut body = String::new();
     let mut failing = Vec::new();
+    let mut passing_output = Vec::new();
     let mut arrows_svg = String::new();
     let mut arrows = 0;
     let mut y = AXIS_H;
@@ -299,12 +302,19 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
                         r.shard,
                         r.position
                     );
-                    failing.push(FailingBar {
+                    failing.push(ListedBar {
                         index,
                         group: gi,
                         result: r,
                     });
                 } else {
+                    if !r.output.is_empty() {
+                        passing_output.push(ListedBar {
+                            index,
+                            group: gi,
+                            result: r,
+                        });
+                    }
                     let runs = if r.is_flaky() {
                         &mut flaky
                     } else {
@@ -396,6 +406,7 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
         svg,
         data,
         failing,
+        passing_output,
         lanes: groups
             .iter()
             .filter_map(|g| g.record)

@@ -672,3 +672,45 @@ failure-output = "final"
         );
     }
 }
+
+#[test]
+fn under_no_capture_the_shards_still_run_in_parallel() {
+    let (out, dir) = Shuffle::on(
+        "od",
+        "run",
+        &[
+            "--seed",
+            "2",
+            "--no-triage",
+            "--no-capture",
+            "--jobs",
+            "2",
+            "--report",
+            "r.json",
+        ],
+    )
+    .output();
+    assert!(out.status.code().unwrap() >= 100, "{}", stderr(&out));
+    let r = json(dir.path().join("r.json").to_str().unwrap());
+    let ran: Vec<(u64, u64, u64)> = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let n = |k: &str| t[k].as_u64().unwrap();
+            (n("start_ms"), n("end_ms"), n("worker"))
+        })
+        .collect();
+    // Both workers ran tests, and some test of one ran while a test of the other did.
+    let overlap = ran
+        .iter()
+        .any(|a| ran.iter().any(|b| a.2 != b.2 && a.0 < b.1 && b.0 < a.1));
+    assert!(overlap, "{ran:?}");
+    // And the lines were live, each prefixed with its test.
+    let err = stderr(&out);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("[od-core::lib g::always_fails] ")),
+        "{err}"
+    );
+}

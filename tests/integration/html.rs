@@ -6,6 +6,7 @@
 use crate::common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
@@ -14,6 +15,27 @@ use std::process::Command;
 /// its scripts ran, from one headless Chromium launch (`--dump-dom`), with a fresh profile and
 /// nothing that reaches the network.
 fn browser(page: &Path) -> (String, Value) {
+    browser_at(&format!("file://{}", page.display()))
+}
+
+/// [`browser`] of `page` loaded as a `data:` URL: a context that is not secure (as a page
+/// served over plain HTTP by a CI artifact viewer), where the copy buttons have no clipboard
+/// API and fall back to `execCommand`.
+fn browser_insecure(page: &Path) -> (String, Value) {
+    let bytes = std::fs::read(page).unwrap();
+    let mut url = String::from("data:text/html;charset=utf-8,");
+    for b in bytes {
+        if b.is_ascii_alphanumeric() {
+            url.push(b as char);
+        } else {
+            let _ = write!(url, "%{b:02X}");
+        }
+    }
+    browser_at(&url)
+}
+
+/// [`browser`] of the page at `url`.
+fn browser_at(url: &str) -> (String, Value) {
     let chromium = ["chromium", "chromium-browser"]
         .into_iter()
         .find(|c| Command::new(c).arg("--version").output().is_ok())
@@ -38,7 +60,7 @@ fn browser(page: &Path) -> (String, Value) {
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
+        .arg(url)
         .output()
         .unwrap();
     let dom = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -200,6 +222,14 @@ fn a_run_of_the_od_fixture_renders_lanes_failing_bars_and_arrows_in_a_real_brows
         "the page's command is the one the terminal prints"
     );
     assert_eq!(dom["hunt"], serde_json::json!([]), "a run has no hunt rows");
+    assert_eq!(dom["secure"], true);
+    // Not a secure context: the buttons' fallback copies the same commands and leaves no
+    // textarea behind.
+    let (check, insecure) = browser_insecure(&page);
+    assert!(check.ends_with(" errors=0 script=ok"), "{check}");
+    assert_eq!(insecure["secure"], false);
+    assert_eq!(copies(&insecure), got);
+    assert_eq!(insecure["leftovers"], 0);
 }
 
 #[test]

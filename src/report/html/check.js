@@ -109,6 +109,10 @@
     });
     delete navigator.clipboard;
     document.execCommand = exec;
+    // Which way the buttons copied (the clipboard API needs a secure context, else the
+    // execCommand fallback), and that the fallback left no textarea behind.
+    dom.secure = window.isSecureContext;
+    dom.leftovers = q('body > textarea');
   } catch (e) {
     errors.push('self-check (dom): ' + e);
   }

@@ -430,6 +430,8 @@ fn in_a_hunt_max_fail_applies_per_run() {
         "--no-triage",
         "--report",
         report.to_str().unwrap(),
+        "--junit",
+        dir.path().join("j.xml").to_str().unwrap(),
     ]);
     s.cmd.env("FF_LOG", dir.path().join("log"));
     let (out, _d) = s.output();
@@ -437,6 +439,33 @@ fn in_a_hunt_max_fail_applies_per_run() {
     let h = json(report.to_str().unwrap());
     let runs = h["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 3, "the hunt goes on after a run stopped");
+    // The hunt's JUnit: a test that failed in any run is a failure, even when the first run
+    // stopped before it; "not run" only the tests no run started.
+    let xml = std::fs::read_to_string(dir.path().join("j.xml")).unwrap();
+    let names = |t: &serde_json::Value| t["name"].as_str().unwrap().to_string();
+    let tests = || runs.iter().flat_map(|r| r["tests"].as_array().unwrap());
+    let failed: std::collections::BTreeSet<String> = tests()
+        .filter(|t| t["outcome"] == "failed")
+        .map(names)
+        .collect();
+    let started: std::collections::BTreeSet<String> = tests().map(names).collect();
+    assert!(
+        failed.len() >= 2,
+        "the runs' orders stop at different failures: {failed:?}"
+    );
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let junit_failed: std::collections::BTreeSet<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase") && n.children().any(|c| c.has_tag_name("failure")))
+        .map(|n| n.attribute("name").unwrap().to_string())
+        .collect();
+    assert_eq!(junit_failed, failed, "{xml}");
+    let never: Vec<String> = ["bad_a", "bad_b", "bad_c", "ok_a", "ok_b", "ok_c"]
+        .into_iter()
+        .filter(|n| !started.contains(*n))
+        .map(String::from)
+        .collect();
+    assert_eq!(skipped_with(&xml, "not run: --max-fail was reached"), never);
     for r in runs {
         assert_eq!(r["max_fail_reached"], true, "{r}");
         let tests = r["tests"].as_array().unwrap();

@@ -136,8 +136,8 @@ pub(super) fn header(r: &RunRecord, meta: &Meta) -> String {
     if !ids.is_empty() {
         let _ = write!(
             h,
-            "<details class=\"not-run\"><summary>{} ({})</summary><ul>",
-            count(ids.len(), "test not run"),
+            "<details class=\"not-run\"><summary>{} not run ({})</summary><ul>",
+            count(ids.len(), "test"),
             text(r.not_run_reason())
         );
         for id in ids.iter().take(NOT_RUN_LISTED) {

@@ -396,6 +396,9 @@ fn tests_not_run_after_max_fail_are_counted_and_named_in_the_header() {
     ));
     rec.plan[0].extend((0..250).map(|i| format!("b more{i}")));
     let page = render(&rec, &meta(100), View::Run);
+    assert!(
+        page.contains("<summary>251 tests not run (not run: --max-fail was reached)</summary>")
+    );
     assert_eq!(
         count(&page, "<li><code>b more"),
         sections::NOT_RUN_LISTED - 1

@@ -190,22 +190,22 @@ impl RunRecord {
     }
 
     /// The ids of the planned tests of the selected shards without a result, shard by shard
-    /// in plan order: per shard, a test planned `n` times with `m` results (an `--order`
-    /// naming it twice) is listed `n − m` times, at its last places.
+    /// in plan order: a test planned `n` times with `m` results (an `--order` naming it twice)
+    /// is listed `n − m` times, at its last places.
     pub(crate) fn not_run_tests(&self) -> Vec<String> {
-        let mut ran: std::collections::HashMap<(u32, String), usize> =
-            std::collections::HashMap::new();
+        // By id, not by shard: a hunt's summary holds later runs' results, whose shards are
+        // their own plans'.
+        let mut ran: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for r in self.results.iter().filter(|r| r.shard != 0) {
-            *ran.entry((r.shard, r.test.id())).or_default() += 1;
+            *ran.entry(r.test.id()).or_default() += 1;
         }
         let mut out = Vec::new();
         for (i, tests) in self.plan.iter().enumerate() {
-            let shard = i as u32 + 1;
-            if !self.shard_selected(shard) {
+            if !self.shard_selected(i as u32 + 1) {
                 continue;
             }
             for id in tests {
-                match ran.get_mut(&(shard, id.clone())) {
+                match ran.get_mut(id) {
                     Some(n) if *n > 0 => *n -= 1,
                     _ => out.push(id.clone()),
                 }

@@ -49,7 +49,8 @@
   }
   // What a reader sees, for the browser test to compare with the JSON reports: a hunt's rows
   // (run number, order kind) and its coverage sentence, a merge's partition cards (title,
-  // missing or not) and missing timeline groups, and what each copy button puts on the
+  // missing or not) and missing timeline groups, a slow test's tooltip, the unshuffled shard,
+  // what a click on a passing test with output pins, and what each copy button puts on the
   // clipboard when clicked (the clipboard and execCommand are stubbed for the click).
   var dom = { hunt: [], coverage: '', parts: [], missingGroups: q('#timeline .missing'), copies: [] };
   try {
@@ -81,10 +82,11 @@
       if (dom.passClicks.length >= 5 || !t[10] || d.outcomes[t[2]] !== 'passed' || !document.getElementById('t' + pi)) return;
       var li = d.lanes.findIndex(function (l) { return l.indexOf(pi) >= 0; });
       var pl = document.querySelector('#timeline .lane[data-lane="' + li + '"] .lane-bg');
-      var pp = svg.createSVGPoint();
+      var tsvg = document.getElementById('timeline');
+      var pp = tsvg.createSVGPoint();
       pp.x = d.x0 + (t[7] + t[8]) / 2 / d.span_ms * d.width;
       pp.y = 0;
-      var pc = pp.matrixTransform(svg.getScreenCTM());
+      var pc = pp.matrixTransform(tsvg.getScreenCTM());
       pl.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, clientX: pc.x, clientY: pc.y }));
       var pn = document.getElementById('pinned');
       var pre = pn.querySelector('pre');

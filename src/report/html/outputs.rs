@@ -17,6 +17,11 @@ use std::fmt::Write as _;
 const HTML_HEAD: usize = 8 * 1024;
 /// See [`HTML_HEAD`].
 const HTML_TAIL: usize = 24 * 1024;
+/// Bytes of failing tests' entries shown with [`HTML_HEAD`] + [`HTML_TAIL`] of output each;
+/// the entries after them get only the last [`FAIL_TAIL_PAST_BUDGET`] bytes.
+pub(super) const FAIL_BUDGET: usize = 1024 * 1024;
+/// See [`FAIL_BUDGET`].
+pub(super) const FAIL_TAIL_PAST_BUDGET: usize = 1024;
 /// The same for a passing test (there can be thousands).
 const PASS_HEAD: usize = 1024;
 /// See [`PASS_HEAD`].
@@ -137,13 +142,30 @@ pub(super) fn failures(r: &RunRecord, groups: &[Group<'_>], tl: &Timeline<'_>) -
     if tl.failing.is_empty() {
         h.push_str("<p>None.</p>");
     }
+    // Within the page's budget each failure's output is cut to its head and tail; past it,
+    // to its last KiB (where the panic is), so a run with a thousand failing tests still
+    // gives a page a browser opens.
+    let mut shown = 0;
+    let mut cut = 0;
     for b in &tl.failing {
-        h.push_str(&entry(
-            b,
-            &groups[b.group],
-            "failure",
-            (HTML_HEAD, HTML_TAIL),
-        ));
+        let caps = if shown < FAIL_BUDGET {
+            (HTML_HEAD, HTML_TAIL)
+        } else {
+            cut += 1;
+            (0, FAIL_TAIL_PAST_BUDGET)
+        };
+        let e = entry(b, &groups[b.group], "failure", caps);
+        shown += e.len();
+        h.push_str(&e);
+    }
+    if cut > 0 {
+        let _ = write!(
+            h,
+            "<p class=\"dim\">The last {} failing tests' output is cut to its last {} KiB: the page shows at most about {} KiB of failures in full; the JUnit report has all the runner kept.</p>",
+            cut,
+            FAIL_TAIL_PAST_BUDGET / 1024,
+            FAIL_BUDGET / 1024
+        );
     }
     if ignored > 0 {
         let _ = write!(

@@ -457,3 +457,45 @@ fn passing_tests_output_the_run_kept_is_listed_within_a_budget() {
     )));
     assert!(page.len() < 2_000_000, "{} bytes", page.len());
 }
+
+#[test]
+fn a_thousand_failing_tests_with_long_output_still_give_a_bounded_page() {
+    let results: Vec<TestResult> = (0..10_000u64)
+        .map(|i| {
+            let failing = i % 10 == 0;
+            let outcome = if failing {
+                Outcome::Failed
+            } else {
+                Outcome::Passed
+            };
+            let mut r = result(
+                &format!("b t{i}"),
+                outcome,
+                (1 + (i % 8) as u32, 1, 0),
+                (i, i + 1),
+            );
+            r.output = if failing {
+                format!("{}\npanicked at t{i}\n", "backtrace line\n".repeat(3000))
+            } else {
+                String::new()
+            };
+            r.output_bytes = r.output.len() as u64;
+            r
+        })
+        .collect();
+    let page = render(&record(results, vec![]), &meta(100), View::Run);
+    let full = count(&page, "showing the first 8192 and the last 24576 bytes");
+    let cut = count(&page, "showing the first 0 and the last 1024 bytes");
+    assert_eq!(full + cut, 1000);
+    assert!((30..40).contains(&full), "{full} in full");
+    assert!(page.contains(&format!(
+        "<p class=\"dim\">The last {cut} failing tests' output is cut to its last 1 KiB"
+    )));
+    // Every failure keeps the end of its output, where the panic is.
+    assert_eq!(count(&page, "\npanicked at t"), 1000);
+    assert!(page.len() < 4_000_000, "{} bytes", page.len());
+    eprintln!(
+        "1 000 of 10 000 tests failing with 45 KB of output each: {} bytes",
+        page.len()
+    );
+}

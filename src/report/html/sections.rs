@@ -325,6 +325,33 @@ fn test_ref(id: &str, tl: &Timeline<'_>) -> String {
     }
 }
 
+/// Tests of an evidence rerun's order listed at each end; the ones between are counted (a
+/// rerun of a big run's prefix can hold thousands).
+pub(super) const ORDER_ENDS: usize = 20;
+
+/// An evidence rerun's `order` (escaped ids, the test last) as a collapsed numbered list: all
+/// of it up to 2 × [`ORDER_ENDS`] tests, else its first and last [`ORDER_ENDS`] with the count
+/// between (the JSON record has every one).
+fn order_list(order: &[String]) -> String {
+    let items = |ids: &[String]| ids.join("</li><li>");
+    let list = if order.len() <= 2 * ORDER_ENDS {
+        format!("<ol><li>{}</li></ol>", items(order))
+    } else {
+        let tail = order.len() - ORDER_ENDS;
+        format!(
+            "<ol><li>{}</li></ol><p class=\"dim\">… {} more (the JSON record's evidence has every one) …</p><ol start=\"{}\"><li>{}</li></ol>",
+            items(&order[..ORDER_ENDS]),
+            tail - ORDER_ENDS,
+            tail + 1,
+            items(&order[tail..])
+        )
+    };
+    format!(
+        "<details><summary>{} tests</summary>{list}</details>",
+        order.len()
+    )
+}
+
 /// One finding: kind, test, note, culprits, evidence reruns, the repro command.
 fn finding(f: &Finding, tl: &Timeline<'_>) -> String {
     let mut h = format!(
@@ -382,11 +409,7 @@ fn finding(f: &Finding, tl: &Timeline<'_>) -> String {
                 if order.len() <= 4 {
                     order.join(" → ")
                 } else {
-                    format!(
-                        "<details><summary>{} tests</summary><ol><li>{}</li></ol></details>",
-                        order.len(),
-                        order.join("</li><li>")
-                    )
+                    order_list(&order)
                 }
             );
         }

@@ -499,3 +499,25 @@ fn a_thousand_failing_tests_with_long_output_still_give_a_bounded_page() {
         page.len()
     );
 }
+
+#[test]
+fn a_long_evidence_order_shows_its_ends_and_counts_the_middle() {
+    let mut rec = od_run();
+    let f = &mut rec.findings.as_mut().unwrap()[0];
+    let mut order: Vec<String> = (0..5000).map(|i| format!("b p{i}")).collect();
+    order.push("b victim".into());
+    f.evidence = vec![crate::triage::Rerun {
+        purpose: "prefix",
+        order,
+        outcome: Outcome::Failed,
+        duration_ms: 12.0,
+    }];
+    let page = render(&rec, &meta(102), View::Run);
+    assert!(page.contains("<summary>5001 tests</summary><ol><li>b p0</li>"));
+    assert!(page.contains(&format!(
+        "<li>b p{}</li></ol><p class=\"dim\">… 4961 more (the JSON record's evidence has every one) …</p><ol start=\"4982\"><li>b p4981</li>",
+        sections::ORDER_ENDS - 1
+    )));
+    assert!(page.contains("<li>b p4999</li><li>b victim</li></ol></details>"));
+    assert_eq!(count(&page, "<li>b p"), 2 * sections::ORDER_ENDS - 1);
+}

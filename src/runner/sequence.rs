@@ -53,10 +53,11 @@ pub(crate) struct SequenceRunner<'a> {
     /// Shared isolation: make the sequence's last test run last in its process (triage reruns,
     /// `--order`), see `shared::groups`.
     last_last: bool,
-    /// Set by the executor when `--max-fail` is reached: no new test (shared isolation: no new
-    /// process) starts; with `:immediate` the running ones are stopped too. Never set for
-    /// triage reruns.
+    /// Set when `--max-fail` is reached (never in triage): no new test (shared: process)
+    /// starts; `:immediate` stops the running ones. See [`halt`](Self::halt).
     halted: AtomicBool,
+    /// Held while a test starts, and while `halted` is set and the result reported.
+    start_gate: Mutex<()>,
     /// `--no-capture`: gets every line the tests print, as they print it.
     live: Option<Live<'a>>,
     /// Where a test's SLOW notices go while it runs (the executor's event channel); triage
@@ -85,6 +86,7 @@ impl<'a> SequenceRunner<'a> {
             warned: Default::default(),
             last_last: opts.keep_last,
             halted: AtomicBool::new(false),
+            start_gate: Mutex::new(()),
             live: None,
             slow_events: None,
         }
@@ -126,10 +128,12 @@ impl<'a> SequenceRunner<'a> {
         self.cancel.load(Ordering::SeqCst) || self.halted()
     }
 
-    /// `--max-fail` was reached: stops starting tests, and with `:immediate` stops the running
-    /// ones.
-    pub(crate) fn halt(&self) {
+    /// `--max-fail` was reached: stops starting tests (`:immediate`: and the running ones);
+    /// `then`, reporting the result that reached it, runs under the lock each start takes.
+    pub(crate) fn halt(&self, then: impl FnOnce()) {
+        let _gate = self.start_gate.lock().unwrap_or_else(|e| e.into_inner());
         self.halted.store(true, Ordering::SeqCst);
+        then();
     }
 
     /// Whether [`halt`](Self::halt) was called.
@@ -244,10 +248,13 @@ impl<'a> SequenceRunner<'a> {
         on_result: &mut dyn FnMut(TestResult),
     ) {
         for (position, test) in tests.iter().enumerate() {
+            // Under halt's lock: no test starts after the result that reached --max-fail.
+            let gate = self.start_gate.lock().unwrap_or_else(|e| e.into_inner());
             if self.cancelled() {
                 break;
             }
             on_start(test);
+            drop(gate);
             let place = (shard, position as u32);
             let r = self.run_one(test, place, sandbox.path.as_deref());
             if r.outcome == Outcome::Interrupted {

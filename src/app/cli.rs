@@ -599,7 +599,7 @@ pub(crate) struct RunArgs {
     pub(crate) allow_flaky: bool,
 
     /// `json`: also stream events as JSON lines on stdout (run-started, test-started,
-    /// test-finished, finding, run-finished); human output stays on stderr.
+    /// test-slow, test-finished, finding, run-finished); human output stays on stderr.
     #[arg(long, value_enum, default_value_t = RunFormat::Human, help_heading = "Reports")]
     pub(crate) message_format: RunFormat,
 

@@ -270,7 +270,7 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
     let code = merge_exit(code, !missing.is_empty(), ok);
     Ok(write_html(
         a.html.as_deref(),
-        &|| merge_html(&merged, &json_in, code),
+        &|| merge_html(&merged, &json_in, &xml_in, code),
         code,
     ))
 }
@@ -361,15 +361,30 @@ pub(crate) fn baseline_cmd(a: &cli::BaselineArgs) -> Result<i32, AppError> {
 }
 
 /// The HTML report of a merge: the merged record, with the parts given (read again: merging
-/// already checked them) side by side.
-fn merge_html(merged: &schema::RunRecordDoc, inputs: &[std::path::PathBuf], code: i32) -> String {
+/// already checked them) side by side, and the tests' output from the parts' JUnit files
+/// `xml` when given (the JSON records carry only its size).
+fn merge_html(
+    merged: &schema::RunRecordDoc,
+    inputs: &[std::path::PathBuf],
+    xml: &[std::path::PathBuf],
+    code: i32,
+) -> String {
+    let outputs = crate::ci::merge_junit::outputs(xml);
+    let with_output = |mut r: report::record::RunRecord| {
+        for t in r.results.iter_mut().filter(|t| t.output.is_empty()) {
+            if let Some(o) = outputs.get(&t.test.id()) {
+                t.output.clone_from(o);
+            }
+        }
+        r
+    };
     let parts: Vec<report::html::Part> = inputs
         .iter()
         .filter_map(|p| {
             let doc = schema::read_run_record(p).ok()?;
             Some(report::html::Part {
                 file: p.display().to_string(),
-                record: report::record::RunRecord::from_doc(&doc),
+                record: with_output(report::record::RunRecord::from_doc(&doc)),
             })
         })
         .collect();
@@ -388,7 +403,7 @@ fn merge_html(merged: &schema::RunRecordDoc, inputs: &[std::path::PathBuf], code
         exit_code: code,
         repro: merged.repro.clone(),
     };
-    let record = report::record::RunRecord::from_doc(merged);
+    let record = with_output(report::record::RunRecord::from_doc(merged));
     report::html::render(
         &record,
         &meta,

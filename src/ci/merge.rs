@@ -158,6 +158,10 @@ pub(crate) fn merge_docs(
         repro: strip_partition(&first.repro),
         counts,
         not_run: docs.iter().map(|(_, d)| d.not_run).sum(),
+        not_run_tests: docs
+            .iter()
+            .flat_map(|(_, d)| d.not_run_tests.iter().cloned())
+            .collect(),
         list_errors: merged_list_errors(docs),
         profile: first.profile.clone(),
         unshuffled_shard: first.unshuffled_shard,
@@ -343,6 +347,8 @@ mod tests {
         d.partition = Some(part.parse().unwrap());
         d.repro = format!("cargo shuffle run --seed 5 --shards 2 --partition {part}");
         d.interrupted = false;
+        d.not_run = 0;
+        d.not_run_tests = vec![];
         d.tests = tests
             .iter()
             .map(|(id, o)| TestDoc::example(id, *o))
@@ -429,6 +435,20 @@ mod tests {
             crate::ci::gate::exit_code(&record, &Default::default()),
             crate::exit::TESTS_FAILED
         );
+    }
+
+    #[test]
+    fn the_tests_parts_stopped_by_max_fail_never_ran_are_named_in_the_merged_record() {
+        let mut a = part("1/2", &[("b x", Outcome::Failed)]);
+        a.max_fail_reached = true;
+        a.plan[0].tests.push("b late".into());
+        a.not_run = 1;
+        a.not_run_tests = vec!["b late".into()];
+        let b = part("2/2", &[("b z", Outcome::Passed)]);
+        let m = merge(&[a, b], false).unwrap();
+        assert!(m.max_fail_reached);
+        assert_eq!(m.not_run, 1);
+        assert_eq!(m.not_run_tests, ["b late"]);
     }
 
     #[test]

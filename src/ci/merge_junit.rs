@@ -5,7 +5,7 @@
 use super::merge::{MergeError, read};
 use super::repro_args::strip_partition;
 use crate::report::junit::LISTING_CASE;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -133,6 +133,34 @@ pub(crate) fn merge_junit(
     report
         .to_string()
         .map_err(|e| MergeError(format!("cannot write JUnit: {e}")))
+}
+
+/// The captured output the parts' JUnit files hold, by test id (`BINARY_ID TEST_NAME`, from a
+/// testcase's `classname` and `name`): every failing test's `<system-out>`, and passing ones'
+/// when a part ran with `--junit-store-success-output`. What the merge's HTML page shows under
+/// a failing test, since the JSON records carry only the output's size. A file that cannot be
+/// read or parsed adds nothing (`merge_junit` has already refused such a file when it merges).
+pub(crate) fn outputs(paths: &[PathBuf]) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for p in paths {
+        let Ok(text) = read(p) else { continue };
+        let Ok(r) = quick_junit::Report::deserialize_from_str(&text) else {
+            continue;
+        };
+        for s in r.test_suites {
+            for c in s.test_cases {
+                if let (Some(class), Some(o)) = (&c.classname, &c.system_out)
+                    && !o.is_empty()
+                {
+                    out.insert(
+                        format!("{} {}", class.as_str(), c.name.as_str()),
+                        o.to_string(),
+                    );
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -189,6 +189,31 @@ impl RunRecord {
         planned.saturating_sub(ran)
     }
 
+    /// The ids of the planned tests of the selected shards without a result, shard by shard
+    /// in plan order: a test planned `n` times with `m` results (an `--order` naming it twice)
+    /// is listed `n − m` times, at its last places.
+    pub(crate) fn not_run_tests(&self) -> Vec<String> {
+        // By id, not by shard: a hunt's summary holds later runs' results, whose shards are
+        // their own plans'.
+        let mut ran: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for r in self.results.iter().filter(|r| r.shard != 0) {
+            *ran.entry(r.test.id()).or_default() += 1;
+        }
+        let mut out = Vec::new();
+        for (i, tests) in self.plan.iter().enumerate() {
+            if !self.shard_selected(i as u32 + 1) {
+                continue;
+            }
+            for id in tests {
+                match ran.get_mut(id) {
+                    Some(n) if *n > 0 => *n -= 1,
+                    _ => out.push(id.clone()),
+                }
+            }
+        }
+        out
+    }
+
     /// The JSON document (schema [`RUN_RECORD_SCHEMA`], see [`RunRecordDoc`]), with the runner's
     /// resource use measured now.
     pub(crate) fn to_doc(&self) -> RunRecordDoc {
@@ -212,6 +237,7 @@ impl RunRecord {
             repro: self.repro.clone(),
             counts: self.counts(),
             not_run: self.not_run(),
+            not_run_tests: self.not_run_tests(),
             list_errors: self.list_errors.clone(),
             profile: self.profile.clone(),
             unshuffled_shard: self.unshuffled,
@@ -358,5 +384,29 @@ mod tests {
             r("c", Outcome::Crashed, 90),
         ];
         assert_eq!(rec.passing_durations(), vec![("b p".to_string(), 2.0)]);
+    }
+
+    #[test]
+    fn the_tests_not_run_are_named_in_plan_order_and_a_test_planned_twice_counts_twice() {
+        let plan = Plan::new(Seed(1), 2, None, vec![], vec![]);
+        let mut rec = RunRecord::new(&plan, 1, String::new());
+        rec.max_fail_reached = true;
+        rec.plan = vec![
+            vec!["b x".into(), "b y".into(), "b x".into(), "b z".into()],
+            vec!["b w".into()],
+            vec!["b v".into()],
+        ];
+        rec.only_shards = vec![1, 2];
+        let ran = |name: &str, shard| {
+            TestResult::new(TestCase::new("b", name), Outcome::Failed).with_place(shard, 0)
+        };
+        rec.results = vec![ran("x", 1), ran("y", 1)];
+        // Shard 3 was not selected: its test is not "not run".
+        assert_eq!(rec.not_run_tests(), ["b x", "b z", "b w"]);
+        assert_eq!(rec.not_run(), 3);
+        let doc = rec.to_doc();
+        assert_eq!(doc.not_run_tests, ["b x", "b z", "b w"]);
+        rec.results.extend([ran("x", 1), ran("z", 1), ran("w", 2)]);
+        assert!(rec.not_run_tests().is_empty() && rec.not_run() == 0);
     }
 }

@@ -8,7 +8,7 @@ use super::fanout::Reporter;
 use super::record::RunRecord;
 use crate::events::{Outcome, RunEvent, TestResult};
 use crate::plan::repro::Repro;
-use crate::runner::output::{OutputSettings, clean_text};
+use crate::runner::output::{OutputSettings, clean_text, terminal_tail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -16,6 +16,8 @@ use std::io::{IsTerminal, Write};
 
 /// Lines of a test's output shown on the terminal (its last ones).
 const TERMINAL_OUTPUT_LINES: usize = 60;
+/// At most this many bytes of those lines (one line can be megabytes).
+const TERMINAL_OUTPUT_BYTES: usize = 16 * 1024;
 
 /// Prints progress while the run goes and the summary at its end, on stderr.
 pub(crate) struct TerminalReporter {
@@ -243,16 +245,9 @@ fn output_block(r: &TestResult, text: bool) -> Option<String> {
     if text {
         // The terminal gets the end of the output (where the panic is).
         let cleaned = clean_text(r.output.trim_end());
-        let lines: Vec<&str> = cleaned.lines().collect();
-        if lines.len() > TERMINAL_OUTPUT_LINES {
-            let _ = writeln!(
-                b,
-                "[{} earlier lines not shown]",
-                lines.len() - TERMINAL_OUTPUT_LINES
-            );
-        }
-        for l in &lines[lines.len().saturating_sub(TERMINAL_OUTPUT_LINES)..] {
-            let _ = writeln!(b, "{l}");
+        let tail = terminal_tail(&cleaned, TERMINAL_OUTPUT_LINES, TERMINAL_OUTPUT_BYTES);
+        if !tail.is_empty() {
+            let _ = writeln!(b, "{tail}");
         }
     }
     if failed {

@@ -132,14 +132,20 @@ fn run_workers(
                         r.worker = worker;
                         // A test stopped by the interrupt or by `:immediate` is no failure of
                         // its own.
-                        if let Some(m) = opts.max_fail
-                            && r.outcome.is_failure()
-                            && r.outcome != Outcome::Interrupted
-                            && failures.fetch_add(1, Ordering::SeqCst) + 1 >= m.count
-                        {
-                            runner.halt();
+                        let halts = opts.max_fail.is_some_and(|m| {
+                            r.outcome.is_failure()
+                                && r.outcome != Outcome::Interrupted
+                                && failures.fetch_add(1, Ordering::SeqCst) + 1 >= m.count
+                        });
+                        let send = move || {
+                            let _ = events.send(RunEvent::TestFinished(Box::new(r)));
+                        };
+                        if halts {
+                            // No test starts after this result is reported.
+                            runner.halt(send);
+                        } else {
+                            send();
                         }
-                        let _ = events.send(RunEvent::TestFinished(Box::new(r)));
                     };
                     match sandbox {
                         Some(sb) => runner.run_sequence_in(*shard, tests, sb, on_start, on_result),

@@ -385,6 +385,36 @@ impl<'s> LiveLines<'s> {
     }
 }
 
+/// The end of `text` as the terminal shows it: its last `max_lines` lines, and of those at
+/// most the last `max_bytes` bytes (cut at a character boundary: one 10 MB line must not
+/// flood the terminal), after a line saying what was left out.
+pub(crate) fn terminal_tail(text: &str, max_lines: usize, max_bytes: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let shown = &lines[lines.len().saturating_sub(max_lines)..];
+    let mut tail = shown.join("\n");
+    let mut notes = Vec::new();
+    if lines.len() > shown.len() {
+        notes.push(format!("{} earlier lines", lines.len() - shown.len()));
+    }
+    if tail.len() > max_bytes {
+        let cut = tail.ceil_char_boundary(tail.len() - max_bytes);
+        notes.push(if notes.is_empty() {
+            format!("the first {cut} bytes")
+        } else {
+            format!("the first {cut} bytes of the rest")
+        });
+        tail.drain(..cut);
+    }
+    if notes.is_empty() {
+        tail
+    } else {
+        format!(
+            "[{} not shown; the JUnit report has them]\n{tail}",
+            notes.join(" and ")
+        )
+    }
+}
+
 /// `n` and `noun`, plural unless `n` is 1: `1 test`, `2 tests`, `0 shards`.
 pub(crate) fn count(n: usize, noun: &str) -> String {
     if n == 1 {
@@ -407,6 +437,28 @@ impl std::fmt::Debug for Live<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_terminal_gets_the_last_lines_and_at_most_so_many_bytes_of_them() {
+        assert_eq!(terminal_tail("a\nb\nc", 5, 100), "a\nb\nc");
+        assert_eq!(
+            terminal_tail("a\nb\nc", 2, 100),
+            "[1 earlier lines not shown; the JUnit report has them]\nb\nc"
+        );
+        // One huge line: only its end, cut on a character boundary.
+        let huge = format!("start{}end", "é".repeat(10_000));
+        let t = terminal_tail(&format!("x\n{huge}\npanic"), 60, 11);
+        assert_eq!(
+            t,
+            "[the first 20005 bytes not shown; the JUnit report has them]\néend\npanic"
+        );
+        let t = terminal_tail(&format!("x\n{huge}\npanic"), 2, 12);
+        assert!(
+            t.starts_with("[1 earlier lines and the first 20003 bytes of the rest not shown;")
+                && t.ends_with("]\néend\npanic"),
+            "{t}"
+        );
+    }
 
     #[test]
     fn counts_are_plural_unless_one() {

@@ -8,15 +8,14 @@ use crate::discover::list::TestCase;
 use crate::events::{Attempt, Outcome, TestResult};
 use crate::runner::options::{CancelFlag, ExecOptions, Isolation};
 use crate::runner::output::{Live, LiveSink};
-use crate::runner::process::{self, ProcessResult, ProcessSpec};
+use crate::runner::process::{self, ProcessSpec};
 use crate::runner::sandbox::Sandbox;
 use crate::runner::shared::{self, GroupContext, GroupEnd};
 use crate::runner::slow::{self, SlowWatch};
-use crate::runner::verdict::verdict;
+use crate::runner::verdict::{finished, interrupted_verdict, verdict};
 use crate::runner::watchdog::Watchdog;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
-use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -53,10 +52,11 @@ pub(crate) struct SequenceRunner<'a> {
     /// Shared isolation: make the sequence's last test run last in its process (triage reruns,
     /// `--order`), see `shared::groups`.
     last_last: bool,
-    /// Set by the executor when `--max-fail` is reached: no new test (shared isolation: no new
-    /// process) starts; with `:immediate` the running ones are stopped too. Never set for
-    /// triage reruns.
+    /// Set when `--max-fail` is reached (never in triage): no new test (shared: process)
+    /// starts; `:immediate` stops the running ones. See [`halt`](Self::halt).
     halted: AtomicBool,
+    /// Held while a test starts, and while `halted` is set and the result reported.
+    start_gate: Mutex<()>,
     /// `--no-capture`: gets every line the tests print, as they print it.
     live: Option<Live<'a>>,
     /// Where a test's SLOW notices go while it runs (the executor's event channel); triage
@@ -85,6 +85,7 @@ impl<'a> SequenceRunner<'a> {
             warned: Default::default(),
             last_last: opts.keep_last,
             halted: AtomicBool::new(false),
+            start_gate: Mutex::new(()),
             live: None,
             slow_events: None,
         }
@@ -126,10 +127,12 @@ impl<'a> SequenceRunner<'a> {
         self.cancel.load(Ordering::SeqCst) || self.halted()
     }
 
-    /// `--max-fail` was reached: stops starting tests, and with `:immediate` stops the running
-    /// ones.
-    pub(crate) fn halt(&self) {
+    /// `--max-fail` was reached: stops starting tests (`:immediate`: and the running ones);
+    /// `then`, reporting the result that reached it, runs under the lock each start takes.
+    pub(crate) fn halt(&self, then: impl FnOnce()) {
+        let _gate = self.start_gate.lock().unwrap_or_else(|e| e.into_inner());
         self.halted.store(true, Ordering::SeqCst);
+        then();
     }
 
     /// Whether [`halt`](Self::halt) was called.
@@ -248,7 +251,13 @@ impl<'a> SequenceRunner<'a> {
             let Some(_slot) = self.group_slot(test) else {
                 break;
             };
+            // Under halt's lock: no test starts after the result that reached --max-fail.
+            let gate = self.start_gate.lock().unwrap_or_else(|e| e.into_inner());
+            if self.cancelled() {
+                break;
+            };
             on_start(test);
+            drop(gate);
             let place = (shard, position as u32);
             let r = self.run_one(test, place, sandbox.path.as_deref());
             if r.outcome == Outcome::Interrupted {
@@ -564,37 +573,4 @@ fn exact_args(test: &TestCase) -> Vec<OsString> {
         args.push("--ignored".into());
     }
     args
-}
-
-/// A test stopped by the runner because of an interrupt: its outcome says nothing about the
-/// test's correctness, but which test was running (and its output) matters.
-fn interrupted_verdict(p: &ProcessResult, reason: &str) -> (Outcome, Option<String>) {
-    (
-        Outcome::Interrupted,
-        Some(format!(
-            "still running after {:.1}s {reason}; stopped",
-            p.duration.as_secs_f64()
-        )),
-    )
-}
-
-/// The result of `test` from its process `p`: outcome, message, output and, unless it was
-/// interrupted, how the process ended.
-fn finished(
-    test: &TestCase,
-    outcome: Outcome,
-    message: Option<String>,
-    p: &ProcessResult,
-) -> TestResult {
-    let mut r = TestResult::new(test.clone(), outcome)
-        .with_message(message)
-        .with_output(p.output.to_text(), p.output.total, p.output.dropped_bytes());
-    if !p.interrupted {
-        r = r.with_exit(
-            p.status.code(),
-            p.status.signal().map(process::signal_name),
-            p.leaked,
-        );
-    }
-    r
 }

@@ -3,7 +3,8 @@
 //! [`transcript`](crate::runner::transcript)) and the exit status, plus the runner's own rules
 //! (timeout, `--fail-leaky`). The rules are in `docs/execution.md`, "What counts as a pass".
 
-use crate::events::Outcome;
+use crate::discover::list::TestCase;
+use crate::events::{Outcome, TestResult};
 use crate::runner::options::ExecOptions;
 use crate::runner::output::failure_message;
 use crate::runner::process::{self, ProcessResult};
@@ -189,4 +190,37 @@ fn classify_failure(
     }
     let msg = failure_message(text, code == 101).unwrap_or_else(|| format!("exit code {code}"));
     (Outcome::Failed, Some(msg))
+}
+
+/// A test stopped by the runner because of an interrupt: its outcome says nothing about the
+/// test's correctness, but which test was running (and its output) matters.
+pub(crate) fn interrupted_verdict(p: &ProcessResult, reason: &str) -> (Outcome, Option<String>) {
+    (
+        Outcome::Interrupted,
+        Some(format!(
+            "still running after {:.1}s {reason}; stopped",
+            p.duration.as_secs_f64()
+        )),
+    )
+}
+
+/// The result of `test` from its process `p`: outcome, message, output and, unless it was
+/// interrupted, how the process ended.
+pub(crate) fn finished(
+    test: &TestCase,
+    outcome: Outcome,
+    message: Option<String>,
+    p: &ProcessResult,
+) -> TestResult {
+    let mut r = TestResult::new(test.clone(), outcome)
+        .with_message(message)
+        .with_output(p.output.to_text(), p.output.total, p.output.dropped_bytes());
+    if !p.interrupted {
+        r = r.with_exit(
+            p.status.code(),
+            p.status.signal().map(process::signal_name),
+            p.leaked,
+        );
+    }
+    r
 }

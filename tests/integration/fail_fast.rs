@@ -92,6 +92,12 @@ fn max_fail_1_starts_no_test_after_the_first_failure_and_reports_the_rest_not_ru
         assert_eq!(r["interrupted"], false);
         assert_eq!(r["max_fail_reached"], true);
         assert_eq!(r["not_run"], 5 - first_bad);
+        // The record names them, in plan order.
+        assert_eq!(
+            r["not_run_tests"],
+            serde_json::json!(plan[first_bad + 1..]),
+            "seed {seed}"
+        );
         assert_eq!(r["tests"].as_array().unwrap().len(), first_bad + 1);
         let mut not_run: Vec<String> = plan[first_bad + 1..]
             .iter()
@@ -424,6 +430,8 @@ fn in_a_hunt_max_fail_applies_per_run() {
         "--no-triage",
         "--report",
         report.to_str().unwrap(),
+        "--junit",
+        dir.path().join("j.xml").to_str().unwrap(),
     ]);
     s.cmd.env("FF_LOG", dir.path().join("log"));
     let (out, _d) = s.output();
@@ -431,6 +439,33 @@ fn in_a_hunt_max_fail_applies_per_run() {
     let h = json(report.to_str().unwrap());
     let runs = h["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 3, "the hunt goes on after a run stopped");
+    // The hunt's JUnit: a test that failed in any run is a failure, even when the first run
+    // stopped before it; "not run" only the tests no run started.
+    let xml = std::fs::read_to_string(dir.path().join("j.xml")).unwrap();
+    let names = |t: &serde_json::Value| t["name"].as_str().unwrap().to_string();
+    let tests = || runs.iter().flat_map(|r| r["tests"].as_array().unwrap());
+    let failed: std::collections::BTreeSet<String> = tests()
+        .filter(|t| t["outcome"] == "failed")
+        .map(names)
+        .collect();
+    let started: std::collections::BTreeSet<String> = tests().map(names).collect();
+    assert!(
+        failed.len() >= 2,
+        "the runs' orders stop at different failures: {failed:?}"
+    );
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let junit_failed: std::collections::BTreeSet<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase") && n.children().any(|c| c.has_tag_name("failure")))
+        .map(|n| n.attribute("name").unwrap().to_string())
+        .collect();
+    assert_eq!(junit_failed, failed, "{xml}");
+    let never: Vec<String> = ["bad_a", "bad_b", "bad_c", "ok_a", "ok_b", "ok_c"]
+        .into_iter()
+        .filter(|n| !started.contains(*n))
+        .map(String::from)
+        .collect();
+    assert_eq!(skipped_with(&xml, "not run: --max-fail was reached"), never);
     for r in runs {
         assert_eq!(r["max_fail_reached"], true, "{r}");
         let tests = r["tests"].as_array().unwrap();
@@ -438,5 +473,92 @@ fn in_a_hunt_max_fail_applies_per_run() {
         assert_eq!(tests.last().unwrap()["outcome"], "failed", "{r}");
         assert_eq!(tests.iter().filter(|t| t["outcome"] == "failed").count(), 1);
         assert_eq!(r["not_run"], 6 - tests.len());
+    }
+}
+
+#[test]
+fn on_a_real_workspace_max_fail_1_starts_nothing_after_the_first_failure_and_names_the_rest() {
+    // fixtures/od has at least three tests that fail in every order in process isolation
+    // (g::always_fails, k_needs_cross_state alone or early, reads_registry), in 8 shards on 2
+    // workers: the other worker is running when the first failure comes in.
+    for seed in ["1", "2", "3"] {
+        let (out, dir) = Shuffle::on(
+            "od",
+            "run",
+            &[
+                "--seed",
+                seed,
+                "--jobs",
+                "2",
+                "--max-fail",
+                "1",
+                "--message-format",
+                "json",
+                "--report",
+                "r.json",
+                "--junit",
+                "j.xml",
+            ],
+        )
+        .output();
+        let code = out.status.code().unwrap();
+        assert!(code == 100 || code == 102, "{}", stderr(&out));
+        // The event stream: no test starts after the first failing test's result.
+        let events: Vec<serde_json::Value> = stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let first = events
+            .iter()
+            .position(|e| {
+                e["type"] == "test-finished" && !matches!(e["outcome"].as_str(), Some("passed"))
+            })
+            .expect("a failure");
+        let late: Vec<&serde_json::Value> = events[first..]
+            .iter()
+            .filter(|e| e["type"] == "test-started")
+            .collect();
+        assert!(late.is_empty(), "seed {seed}: started after it: {late:?}");
+        let r = json(dir.path().join("r.json").to_str().unwrap());
+        assert_eq!(r["max_fail_reached"], true);
+        assert_eq!(r["interrupted"], false);
+        let ran: std::collections::BTreeSet<&str> = r["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap())
+            .collect();
+        let planned: Vec<String> = recorded_plan(&r).concat();
+        let not_run: Vec<&String> = planned
+            .iter()
+            .filter(|id| !ran.contains(id.as_str()))
+            .collect();
+        assert!(!not_run.is_empty(), "seed {seed}");
+        assert_eq!(r["not_run"], not_run.len());
+        assert_eq!(r["not_run_tests"], serde_json::json!(not_run), "plan order");
+        // JUnit: each of them skipped as not run.
+        let xml = std::fs::read_to_string(dir.path().join("j.xml")).unwrap();
+        let mut names: Vec<String> = not_run
+            .iter()
+            .map(|id| id.split_once(' ').unwrap().1.to_string())
+            .collect();
+        names.sort();
+        assert_eq!(skipped_with(&xml, "not run: --max-fail was reached"), names);
+        // The failures seen were still triaged.
+        let failing = r["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["outcome"] != "passed")
+            .count();
+        assert!(failing >= 1);
+        assert_eq!(
+            r["findings"].as_array().unwrap().len(),
+            failing,
+            "seed {seed}"
+        );
+        let run_finished = events.last().unwrap();
+        assert_eq!(run_finished["type"], "run-finished");
+        assert_eq!(run_finished["max_fail_reached"], true);
     }
 }

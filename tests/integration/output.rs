@@ -135,6 +135,53 @@ impl Seen {
 fn run(isolation: &str, args: &[&str], config: Option<&str>) -> Seen {
     let dir = tempfile::tempdir().unwrap();
     let bin = harness(dir.path());
+    run_in(
+        dir,
+        "out",
+        &["--binary", bin.to_str().unwrap()],
+        isolation,
+        args,
+        config,
+    )
+}
+
+/// [`run`] on the `fixtures/output` workspace (a real cargo build and real libtest), whose
+/// tests print the same markers.
+fn run_fixture(isolation: &str, args: &[&str]) -> Seen {
+    run_fixture_with(isolation, args, None)
+}
+
+/// [`run_fixture`] with `config` as the config file's text.
+fn run_fixture_with(isolation: &str, args: &[&str], config: Option<&str>) -> Seen {
+    let m = repo().join("fixtures/output/Cargo.toml");
+    let t = repo().join("target/fixture-output");
+    let source = [
+        "--manifest-path",
+        m.to_str().unwrap(),
+        "--target-dir",
+        t.to_str().unwrap(),
+    ];
+    run_in(
+        tempfile::tempdir().unwrap(),
+        "output-demo::lib",
+        &source,
+        isolation,
+        args,
+        config,
+    )
+}
+
+/// [`run`] of binary `bin`'s three tests, found through `source` (`--binary PATH`, or a
+/// manifest), in `dir`.
+fn run_in(
+    dir: tempfile::TempDir,
+    bin: &str,
+    source: &[&str],
+    isolation: &str,
+    args: &[&str],
+    config: Option<&str>,
+) -> Seen {
+    let ids = ["passes", "fails", "quiet"].map(|n| format!("{bin} {n}"));
     let junit = dir.path().join("j.xml");
     let report = dir.path().join("r.json");
     let file = dir.path().join("shuffle.toml");
@@ -143,20 +190,19 @@ fn run(isolation: &str, args: &[&str], config: Option<&str>) -> Seen {
         "--seed",
         "3",
         "--order",
-        "out passes",
-        "out fails",
-        "out quiet",
+        &ids[0],
+        &ids[1],
+        &ids[2],
         "--no-triage",
         "--no-progress",
         "--isolation",
         isolation,
-        "--binary",
-        bin.to_str().unwrap(),
         "--junit",
         junit.to_str().unwrap(),
         "--report",
         report.to_str().unwrap(),
     ];
+    a.extend_from_slice(source);
     if let Some(text) = config {
         std::fs::write(&file, text).unwrap();
         a.extend(["--config-file", file.to_str().unwrap()]);
@@ -469,4 +515,202 @@ fn a_hunts_junit_stores_passing_output_when_asked() {
     );
     assert!(seen.system_out("fails").unwrap().contains(FAIL));
     assert_eq!(seen.on_terminal(PASS), 0, "{}", seen.err);
+}
+
+/// Where a case's markers must be: the passing marker on the terminal right after its result,
+/// in the summary, in its JUnit `<system-out>`; the failing marker right after its result, in
+/// the summary.
+type Expect = (bool, bool, bool, bool, bool);
+
+#[test]
+fn on_a_real_workspace_each_marker_is_found_exactly_where_the_settings_say() {
+    let cases: &[(&[&str], Expect)] = &[
+        (&[], (false, false, false, true, false)),
+        (
+            &["--success-output", "immediate"],
+            (true, false, false, true, false),
+        ),
+        (
+            &["--success-output", "final"],
+            (false, true, false, true, false),
+        ),
+        (
+            &["--success-output", "immediate-final"],
+            (true, true, false, true, false),
+        ),
+        (
+            &["--success-output", "never", "--failure-output", "final"],
+            (false, false, false, false, true),
+        ),
+        (
+            &["--failure-output", "immediate-final"],
+            (false, false, false, true, true),
+        ),
+        (
+            &["--failure-output", "never"],
+            (false, false, false, false, false),
+        ),
+        (
+            &["--junit-store-success-output"],
+            (false, false, true, true, false),
+        ),
+        (&["--", "--show-output"], (false, true, false, true, false)),
+    ];
+    for isolation in ["process", "shared"] {
+        for &(args, (p_now, p_final, p_junit, f_now, f_final)) in cases {
+            let s = run_fixture(isolation, args);
+            let what = format!("{isolation} {args:?}");
+            assert_eq!(
+                s.on_terminal(PASS),
+                usize::from(p_now) + usize::from(p_final),
+                "{what}: {}",
+                s.err
+            );
+            assert_eq!(
+                s.block_right_after_result("passes", "PASS", PASS),
+                p_now,
+                "{what}: {}",
+                s.err
+            );
+            assert_eq!(s.in_summary(PASS), p_final, "{what}: {}", s.err);
+            let stored = s.system_out("passes").unwrap_or_default();
+            assert_eq!(
+                stored.matches(PASS).count(),
+                usize::from(p_junit),
+                "{what}: {}",
+                s.junit
+            );
+            assert_eq!(
+                stored.contains("PASS_ERR"),
+                p_junit,
+                "{what}: stderr with stdout"
+            );
+            assert_eq!(
+                s.junit.matches(PASS).count(),
+                usize::from(p_junit),
+                "{what}"
+            );
+            assert_eq!(
+                s.on_terminal(FAIL),
+                usize::from(f_now) + usize::from(f_final),
+                "{what}: {}",
+                s.err
+            );
+            assert_eq!(
+                s.block_right_after_result("fails", "FAIL", FAIL),
+                f_now,
+                "{what}: {}",
+                s.err
+            );
+            // A failing test's output is in JUnit whatever the terminal shows.
+            assert_eq!(
+                s.system_out("fails")
+                    .unwrap_or_default()
+                    .matches(FAIL)
+                    .count(),
+                1,
+                "{what}"
+            );
+        }
+        // --no-capture: each marker once, live, prefixed with its test, before its result.
+        let s = run_fixture(isolation, &["--no-capture"]);
+        for (name, marker) in [("passes", PASS), ("fails", FAIL)] {
+            assert_eq!(s.on_terminal(marker), 1, "{isolation}: {}", s.err);
+            let lines: Vec<&str> = s.err.lines().collect();
+            let at = lines
+                .iter()
+                .position(|l| *l == format!("[output-demo::lib {name}] {marker}"))
+                .unwrap_or_else(|| panic!("{isolation}: no live line for {name}: {}", s.err));
+            assert!(at < s.status_line(name), "{isolation}: {}", s.err);
+        }
+    }
+}
+
+#[test]
+fn an_override_sets_a_tests_output_and_the_flags_beat_it() {
+    let config = r#"
+[[profile.default.overrides]]
+filter = "test(=passes)"
+success-output = "immediate"
+
+[[profile.default.overrides]]
+filter = "test(=fails)"
+failure-output = "never"
+
+[[profile.default.overrides]]
+filter = "all()"
+success-output = "final"
+failure-output = "final"
+"#;
+    for isolation in ["process", "shared"] {
+        // The first override that matches decides: `passes` immediate (not final), `fails`
+        // never (not final).
+        let s = run_fixture_with(isolation, &[], Some(config));
+        assert_eq!(s.on_terminal(PASS), 1, "{isolation}: {}", s.err);
+        assert!(
+            s.block_right_after_result("passes", "PASS", PASS),
+            "{isolation}: {}",
+            s.err
+        );
+        assert_eq!(s.on_terminal(FAIL), 0, "{isolation}: {}", s.err);
+        assert!(
+            s.system_out("fails").unwrap().contains(FAIL),
+            "JUnit has it still"
+        );
+        // A flag beats every override, as in nextest.
+        let s = run_fixture_with(
+            isolation,
+            &["--success-output", "never", "--failure-output", "immediate"],
+            Some(config),
+        );
+        assert_eq!(s.on_terminal(PASS), 0, "{isolation}: {}", s.err);
+        assert_eq!(s.on_terminal(FAIL), 1, "{isolation}: {}", s.err);
+        assert!(
+            s.block_right_after_result("fails", "FAIL", FAIL),
+            "{isolation}: {}",
+            s.err
+        );
+    }
+}
+
+#[test]
+fn under_no_capture_the_shards_still_run_in_parallel() {
+    let (out, dir) = Shuffle::on(
+        "od",
+        "run",
+        &[
+            "--seed",
+            "2",
+            "--no-triage",
+            "--no-capture",
+            "--jobs",
+            "2",
+            "--report",
+            "r.json",
+        ],
+    )
+    .output();
+    assert!(out.status.code().unwrap() >= 100, "{}", stderr(&out));
+    let r = json(dir.path().join("r.json").to_str().unwrap());
+    let ran: Vec<(u64, u64, u64)> = r["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let n = |k: &str| t[k].as_u64().unwrap();
+            (n("start_ms"), n("end_ms"), n("worker"))
+        })
+        .collect();
+    // Both workers ran tests, and some test of one ran while a test of the other did.
+    let overlap = ran
+        .iter()
+        .any(|a| ran.iter().any(|b| a.2 != b.2 && a.0 < b.1 && b.0 < a.1));
+    assert!(overlap, "{ran:?}");
+    // And the lines were live, each prefixed with its test.
+    let err = stderr(&out);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("[od-core::lib g::always_fails] ")),
+        "{err}"
+    );
 }

@@ -110,25 +110,33 @@ fn mark_persistent_state(cfg: &RunConfig, record: &mut RunRecord, earlier: &[Run
 
 /// The record behind hunt's JUnit, counts and summary: the first run, with each test's result
 /// replaced by its first failing result of any later run, so that a test that failed in any
-/// run is a failure there too (as the gate counts it). Elapsed time is the sum of the runs.
+/// run is a failure there too (as the gate counts it); a test the first run never started
+/// (`--max-fail` stopped it) gets its first result of a later run, so only the tests no run
+/// started are "not run". Elapsed time is the sum of the runs.
 fn hunt_summary(records: &[RunRecord]) -> RunRecord {
     let mut summary = records.first().cloned().expect("at least one run");
-    let index: HashMap<String, usize> = summary
+    let mut index: HashMap<String, usize> = summary
         .results
         .iter()
         .enumerate()
         .map(|(i, r)| (r.test.id(), i))
         .collect();
     for r in records[1..].iter().flat_map(|rec| rec.results.iter()) {
-        if let Some(&i) = index.get(&r.test.id())
-            && r.outcome.is_failure()
-            && !summary.results[i].outcome.is_failure()
-        {
-            summary.results[i] = r.clone();
+        match index.get(&r.test.id()) {
+            Some(&i) => {
+                if r.outcome.is_failure() && !summary.results[i].outcome.is_failure() {
+                    summary.results[i] = r.clone();
+                }
+            }
+            None => {
+                index.insert(r.test.id(), summary.results.len());
+                summary.results.push(r.clone());
+            }
         }
     }
     summary.elapsed = records.iter().map(|r| r.elapsed).sum();
     summary.interrupted = records.iter().any(|r| r.interrupted);
+    summary.max_fail_reached = records.iter().any(|r| r.max_fail_reached);
     summary
 }
 

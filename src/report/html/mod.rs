@@ -5,13 +5,15 @@
 //! renderer. The page: a header (seed and its source, shards, isolation, profile, counts, the
 //! gate's verdict and exit code, the command that reproduces the run), a hunt's runs (order
 //! kind, pair coverage) or a merge's partitions side by side, the timeline ([`timeline`]), the
-//! findings with their evidence and repro commands, and the failing tests with their output.
+//! findings with their evidence and repro commands, the failing tests with their output, and
+//! the output of passing tests when the run kept it ([`outputs`]).
 //! Everything from a test or the command line is escaped by [`escape`]. The summary, the
 //! findings and the failures read without JavaScript; the script adds hover and click details
 //! on the timeline and copy buttons, and writes a self-check into `<body data-check>` (lanes,
 //! failing bars and finding arrows counted, script errors caught) that the browser test reads.
 
 mod escape;
+mod outputs;
 mod sections;
 mod timeline;
 
@@ -117,7 +119,8 @@ pub(crate) fn render(record: &RunRecord, meta: &Meta, view: View<'_>) -> String 
     );
     page.push('\n');
     page.push_str(&sections::findings(record, findings, &tl));
-    page.push_str(&sections::failures(record, &groups, &tl));
+    page.push_str(&outputs::failures(record, &groups, &tl));
+    page.push_str(&outputs::passing(&groups, &tl));
     let data = serde_json::to_string(&tl.data).expect("the timeline data serialises");
     let _ = write!(
         page,

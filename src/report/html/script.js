@@ -13,8 +13,9 @@
     var group = data.groups[t[9]];
     return [
       data.bins[t[0]] + ' ' + t[1],
-      data.outcomes[t[2]] + ' \u00b7 ' + ms(t[6]),
-      'shard ' + t[3] + ', position ' + t[4] + (t[5] ? ', worker ' + t[5] : ''),
+      data.outcomes[t[2]] + ' \u00b7 ' + ms(t[6]) + (t[11] ? ' \u00b7 SLOW (longer than its slow-timeout)' : ''),
+      'shard ' + t[3] + (data.unshuffled[t[9]] === t[3] ? ' (not shuffled: name order)' : '') +
+        ', position ' + t[4] + (t[5] ? ', worker ' + t[5] : ''),
       'ran ' + ms(t[7]) + ' \u2013 ' + ms(t[8]) + (group ? ' \u00b7 ' + group : '')
     ];
   }

@@ -1,25 +1,21 @@
 //! The parts of the HTML report around the timeline, each a function from the record to HTML:
-//! the header, a hunt's runs, a merge's partitions, the legend, the findings and the failing
-//! tests with their output. All of it reads without JavaScript; every text goes through
+//! the header, a hunt's runs, a merge's partitions, the legend and the findings (the tests'
+//! output is in [`super::outputs`]). All of it reads without JavaScript; every text goes through
 //! [`text`].
 
 use super::escape::text;
-use super::timeline::{FailingBar, Group, Timeline, ms_label};
+use super::timeline::{ListedBar, Timeline, ms_label};
 use super::{Meta, Part};
-use crate::events::{Outcome, TestResult};
+use crate::events::TestResult;
 use crate::exit;
 use crate::report::record::RunRecord;
 use crate::report::schema::{HuntCoverageDoc, RunRecordDoc};
-use crate::runner::output::{CapturedOutput, count};
+use crate::runner::output::count;
 use crate::triage::{Finding, FindingKind};
 use std::fmt::Write as _;
 
-/// Bytes of a test's captured output the page keeps from its start, and from its end (where
-/// the panic is); the rest is marked as not kept, as the runner's own cap does (the JUnit
-/// report has up to the runner's cap).
-const HTML_HEAD: usize = 8 * 1024;
-/// See [`HTML_HEAD`].
-const HTML_TAIL: usize = 24 * 1024;
+/// Tests not run (`--max-fail`, an interrupt) the header lists by id; the rest are counted.
+pub(super) const NOT_RUN_LISTED: usize = 200;
 
 /// The gate's verdict for exit code `code`: a CSS class and words.
 pub(super) fn verdict(code: i32) -> (&'static str, &'static str) {
@@ -82,6 +78,15 @@ pub(super) fn header(r: &RunRecord, meta: &Meta) -> String {
         "profile",
         r.profile.as_deref().map_or("(no config file)".into(), text),
     );
+    if let Some(k) = r.unshuffled {
+        fact(
+            "not shuffled",
+            format!(
+                "shard {k}: {} in name order <span class=\"dim\">(shuffle = false)</span>",
+                count(r.plan.get(k as usize - 1).map_or(0, Vec::len), "test")
+            ),
+        );
+    }
     fact("workers", r.jobs.to_string());
     fact("elapsed", ms_label(r.elapsed.as_millis() as f64));
     if let Some(t) = r.started_at {
@@ -98,6 +103,13 @@ pub(super) fn header(r: &RunRecord, meta: &Meta) -> String {
             "<span class=\"chip o-{}\">{n} {}</span>",
             o.name(),
             o.name()
+        );
+    }
+    let slow = r.results.iter().filter(|t| t.slow).count();
+    if slow > 0 {
+        let _ = write!(
+            h,
+            "<span class=\"chip slow\">{slow} slow (longer than their slow-timeout)</span>"
         );
     }
     let not_run = r.not_run();
@@ -120,6 +132,26 @@ pub(super) fn header(r: &RunRecord, meta: &Meta) -> String {
         },
         command(&meta.repro)
     );
+    let ids = r.not_run_tests();
+    if !ids.is_empty() {
+        let _ = write!(
+            h,
+            "<details class=\"not-run\"><summary>{} not run ({})</summary><ul>",
+            count(ids.len(), "test"),
+            text(r.not_run_reason())
+        );
+        for id in ids.iter().take(NOT_RUN_LISTED) {
+            let _ = write!(h, "<li><code>{}</code></li>", text(id));
+        }
+        if ids.len() > NOT_RUN_LISTED {
+            let _ = write!(
+                h,
+                "<li>… and {} more (the JSON record's <code>not_run_tests</code> has every one)</li>",
+                ids.len() - NOT_RUN_LISTED
+            );
+        }
+        h.push_str("</ul></details>");
+    }
     if !r.list_errors.is_empty() {
         let _ = write!(
             h,
@@ -273,13 +305,16 @@ pub(super) fn legend(r: &RunRecord, tl: &Timeline<'_>) -> String {
     for a in ["polluter", "state-setter", "cleaner"] {
         let _ = write!(h, "<span class=\"key {a}\">→ {a}</span>");
     }
+    if r.results.iter().any(|t| t.slow) {
+        h.push_str("<span class=\"key slow\">▭ slow (dashed)</span>");
+    }
     h.push_str("<span class=\"key shard\">| shard starts</span></p>");
     h
 }
 
 /// Links to the failing bars of test `id` (their outputs below), or its plain id.
 fn test_ref(id: &str, tl: &Timeline<'_>) -> String {
-    let bars: Vec<&FailingBar<'_>> = tl
+    let bars: Vec<&ListedBar<'_>> = tl
         .failing
         .iter()
         .filter(|b| b.result.test.id() == id)
@@ -288,6 +323,33 @@ fn test_ref(id: &str, tl: &Timeline<'_>) -> String {
         Some(b) => format!("<a href=\"#t{}\"><code>{}</code></a>", b.index, text(id)),
         None => format!("<code>{}</code>", text(id)),
     }
+}
+
+/// Tests of an evidence rerun's order listed at each end; the ones between are counted (a
+/// rerun of a big run's prefix can hold thousands).
+pub(super) const ORDER_ENDS: usize = 20;
+
+/// An evidence rerun's `order` (escaped ids, the test last) as a collapsed numbered list: all
+/// of it up to 2 × [`ORDER_ENDS`] tests, else its first and last [`ORDER_ENDS`] with the count
+/// between (the JSON record has every one).
+fn order_list(order: &[String]) -> String {
+    let items = |ids: &[String]| ids.join("</li><li>");
+    let list = if order.len() <= 2 * ORDER_ENDS {
+        format!("<ol><li>{}</li></ol>", items(order))
+    } else {
+        let tail = order.len() - ORDER_ENDS;
+        format!(
+            "<ol><li>{}</li></ol><p class=\"dim\">… {} more (the JSON record's evidence has every one) …</p><ol start=\"{}\"><li>{}</li></ol>",
+            items(&order[..ORDER_ENDS]),
+            tail - ORDER_ENDS,
+            tail + 1,
+            items(&order[tail..])
+        )
+    };
+    format!(
+        "<details><summary>{} tests</summary>{list}</details>",
+        order.len()
+    )
 }
 
 /// One finding: kind, test, note, culprits, evidence reruns, the repro command.
@@ -347,11 +409,7 @@ fn finding(f: &Finding, tl: &Timeline<'_>) -> String {
                 if order.len() <= 4 {
                     order.join(" → ")
                 } else {
-                    format!(
-                        "<details><summary>{} tests</summary><ol><li>{}</li></ol></details>",
-                        order.len(),
-                        order.join("</li><li>")
-                    )
+                    order_list(&order)
                 }
             );
         }
@@ -406,104 +464,6 @@ pub(super) fn findings(r: &RunRecord, findings: &[Finding], tl: &Timeline<'_>) -
         let refs: Vec<String> = plain.iter().map(|id| test_ref(id, tl)).collect();
         h.push_str(&refs.join(", "));
         h.push_str("</p>");
-    }
-    h.push_str("</section>\n");
-    h
-}
-
-/// `output` as the page shows it: at most [`HTML_HEAD`] + [`HTML_TAIL`] bytes, escaped.
-fn output_text(output: &str) -> String {
-    let mut cap = CapturedOutput::new(HTML_HEAD, HTML_TAIL);
-    cap.push(output.as_bytes());
-    text(&cap.to_text())
-}
-
-/// One failing bar's entry: what, where, its message, its output and earlier attempts.
-fn failure(b: &FailingBar<'_>, group: &Group<'_>) -> String {
-    let r: &TestResult = b.result;
-    let mut h = format!(
-        "<details class=\"failure\" id=\"t{}\"><summary><span class=\"chip o-{}\">{}</span> <code>{}</code> <span class=\"dim\">{:.1} ms · shard {}, position {}{}{}{}</span></summary>",
-        b.index,
-        r.outcome.name(),
-        r.outcome.name(),
-        text(&r.test.id()),
-        r.duration.as_secs_f64() * 1000.0,
-        r.shard,
-        r.position,
-        if r.worker > 0 {
-            format!(", worker {}", r.worker)
-        } else {
-            String::new()
-        },
-        if group.label.is_empty() {
-            String::new()
-        } else {
-            format!(" · {}", text(&group.label))
-        },
-        if r.quarantined {
-            " · quarantined by the baseline"
-        } else {
-            ""
-        }
-    );
-    if let Some(m) = &r.message {
-        let _ = write!(h, "<p class=\"msg\">{}</p>", text(m));
-    }
-    if r.output.is_empty() {
-        let _ = write!(
-            h,
-            "<p class=\"dim\">{}</p>",
-            if r.output_bytes > 0 {
-                "No output here: a record read back from JSON carries only its size (the partition's own report or JUnit has it)."
-            } else {
-                "It printed nothing."
-            }
-        );
-    } else {
-        let _ = write!(h, "<pre>{}</pre>", output_text(&r.output));
-    }
-    for (k, a) in r.previous_attempts.iter().enumerate() {
-        let _ = write!(
-            h,
-            "<p>attempt {}: <span class=\"chip o-{}\">{}</span> {:.1} ms{}</p>",
-            k + 1,
-            a.outcome.name(),
-            a.outcome.name(),
-            a.duration_ms,
-            a.message
-                .as_deref()
-                .map_or(String::new(), |m| format!(" — {}", text(m)))
-        );
-        if !a.output.is_empty() {
-            let _ = write!(h, "<pre>{}</pre>", output_text(&a.output));
-        }
-    }
-    h.push_str("</details>");
-    h
-}
-
-/// The failing tests with their output, in the order drawn (group by group, lane by lane).
-pub(super) fn failures(r: &RunRecord, groups: &[Group<'_>], tl: &Timeline<'_>) -> String {
-    let ignored = r
-        .results
-        .iter()
-        .filter(|t| t.outcome == Outcome::Ignored)
-        .count();
-    let mut h = format!(
-        "<section id=\"failures\"><h2>Failing tests ({})</h2>",
-        tl.failing.len()
-    );
-    if tl.failing.is_empty() {
-        h.push_str("<p>None.</p>");
-    }
-    for b in &tl.failing {
-        h.push_str(&failure(b, &groups[b.group]));
-    }
-    if ignored > 0 {
-        let _ = write!(
-            h,
-            "<p class=\"dim\">{ignored} ignored tests are not on the timeline.</p>"
-        );
     }
     h.push_str("</section>\n");
     h

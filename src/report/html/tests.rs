@@ -268,6 +268,9 @@ fn a_page_of_10000_tests_is_well_under_2_mb() {
         if outcome == Outcome::Failed {
             r.output = "thread 'x' panicked at src/lib.rs:10:5:\nassertion failed\n".repeat(20);
             r.message = Some("assertion failed".into());
+        } else {
+            // Passing tests' output is dropped unless the run shows or stores it.
+            r.output.clear();
         }
         results.push(r);
     }
@@ -293,4 +296,228 @@ fn a_run_where_nothing_ran_still_renders_a_page() {
     assert!(page.contains("Triage was off"));
     assert!(page.contains("Failing tests (0)</h2><p>None.</p>"));
     assert_eq!(count(&page, "<g class=\"lane\""), 0);
+}
+
+#[test]
+fn a_huge_output_is_cut_to_its_head_and_tail_and_the_marker_counts_every_byte_left_out() {
+    // What the runner keeps of a 10 MB line (its head, its own marker, its tail)…
+    let total = "start".len() + 10 * 1024 * 1024 + "end\n<panic>\n".len();
+    let mut kept = crate::runner::output::CapturedOutput::new(
+        crate::runner::output::DEFAULT_HEAD,
+        crate::runner::output::DEFAULT_TAIL,
+    );
+    kept.push(b"start");
+    kept.push("é".repeat(5 * 1024 * 1024).as_bytes());
+    kept.push(b"end\n<panic>\n");
+    let kept = kept.to_text();
+    let mut r = result("b huge", Outcome::Failed, (1, 1, 0), (0, 5));
+    r.output_bytes = total as u64;
+    r.output = kept.clone();
+    let page = render(&record(vec![r], vec![]), &meta(100), View::Run);
+    // …is shown as its first 8 KiB and last 24 KiB (on character boundaries), with one marker
+    // that counts the bytes the test wrote and the page does not show, not only the runner's.
+    let shown = 8 * 1024 + 24 * 1024;
+    assert!(page.contains(&format!(
+        "[cargo-shuffle: {} bytes of output not shown here; showing the first 8191 and the last 24576 bytes; the JUnit report has all the runner kept]",
+        total - shown + 1
+    )), "{}", &page[page.find("<pre>").unwrap()..][..200]);
+    assert_eq!(
+        count(&page, "[cargo-shuffle: "),
+        1,
+        "the runner's marker is cut out"
+    );
+    assert!(page.contains("<pre>start") && page.contains("end\n&lt;panic&gt;\n</pre>"));
+    assert!(
+        page.len() < 64 * 1024 + kept.len() / 4,
+        "{} bytes",
+        page.len()
+    );
+}
+
+#[test]
+fn slow_tests_and_the_unshuffled_shard_are_marked_where_they_are_drawn() {
+    let mut rec = od_run();
+    rec.results[1].slow = true;
+    rec.results[2].slow = true;
+    rec.plan = vec![
+        vec!["b polluter".into(), "b other".into()],
+        vec!["b victim".into()],
+    ];
+    rec.unshuffled = Some(2);
+    let page = render(&rec, &meta(102), View::Run);
+    assert!(
+        page.contains("<span class=\"chip slow\">2 slow (longer than their slow-timeout)</span>")
+    );
+    assert_eq!(count(&page, "<rect class=\"slow\" data-t="), 2);
+    assert!(
+        page.contains(
+            "<title>SLOW b other — passed, 10.0 ms, longer than its slow-timeout</title>"
+        )
+    );
+    assert!(
+        page.contains(
+            "position 0, worker 2 · SLOW (longer than its slow-timeout)</span></summary>"
+        )
+    );
+    assert!(page.contains("<span class=\"key slow\">"));
+    assert!(page.contains(
+        "<span class=\"k\">not shuffled</span> <span class=\"v\">shard 2: 1 test in name order"
+    ));
+    assert!(page.contains(">shard 2 · not shuffled</text>") && page.contains(">shard 1</text>"));
+    // The data block: bar 1 (b other) is slow, bar 0 is not; the run's group names shard 2.
+    let data = &page[page.find("id=\"data\">").unwrap()..];
+    assert!(
+        data.contains("\"other\",0,1,1,1,10.0,10,20,0,1,1]"),
+        "{data}"
+    );
+    assert!(
+        data.contains("\"polluter\",0,1,0,1,10.0,0,10,0,1,0]"),
+        "{data}"
+    );
+    assert!(data.contains("\"unshuffled\":[2]"), "{data}");
+    // Nothing of either when there is neither.
+    let plain = render(&od_run(), &meta(102), View::Run);
+    assert!(!plain.contains("class=\"slow\"") && !plain.contains("class=\"chip slow\""));
+    assert!(!plain.contains(" · not shuffled<") && !plain.contains(">not shuffled<"));
+}
+
+#[test]
+fn tests_not_run_after_max_fail_are_counted_and_named_in_the_header() {
+    let mut rec = od_run();
+    rec.max_fail_reached = true;
+    rec.plan = vec![
+        vec!["b polluter".into(), "b other".into(), "b <later>".into()],
+        vec!["b victim".into()],
+    ];
+    let page = render(&rec, &meta(100), View::Run);
+    assert!(page.contains("1 not run (not run: --max-fail was reached)</span>"));
+    assert!(page.contains(
+        "<summary>1 test not run (not run: --max-fail was reached)</summary><ul><li><code>b &lt;later&gt;</code></li></ul>"
+    ));
+    rec.plan[0].extend((0..250).map(|i| format!("b more{i}")));
+    let page = render(&rec, &meta(100), View::Run);
+    assert!(
+        page.contains("<summary>251 tests not run (not run: --max-fail was reached)</summary>")
+    );
+    assert_eq!(
+        count(&page, "<li><code>b more"),
+        sections::NOT_RUN_LISTED - 1
+    );
+    assert!(page.contains("<li>… and 51 more (the JSON record's <code>not_run_tests</code>"));
+    assert!(!render(&od_run(), &meta(102), View::Run).contains("class=\"not-run\""));
+}
+
+#[test]
+fn passing_tests_output_the_run_kept_is_listed_within_a_budget() {
+    // od_run's passing tests have output "out\n": the run kept it (as it does with
+    // --success-output or --junit-store-success-output).
+    let page = render(&od_run(), &meta(102), View::Run);
+    assert!(page.contains("<section id=\"passing-output\"><h2>Output of passing tests (2)</h2>"));
+    assert!(page.contains("<details class=\"passing\" id=\"t0\"><summary><span class=\"chip o-passed\">passed</span> <code>b polluter</code>"));
+    assert_eq!(count(&page, "<details class=\"passing\""), 2);
+    // A passing test without output has no entry; none at all: no section.
+    let mut rec = od_run();
+    for r in &mut rec.results {
+        if r.outcome == Outcome::Passed {
+            r.output.clear();
+        }
+    }
+    assert!(!render(&rec, &meta(102), View::Run).contains("id=\"passing-output\""));
+    // 10 000 chatty passing tests: each cut to 4 KiB, at most 512 KiB in all, the rest counted;
+    // the page stays under 2 MB.
+    let results: Vec<TestResult> = (0..10_000u64)
+        .map(|i| {
+            let mut r = result(
+                &format!("b t{i}"),
+                Outcome::Passed,
+                (1 + (i % 8) as u32, 1, 0),
+                (i, i + 1),
+            );
+            r.output = format!("{i}:{}", "y".repeat(6000));
+            r.output_bytes = r.output.len() as u64;
+            r
+        })
+        .collect();
+    let page = render(&record(results, vec![]), &meta(0), View::Run);
+    let shown = count(&page, "<details class=\"passing\"");
+    assert!(
+        (outputs::PASS_BUDGET / (4096 + 400)..=outputs::PASS_BUDGET / 4096 + 1).contains(&shown),
+        "{shown}"
+    );
+    assert_eq!(
+        count(
+            &page,
+            "bytes of output not shown here; showing the first 1024 and the last 3072 bytes"
+        ),
+        shown
+    );
+    assert!(page.contains(&format!(
+        "<p class=\"dim\">{} more passing tests' output is not on this page",
+        10_000 - shown
+    )));
+    assert!(page.len() < 2_000_000, "{} bytes", page.len());
+}
+
+#[test]
+fn a_thousand_failing_tests_with_long_output_still_give_a_bounded_page() {
+    let results: Vec<TestResult> = (0..10_000u64)
+        .map(|i| {
+            let failing = i % 10 == 0;
+            let outcome = if failing {
+                Outcome::Failed
+            } else {
+                Outcome::Passed
+            };
+            let mut r = result(
+                &format!("b t{i}"),
+                outcome,
+                (1 + (i % 8) as u32, 1, 0),
+                (i, i + 1),
+            );
+            r.output = if failing {
+                format!("{}\npanicked at t{i}\n", "backtrace line\n".repeat(3000))
+            } else {
+                String::new()
+            };
+            r.output_bytes = r.output.len() as u64;
+            r
+        })
+        .collect();
+    let page = render(&record(results, vec![]), &meta(100), View::Run);
+    let full = count(&page, "showing the first 8192 and the last 24576 bytes");
+    let cut = count(&page, "showing the first 0 and the last 1024 bytes");
+    assert_eq!(full + cut, 1000);
+    assert!((30..40).contains(&full), "{full} in full");
+    assert!(page.contains(&format!(
+        "<p class=\"dim\">The last {cut} failing tests' output is cut to its last 1 KiB"
+    )));
+    // Every failure keeps the end of its output, where the panic is.
+    assert_eq!(count(&page, "\npanicked at t"), 1000);
+    assert!(page.len() < 4_000_000, "{} bytes", page.len());
+    eprintln!(
+        "1 000 of 10 000 tests failing with 45 KB of output each: {} bytes",
+        page.len()
+    );
+}
+
+#[test]
+fn a_long_evidence_order_shows_its_ends_and_counts_the_middle() {
+    let mut rec = od_run();
+    let f = &mut rec.findings.as_mut().unwrap()[0];
+    let mut order: Vec<String> = (0..5000).map(|i| format!("b p{i}")).collect();
+    order.push("b victim".into());
+    f.evidence = vec![crate::triage::Rerun {
+        purpose: "prefix",
+        order,
+        outcome: Outcome::Failed,
+        duration_ms: 12.0,
+    }];
+    let page = render(&rec, &meta(102), View::Run);
+    assert!(page.contains("<summary>5001 tests</summary><ol><li>b p0</li>"));
+    assert!(page.contains(&format!(
+        "<li>b p{}</li></ol><p class=\"dim\">… 4961 more (the JSON record's evidence has every one) …</p><ol start=\"4982\"><li>b p4981</li>",
+        sections::ORDER_ENDS - 1
+    )));
+    assert!(page.contains("<li>b p4999</li><li>b victim</li></ol></details>"));
+    assert_eq!(count(&page, "<li>b p"), 2 * sections::ORDER_ENDS - 1);
 }

@@ -44,9 +44,9 @@ pub(super) struct Group<'a> {
     pub(super) missing_note: String,
 }
 
-/// A failing bar, listed under the timeline with its output: the page id `t{index}`, the index
-/// of its group in the groups given, its result.
-pub(super) struct FailingBar<'a> {
+/// A bar listed under the timeline with its output (a failing one; a passing one whose output
+/// was kept): the page id `t{index}`, the index of its group in the groups given, its result.
+pub(super) struct ListedBar<'a> {
     /// Index into [`TimelineData::tests`] (the element id `t{index}`).
     pub(super) index: u32,
     /// Index of its group.
@@ -63,7 +63,9 @@ pub(super) struct Timeline<'a> {
     /// Tests and lanes for the script.
     pub(super) data: TimelineData,
     /// Every failing bar.
-    pub(super) failing: Vec<FailingBar<'a>>,
+    pub(super) failing: Vec<ListedBar<'a>>,
+    /// Every passing bar with captured output (kept only when the run shows or stores it).
+    pub(super) passing_output: Vec<ListedBar<'a>>,
     /// Lanes drawn.
     pub(super) lanes: usize,
     /// Finding arrows drawn.
@@ -158,6 +160,7 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
     let mut outcomes: HashMap<&'static str, u8> = HashMap::new();
     let mut body = String::new();
     let mut failing = Vec::new();
+    let mut passing_output = Vec::new();
     let mut arrows_svg = String::new();
     let mut arrows = 0;
     let mut y = AXIS_H;
@@ -185,6 +188,7 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
             y += LANE_H + LANE_GAP;
             continue;
         };
+        data.unshuffled.push(record.unshuffled.unwrap_or(0));
         let mut places: HashMap<String, Place> = HashMap::new();
         for (label, tests) in lanes_of(record) {
             y += LANE_GAP;
@@ -201,6 +205,7 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
             let mut flaky: Vec<(f64, f64)> = Vec::new();
             let mut bars = String::new();
             let mut edges = String::new();
+            let mut slow = String::new();
             let mut prev_shard = 0;
             let mut last_label = f64::MIN;
             let mut ids = Vec::with_capacity(tests.len());
@@ -233,6 +238,7 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
                     r.end_ms,
                     gi as u32,
                     u8::from(!r.output.is_empty()),
+                    u8::from(r.slow),
                 ));
                 let (x1, x2) = (x(r.start_ms), x(r.end_ms).max(x(r.start_ms) + MIN_BAR));
                 if r.shard != prev_shard {
@@ -242,17 +248,36 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
                         y - 4.0,
                         y + LANE_H + 1.0
                     );
-                    if x1 - last_label > 40.0 {
+                    // Labels too close would overlap; the unshuffled shard's is always drawn.
+                    if x1 - last_label > 40.0 || record.unshuffled == Some(r.shard) {
                         let _ = write!(
                             edges,
-                            r#"<text class="shard-label" x="{:.1}" y="{:.1}">shard {}</text>"#,
+                            r#"<text class="shard-label" x="{:.1}" y="{:.1}">shard {}{}</text>"#,
                             x1 + 1.5,
                             y - 2.5,
-                            r.shard
+                            r.shard,
+                            if record.unshuffled == Some(r.shard) {
+                                " · not shuffled"
+                            } else {
+                                ""
+                            }
                         );
                         last_label = x1;
                     }
                     prev_shard = r.shard;
+                }
+                if r.slow {
+                    // A dashed outline over the bar (passing bars are merged into one path).
+                    let _ = write!(
+                        slow,
+                        r#"<rect class="slow" data-t="{index}" x="{x1:.1}" y="{:.1}" width="{:.1}" height="{:.1}"><title>SLOW {} — {}, {:.1} ms, longer than its slow-timeout</title></rect>"#,
+                        y - 1.5,
+                        x2 - x1,
+                        LANE_H + 3.0,
+                        text(&r.test.id()),
+                        r.outcome.name(),
+                        dur
+                    );
                 }
                 let is_fail = r.outcome.is_failure();
                 places.insert(
@@ -277,12 +302,19 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
                         r.shard,
                         r.position
                     );
-                    failing.push(FailingBar {
+                    failing.push(ListedBar {
                         index,
                         group: gi,
                         result: r,
                     });
                 } else {
+                    if !r.output.is_empty() {
+                        passing_output.push(ListedBar {
+                            index,
+                            group: gi,
+                            result: r,
+                        });
+                    }
                     let runs = if r.is_flaky() {
                         &mut flaky
                     } else {
@@ -304,6 +336,7 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
                 }
             }
             body.push_str(&bars);
+            body.push_str(&slow);
             body.push_str(&edges);
             body.push_str("</g>");
             data.lanes.push(ids);
@@ -373,6 +406,7 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
         svg,
         data,
         failing,
+        passing_output,
         lanes: groups
             .iter()
             .filter_map(|g| g.record)

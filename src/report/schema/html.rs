@@ -24,11 +24,14 @@ pub(crate) struct TimelineData {
     pub(crate) x0: f64,
     /// Width of the plot in SVG units.
     pub(crate) width: f64,
+    /// Per group, its shard kept out of the shuffle (`shuffle = false`, name order), or 0.
+    pub(crate) unshuffled: Vec<u32>,
 }
 
 /// One bar: `[binary index, test name, outcome index, shard, position, worker, duration ms
-/// (0.1 ms), start ms, end ms, group index, has captured output (0/1)]`; start and end are
-/// milliseconds since its run (or partition) started.
+/// (0.1 ms), start ms, end ms, group index, has captured output (0/1), slow (0/1: it ran longer
+/// than its slow-timeout)]`; start and end are milliseconds since its run (or partition)
+/// started.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub(crate) struct BarDoc(
     pub(crate) u32,
@@ -41,5 +44,6 @@ pub(crate) struct BarDoc(
     pub(crate) u64,
     pub(crate) u64,
     pub(crate) u32,
+    pub(crate) u8,
     pub(crate) u8,
 );

@@ -272,6 +272,36 @@ mod tests {
                 error: "bad".into(),
             }),
         ];
+        // The README's row of `--message-format json` and docs/reports.md's list name every
+        // event type and every key (a finding's keys are the run record's, documented there).
+        let readme = include_str!("../../../README.md");
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with("| `run --message-format json` |"))
+            .expect("the README's row of --message-format json");
+        let docs = include_str!("../../../docs/reports.md");
+        for e in &events {
+            let v = serde_json::to_value(e).unwrap();
+            let ty = v["type"].as_str().unwrap();
+            assert!(row.contains(&format!("`{ty}`")), "README lacks `{ty}`");
+            assert!(
+                docs.contains(&format!("\"type\": \"{ty}\"")),
+                "reports.md lacks {ty}"
+            );
+            if ty == "finding" {
+                continue;
+            }
+            for key in v.as_object().unwrap().keys() {
+                assert!(
+                    row.contains(&format!("`{key}`")),
+                    "README lacks {ty}'s `{key}`"
+                );
+                assert!(
+                    docs.contains(&format!("\"{key}\"")),
+                    "reports.md lacks {ty}'s \"{key}\""
+                );
+            }
+        }
         for e in events {
             let text = serde_json::to_string(&e).unwrap();
             assert_eq!(

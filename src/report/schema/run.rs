@@ -66,6 +66,10 @@ pub(crate) struct RunRecordDoc {
     /// Planned tests of the selected shards without a result (interrupted runs, runs stopped
     /// by `--max-fail`).
     pub(crate) not_run: usize,
+    /// The ids of those tests, shard by shard in plan order (absent when none, and in records
+    /// of older versions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) not_run_tests: Vec<String>,
     /// The test binaries that could not be listed (their tests did not run), in binary order;
     /// merged: each binary once. Empty in records of older versions, which lack the key.
     #[serde(default)]
@@ -272,7 +276,8 @@ impl RunRecordDoc {
             }),
             repro: "cargo shuffle run --seed 1".into(),
             counts: [(Outcome::Passed, 1), (Outcome::TimedOut, 1)].into(),
-            not_run: 0,
+            not_run: 1,
+            not_run_tests: vec!["b u".into()],
             list_errors: Vec::new(),
             profile: Some("ci".into()),
             unshuffled_shard: Some(2),

@@ -14,10 +14,15 @@ pub(crate) struct Repro {
     /// Cargo selection flags or `--binary` paths, plus run flags that change outcomes
     /// (`--timeout`, `--isolation`, …), in command-line form.
     pub(crate) selection_args: Vec<String>,
-    /// Flags only the command that reproduces the whole run (or its `--shard` selection)
-    /// repeats: `--max-fail`, which in a finding's `--order` or a failing test's shard rerun
-    /// could stop before the test.
+    /// Flags only the commands that reproduce the whole run (or its `--shard` selection) or
+    /// the whole hunt repeat: `--max-fail`, which in a finding's `--order` or a failing test's
+    /// shard rerun could stop before the test, and `--retries`, which there could pass the
+    /// failing test on a retry and so hide the failure the command is meant to show.
     pub(crate) run_args: Vec<String>,
+    /// Flags only a finding's or a failing test's repro repeats, in place of `run_args`:
+    /// `--retries 0` when the config profile the commands name sets `retries`, so that the
+    /// profile does not retry the failure away either.
+    pub(crate) failure_args: Vec<String>,
     pub(crate) seed: Seed,
     /// `--shards`, at least 1.
     pub(crate) shards: u32,
@@ -45,6 +50,7 @@ impl Repro {
     /// sequence, with the same test binaries: the repro command of a finding.
     pub(crate) fn order_command(&self, ids: &[String]) -> String {
         let mut words = self.prefix();
+        words.extend(self.failure_args.iter().cloned());
         words.push("--order".into());
         words.extend(ids.iter().cloned());
         shell_words::join(words)
@@ -77,8 +83,8 @@ impl Repro {
     }
 
     /// The command that makes the same hunt again up to run `runs`: `cargo shuffle hunt
-    /// <selection> --seed S --runs R [-- filters]` (a hunt's orders depend only on its seed and
-    /// test set, so its first R runs repeat).
+    /// <selection> --seed S --runs R [run_args…] [-- filters]` (a hunt's orders depend only on
+    /// its seed and test set, so its first R runs repeat).
     pub(crate) fn hunt_command(&self, runs: u32) -> String {
         self.hunt_command_with(runs, &[])
     }
@@ -90,6 +96,7 @@ impl Repro {
         words.extend(self.selection_args.iter().cloned());
         words.extend(["--seed".into(), self.seed.to_string()]);
         words.extend(["--runs".into(), runs.to_string()]);
+        words.extend(self.run_args.iter().cloned());
         words.extend(extra.iter().cloned());
         if !self.filters.is_empty() {
             words.push("--".into());
@@ -119,8 +126,11 @@ impl Repro {
     }
 
     /// The command that runs shard `k` (1-based) of the same plan alone, to rerun a failing
-    /// test's shard (without `run_args`: `--max-fail` could stop the shard before the test).
+    /// test's shard (without `run_args`: `--max-fail` could stop the shard before the test,
+    /// `--retries` could pass it; with `failure_args`).
     pub(crate) fn shard_command(&self, k: u32) -> String {
-        self.run_command(&["--shard".into(), k.to_string()])
+        let mut extra = self.failure_args.clone();
+        extra.extend(["--shard".into(), k.to_string()]);
+        self.run_command(&extra)
     }
 }

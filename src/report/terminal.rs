@@ -474,6 +474,7 @@ mod tests {
         let repro = Repro {
             selection_args: vec![],
             run_args: vec!["--max-fail".into(), "2".into()],
+            failure_args: vec![],
             seed: Seed(3),
             shards: 2,
             by_binary: false,
@@ -540,6 +541,7 @@ mod tests {
         let repro = Repro {
             selection_args: vec![],
             run_args: vec![],
+            failure_args: vec![],
             seed: Seed(1),
             shards: 1,
             by_binary: false,

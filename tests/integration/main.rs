@@ -24,5 +24,6 @@ mod merge;
 mod outlived;
 mod output;
 mod plan_cli;
+mod retries;
 mod shared;
 mod triage;

@@ -134,3 +134,83 @@ impl Repro {
         self.run_command(&extra)
     }
 }
+
+/// How a summary reruns a failing test that has no finding: its shard of the run. A run
+/// knows its [`Repro`]; a merge has only the command its parts recorded ([`RecordedRun`]).
+pub(crate) trait ShardRerun {
+    /// The command that runs shard `k` (1-based) of the run alone, with no `--max-fail` and
+    /// no retries (either could hide the failure).
+    fn shard_command(&self, k: u32) -> String;
+    /// Whether each shard had a sandbox of its own (`--sandbox shard`), so that a shard's
+    /// rerun replays its state.
+    fn sandbox_per_shard(&self) -> bool;
+}
+
+impl ShardRerun for Repro {
+    fn shard_command(&self, k: u32) -> String {
+        Repro::shard_command(self, k)
+    }
+    fn sandbox_per_shard(&self) -> bool {
+        Repro::sandbox_per_shard(self)
+    }
+}
+
+/// A run command as a record keeps it (`repro`, rendered by [`Repro::shards_command`]): for
+/// `merge`, whose merged record's command is the unpartitioned run.
+pub(crate) struct RecordedRun<'a>(pub(crate) &'a str);
+
+impl ShardRerun for RecordedRun<'_> {
+    /// The recorded command with `--shard K` (before any `--` filters) in place of a `--shard`
+    /// it had, without its `--max-fail`, and with `--retries 0` in place of its `--retries N`
+    /// (it may have come from a profile the command still names).
+    fn shard_command(&self, k: u32) -> String {
+        let words = shell_words::split(self.0).unwrap_or_default();
+        let filters = words.iter().position(|w| w == "--").unwrap_or(words.len());
+        let mut out: Vec<String> = Vec::with_capacity(words.len() + 2);
+        let mut it = words[..filters].iter();
+        while let Some(w) = it.next() {
+            match w.as_str() {
+                "--max-fail" | "--shard" => {
+                    it.next();
+                }
+                "--retries" => {
+                    it.next();
+                    out.extend(["--retries".into(), "0".into()]);
+                }
+                _ => out.push(w.clone()),
+            }
+        }
+        out.extend(["--shard".into(), k.to_string()]);
+        out.extend(words[filters..].iter().cloned());
+        shell_words::join(out)
+    }
+    fn sandbox_per_shard(&self) -> bool {
+        let words = shell_words::split(self.0).unwrap_or_default();
+        words
+            .windows(2)
+            .any(|w| w[0] == "--sandbox" && w[1] == "shard")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recorded_runs_shard_command_drops_what_could_hide_the_failure() {
+        let run = RecordedRun(
+            "cargo shuffle run --binary 'a b' --seed 5 --shards 4 --retries 2 --max-fail 1 -- x",
+        );
+        assert_eq!(
+            run.shard_command(3),
+            "cargo shuffle run --binary 'a b' --seed 5 --shards 4 --retries 0 --shard 3 -- x"
+        );
+        assert!(!run.sandbox_per_shard());
+        let run = RecordedRun("cargo shuffle run --sandbox shard --seed 5 --shards 4 --shard 1,2");
+        assert_eq!(
+            run.shard_command(2),
+            "cargo shuffle run --sandbox shard --seed 5 --shards 4 --shard 2"
+        );
+        assert!(run.sandbox_per_shard());
+    }
+}

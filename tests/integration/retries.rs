@@ -85,3 +85,59 @@ fn a_flaky_tests_repro_has_no_retries_and_the_hunt_summary_reproduces_the_hunt()
         "ends with the coverage table's last row and a newline: {md:?}"
     );
 }
+
+#[test]
+fn a_flaky_tests_failed_attempt_shows_its_output_as_failure_output_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = harness(dir.path());
+    let run = |output: &str| {
+        let (out, _d) = Shuffle::new(&[
+            "run",
+            "--binary",
+            bin.to_str().unwrap(),
+            "--retries",
+            "2",
+            "--failure-output",
+            output,
+            // The flaky test first: what follows its result line tells immediate from final.
+            "--order",
+            "retry flaky",
+            "retry fine",
+        ])
+        .output();
+        assert_code(&out, 105);
+        stderr(&out)
+    };
+    let block = "\n--- TRY 1 FAIL retry flaky ---\nrunning 1 test\nattempt 1 fails\n";
+    let result = "retry flaky (FLAKY: passed after 1 failed attempt)\n";
+    let summary = "──────────── summary ────────────";
+    // immediate-final: right after its result line, and again before the summary.
+    let err = run("immediate-final");
+    let at = err.find(result).expect(&err) + result.len();
+    assert!(err[at..].starts_with(block), "{err}");
+    let second = at + 1 + err[at + 1..].find(block).expect(&err);
+    assert!(second < err.find(summary).unwrap(), "{err}");
+    // immediate (the default) only after the result line; final only in the summary's place;
+    // never not at all.
+    let err = run("immediate");
+    assert_eq!(err.matches(block).count(), 1, "{err}");
+    assert!(
+        err[err.find(result).unwrap() + result.len()..].starts_with(block),
+        "{err}"
+    );
+    let err = run("final");
+    assert_eq!(err.matches(block).count(), 1, "{err}");
+    assert!(
+        !err[err.find(result).unwrap() + result.len()..].starts_with(block),
+        "{err}"
+    );
+    assert!(
+        err.find(block).unwrap() < err.find(summary).unwrap(),
+        "{err}"
+    );
+    let err = run("never");
+    assert!(
+        !err.contains("TRY 1") && !err.contains("attempt 1 fails"),
+        "{err}"
+    );
+}

@@ -141,3 +141,44 @@ fn a_flaky_tests_failed_attempt_shows_its_output_as_failure_output_says() {
         "{err}"
     );
 }
+
+#[test]
+fn a_failures_repro_turns_the_config_files_retries_off_and_fails_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = harness(dir.path());
+    let file = dir.path().join("shuffle.toml");
+    std::fs::write(
+        &file,
+        "[[profile.default.overrides]]\nfilter = \"test(flaky)\"\nretries = 2\n",
+    )
+    .unwrap();
+    let report = dir.path().join("r.json");
+    let (out, _d) = Shuffle::new(&[
+        "run",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--config-file",
+        file.to_str().unwrap(),
+        "--seed",
+        "5",
+        "--shards",
+        "1",
+        "--report",
+        report.to_str().unwrap(),
+    ])
+    .output();
+    assert_code(&out, 105);
+    let r = json(report.to_str().unwrap());
+    let repro = findings_by_test(&r)["retry flaky"]["repro"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(repro.contains("--retries 0"), "{repro}");
+    // The repro shows the failure again: the override's retries would have passed it.
+    let words = shell_words::split(&repro).unwrap();
+    assert_eq!(words[..3], ["cargo", "shuffle", "run"], "{repro}");
+    let args: Vec<&str> = words[2..].iter().map(String::as_str).collect();
+    let (out, _d) = Shuffle::new(&args).output();
+    assert_code(&out, 100);
+    assert!(stderr(&out).contains("FAIL"), "{}", stderr(&out));
+}

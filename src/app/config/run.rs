@@ -71,14 +71,21 @@ impl RunConfig {
         // without --timeout would hang.
         plan.selection_args
             .extend(execution_args(a, timeout, leak_ms));
-        // Retries only in the commands that reproduce the whole run: a failing test's or a
-        // finding's repro that retried could pass and hide the failure it is meant to show.
-        // Those name the profile too, so they turn its retries off.
-        if retries > 0 || profile_retries > 0 {
-            plan.run_args
-                .extend(["--retries".into(), retries.to_string()]);
-        }
-        if profile_retries > 0 {
+        // An override that retries some tests, unless `--retries` beats it (as in nextest).
+        let override_retries = a.retries.is_none()
+            && p.overrides
+                .iter()
+                .any(|o| o.retries.is_some_and(|r| r.0 > 0));
+        plan.run_args
+            .extend(run_retries(a.retries, profile_retries, override_retries));
+        // A failing test's or a finding's repro that retried could pass and hide the failure
+        // it is meant to show; those commands name the profile too, so they turn its retries
+        // (and its overrides') off.
+        if profile_retries > 0
+            || p.overrides
+                .iter()
+                .any(|o| o.retries.is_some_and(|r| r.0 > 0))
+        {
             plan.failure_args.extend(["--retries".into(), "0".into()]);
         }
         check_shards(a, &plan)?;
@@ -105,6 +112,7 @@ impl RunConfig {
             ));
         }
         if plan.isolation == Isolation::Shared
+            && override_retries
             && let Some(o) = p
                 .overrides
                 .iter()
@@ -112,7 +120,7 @@ impl RunConfig {
         {
             return Err(plan.profile.error_at(
                 o.filter.span().start,
-                "an override with `retries` reruns a test in place, which needs one process per test; use it with --isolation process",
+                "an override with `retries` reruns a test in place, which needs one process per test; use it with --isolation process, or pass --retries 0 to turn retries off",
             ));
         }
         let mut exec = exec_options(a, plan.isolation, timeout);
@@ -120,6 +128,9 @@ impl RunConfig {
         exec.retries = retries;
         exec.slow_timeout = slow_timeout(a, &p)?;
         exec.overrides = plan.compiled.overrides.clone();
+        if a.retries.is_some() {
+            exec.overrides = exec.overrides.without_retries();
+        }
         exec.groups = plan.compiled.groups.clone();
         if a.jobs.is_none()
             && let Some(j) = p.jobs
@@ -169,6 +180,20 @@ impl RunConfig {
                     && std::io::IsTerminal::is_terminal(&std::io::stdout())),
             json_events: a.message_format == RunFormat::Json,
         })
+    }
+}
+
+/// The `--retries` of the commands that reproduce the whole run: the flag's value, else the
+/// profile's `retries` spelled out (so the repro does not depend on the file), except when an
+/// override retries some tests (`override_retries`): the flag would beat it, so the profile
+/// the command names decides, as it did in the run.
+fn run_retries(flag: Option<u32>, profile: u32, override_retries: bool) -> Vec<String> {
+    match flag {
+        Some(n) => vec!["--retries".into(), n.to_string()],
+        None if profile > 0 && !override_retries => {
+            vec!["--retries".into(), profile.to_string()]
+        }
+        None => Vec::new(),
     }
 }
 

@@ -5,6 +5,11 @@ use clap::Parser;
 
 /// `run --binary /bin/true --config-file FILE ARGS…` validated, with `text` as the file.
 fn config(text: &str, args: &[&str]) -> RunConfig {
+    try_config(text, args).unwrap()
+}
+
+/// [`config`], or the usage error's message.
+fn try_config(text: &str, args: &[&str]) -> Result<RunConfig, String> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("shuffle.toml");
     std::fs::write(&file, text).unwrap();
@@ -21,7 +26,7 @@ fn config(text: &str, args: &[&str]) -> RunConfig {
     let crate::app::cli::CliCommand::Run(a) = cli.command else {
         panic!("not run")
     };
-    RunConfig::from_args(&a).unwrap()
+    RunConfig::from_args(&a).map_err(|e| e.0)
 }
 
 #[test]
@@ -180,6 +185,33 @@ fn retries_are_repeated_by_the_run_and_hunt_repros_only() {
             .shards_command(&[])
             .contains("--retries")
     );
+}
+
+#[test]
+fn the_retries_flag_beats_the_overrides_and_a_failures_repro_turns_theirs_off() {
+    let text = "[[profile.default.overrides]]\nfilter = \"all()\"\nretries = 3\n";
+    let retries = |c: &RunConfig| -> Vec<Option<u32>> {
+        c.exec.overrides.0.iter().map(|o| o.retries).collect()
+    };
+    let c = config(text, &[]);
+    assert_eq!(retries(&c), [Some(3)]);
+    let repro = c.plan.repro();
+    // The run's repro leaves the overrides' retries to the file it reads.
+    assert!(!repro.shards_command(&[]).contains("--retries"));
+    assert!(repro.shard_command(2).contains("--retries 0 --shard 2"));
+    assert!(
+        repro
+            .order_command(&["b t".into()])
+            .contains("--retries 0 --order")
+    );
+    let c = config(text, &["--retries", "0"]);
+    assert_eq!(retries(&c), [None]);
+    assert_eq!(c.exec.retries, 0);
+    assert!(c.plan.repro().shards_command(&[]).contains("--retries 0"));
+    // With the flag, shared isolation takes the file.
+    let e = try_config(text, &["--isolation", "shared"]).err().unwrap();
+    assert!(e.contains("or pass --retries 0 to turn retries off"), "{e}");
+    assert!(try_config(text, &["--isolation", "shared", "--retries", "0"]).is_ok());
 }
 
 #[test]

@@ -12,6 +12,7 @@ use crate::discover;
 use crate::discover::archive;
 use crate::discover::list;
 use crate::exit;
+use crate::plan::repro::RecordedRun;
 use crate::report;
 use crate::report::schema;
 use crate::triage;
@@ -208,12 +209,6 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
     let inputs = gate::GateInputs::of([&record]);
     let given = merged.merged_from.as_ref().map_or(0, Vec::len);
     let absent = merged.missing_partitions.as_deref().unwrap_or_default();
-    for e in &merged.list_errors {
-        say!(
-            "cargo-shuffle: error: {}",
-            e.error.lines().next().unwrap_or_default()
-        );
-    }
     say!(
         "cargo-shuffle: merged {} of seed {}: {} tests, {} failing, {} findings{}",
         if absent.is_empty() {
@@ -237,6 +232,14 @@ pub(crate) fn merge_cmd(a: &cli::MergeArgs) -> Result<i32, AppError> {
                 exit::LIST_FAILED
             ),
         }
+    );
+    // The merge is the pipeline's gate job: its log shows what `run` shows at its end (the
+    // failing tests, the findings with their repros, the binaries not listed, the seed and
+    // the command that reproduces the whole, unpartitioned run).
+    report::terminal::TerminalReporter::new(false).summary(
+        &record,
+        &RecordedRun(&merged.repro),
+        "as the partition jobs had it",
     );
     // Tests that passed only on a retry, in any part, count too (the parts' own gates did).
     let code = inputs.exit_code(

@@ -14,10 +14,15 @@ pub(crate) struct Repro {
     /// Cargo selection flags or `--binary` paths, plus run flags that change outcomes
     /// (`--timeout`, `--isolation`, …), in command-line form.
     pub(crate) selection_args: Vec<String>,
-    /// Flags only the command that reproduces the whole run (or its `--shard` selection)
-    /// repeats: `--max-fail`, which in a finding's `--order` or a failing test's shard rerun
-    /// could stop before the test.
+    /// Flags only the commands that reproduce the whole run (or its `--shard` selection) or
+    /// the whole hunt repeat: `--max-fail`, which in a finding's `--order` or a failing test's
+    /// shard rerun could stop before the test, and `--retries`, which there could pass the
+    /// failing test on a retry and so hide the failure the command is meant to show.
     pub(crate) run_args: Vec<String>,
+    /// Flags only a finding's or a failing test's repro repeats, in place of `run_args`:
+    /// `--retries 0` when the config profile the commands name sets `retries`, so that the
+    /// profile does not retry the failure away either.
+    pub(crate) failure_args: Vec<String>,
     pub(crate) seed: Seed,
     /// `--shards`, at least 1.
     pub(crate) shards: u32,
@@ -45,6 +50,7 @@ impl Repro {
     /// sequence, with the same test binaries: the repro command of a finding.
     pub(crate) fn order_command(&self, ids: &[String]) -> String {
         let mut words = self.prefix();
+        words.extend(self.failure_args.iter().cloned());
         words.push("--order".into());
         words.extend(ids.iter().cloned());
         shell_words::join(words)
@@ -77,8 +83,8 @@ impl Repro {
     }
 
     /// The command that makes the same hunt again up to run `runs`: `cargo shuffle hunt
-    /// <selection> --seed S --runs R [-- filters]` (a hunt's orders depend only on its seed and
-    /// test set, so its first R runs repeat).
+    /// <selection> --seed S --runs R [run_args…] [-- filters]` (a hunt's orders depend only on
+    /// its seed and test set, so its first R runs repeat).
     pub(crate) fn hunt_command(&self, runs: u32) -> String {
         self.hunt_command_with(runs, &[])
     }
@@ -90,6 +96,7 @@ impl Repro {
         words.extend(self.selection_args.iter().cloned());
         words.extend(["--seed".into(), self.seed.to_string()]);
         words.extend(["--runs".into(), runs.to_string()]);
+        words.extend(self.run_args.iter().cloned());
         words.extend(extra.iter().cloned());
         if !self.filters.is_empty() {
             words.push("--".into());
@@ -119,8 +126,91 @@ impl Repro {
     }
 
     /// The command that runs shard `k` (1-based) of the same plan alone, to rerun a failing
-    /// test's shard (without `run_args`: `--max-fail` could stop the shard before the test).
+    /// test's shard (without `run_args`: `--max-fail` could stop the shard before the test,
+    /// `--retries` could pass it; with `failure_args`).
     pub(crate) fn shard_command(&self, k: u32) -> String {
-        self.run_command(&["--shard".into(), k.to_string()])
+        let mut extra = self.failure_args.clone();
+        extra.extend(["--shard".into(), k.to_string()]);
+        self.run_command(&extra)
+    }
+}
+
+/// How a summary reruns a failing test that has no finding: its shard of the run. A run
+/// knows its [`Repro`]; a merge has only the command its parts recorded ([`RecordedRun`]).
+pub(crate) trait ShardRerun {
+    /// The command that runs shard `k` (1-based) of the run alone, with no `--max-fail` and
+    /// no retries (either could hide the failure).
+    fn shard_command(&self, k: u32) -> String;
+    /// Whether each shard had a sandbox of its own (`--sandbox shard`), so that a shard's
+    /// rerun replays its state.
+    fn sandbox_per_shard(&self) -> bool;
+}
+
+impl ShardRerun for Repro {
+    fn shard_command(&self, k: u32) -> String {
+        Repro::shard_command(self, k)
+    }
+    fn sandbox_per_shard(&self) -> bool {
+        Repro::sandbox_per_shard(self)
+    }
+}
+
+/// A run command as a record keeps it (`repro`, rendered by [`Repro::shards_command`]): for
+/// `merge`, whose merged record's command is the unpartitioned run.
+pub(crate) struct RecordedRun<'a>(pub(crate) &'a str);
+
+impl ShardRerun for RecordedRun<'_> {
+    /// The recorded command with `--shard K` (before any `--` filters) in place of a `--shard`
+    /// it had, without its `--max-fail`, and with `--retries 0` in place of its `--retries N`
+    /// (it may have come from a profile the command still names).
+    fn shard_command(&self, k: u32) -> String {
+        let words = shell_words::split(self.0).unwrap_or_default();
+        let filters = words.iter().position(|w| w == "--").unwrap_or(words.len());
+        let mut out: Vec<String> = Vec::with_capacity(words.len() + 2);
+        let mut it = words[..filters].iter();
+        while let Some(w) = it.next() {
+            match w.as_str() {
+                "--max-fail" | "--shard" => {
+                    it.next();
+                }
+                "--retries" => {
+                    it.next();
+                    out.extend(["--retries".into(), "0".into()]);
+                }
+                _ => out.push(w.clone()),
+            }
+        }
+        out.extend(["--shard".into(), k.to_string()]);
+        out.extend(words[filters..].iter().cloned());
+        shell_words::join(out)
+    }
+    fn sandbox_per_shard(&self) -> bool {
+        let words = shell_words::split(self.0).unwrap_or_default();
+        words
+            .windows(2)
+            .any(|w| w[0] == "--sandbox" && w[1] == "shard")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recorded_runs_shard_command_drops_what_could_hide_the_failure() {
+        let run = RecordedRun(
+            "cargo shuffle run --binary 'a b' --seed 5 --shards 4 --retries 2 --max-fail 1 -- x",
+        );
+        assert_eq!(
+            run.shard_command(3),
+            "cargo shuffle run --binary 'a b' --seed 5 --shards 4 --retries 0 --shard 3 -- x"
+        );
+        assert!(!run.sandbox_per_shard());
+        let run = RecordedRun("cargo shuffle run --sandbox shard --seed 5 --shards 4 --shard 1,2");
+        assert_eq!(
+            run.shard_command(2),
+            "cargo shuffle run --sandbox shard --seed 5 --shards 4 --shard 2"
+        );
+        assert!(run.sandbox_per_shard());
     }
 }

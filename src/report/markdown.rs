@@ -14,9 +14,10 @@ pub(crate) fn render(record: &RunRecord) -> String {
 }
 
 /// Renders the summary of a hunt: its combined record (every test's worst result over the
-/// runs, the aggregated findings), then the pair coverage its runs reached, one row per run.
+/// runs, the aggregated findings; its `repro` the command that makes the hunt again), then
+/// the pair coverage its runs reached, one row per run.
 pub(crate) fn render_hunt(record: &RunRecord, coverage: &HuntCoverageDoc) -> String {
-    let mut md = render(record);
+    let mut md = render_as(&record.to_doc(), "hunt");
     let pct = |covered: u64| crate::plan::coverage::percent(covered, coverage.pairs);
     let _ = write!(
         md,
@@ -89,6 +90,11 @@ pub(crate) fn missing_lines(r: &RunRecordDoc) -> Vec<String> {
 
 /// Renders the summary of a run record document (also a merged one, see `ci::merge`).
 pub(crate) fn render_doc(r: &RunRecordDoc) -> String {
+    render_as(r, "run")
+}
+
+/// The summary of `r`, whose `repro` reproduces this `what` (`run` or `hunt`).
+fn render_as(r: &RunRecordDoc, what: &str) -> String {
     let c = |o: Outcome| r.counts.get(&o).copied().unwrap_or(0);
     let mut md = String::from("## cargo-shuffle\n\n");
     let missing = missing_lines(r);
@@ -119,7 +125,7 @@ pub(crate) fn render_doc(r: &RunRecordDoc) -> String {
     );
     let _ = write!(
         md,
-        "Seed `{}`, {}{}.\n\nReproduce this run:\n```sh\n{}\n```\n",
+        "Seed `{}`, {}{}.\n\nReproduce this {what}:\n```sh\n{}\n```\n",
         r.seed,
         crate::runner::output::count(r.shard_count as usize, "shard"),
         if r.interrupted {
@@ -253,6 +259,32 @@ mod tests {
         );
         assert!(!md.contains("<!--"), "{md}");
         assert!(md.contains("1 shard."), "{md}");
+    }
+
+    #[test]
+    fn summaries_end_with_one_newline_and_a_hunts_reproduces_the_hunt() {
+        let mut r = RunRecordDoc::example();
+        r.list_errors = vec![crate::report::schema::ListErrorDoc::example()];
+        r.repro = "cargo shuffle hunt --seed 1 --runs 3".into();
+        for md in [render_doc(&r), render_doc(&RunRecordDoc::example())] {
+            assert!(md.ends_with('\n') && !md.ends_with("\n\n"), "{md:?}");
+            assert!(md.contains("Reproduce this run:"), "{md}");
+        }
+        let coverage = HuntCoverageDoc {
+            tests: 2,
+            pairs: 2,
+            ordered: 2,
+            ordered_estimated: false,
+            consecutive: 2,
+            runs: vec![],
+            in_binary: None,
+        };
+        let md = render_hunt(&RunRecord::from_doc(&r), &coverage);
+        assert!(
+            md.contains("Reproduce this hunt:\n```sh\ncargo shuffle hunt --seed 1 --runs 3\n```"),
+            "{md}"
+        );
+        assert!(md.ends_with("|---|---|---|---|---|---|\n"), "{md:?}");
     }
 
     #[test]

@@ -90,6 +90,20 @@ pub(crate) struct TestSettings {
 pub(crate) struct Overrides(pub(crate) Arc<Vec<Override>>);
 
 impl Overrides {
+    /// The same overrides without their `retries`: the command line's `--retries` beats them,
+    /// as in nextest.
+    pub(crate) fn without_retries(&self) -> Overrides {
+        Overrides(Arc::new(
+            self.0
+                .iter()
+                .map(|o| Override {
+                    retries: None,
+                    ..o.clone()
+                })
+                .collect(),
+        ))
+    }
+
     /// The settings of `test`: for each setting, the first matching override's, else `run`'s.
     pub(crate) fn settings_for(&self, test: &TestCase, run: &TestSettings) -> TestSettings {
         let mut s = TestSettings {
@@ -155,6 +169,26 @@ mod tests {
             slow_timeout: None,
             test_group: None,
         }
+    }
+
+    #[test]
+    fn without_retries_leaves_the_run_to_decide_retries_only() {
+        let run = TestSettings {
+            timeout: None,
+            retries: 0,
+            leak_timeout: Duration::from_millis(200),
+            slow_timeout: SlowTimeout::DEFAULT,
+            test_group: None,
+        };
+        let o = Overrides(Arc::new(vec![Override {
+            timeout: Some(Duration::from_secs(1)),
+            retries: Some(4),
+            ..over("")
+        }]));
+        let t = TestCase::new("b", "t");
+        assert_eq!(o.settings_for(&t, &run).retries, 4);
+        let s = o.without_retries().settings_for(&t, &run);
+        assert_eq!((s.retries, s.timeout), (0, Some(Duration::from_secs(1))));
     }
 
     #[test]

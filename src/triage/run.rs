@@ -200,6 +200,24 @@ struct Pending<'t> {
     session: Session<'t>,
 }
 
+/// The progress note for a failing test left to the batched second pass.
+const PENDING_NOTE: &str = "  → fails alone and in the orders tried so far: next, after all the \
+     run's tests (one rerun for all such tests of the run)";
+
+/// The progress note announcing the batched second pass: `others` tests of the run that did
+/// not fail, then the `targets` pending ones, in one process per test when `per_process`.
+fn batch_note(others: usize, targets: usize, per_process: bool) -> String {
+    format!(
+        "triage: rerunning the {others} tests of the run that did not fail, then the {targets} \
+         that fail alone and in the orders tried so far, as one sequence{}",
+        if per_process {
+            " (one process per test)"
+        } else {
+            ""
+        }
+    )
+}
+
 /// How far the first pass got with one failing test.
 enum Step<'t> {
     Done(Finding),
@@ -235,10 +253,7 @@ impl<'t> Triage<'t, '_> {
                     slots.push(Some(f));
                 }
                 Step::Pending(p) => {
-                    progress(
-                        "  → fails alone and in the orders tried so far: next, after all the                          run's tests (one rerun for all such tests of the run)"
-                            .into(),
-                    );
+                    progress(PENDING_NOTE.into());
                     slots.push(None);
                     pending.push(p);
                 }
@@ -304,15 +319,10 @@ impl<'t> Triage<'t, '_> {
         go.sort_by_key(|p| (p.result.start_ms, p.result.shard, p.result.position));
         let targets: Vec<TestCase> = go.iter().map(|p| p.result.test.clone()).collect();
         let seq = [did_not_fail(self.view.results), targets.clone()].concat();
-        progress(format!(
-            "triage: rerunning the {} tests of the run that did not fail, then the {} that fail              alone and in the orders tried so far, as one sequence{}",
+        progress(batch_note(
             seq.len() - targets.len(),
             targets.len(),
-            if self.runners.process_check.is_some() {
-                " (one process per test)"
-            } else {
-                ""
-            }
+            self.runners.process_check.is_some(),
         ));
         // Shared isolation: one process per test keeps the exact order (see the module doc).
         let runner = self.runners.process_check.unwrap_or(self.runners.main);
@@ -514,6 +524,21 @@ mod tests {
         TestResult::new(TestCase::new("b", name), outcome)
             .with_place(shard, position)
             .with_times(span.0, span.1, std::time::Duration::ZERO)
+    }
+
+    #[test]
+    fn triage_notes_read_as_one_sentence() {
+        assert_eq!(
+            PENDING_NOTE,
+            "  → fails alone and in the orders tried so far: next, after all the run's tests \
+             (one rerun for all such tests of the run)"
+        );
+        assert_eq!(
+            batch_note(7, 5, true),
+            "triage: rerunning the 7 tests of the run that did not fail, then the 5 that fail \
+             alone and in the orders tried so far, as one sequence (one process per test)"
+        );
+        assert!(batch_note(7, 5, false).ends_with("as one sequence"));
     }
 
     #[test]

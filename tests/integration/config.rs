@@ -206,3 +206,45 @@ fn nextests_profile_flag_on_a_config_profile_gets_a_hint_to_use_config_profile()
     assert_code(&out, 101);
     assert!(!stderr(&out).contains("hint:"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_profiles_retries_in_shared_isolation_are_refused_with_the_way_out_which_works() {
+    let ws = workspace(CONFIG);
+    let w = ws.path();
+    let (out, _d) = run_in(
+        w,
+        None,
+        &["--config-profile", "ci", "--isolation", "shared"],
+    );
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains(
+            "use it with --isolation process, or pass --retries 0 to turn the profile's retries off"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let (out, _d) = run_in(
+        w,
+        None,
+        &[
+            "--config-profile",
+            "ci",
+            "--isolation",
+            "shared",
+            "--retries",
+            "0",
+        ],
+    );
+    assert_code(&out, 0);
+    let record = json(w.join("target/ci/run.json").to_str().unwrap());
+    assert_eq!(record["tests"].as_array().unwrap().len(), 6, "{record}");
+    // Its repro names the profile, so it keeps the retries off too.
+    let repro = record["repro"].as_str().unwrap();
+    assert!(repro.contains("--config-profile ci"), "{repro}");
+    assert!(repro.contains("--retries 0"), "{repro}");
+    // The flag given explicitly gets no hint about turning a profile's retries off.
+    let (out, _d) = run_in(w, None, &["--isolation", "shared", "--retries", "1"]);
+    assert_code(&out, 2);
+    assert!(!stderr(&out).contains("--retries 0"), "{}", stderr(&out));
+}

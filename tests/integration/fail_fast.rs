@@ -502,7 +502,9 @@ fn on_a_real_workspace_max_fail_1_starts_nothing_after_the_first_failure_and_nam
         )
         .output();
         let code = out.status.code().unwrap();
-        assert!(code == 100 || code == 102, "{}", stderr(&out));
+        // 103: the only failure seen was `f::nod_flaky` (its roll is random), NOD-flaky, which
+        // passes the gate, and tests never ran: not green.
+        assert!(matches!(code, 100 | 102 | 103), "{}", stderr(&out));
         // The event stream: no test starts after the first failing test's result.
         let events: Vec<serde_json::Value> = stdout(&out)
             .lines()

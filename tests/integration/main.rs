@@ -25,5 +25,6 @@ mod outlived;
 mod output;
 mod plan_cli;
 mod regressions;
+mod retries;
 mod shared;
 mod triage;

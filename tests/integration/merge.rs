@@ -131,6 +131,29 @@ fn three_partitions_merge_into_the_unpartitioned_run() {
         md.contains("### Failing tests") && md.contains("parse_fails"),
         "{md}"
     );
+    // The merge is the pipeline's gate job: its log has the run's summary, each failing test
+    // with its finding's repro, the findings, the seed and the unpartitioned run's command.
+    let err = stderr(&out);
+    let findings = merged["findings"].as_array().unwrap();
+    assert!(!findings.is_empty(), "{merged}");
+    for f in findings {
+        let (test, repro) = (f["test"].as_str().unwrap(), f["repro"].as_str().unwrap());
+        assert!(
+            err.contains(&format!("{test}\n          repro: {repro}\n")),
+            "the failing test and its repro: {err}"
+        );
+        assert!(err.contains(&format!("      repro: {repro}\n")), "{err}");
+    }
+    assert!(err.contains("parse_fails"), "{err}");
+    assert!(err.contains("──────────── summary ────────────"), "{err}");
+    assert!(err.contains("seed: 31"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "reproduce this run: {}\n",
+            merged["repro"].as_str().unwrap()
+        )),
+        "{err}"
+    );
 
     // A JUnit file of a part given twice (instead of another part's) is refused.
     let mixed: Vec<String> = vec![

@@ -51,6 +51,9 @@ pub(crate) struct PlanConfig {
     /// Arguments only the command that reproduces the whole run repeats, not a finding's or a
     /// shard's (`--max-fail`: it would stop a single failing test's repro early).
     pub(crate) run_args: Vec<String>,
+    /// Arguments only a finding's or a failing test's repro repeats (`--retries 0` when the
+    /// profile sets `retries`; see [`Repro::failure_args`]).
+    pub(crate) failure_args: Vec<String>,
     /// `--fail-on-list-error`: a binary that cannot be listed stops the command (exit 104)
     /// before any test runs, instead of being reported while the other binaries run.
     pub(crate) fail_on_list_error: bool,
@@ -116,6 +119,7 @@ impl PlanConfig {
             },
             selection_args,
             run_args: Vec::new(),
+            failure_args: Vec::new(),
             fail_on_list_error: a.fail_on_list_error,
             profile,
             compiled,
@@ -127,6 +131,7 @@ impl PlanConfig {
         Repro {
             selection_args: self.selection_args.clone(),
             run_args: self.run_args.clone(),
+            failure_args: self.failure_args.clone(),
             seed: self.seed,
             shards: self.shards,
             by_binary: self.by_binary,

@@ -67,11 +67,29 @@ impl RunConfig {
             .leak_timeout
             .or(p.leak_timeout.map(|t| t.0.as_millis().max(1) as u64))
             .unwrap_or(DEFAULT_LEAK_TIMEOUT_MS);
-        let retries = a.retries.or(p.retries.map(|r| r.0)).unwrap_or(0);
+        let profile_retries = p.retries.map_or(0, |r| r.0);
+        let retries = a.retries.unwrap_or(profile_retries);
         // How tests are run belongs in every repro command too: a timed-out test's repro
         // without --timeout would hang.
         plan.selection_args
-            .extend(execution_args(a, timeout, leak_ms, retries));
+            .extend(execution_args(a, timeout, leak_ms));
+        // An override that retries some tests, unless `--retries` beats it (as in nextest).
+        let override_retries = a.retries.is_none()
+            && p.overrides
+                .iter()
+                .any(|o| o.retries.is_some_and(|r| r.0 > 0));
+        plan.run_args
+            .extend(run_retries(a.retries, profile_retries, override_retries));
+        // A failing test's or a finding's repro that retried could pass and hide the failure
+        // it is meant to show; those commands name the profile too, so they turn its retries
+        // (and its overrides') off.
+        if profile_retries > 0
+            || p.overrides
+                .iter()
+                .any(|o| o.retries.is_some_and(|r| r.0 > 0))
+        {
+            plan.failure_args.extend(["--retries".into(), "0".into()]);
+        }
         check_shards(a, &plan)?;
         if retries > 0 && plan.isolation == Isolation::Shared {
             let what = match a.retries {
@@ -79,7 +97,12 @@ impl RunConfig {
                 None => format!("`retries` of {}", plan.profile.describe()),
             };
             return Err(UsageError(format!(
-                "{what} reruns a test in place, which needs one process per test; use it with --isolation process"
+                "{what} reruns a test in place, which needs one process per test; use it with --isolation process{}",
+                if a.retries.is_none() {
+                    ", or pass --retries 0 to turn the profile's retries off"
+                } else {
+                    ""
+                }
             )));
         }
         if a.fail_leaky && plan.isolation == Isolation::Shared {
@@ -91,6 +114,7 @@ impl RunConfig {
             ));
         }
         if plan.isolation == Isolation::Shared
+            && override_retries
             && let Some(o) = p
                 .overrides
                 .iter()
@@ -98,7 +122,7 @@ impl RunConfig {
         {
             return Err(plan.profile.error_at(
                 o.filter.span().start,
-                "an override with `retries` reruns a test in place, which needs one process per test; use it with --isolation process",
+                "an override with `retries` reruns a test in place, which needs one process per test; use it with --isolation process, or pass --retries 0 to turn retries off",
             ));
         }
         let mut exec = exec_options(a, plan.isolation, timeout);
@@ -106,6 +130,9 @@ impl RunConfig {
         exec.retries = retries;
         exec.slow_timeout = slow_timeout(a, &p)?;
         exec.overrides = plan.compiled.overrides.clone();
+        if a.retries.is_some() {
+            exec.overrides = exec.overrides.without_retries();
+        }
         exec.groups = plan.compiled.groups.clone();
         if a.jobs.is_none()
             && let Some(j) = p.jobs
@@ -159,6 +186,20 @@ impl RunConfig {
     }
 }
 
+/// The `--retries` of the commands that reproduce the whole run: the flag's value, else the
+/// profile's `retries` spelled out (so the repro does not depend on the file), except when an
+/// override retries some tests (`override_retries`): the flag would beat it, so the profile
+/// the command names decides, as it did in the run.
+fn run_retries(flag: Option<u32>, profile: u32, override_retries: bool) -> Vec<String> {
+    match flag {
+        Some(n) => vec!["--retries".into(), n.to_string()],
+        None if profile > 0 && !override_retries => {
+            vec!["--retries".into(), profile.to_string()]
+        }
+        None => Vec::new(),
+    }
+}
+
 /// `--slow-timeout SECS` (a period, never terminating), else the profile's `slow-timeout`,
 /// else 60 s. Errors: a flag value that is not a positive number of seconds up to a year.
 fn slow_timeout(a: &RunArgs, p: &super::file::ProfileFile) -> Result<SlowTimeout, UsageError> {
@@ -179,15 +220,10 @@ fn slow_timeout(a: &RunArgs, p: &super::file::ProfileFile) -> Result<SlowTimeout
 pub(crate) const DEFAULT_CONFIRMATIONS: u32 = 3;
 
 /// The execution flags a repro command must repeat to run tests the same way: `--timeout`,
-/// `--leak-timeout` (when not the default), `--fail-leaky`, `--retries`, `--reset-cmd`; the
-/// values in effect (from the flags or the profile), so that a repro does not depend on the
-/// config file staying as it was.
-fn execution_args(
-    a: &RunArgs,
-    timeout: Option<Duration>,
-    leak_ms: u64,
-    retries: u32,
-) -> Vec<String> {
+/// `--leak-timeout` (when not the default), `--fail-leaky`, `--reset-cmd`, `--sandbox shard`;
+/// the values in effect (from the flags or the profile), so that a repro does not depend on
+/// the config file staying as it was. (`--retries` goes only into the run's own repro.)
+fn execution_args(a: &RunArgs, timeout: Option<Duration>, leak_ms: u64) -> Vec<String> {
     let mut args = Vec::new();
     if let Some(t) = a.timeout {
         args.extend(["--timeout".into(), t.to_string()]);
@@ -199,9 +235,6 @@ fn execution_args(
     }
     if a.fail_leaky {
         args.push("--fail-leaky".into());
-    }
-    if retries > 0 {
-        args.extend(["--retries".into(), retries.to_string()]);
     }
     if let Some(c) = &a.reset_cmd {
         args.extend(["--reset-cmd".into(), c.clone()]);
@@ -388,180 +421,5 @@ fn max_fail(a: &RunArgs) -> Result<Option<MaxFail>, UsageError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::Parser;
-
-    /// `run --binary /bin/true --config-file FILE ARGS…` validated, with `text` as the file.
-    fn config(text: &str, args: &[&str]) -> RunConfig {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("shuffle.toml");
-        std::fs::write(&file, text).unwrap();
-        let mut all = vec![
-            "cargo-shuffle",
-            "run",
-            "--binary",
-            "/bin/true",
-            "--config-file",
-            file.to_str().unwrap(),
-        ];
-        all.extend_from_slice(args);
-        let cli = crate::app::cli::Cli::try_parse_from(all).unwrap();
-        let crate::app::cli::CliCommand::Run(a) = cli.command else {
-            panic!("not run")
-        };
-        RunConfig::from_args(&a).unwrap()
-    }
-
-    #[test]
-    fn flags_beat_the_profile_which_beats_the_defaults() {
-        let text = r#"
-[profile.default]
-shards = 4
-leak-timeout = "1s"
-confirmations = 5
-
-[profile.ci]
-shards = 6
-timeout = "2m"
-jobs = 3
-allow-flaky = true
-report = "/abs/run.json"
-"#;
-        let c = config(text, &[]);
-        assert_eq!(c.plan.shards, 4);
-        assert_eq!(c.plan.profile.name.as_deref(), Some("default"));
-        assert_eq!(c.exec.leak_timeout, Duration::from_secs(1));
-        assert_eq!(c.exec.timeout, None);
-        assert!(!c.gate.allow_flaky);
-        let c = config(text, &["--config-profile", "ci"]);
-        assert_eq!(c.plan.shards, 6);
-        assert_eq!(c.exec.jobs, 3);
-        assert_eq!(c.exec.timeout, Some(Duration::from_secs(120)));
-        assert_eq!(c.exec.leak_timeout, Duration::from_secs(1));
-        assert_eq!(c.triage.as_ref().unwrap().confirmations, 5);
-        assert!(c.gate.allow_flaky);
-        assert_eq!(c.report, Some(PathBuf::from("/abs/run.json")));
-        assert!(
-            c.plan
-                .selection_args
-                .contains(&"--config-profile".to_string())
-        );
-        let c = config(
-            text,
-            &[
-                "--config-profile",
-                "ci",
-                "--shards",
-                "2",
-                "-j",
-                "1",
-                "--timeout",
-                "5",
-                "--leak-timeout",
-                "50",
-                "--confirmations",
-                "0",
-                "--report",
-                "r.json",
-            ],
-        );
-        assert_eq!(c.plan.shards, 2);
-        assert_eq!(c.exec.jobs, 1);
-        assert_eq!(c.exec.timeout, Some(Duration::from_secs(5)));
-        assert_eq!(c.exec.leak_timeout, Duration::from_millis(50));
-        assert_eq!(c.triage.as_ref().unwrap().confirmations, 0);
-        assert_eq!(c.report, Some(PathBuf::from("r.json")));
-        // slow-timeout: the profile's (with terminate-after), the flag's (a period only), 60 s.
-        let slow = "[profile.default]\nslow-timeout = { period = \"2s\", terminate-after = 3 }\n";
-        let c = config(slow, &[]);
-        assert_eq!(c.exec.slow_timeout.period, Duration::from_secs(2));
-        assert_eq!(c.exec.slow_timeout.terminate_after, Some(3));
-        let c = config(slow, &["--slow-timeout", "0.5"]);
-        assert_eq!(c.exec.slow_timeout.period, Duration::from_millis(500));
-        assert_eq!(c.exec.slow_timeout.terminate_after, None);
-        assert_eq!(config("", &[]).exec.slow_timeout, SlowTimeout::DEFAULT);
-        // An empty file: the built-in defaults.
-        let c = config("", &[]);
-        assert_eq!(c.plan.shards, crate::app::cli::DEFAULT_SHARDS);
-        assert_eq!(
-            c.exec.leak_timeout,
-            Duration::from_millis(DEFAULT_LEAK_TIMEOUT_MS)
-        );
-        assert_eq!(c.triage.unwrap().confirmations, DEFAULT_CONFIRMATIONS);
-    }
-
-    #[test]
-    fn output_settings_come_from_flags_libtest_options_the_profile_and_nextests_defaults() {
-        let c = config("", &[]);
-        assert_eq!(c.exec.output.success, OutputDisplay::Never);
-        assert_eq!(c.exec.output.failure, OutputDisplay::Immediate);
-        assert!(!c.exec.output.junit_store_success && !c.exec.output.no_capture);
-        let text = "[profile.default]\nsuccess-output = \"immediate-final\"\nfailure-output = \"never\"\njunit-store-success-output = true\n";
-        let c = config(text, &[]);
-        assert_eq!(c.exec.output.success, OutputDisplay::ImmediateFinal);
-        assert_eq!(c.exec.output.failure, OutputDisplay::Never);
-        assert!(c.exec.output.junit_store_success);
-        let c = config(
-            text,
-            &["--success-output", "never", "--failure-output", "final"],
-        );
-        assert_eq!(c.exec.output.success, OutputDisplay::Never);
-        assert_eq!(c.exec.output.failure, OutputDisplay::Final);
-        // libtest's spellings after `--`: --nocapture is --no-capture, --show-output is final.
-        let c = config(text, &["--", "--nocapture", "--show-output", "needle"]);
-        assert!(c.exec.output.no_capture);
-        assert_eq!(c.exec.output.success, OutputDisplay::Final);
-        assert_eq!(c.plan.filter.filters, ["needle"]);
-        assert!(config("", &["--no-capture"]).exec.output.no_capture);
-    }
-
-    #[test]
-    fn output_overrides_keep_the_settings_no_flag_gives() {
-        let text = "[[profile.default.overrides]]\nfilter = \"test(a)\"\nsuccess-output = \"immediate\"\nfailure-output = \"final\"\n\n[[profile.default.overrides]]\nfilter = \"test(b)\"\ntimeout = \"1s\"\n";
-        let kept = |args: &[&str]| -> Vec<(Option<OutputDisplay>, Option<OutputDisplay>)> {
-            let c = config(text, args);
-            c.exec
-                .output
-                .overrides
-                .iter()
-                .map(|o| (o.success, o.failure))
-                .collect()
-        };
-        let (imm, fin) = (Some(OutputDisplay::Immediate), Some(OutputDisplay::Final));
-        // The override without output keys is not an output override.
-        assert_eq!(kept(&[]), [(imm, fin)]);
-        assert_eq!(kept(&["--success-output", "never"]), [(None, fin)]);
-        assert_eq!(kept(&["--", "--show-output"]), [(None, fin)]);
-        assert_eq!(kept(&["--failure-output", "never"]), [(imm, None)]);
-        let both = ["--success-output", "final", "--failure-output", "never"];
-        assert!(kept(&both).is_empty());
-    }
-
-    #[test]
-    fn max_fail_is_repeated_by_the_run_repro_only() {
-        let c = config("", &["--max-fail", "2:immediate"]);
-        let repro = c.plan.repro();
-        assert!(
-            repro.shards_command(&[]).contains("--max-fail 2:immediate"),
-            "{}",
-            repro.shards_command(&[])
-        );
-        assert!(
-            repro
-                .shards_command(&[3])
-                .contains("--max-fail 2:immediate --shard 3")
-        );
-        assert!(!repro.shard_command(3).contains("--max-fail"));
-        assert!(!repro.order_command(&["b t".into()]).contains("--max-fail"));
-        let c = config("", &["--fail-fast"]);
-        assert!(c.plan.repro().shards_command(&[]).contains("--max-fail 1"));
-        assert!(
-            !config("", &[])
-                .plan
-                .repro()
-                .shards_command(&[])
-                .contains("--max-fail")
-        );
-    }
-}
+#[path = "run_tests.rs"]
+mod tests;

@@ -100,7 +100,7 @@ fn side_by_side<'p>(plans: impl Iterator<Item = &'p Plan>) -> Plan {
 /// 1 of `plan`, every run keeping the batch's ignored tests (reported once per run, as a run of
 /// its own reports them), times as measured in the batch.
 fn split_run(batch: &RunRecord, shard: u32, plan: &Plan, repro: &Repro) -> RunRecord {
-    let mut record = RunRecord::new(plan, batch.jobs, repro.run_command(&[]));
+    let mut record = RunRecord::new(plan, batch.jobs, repro.shards_command(&[]));
     record.results = batch
         .results
         .iter()

@@ -308,6 +308,8 @@ pub(crate) fn hunt(
     let inputs = gate::GateInputs::of(&records);
     let mut summary = hunt_summary(&records);
     summary.findings = cfg.triage.as_ref().map(|_| findings.clone());
+    // What the summary, its JUnit and its last event reproduce is the hunt, not its run 1.
+    summary.repro = cfg.plan.repro().hunt_command(records.len() as u32);
     let json = || {
         let doc = HuntDoc {
             schema: HUNT_SCHEMA.to_string(),

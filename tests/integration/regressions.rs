@@ -219,3 +219,37 @@ fn triage_does_not_run_deselected_tests() {
         "a_danger was left out by --skip and -E, yet triage ran it"
     );
 }
+
+#[test]
+fn repro_repeats_flags_that_undo_the_profile() {
+    let config = "[profile.default]\nretries = 2\nleak-timeout = \"500ms\"\n\
+        slow-timeout = { period = \"1s\", terminate-after = 2 }\nisolation = \"shared\"\n";
+    let (_out, r) = run_with(
+        config,
+        &[
+            "--seed",
+            "1",
+            "--isolation",
+            "process",
+            "--retries",
+            "0",
+            "--leak-timeout",
+            "200",
+            "--slow-timeout",
+            "5",
+            "--no-triage",
+        ],
+    );
+    let repro = r["repro"].as_str().unwrap();
+    for wanted in [
+        "--isolation process",
+        "--retries 0",
+        "--leak-timeout 200",
+        "--slow-timeout 5",
+    ] {
+        assert!(
+            repro.contains(wanted),
+            "the repro `{repro}` lacks `{wanted}`: under the same config file it runs differently"
+        );
+    }
+}

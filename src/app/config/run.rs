@@ -220,7 +220,8 @@ fn slow_timeout(a: &RunArgs, p: &super::file::ProfileFile) -> Result<SlowTimeout
 pub(crate) const DEFAULT_CONFIRMATIONS: u32 = 3;
 
 /// The execution flags a repro command must repeat to run tests the same way: `--timeout`,
-/// `--leak-timeout` (when not the default), `--fail-leaky`, `--reset-cmd`, `--sandbox shard`;
+/// `--leak-timeout` (when given or not the default), `--slow-timeout` (when given),
+/// `--fail-leaky`, `--reset-cmd`, `--sandbox shard`;
 /// the values in effect (from the flags or the profile), so that a repro does not depend on
 /// the config file staying as it was. (`--retries` goes only into the run's own repro.)
 fn execution_args(a: &RunArgs, timeout: Option<Duration>, leak_ms: u64) -> Vec<String> {
@@ -230,8 +231,14 @@ fn execution_args(a: &RunArgs, timeout: Option<Duration>, leak_ms: u64) -> Vec<S
     } else if let Some(t) = timeout {
         args.extend(["--timeout".into(), t.as_secs_f64().to_string()]);
     }
-    if leak_ms != DEFAULT_LEAK_TIMEOUT_MS {
+    // A flag given explicitly is repeated even at the default value: it may undo the
+    // profile's, which the repro's `--config-profile` would bring back.
+    if leak_ms != DEFAULT_LEAK_TIMEOUT_MS || a.leak_timeout.is_some() {
         args.extend(["--leak-timeout".into(), leak_ms.to_string()]);
+    }
+    if let Some(t) = a.slow_timeout {
+        // The flag replaces the profile's whole slow-timeout (terminate-after included).
+        args.extend(["--slow-timeout".into(), t.to_string()]);
     }
     if a.fail_leaky {
         args.push("--fail-leaky".into());

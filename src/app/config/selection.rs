@@ -250,6 +250,10 @@ pub(super) fn picking_args(a: &PlanArgs, isolation: IsolationArg) -> Vec<String>
     let mut selection_args = Vec::new();
     if isolation == IsolationArg::Shared {
         selection_args.extend(["--isolation".into(), "shared".into()]);
+    } else if a.isolation.is_some() {
+        // Given explicitly: it may undo a profile's `isolation = "shared"`, which the repro's
+        // `--config-profile` would bring back.
+        selection_args.extend(["--isolation".into(), "process".into()]);
     }
     if a.run_ignored != RunIgnored::Default {
         selection_args.push("--run-ignored".into());

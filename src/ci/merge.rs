@@ -75,7 +75,7 @@ pub(crate) fn merge_docs(
     for (p, d) in &docs[1..] {
         if signature(d) != signature(first) {
             return Err(MergeError(format!(
-                "{} selected or ran its tests differently from {}: `{}` vs `{}`; every partition job must use the same selection flags, filters and --isolation",
+                "{} selected or ran its tests differently from {}: `{}` vs `{}`; every partition job must use the same selection flags, filters, --isolation and config profile",
                 p.display(),
                 first_path.display(),
                 signature(d).join(" "),

@@ -4,9 +4,13 @@
 
 /// The flags of a repro command that decide which tests run and how they share processes
 /// (cargo's selection, filters, `-E` filtersets, `--skip`, `--exact`, `--run-ignored`, `--isolation`,
-/// `--reverse`), in order; paths (`--archive`, `--manifest-path`, …) may differ between jobs.
+/// `--reverse`, and the config profile and file, whose overrides change timeouts, groups and
+/// `shuffle = false`), in order; paths (`--archive`, `--manifest-path`, …) may differ between
+/// jobs.
 pub(super) fn selection_signature(cmd: &str) -> Vec<String> {
-    const WITH_VALUE: [&str; 15] = [
+    const WITH_VALUE: [&str; 17] = [
+        "--config-profile",
+        "--config-file",
         "-p",
         "--package",
         "--exclude",
@@ -45,7 +49,10 @@ pub(super) fn selection_signature(cmd: &str) -> Vec<String> {
             out.extend(it.by_ref());
         } else if WITH_VALUE.contains(&w.as_str()) {
             let v = it.next().unwrap_or_default();
-            out.extend([w, v]);
+            // The default spelled out (to undo a profile's) selects as its absence does.
+            if !(w == "--isolation" && v == "process") {
+                out.extend([w, v]);
+            }
         } else if ALONE.contains(&w.as_str()) {
             out.push(w);
         }
@@ -70,4 +77,26 @@ pub(super) fn strip_partition(cmd: &str) -> String {
         out.push(w);
     }
     shell_words::join(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_under_other_profiles_differ_and_the_default_isolation_spelled_out_does_not() {
+        let sig = |c: &str| selection_signature(c);
+        assert_ne!(
+            sig("cargo shuffle run --config-profile ci --seed 1 --partition 1/2"),
+            sig("cargo shuffle run --seed 1 --partition 2/2")
+        );
+        assert_eq!(
+            sig("cargo shuffle run --isolation process --seed 1"),
+            sig("cargo shuffle run --seed 1")
+        );
+        assert_ne!(
+            sig("cargo shuffle run --isolation shared --seed 1"),
+            sig("cargo shuffle run --seed 1")
+        );
+    }
 }

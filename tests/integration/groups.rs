@@ -294,6 +294,17 @@ fn bad_overrides_and_groups_exit_2_naming_file_line_and_key() {
             ":3:1: key `profile.default.overrides[0].retry`",
             &["unknown field `retry`"],
         ),
+        (
+            // nextest's reserved name as a user group would invert a pasted config.
+            "[test-groups.\"@global\"]\nmax-threads = 1\n",
+            &[],
+            ":1:",
+            &[
+                "test-groups.",
+                "reserved",
+                "`@global` is the group of tests in no group",
+            ],
+        ),
     ];
     for (text, extra, at, says) in cases {
         let (out, file) = with_config(text, extra);
@@ -304,6 +315,18 @@ fn bad_overrides_and_groups_exit_2_naming_file_line_and_key() {
             assert!(err.contains(s), "{text}\n{err}");
         }
     }
+}
+
+#[test]
+fn test_group_global_means_no_group_as_in_nextest() {
+    // Not an undefined group: the config is accepted (the command then fails on /bin/true,
+    // which lists no tests, not on the file).
+    let (out, _file) = with_config(
+        "[[profile.default.overrides]]\nfilter = \"all()\"\ntest-group = \"@global\"\n",
+        &[],
+    );
+    assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("no test group"), "{}", stderr(&out));
 }
 
 #[test]

@@ -21,6 +21,10 @@ pub(crate) const DEFAULT_PROFILE: &str = "default";
 /// Where the config file is looked for, relative to the workspace root.
 pub(crate) const CONFIG_PATH: &str = ".config/shuffle.toml";
 
+/// nextest's name of the group of tests in no test group: `test-group = "@global"` in an
+/// override puts its tests in no group.
+pub(crate) const GLOBAL_GROUP: &str = "@global";
+
 /// The profile in effect for a command.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Profile {
@@ -145,6 +149,19 @@ pub(crate) fn load(a: &PlanArgs, source: &mut Source) -> Result<Profile, UsageEr
         };
         named.clone().inherit(&default)
     };
+    if let Some(name) = parsed.test_groups.keys().find(|k| k.starts_with('@')) {
+        // nextest reserves `@` names: `@global` is where tests of no group run, `@tool:` for
+        // tools; a user group of that name would invert what a pasted config means.
+        let at = text.find(name.as_str()).unwrap_or(0);
+        return Err(UsageError(file::located(
+            &shown,
+            &text,
+            at,
+            &format!(
+                "test group names starting with `@` are reserved (`@global` is the group of tests in no group, as in nextest); rename `[test-groups.\"{name}\"]`"
+            ),
+        )));
+    }
     let test_groups: BTreeMap<String, u32> = parsed
         .test_groups
         .iter()
@@ -153,7 +170,10 @@ pub(crate) fn load(a: &PlanArgs, source: &mut Source) -> Result<Profile, UsageEr
     // Every profile's overrides, not only the selected one's: a typo in `ci` should not wait
     // for CI to show up.
     for o in parsed.profile.values().flat_map(|p| &p.overrides) {
+        // `@global`: no group (nextest's name for it), e.g. to take a test out of a group a
+        // later override would give it.
         if let Some(g) = &o.test_group
+            && g.get_ref() != GLOBAL_GROUP
             && !test_groups.contains_key(g.get_ref())
         {
             let known: Vec<&str> = test_groups.keys().map(String::as_str).collect();
@@ -162,7 +182,7 @@ pub(crate) fn load(a: &PlanArgs, source: &mut Source) -> Result<Profile, UsageEr
                 &text,
                 g.span().start,
                 &format!(
-                    "no test group `{}`: define it with [test-groups.{}] and max-threads = N (defined: {})",
+                    "no test group `{}`: define it with [test-groups.{}] and max-threads = N, or write \"@global\" for no group (defined: {})",
                     g.get_ref(),
                     g.get_ref(),
                     if known.is_empty() {

@@ -200,6 +200,17 @@ pub(crate) struct HuntArgs {
     pub(crate) until_coverage: Option<f64>,
 }
 
+/// `--no-tests`: what a run that selects no test does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum NoTests {
+    /// Exit 0.
+    Pass,
+    /// Exit 0 (the run says that nothing was selected).
+    Warn,
+    /// Exit 4, the default.
+    Fail,
+}
+
 /// Which `#[ignore]`d tests to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -437,7 +448,13 @@ pub(crate) struct PlanArgs {
     #[arg(long, value_name = "NAME", help_heading = "Config")]
     pub(crate) config_profile: Option<String>,
 
-    /// Test-name filters (after `--`): run tests whose name contains any of them.
+    /// Test-name filters, before `--` as in nextest (`cargo shuffle run parse`): the same as
+    /// filters after `--`.
+    #[arg(value_name = "FILTER")]
+    pub(crate) name_filters: Vec<String>,
+
+    /// After `--`: test-name filters (run tests whose name contains any of them) and libtest's
+    /// --skip/--exact/--ignored/--include-ignored/--nocapture/--show-output.
     #[arg(last = true, value_name = "FILTERS")]
     pub(crate) filters: Vec<String>,
 }
@@ -450,8 +467,8 @@ pub(crate) struct RunArgs {
     pub(crate) plan: PlanArgs,
 
     /// Worker threads running shards in parallel [default: available parallelism].
-    #[arg(short = 'j', long, value_name = "J", value_parser = whole::<u32, 1, 1024>,
-          help_heading = "Execution")]
+    #[arg(short = 'j', long, visible_alias = "test-threads", value_name = "J",
+          value_parser = whole::<u32, 1, 1024>, help_heading = "Execution")]
     pub(crate) jobs: Option<u32>,
 
     /// Run only these shards of the plan (1-based; repeatable or comma-separated).
@@ -526,6 +543,10 @@ pub(crate) struct RunArgs {
     /// Exit 0 (not 4) when no test is selected.
     #[arg(long, help_heading = "Execution")]
     pub(crate) allow_no_tests: bool,
+
+    /// nextest's spelling: `pass` or `warn` is --allow-no-tests, `fail` the default (exit 4).
+    #[arg(long, value_enum, value_name = "ACTION", help_heading = "Execution")]
+    pub(crate) no_tests: Option<NoTests>,
 
     /// Stop starting tests after the first failure (same as --max-fail 1).
     #[arg(long, overrides_with = "no_fail_fast", help_heading = "Execution")]

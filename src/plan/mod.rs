@@ -98,8 +98,13 @@ impl FromStr for Partition {
         };
         let (kind, rest) = match s.split_once(':') {
             Some(("hash", r)) => (PartitionKind::Hash, r),
-            Some(("slice", r)) => (PartitionKind::Slice, r),
-            Some(_) => return Err(err("the kind before `:` must be `hash` or `slice`")),
+            // nextest's `count:K/N` (every N-th test) is what `slice:` does.
+            Some(("slice" | "count", r)) => (PartitionKind::Slice, r),
+            Some(_) => {
+                return Err(err(
+                    "the kind before `:` must be `hash` or `slice` (nextest's `count` is `slice`)",
+                ));
+            }
             None => (PartitionKind::Hash, s),
         };
         let (k, n) = rest.split_once('/').ok_or_else(|| err("there is no `/`"))?;
@@ -517,7 +522,7 @@ mod tests {
             "/3",
             "-1/3",
             "",
-            "count:1/2",
+            "round:1/2",
             "slice:0/2",
             "1/+3",
             "1/3x",

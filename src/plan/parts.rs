@@ -73,6 +73,8 @@ mod tests {
         );
         assert!(p.empty_warning(5).contains("more parts than tests"));
         let s: Partition = "slice:8/12".parse().unwrap();
+        // nextest's spelling of the same partition.
+        assert_eq!("count:8/12".parse::<Partition>().unwrap(), s);
         assert!(s.empty_warning(5).contains("more parts (12) than tests"));
     }
 

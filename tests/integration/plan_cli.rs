@@ -175,3 +175,36 @@ fn the_seed_comes_from_the_environment_or_from_git() {
     git(&["commit", "-q", "--allow-empty", "-m", "two"]);
     assert_ne!(first, seed_at(), "changes with the commit");
 }
+
+#[test]
+fn nextests_spellings_select_and_plan_as_ours() {
+    // Filters before `--`, as nextest takes them, are the filters after it.
+    let after = list(&["--seed", "5", "--", "parse", "slow"]);
+    assert_eq!(list(&["--seed", "5", "parse", "slow"]), after);
+    assert_eq!(list(&["--seed", "5", "parse", "--", "slow"]), after);
+    assert!(
+        !after.contains(", 29 tests"),
+        "the filters select some: {after}"
+    );
+    // nextest's `count:K/N` is `slice:K/N`.
+    assert_eq!(
+        list(&["--seed", "5", "--partition", "count:2/3"]),
+        list(&["--seed", "5", "--partition", "slice:2/3"])
+    );
+    // `--test-threads` is `--jobs`; `--no-tests=pass` is `--allow-no-tests`.
+    let (out, _d) = Shuffle::fixture(
+        "run",
+        &[
+            "--seed",
+            "5",
+            "--test-threads",
+            "2",
+            "--no-tests=pass",
+            "no_such_test_anywhere",
+        ],
+    )
+    .output();
+    assert_code(&out, 0);
+    let (out, _d) = Shuffle::fixture("run", &["--seed", "5", "no_such_test_anywhere"]).output();
+    assert_code(&out, 4);
+}

@@ -176,7 +176,11 @@ impl RunConfig {
                 .map(Baseline::load)
                 .transpose()
                 .map_err(|e| UsageError(e.to_string()))?,
-            allow_no_tests: a.allow_no_tests,
+            allow_no_tests: a.allow_no_tests
+                || matches!(
+                    a.no_tests,
+                    Some(crate::app::cli::NoTests::Pass | crate::app::cli::NoTests::Warn)
+                ),
             // A bar redrawn on the terminal that also shows the JSON stream would garble both.
             progress: !(a.no_progress
                 || a.message_format == RunFormat::Json

@@ -161,7 +161,12 @@ fn libtest_flags(args: &[String]) -> Result<LibtestFlags, UsageError> {
 pub(super) fn with_libtest_flags(a: &PlanArgs) -> Result<PlanArgs, UsageError> {
     let lt = libtest_flags(&a.filters)?;
     let mut a = a.clone();
-    a.filters = lt.filters;
+    // Filters before `--` (nextest's place) and after it (libtest's) are one list; repro
+    // commands give them after `--`.
+    a.filters = std::mem::take(&mut a.name_filters)
+        .into_iter()
+        .chain(lt.filters)
+        .collect();
     a.skip.extend(lt.skip);
     a.exact |= lt.exact;
     if let Some(ri) = lt.run_ignored {

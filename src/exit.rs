@@ -26,3 +26,45 @@ pub(crate) const BUILD_FAILED: i32 = 101;
 pub(crate) const LIST_FAILED: i32 = 104;
 /// The run was interrupted (Ctrl-C, SIGTERM, SIGHUP) before every test ran.
 pub(crate) const INTERRUPTED: i32 = 130;
+
+/// What exit code `code` means, in a few words, for the line a gate's log ends with:
+/// `cargo-shuffle: exit 102: order-dependent tests found, no other failure`.
+pub(crate) fn meaning(code: i32) -> &'static str {
+    match code {
+        OK => "every selected test passed",
+        OTHER_ERROR => "error (see above)",
+        USAGE => "usage error",
+        NO_TESTS => "no test selected",
+        TESTS_FAILED => "tests failed",
+        ORDER_DEPENDENT => "order-dependent tests found, no other failure",
+        FLAKY => "only NOD-flaky failures",
+        INCOMPLETE => "incomplete: not every test ran, and those that ran pass the gate",
+        BUILD_FAILED => "building the test binaries failed",
+        LIST_FAILED => "a test binary could not be listed",
+        INTERRUPTED => "interrupted",
+        _ => "unknown exit code",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_documented_code_has_a_meaning() {
+        for code in [
+            super::OK,
+            super::OTHER_ERROR,
+            super::USAGE,
+            super::NO_TESTS,
+            super::TESTS_FAILED,
+            super::ORDER_DEPENDENT,
+            super::FLAKY,
+            super::INCOMPLETE,
+            super::BUILD_FAILED,
+            super::LIST_FAILED,
+            super::INTERRUPTED,
+        ] {
+            assert_ne!(super::meaning(code), "unknown exit code", "{code}");
+        }
+        assert_eq!(super::meaning(7), "unknown exit code");
+    }
+}

@@ -51,6 +51,11 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
         CliCommand::Hunt(a) => a.run.message_format == cli::RunFormat::Json,
         _ => false,
     };
+    // The gate's commands end their log with what their exit code means.
+    let verdict = matches!(
+        cli.command,
+        CliCommand::Run(_) | CliCommand::Hunt(_) | CliCommand::Merge(_)
+    );
     let result = match cli.command {
         CliCommand::Run(a) => RunConfig::from_args(&a)
             .map_err(AppError::from)
@@ -66,7 +71,12 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
             .and_then(|c| hunt(&c, a.runs, a.for_secs, a.until_coverage)),
     };
     match result {
-        Ok(code) => code,
+        Ok(code) => {
+            if verdict {
+                say!("cargo-shuffle: exit {code}: {}", exit::meaning(code));
+            }
+            code
+        }
         Err(e) => {
             say!("error: {e}");
             if json_events {

@@ -8,6 +8,7 @@ use crate::events::{Outcome, TestResult};
 use crate::plan::repro::ShardRerun;
 use crate::report::record::RunRecord;
 use crate::runner::output::{OutputSettings, clean_text};
+use crate::triage::FindingKind;
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -44,18 +45,19 @@ pub(crate) fn write_summary(
     write_counts(err, record);
     write_slowest(err, record);
     if !failures.is_empty() {
-        // A triaged failure's repro is its finding's (an exact `--order`, which also holds
-        // for a victim whose polluter ran in another shard); an untriaged one reruns its
-        // shard, which cannot replay state that other shards left in a shared sandbox.
-        let found: HashMap<&str, &str> = record
+        // A triaged failure's repro is its finding's (below, with the evidence); an untriaged
+        // one reruns its shard, which cannot replay state that other shards left in a shared
+        // sandbox.
+        let found: HashMap<&str, &crate::triage::Finding> = record
             .findings
             .iter()
             .flatten()
-            .map(|f| (f.test.as_str(), f.repro.as_str()))
+            .map(|f| (f.test.as_str(), f))
             .collect();
         let _ = writeln!(
             err,
-            "failing tests (repro: an exact command that fails it again; its shard: a rerun of its shard):"
+            "failing tests ({}; a triaged one's repro is in its finding below):",
+            failures.len()
         );
         // With one sandbox for all shards, a shard rerun alone lacks what the other shards left
         // in the run's TMPDIR: say so rather than promise a reproduction.
@@ -63,19 +65,14 @@ pub(crate) fn write_summary(
         for r in &failures {
             let id = r.test.id();
             let line = match found.get(id.as_str()) {
-                Some(cmd) => format!("repro: {cmd}"),
+                Some(f) => format!(" — {}", f.label()),
                 None if shared_tmp => format!(
-                    "its shard (without what other shards left in the shared TMPDIR; triage, without --no-triage, gives an exact repro): {}",
+                    "\n          its shard (without what other shards left in the shared TMPDIR; triage, without --no-triage, gives an exact repro): {}",
                     shards.shard_command(r.shard)
                 ),
-                None => format!("its shard: {}", shards.shard_command(r.shard)),
+                None => format!("\n          its shard: {}", shards.shard_command(r.shard)),
             };
-            let _ = writeln!(
-                err,
-                "  {:>7} {}\n          {line}",
-                r.outcome.label(),
-                clean_text(&id),
-            );
+            let _ = writeln!(err, "  {:>7} {}{line}", r.outcome.label(), clean_text(&id),);
         }
     }
     write_findings(err, record);
@@ -175,7 +172,21 @@ fn write_list_errors(err: &mut impl Write, record: &RunRecord) {
 /// when triage found nothing or did not run).
 fn write_findings(err: &mut impl Write, record: &RunRecord) {
     if let Some(findings) = record.findings.as_ref().filter(|f| !f.is_empty()) {
-        let _ = writeln!(err, "findings ({}):", findings.len());
+        let _ = writeln!(
+            err,
+            "findings ({}; order-dependent first, each with a command that reproduces it):",
+            findings.len()
+        );
+        // What the user came for first: order dependence, then flakiness, then the rest.
+        let rank = |f: &&crate::triage::Finding| match f.kind {
+            FindingKind::OdVictim => 0,
+            FindingKind::Brittle => 1,
+            FindingKind::NodFlaky => 2,
+            FindingKind::Unfinished => 3,
+            FindingKind::Failure => 4,
+        };
+        let mut findings: Vec<&crate::triage::Finding> = findings.iter().collect();
+        findings.sort_by_key(rank);
         for f in findings {
             let _ = writeln!(err, "  {} — {}", clean_text(&f.test), f.label());
             let _ = writeln!(err, "      {}", clean_text(&f.note));

@@ -52,10 +52,15 @@ fn a_triaged_failure_prints_its_findings_repro_and_an_untriaged_one_its_shard() 
         &OutputSettings::default(),
     );
     let text = String::from_utf8(out).unwrap();
+    // A triaged failure names its finding; the repro is printed once, with the finding.
     assert!(
-        text.contains(
-            "b victim\n          repro: cargo shuffle run --seed 3 --order 'b polluter' 'b victim'"
-        ),
+        text.contains("b victim — order-dependent victim\n"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("repro: cargo shuffle run --seed 3 --order 'b polluter' 'b victim'")
+            .count(),
+        1,
         "{text}"
     );
     // The shards shared one TMPDIR (--sandbox run): a shard rerun is not promised to

@@ -120,6 +120,7 @@ pub(crate) fn render(record: &RunRecord, meta: &Meta, view: View<'_>) -> String 
     page.push('\n');
     page.push_str(&sections::findings(record, findings, &tl));
     page.push_str(&outputs::failures(record, &groups, &tl));
+    page.push_str(&outputs::flaky(&groups, &tl));
     page.push_str(&outputs::passing(&groups, &tl));
     let data = serde_json::to_string(&tl.data).expect("the timeline data serialises");
     let _ = write!(

@@ -177,6 +177,24 @@ pub(super) fn failures(r: &RunRecord, groups: &[Group<'_>], tl: &Timeline<'_>) -
     h
 }
 
+/// The tests that passed only on a retry, each with its failed attempts and their output (cut
+/// like a failure's): flaky, so they fail the gate (exit 105) unless `--allow-flaky`; empty
+/// when none.
+pub(super) fn flaky(groups: &[Group<'_>], tl: &Timeline<'_>) -> String {
+    if tl.flaky.is_empty() {
+        return String::new();
+    }
+    let mut h = format!(
+        r#"<section id="flaky"><h2>Flaky tests ({})</h2><p class="dim">Passed only on a retry (<code>--retries</code>): NOD-flaky, which fails the gate unless <code>--allow-flaky</code>. Each failed attempt is listed with its output.</p>"#,
+        tl.flaky.len()
+    );
+    for b in &tl.flaky {
+        h.push_str(&entry(b, &groups[b.group], "flaky", (HTML_HEAD, HTML_TAIL)));
+    }
+    h.push_str("</section>\n");
+    h
+}
+
 /// The passing tests whose output the run kept, in the order drawn, each cut to
 /// [`PASS_HEAD`] + [`PASS_TAIL`] bytes, until [`PASS_BUDGET`] bytes of entries are shown;
 /// empty when none.

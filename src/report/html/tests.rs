@@ -521,3 +521,33 @@ fn a_long_evidence_order_shows_its_ends_and_counts_the_middle() {
     assert!(page.contains("<li>b p4999</li><li>b victim</li></ol></details>"));
     assert_eq!(count(&page, "<li>b p"), 2 * sections::ORDER_ENDS - 1);
 }
+
+#[test]
+fn a_test_that_passed_only_on_a_retry_is_listed_as_flaky_with_its_failed_attempt() {
+    let mut rec = od_run();
+    let flaky = rec
+        .results
+        .iter_mut()
+        .find(|r| r.test.name == "other")
+        .unwrap();
+    flaky.previous_attempts = vec![crate::events::Attempt {
+        outcome: Outcome::Failed,
+        message: Some("unlucky <roll>".into()),
+        duration_ms: 3.0,
+        output: "attempt output\n".into(),
+    }];
+    let page = render(&rec, &meta(105), View::Run);
+    assert!(
+        page.contains("<section id=\"flaky\"><h2>Flaky tests (1)</h2>"),
+        "{page}"
+    );
+    assert!(page.contains("<details class=\"flaky\" id=\"t1\">"));
+    assert!(page.contains(
+        "attempt 1: <span class=\"chip o-failed\">failed</span> 3.0 ms — unlucky &lt;roll&gt;"
+    ));
+    assert!(page.contains("attempt output"));
+    // Listed once: not again among passing tests' output (an id is its bar's).
+    assert_eq!(count(&page, "id=\"t1\""), 1);
+    // No flaky test: no section.
+    assert!(!render(&od_run(), &meta(102), View::Run).contains("id=\"flaky\""));
+}

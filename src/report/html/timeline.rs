@@ -64,8 +64,11 @@ pub(super) struct Timeline<'a> {
     pub(super) data: TimelineData,
     /// Every failing bar.
     pub(super) failing: Vec<ListedBar<'a>>,
-    /// Every passing bar with captured output (kept only when the run shows or stores it).
+    /// Every passing bar with captured output (kept only when the run shows or stores it),
+    /// flaky ones left out.
     pub(super) passing_output: Vec<ListedBar<'a>>,
+    /// Every bar of a test that passed only on a retry (`--retries`): flaky, failing the gate.
+    pub(super) flaky: Vec<ListedBar<'a>>,
     /// Lanes drawn.
     pub(super) lanes: usize,
     /// Finding arrows drawn.
@@ -161,6 +164,7 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
     let mut body = String::new();
     let mut failing = Vec::new();
     let mut passing_output = Vec::new();
+    let mut flaky_tests = Vec::new();
     let mut arrows_svg = String::new();
     let mut arrows = 0;
     let mut y = AXIS_H;
@@ -308,7 +312,14 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
                         result: r,
                     });
                 } else {
-                    if !r.output.is_empty() {
+                    if r.is_flaky() {
+                        // Listed with its failed attempts (once: an entry's id is its bar's).
+                        flaky_tests.push(ListedBar {
+                            index,
+                            group: gi,
+                            result: r,
+                        });
+                    } else if !r.output.is_empty() {
                         passing_output.push(ListedBar {
                             index,
                             group: gi,
@@ -407,6 +418,7 @@ pub(super) fn render<'a>(groups: &[Group<'a>], findings: &[Finding]) -> Timeline
         data,
         failing,
         passing_output,
+        flaky: flaky_tests,
         lanes: groups
             .iter()
             .filter_map(|g| g.record)

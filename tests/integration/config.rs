@@ -248,3 +248,26 @@ fn a_profiles_retries_in_shared_isolation_are_refused_with_the_way_out_which_wor
     assert_code(&out, 2);
     assert!(!stderr(&out).contains("--retries 0"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_nextest_config_without_a_shuffle_config_is_named_as_not_read() {
+    let ws = workspace("");
+    let w = ws.path();
+    std::fs::remove_file(w.join(".config/shuffle.toml")).unwrap();
+    std::fs::write(
+        w.join(".config/nextest.toml"),
+        "[profile.ci]\nretries = 2\n",
+    )
+    .unwrap();
+    let (out, _d) = run_in(w, None, &[]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("nextest.toml is nextest's config and is not read; cargo-shuffle reads .config/shuffle.toml"),
+        "{}",
+        stderr(&out)
+    );
+    // With a shuffle.toml beside it, no note: that file is the config.
+    std::fs::write(w.join(".config/shuffle.toml"), "").unwrap();
+    let (out, _d) = run_in(w, None, &[]);
+    assert!(!stderr(&out).contains("is not read"), "{}", stderr(&out));
+}

@@ -295,6 +295,14 @@ fn bad_overrides_and_groups_exit_2_naming_file_line_and_key() {
             &["unknown field `retry`"],
         ),
         (
+            // Another profile's filter: its syntax is checked whichever profile is selected,
+            // so a typo in `ci` shows up before CI.
+            "[[profile.ci.overrides]]\nfilter = \"test(=x\"\ntimeout = \"1s\"\n",
+            &[],
+            ":2:10: key `profile.ci.overrides[0].filter`",
+            &["invalid filterset"],
+        ),
+        (
             // nextest's reserved name as a user group would invert a pasted config.
             "[test-groups.\"@global\"]\nmax-threads = 1\n",
             &[],

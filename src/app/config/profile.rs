@@ -113,6 +113,15 @@ pub(crate) fn load(a: &PlanArgs, source: &mut Source) -> Result<Profile, UsageEr
                 path.display()
             )));
         }
+        // A team moving from nextest has its policy in nextest.toml: say that it is not read.
+        let nextest = root.join(".config/nextest.toml");
+        if nextest.is_file() {
+            say!(
+                "cargo-shuffle: note: {} is nextest's config and is not read; cargo-shuffle reads {} (same idea: profiles, overrides, test groups; see docs/config.md)",
+                nextest.display(),
+                CONFIG_PATH
+            );
+        }
         return Ok(Profile::default());
     }
     let text = std::fs::read_to_string(&path).map_err(|e| {
@@ -170,6 +179,17 @@ pub(crate) fn load(a: &PlanArgs, source: &mut Source) -> Result<Profile, UsageEr
     // Every profile's overrides, not only the selected one's: a typo in `ci` should not wait
     // for CI to show up.
     for o in parsed.profile.values().flat_map(|p| &p.overrides) {
+        // The filter's syntax too (its names are checked against the binaries only for the
+        // selected profile, once they are built).
+        let (line, column, key) = file::position(&text, o.filter.span().start);
+        let origin = crate::discover::filterset::FilterOrigin::ConfigFile {
+            file: shown.clone(),
+            line,
+            column,
+            key: key.unwrap_or_else(|| "filter".into()),
+        };
+        crate::discover::filterset::Filterset::check_syntax(o.filter.get_ref(), origin)
+            .map_err(|e| UsageError(e.to_string()))?;
         // `@global`: no group (nextest's name for it), e.g. to take a test out of a group a
         // later override would give it.
         if let Some(g) = &o.test_group

@@ -279,7 +279,7 @@ impl<'de, const MAX_SECS: u64> Deserialize<'de> for Dur<MAX_SECS> {
 pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let bad = || {
         format!(
-            "invalid duration `{s}`: write a number and a unit (ms, s, m, h), e.g. \"500ms\", \"30s\", \"2m\", \"1m 30s\""
+            "invalid duration `{s}`: write a number and a unit (ms, s, m, h, d, or humantime's names such as sec, min), e.g. \"500ms\", \"30s\", \"2m\", \"1m 30s\""
         )
     };
     let mut rest = s.trim();
@@ -296,11 +296,16 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
         let unit_len = rest
             .find(|c: char| !c.is_ascii_alphabetic())
             .unwrap_or(rest.len());
+        // humantime's unit names, as nextest takes them.
         let factor = match &rest[..unit_len] {
-            "ms" => 0.001,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3_600.0,
+            "ns" | "nsec" => 1e-9,
+            "us" | "usec" => 1e-6,
+            "ms" | "msec" => 0.001,
+            "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+            "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
+            "h" | "hr" | "hrs" | "hour" | "hours" => 3_600.0,
+            "d" | "day" | "days" => 86_400.0,
+            "w" | "week" | "weeks" => 604_800.0,
             _ => return Err(bad()),
         };
         total += num * factor;
@@ -400,6 +405,11 @@ mod tests {
         assert_eq!(ms("1h"), Ok(3_600_000));
         assert_eq!(ms("1m 30s"), Ok(90_000));
         assert_eq!(ms("1.5s"), Ok(1_500));
+        // humantime's names, as nextest takes them.
+        assert_eq!(ms("2min"), Ok(120_000));
+        assert_eq!(ms("30sec"), Ok(30_000));
+        assert_eq!(ms("1d"), Ok(86_400_000));
+        assert_eq!(ms("1ms 1000us"), Ok(2));
         for bad in ["", "5", "s", "1x", "-1s", "1 s s"] {
             assert!(parse_duration(bad).is_err(), "{bad:?}");
         }

@@ -22,6 +22,8 @@
 #   CS_ARGS="--shards 8"    extra arguments for `cargo-shuffle run` (both modes)
 #   NEXTEST_ARGS=""         extra arguments for `cargo nextest run`
 #   NO_SHARED=1             skip `cargo-shuffle run --isolation shared`
+#   NO_PROCESS=1            skip the process-isolation pair (cargo-shuffle run, nextest):
+#                           only the in-process pair, for issue 13's speed target
 #   NO_CARGO_TEST=1         skip the `cargo test --tests -q` reference
 #   BACKTRACE="unset 1"     the RUST_BACKTRACE settings to measure, each a row of its own
 #                           (suite "NAME.bt-unset" / "NAME.bt-1"): with RUST_BACKTRACE=1
@@ -54,6 +56,7 @@ CS_ARGS="${CS_ARGS:-}"
 NEXTEST_ARGS="${NEXTEST_ARGS:-}"
 NO_CARGO_TEST="${NO_CARGO_TEST:-0}"
 NO_SHARED="${NO_SHARED:-0}"
+NO_PROCESS="${NO_PROCESS:-0}"
 KEEP_RUST_BACKTRACE="${KEEP_RUST_BACKTRACE:-0}"
 if [ "$KEEP_RUST_BACKTRACE" = 1 ]; then BACKTRACE="${BACKTRACE:-inherit}"; fi
 BACKTRACE="${BACKTRACE:-unset 1}"
@@ -71,7 +74,7 @@ set_backtrace() {
   esac
 }
 
-case "${1:-}" in -h|--help) sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,46p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 
 die() { echo "compare.sh: $*" >&2; exit 2; }
 say() { printf '[compare] %s\n' "$*" >&2; }
@@ -140,7 +143,7 @@ printf 'suite\tround\trunner\twall_s\tcpu_s\town_rss_kb\ttree_rss_kb\texit\tnote
   echo "rustc: $(rustc --version 2>/dev/null)"
   echo "nextest: $(cargo nextest --version 2>/dev/null | head -n1)"
   echo "cargo-shuffle: $CARGO_SHUFFLE ($("$CARGO_SHUFFLE" --version 2>/dev/null))"
-  echo "rounds: $ROUNDS, seed: $SEED, CS_ARGS: '${CS_ARGS}', NEXTEST_ARGS: '${NEXTEST_ARGS}'"
+  echo "rounds: $ROUNDS, seed: $SEED, CS_ARGS: '${CS_ARGS}', NEXTEST_ARGS: '${NEXTEST_ARGS}', NO_PROCESS: ${NO_PROCESS}, NO_SHARED: ${NO_SHARED}"
   echo "RUST_BACKTRACE settings measured: ${BACKTRACE} (inherited: ${INHERITED_RUST_BACKTRACE})"
 } | tee "$OUT/env.txt" >&2
 
@@ -232,7 +235,9 @@ for i in "${!NAMES[@]}"; do
   set_backtrace "$bt"
   name="${base_name}.bt-${bt}"
   for ((r = 1; r <= ROUNDS; r++)); do
-    if (( r % 2 == 1 )); then
+    if [ "$NO_PROCESS" = 1 ]; then
+      :
+    elif (( r % 2 == 1 )); then
       (cd "$dir" && run_cs "$name" "$r") ; (cd "$dir" && run_nx "$name" "$r")
     else
       (cd "$dir" && run_nx "$name" "$r") ; (cd "$dir" && run_cs "$name" "$r")

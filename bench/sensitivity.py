@@ -99,6 +99,9 @@ def read_finding(f):
         "cleaners": list(f.get("cleaners") or []),
         "in_process_state": bool(f.get("in_process_state")),
         "reruns": f.get("reruns"),
+        # {passed_in_run, failed_in_run, candidate_polluters, reset_example} or None: a hunt's
+        # plain failure whose state outlives the run (score_hunt counts it as "p").
+        "persistent_state": f.get("persistent_state"),
     }
 
 

@@ -31,7 +31,7 @@ pub(crate) const INTERRUPTED: i32 = 130;
 /// `cargo-shuffle: exit 102: order-dependent tests found, no other failure`.
 pub(crate) fn meaning(code: i32) -> &'static str {
     match code {
-        OK => "every selected test passed",
+        OK => "the gate passes: no selected test failed",
         OTHER_ERROR => "error (see above)",
         USAGE => "usage error",
         NO_TESTS => "no test selected",

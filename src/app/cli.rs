@@ -205,7 +205,7 @@ pub(crate) struct HuntArgs {
 pub(crate) enum NoTests {
     /// Exit 0.
     Pass,
-    /// Exit 0 (the run says that nothing was selected).
+    /// Exit 0, as `pass` (the run warns either way).
     Warn,
     /// Exit 4, the default.
     Fail,
@@ -540,12 +540,19 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "CMD", help_heading = "Execution")]
     pub(crate) reset_cmd: Option<String>,
 
-    /// Exit 0 (not 4) when no test is selected.
+    /// Exit 0 (not 4) when no test is selected (with a warning).
     #[arg(long, help_heading = "Execution")]
     pub(crate) allow_no_tests: bool,
 
-    /// nextest's spelling: `pass` or `warn` is --allow-no-tests, `fail` the default (exit 4).
-    #[arg(long, value_enum, value_name = "ACTION", help_heading = "Execution")]
+    /// nextest's spelling: `pass` or `warn` is --allow-no-tests (both warn), `fail` the
+    /// default (exit 4).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "ACTION",
+        conflicts_with = "allow_no_tests",
+        help_heading = "Execution"
+    )]
     pub(crate) no_tests: Option<NoTests>,
 
     /// Stop starting tests after the first failure (same as --max-fail 1).

@@ -14,7 +14,7 @@ use crate::plan::{self, Plan};
 use crate::report::record::ListErrorDoc;
 use crate::runner::executor::Isolation;
 use crate::runner::shared;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What [`prepare`] found and planned.
 pub(crate) struct Prepared {
@@ -24,9 +24,9 @@ pub(crate) struct Prepared {
     pub(crate) plan: Plan,
     /// Every listed test, unfiltered (`--triage-scope listed`).
     pub(crate) listed: Vec<TestCase>,
-    /// The listed tests the selection keeps (name filters, `--skip`, `-E`), before
-    /// partitioning and `--shard`: what triage may run by default. With `--order`, every
-    /// listed test (an order names its tests itself).
+    /// The listed tests the selection runs (name filters, `--skip`, `-E`, `--run-ignored`),
+    /// before partitioning and `--shard`: what triage may run by default. With `--order`,
+    /// those and the tests the order names.
     pub(crate) selected: Vec<TestCase>,
     /// The binaries that could not be listed.
     pub(crate) list_errors: Vec<ListErrorDoc>,
@@ -59,23 +59,32 @@ pub(crate) fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, A
         let cx = config::selection::filter_context(&cfg.source, &binaries, deps)?;
         cfg.compiled.bind(&cx)?;
     }
+    let sets = config::selection::compile_filtersets(&cfg.source, &cfg.filtersets, &binaries)?;
     if let Some(order) = &cfg.order {
-        let plan = shared_order(cfg, Plan::ordered(cfg.seed, ordered_tests(order, &tests)?));
+        let ordered = ordered_tests(order, &tests)?;
+        // A finding's repro (`--order` with the run's --skip, -E, …): triage of it may run the
+        // selection's tests and those the order names, as the run's triage could.
+        let named: HashSet<String> = ordered.iter().map(TestCase::id).collect();
+        let selected = tests
+            .iter()
+            .filter(|t| runs(cfg, &sets, t) || named.contains(&t.id()))
+            .cloned()
+            .collect();
+        let plan = shared_order(cfg, Plan::ordered(cfg.seed, ordered));
         return Ok(Prepared {
             binaries,
             plan,
-            selected: tests.clone(),
+            selected,
             listed: tests,
             list_errors,
             unpacked,
         });
     }
     let allow_empty = allow_empty || !list_errors.is_empty();
-    let sets = config::selection::compile_filtersets(&cfg.source, &cfg.filtersets, &binaries)?;
     let plan = select_and_plan(cfg, &tests, &sets, binaries.is_empty(), allow_empty)?;
     let selected = tests
         .iter()
-        .filter(|t| cfg.filter.matches(&t.name) && sets.matches(t))
+        .filter(|t| runs(cfg, &sets, t))
         .cloned()
         .collect();
     Ok(Prepared {
@@ -86,6 +95,20 @@ pub(crate) fn prepare(cfg: &PlanConfig, allow_empty: bool) -> Result<Prepared, A
         list_errors,
         unpacked,
     })
+}
+
+/// Whether the selection picks `t` (name filters, `--skip`, `-E` filtersets `sets`,
+/// `--run-ignored only`): a picked test runs or, ignored, is reported as skipped.
+fn picks(cfg: &PlanConfig, sets: &Filtersets, t: &TestCase) -> bool {
+    cfg.filter.matches(&t.name)
+        && sets.matches(t)
+        && (cfg.run_ignored != RunIgnored::Only || t.ignored)
+}
+
+/// Whether the selection runs `t`: picked, and not an `#[ignore]`d test left out by
+/// `--run-ignored default`. Also what triage may run by default (`--triage-scope selected`).
+fn runs(cfg: &PlanConfig, sets: &Filtersets, t: &TestCase) -> bool {
+    picks(cfg, sets, t) && (cfg.run_ignored != RunIgnored::Default || !t.ignored)
 }
 
 /// Prints each binary that could not be listed (the error names it and quotes what it
@@ -197,10 +220,9 @@ fn select_and_plan(
 ) -> Result<Plan, AppError> {
     let (run, ignored): (Vec<TestCase>, Vec<TestCase>) = tests
         .iter()
-        .filter(|t| cfg.filter.matches(&t.name) && sets.matches(t))
-        .filter(|t| cfg.run_ignored != RunIgnored::Only || t.ignored)
+        .filter(|t| picks(cfg, sets, t))
         .cloned()
-        .partition(|t| cfg.run_ignored != RunIgnored::Default || !t.ignored);
+        .partition(|t| runs(cfg, sets, t));
     let selected = run.len();
     // `shuffle = false`: those tests go to a name-ordered shard of their own (not with --order,
     // which is an order already).

@@ -297,6 +297,12 @@ pub(crate) fn start(cfg: &RunConfig) -> Result<(Session<'_>, Plan), AppError> {
     if selected == 0 && plan.test_count() > 0 && !cfg.allow_no_tests {
         return Err(AppError::NoTests(" in the chosen --shard(s)".into()));
     }
+    if selected == 0 && cfg.allow_no_tests {
+        // Allowed, but a gate that checks nothing should say so in its log.
+        say!(
+            "cargo-shuffle: warning: no test selected; the run passes (--allow-no-tests / --no-tests)"
+        );
+    }
     let cancel = execute::CancelFlag::default();
     if let Err(e) = signal::install(&cancel) {
         say!("cargo-shuffle: warning: cannot handle Ctrl-C gracefully: {e}");

@@ -50,9 +50,18 @@ pub(super) fn selection_signature(cmd: &str) -> Vec<String> {
         } else if WITH_VALUE.contains(&w.as_str()) {
             let v = it.next().unwrap_or_default();
             // The default spelled out (to undo a profile's) selects as its absence does.
-            if !(w == "--isolation" && v == "process") {
-                out.extend([w, v]);
+            if w == "--isolation" && v == "process" {
+                continue;
             }
+            // Jobs may keep the same config file at different paths: its name decides.
+            let v = if w == "--config-file" {
+                std::path::Path::new(&v)
+                    .file_name()
+                    .map_or(v.clone(), |n| n.to_string_lossy().into_owned())
+            } else {
+                v
+            };
+            out.extend([w, v]);
         } else if ALONE.contains(&w.as_str()) {
             out.push(w);
         }
@@ -97,6 +106,10 @@ mod tests {
         assert_ne!(
             sig("cargo shuffle run --isolation shared --seed 1"),
             sig("cargo shuffle run --seed 1")
+        );
+        assert_eq!(
+            sig("cargo shuffle run --config-file /runner/a/ci.toml"),
+            sig("cargo shuffle run --config-file /runner/b/ci.toml")
         );
     }
 }

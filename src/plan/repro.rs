@@ -161,8 +161,9 @@ pub(crate) struct RecordedRun<'a>(pub(crate) &'a str);
 
 impl ShardRerun for RecordedRun<'_> {
     /// The recorded command with `--shard K` (before any `--` filters) in place of a `--shard`
-    /// it had, without its `--max-fail`, and with `--retries 0` in place of its `--retries N`
-    /// (it may have come from a profile the command still names).
+    /// it had, without its `--max-fail`, and always with `--retries 0` in place of any
+    /// `--retries N`: the record does not say whether the config file (named or found in the
+    /// workspace root) retries, by profile or override, and a retry could hide the failure.
     fn shard_command(&self, k: u32) -> String {
         let words = shell_words::split(self.0).unwrap_or_default();
         let filters = words.iter().position(|w| w == "--").unwrap_or(words.len());
@@ -175,11 +176,11 @@ impl ShardRerun for RecordedRun<'_> {
                 }
                 "--retries" => {
                     it.next();
-                    out.extend(["--retries".into(), "0".into()]);
                 }
                 _ => out.push(w.clone()),
             }
         }
+        out.extend(["--retries".into(), "0".into()]);
         out.extend(["--shard".into(), k.to_string()]);
         out.extend(words[filters..].iter().cloned());
         shell_words::join(out)
@@ -209,8 +210,14 @@ mod tests {
         let run = RecordedRun("cargo shuffle run --sandbox shard --seed 5 --shards 4 --shard 1,2");
         assert_eq!(
             run.shard_command(2),
-            "cargo shuffle run --sandbox shard --seed 5 --shards 4 --shard 2"
+            "cargo shuffle run --sandbox shard --seed 5 --shards 4 --retries 0 --shard 2"
         );
         assert!(run.sandbox_per_shard());
+        // Without --retries too: an override of the config file may retry.
+        assert_eq!(
+            RecordedRun("cargo shuffle run --config-file c.toml --seed 1 --shards 2")
+                .shard_command(1),
+            "cargo shuffle run --config-file c.toml --seed 1 --shards 2 --retries 0 --shard 1"
+        );
     }
 }

@@ -225,10 +225,9 @@ impl<'a> SequenceRunner<'a> {
         on_result: &mut dyn FnMut(TestResult),
     ) {
         for (position, test) in tests.iter().enumerate() {
-            if self.cancelled() {
+            if !self.start(test, on_start) {
                 break;
             }
-            on_start(test);
             on_result(
                 TestResult::new(test.clone(), Outcome::Error)
                     .with_place(shard, position as u32)
@@ -251,13 +250,9 @@ impl<'a> SequenceRunner<'a> {
             let Some(_slot) = self.group_slot(test) else {
                 break;
             };
-            // Under halt's lock: no test starts after the result that reached --max-fail.
-            let gate = self.start_gate.lock().unwrap_or_else(|e| e.into_inner());
-            if self.cancelled() {
+            if !self.start(test, on_start) {
                 break;
-            };
-            on_start(test);
-            drop(gate);
+            }
             let place = (shard, position as u32);
             let r = self.run_one(test, place, sandbox.path.as_deref());
             if r.outcome == Outcome::Interrupted {
@@ -268,6 +263,17 @@ impl<'a> SequenceRunner<'a> {
             r.sandbox = sandbox.kept.clone();
             on_result(r);
         }
+    }
+
+    /// Reports `test` started unless the run is interrupted or halted, under halt's lock:
+    /// no test starts after the result that reached `--max-fail`. False: do not start it.
+    fn start(&self, test: &TestCase, on_start: &mut dyn FnMut(&TestCase)) -> bool {
+        let _gate = self.start_gate.lock().unwrap_or_else(|e| e.into_inner());
+        if self.cancelled() {
+            return false;
+        }
+        on_start(test);
+        true
     }
 
     /// The slot of `test`'s test group (nothing to hold when it has none), waited for before
@@ -412,7 +418,9 @@ impl<'a> SequenceRunner<'a> {
             let Some(_slot) = self.group_slot(test) else {
                 return false;
             };
-            on_start(test);
+            if !self.start(test, on_start) {
+                return false;
+            }
             let place = (shard, first + i as u32);
             let r = self.run_one(test, place, sandbox.path.as_deref());
             let stop = r.outcome == Outcome::Interrupted;

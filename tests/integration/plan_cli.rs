@@ -205,6 +205,15 @@ fn nextests_spellings_select_and_plan_as_ours() {
     )
     .output();
     assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("warning: no test selected"),
+        "{}",
+        stderr(&out)
+    );
     let (out, _d) = Shuffle::fixture("run", &["--seed", "5", "no_such_test_anywhere"]).output();
     assert_code(&out, 4);
+    // `fail` and --allow-no-tests contradict each other.
+    let (out, _d) =
+        Shuffle::fixture("run", &["--no-tests", "fail", "--allow-no-tests", "x"]).output();
+    assert_code(&out, 2);
 }

@@ -253,3 +253,53 @@ fn repro_repeats_flags_that_undo_the_profile() {
         );
     }
 }
+
+/// A harness listing `a_danger` (touches `$HS_MARK` when run), `b_fails` (always fails) and
+/// the ignored `z_ign` (fails).
+fn danger_harness(dir: &Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("tr");
+    let fail = "printf '\\nrunning 1 test\\ntest %s ... FAILED\\n\\ntest result: FAILED. 0 passed; 1 failed; 0 ignored\\n\\n' \"$2\"; exit 101";
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = --list ]; then\n  case \"$*\" in *--ignored*) printf 'z_ign: test\\n'; exit 0;; esac\n  printf 'a_danger: test\\nb_fails: test\\nz_ign: test\\n'; exit 0\nfi\ncase \"$2\" in a_*) touch \"$HS_MARK\"; exit 0;; *) {fail};; esac\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[test]
+fn triage_of_a_findings_repro_and_of_ignored_tests_keeps_to_the_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("danger-ran");
+    let bin = danger_harness(dir.path());
+    let run = |args: &[&str]| {
+        let mut all = vec!["run", "--binary", bin.to_str().unwrap(), "--seed", "1"];
+        all.extend_from_slice(args);
+        let mut s = Shuffle::new(&all);
+        s.cmd.env("HS_MARK", &mark);
+        s.output().0
+    };
+    // The run leaves a_danger out; so does the triage of its finding's repro (an --order
+    // command that keeps --skip).
+    let report = dir.path().join("r.json");
+    let out = run(&["--skip", "a_danger", "--report", report.to_str().unwrap()]);
+    assert_code(&out, 100);
+    assert!(!mark.exists(), "the run's triage ran a_danger");
+    let r = json(report.to_str().unwrap());
+    let repro = r["findings"][0]["repro"].as_str().unwrap().to_string();
+    let words = shell_words::split(&repro).unwrap();
+    assert_eq!(&words[..3], ["cargo", "shuffle", "run"], "{repro}");
+    let mut s = Shuffle::new(&words[2..].iter().map(String::as_str).collect::<Vec<_>>());
+    s.cmd.env("HS_MARK", &mark);
+    let (out, _d) = s.output();
+    assert_code(&out, 100);
+    assert!(!mark.exists(), "triage of the repro `{repro}` ran a_danger");
+    // `--run-ignored only` leaves the non-ignored tests out: triage of z_ign does not run them.
+    let out = run(&["--run-ignored", "only"]);
+    assert_code(&out, 100);
+    assert!(!mark.exists(), "triage of an ignored test ran a_danger");
+}

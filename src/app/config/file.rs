@@ -7,7 +7,6 @@
 //! [`super::profile`]'s business.
 
 use crate::app::error::UsageError;
-use crate::runner::output::OutputDisplay;
 use serde::de::{Deserialize, Deserializer, Error as _};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -241,18 +240,6 @@ pub(crate) enum OutputKey {
     ImmediateFinal,
     /// Not on the terminal.
     Never,
-}
-
-impl OutputKey {
-    /// The runner's form of the value.
-    pub(crate) fn display(self) -> OutputDisplay {
-        match self {
-            OutputKey::Immediate => OutputDisplay::Immediate,
-            OutputKey::Final => OutputDisplay::Final,
-            OutputKey::ImmediateFinal => OutputDisplay::ImmediateFinal,
-            OutputKey::Never => OutputDisplay::Never,
-        }
-    }
 }
 
 /// A duration key, written as in nextest (`"1s"`, `"500ms"`, `"2m"`, `"1h 30m"`; see

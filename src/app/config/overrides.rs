@@ -56,6 +56,19 @@ impl std::fmt::Debug for UnshuffledMatcher {
     }
 }
 
+/// The runner's form of an output key of the config file (profile or override): the file's
+/// types stay apart from the runner's.
+pub(crate) fn output_display(k: super::file::OutputKey) -> crate::runner::output::OutputDisplay {
+    match k {
+        super::file::OutputKey::Immediate => crate::runner::output::OutputDisplay::Immediate,
+        super::file::OutputKey::Final => crate::runner::output::OutputDisplay::Final,
+        super::file::OutputKey::ImmediateFinal => {
+            crate::runner::output::OutputDisplay::ImmediateFinal
+        }
+        super::file::OutputKey::Never => crate::runner::output::OutputDisplay::Never,
+    }
+}
+
 /// Checks `profile`'s overrides (filter syntax) and builds their settings and the groups.
 /// Errors: a filter that does not parse, as `FILE:LINE:COL: key `profile.NAME.overrides[I].filter`:
 /// invalid filterset: …` with the expression and a caret under the position.
@@ -93,8 +106,8 @@ pub(crate) fn compile(profile: &Profile) -> Result<Compiled, UsageError> {
         if o.success_output.is_some() || o.failure_output.is_some() {
             output.push(OutputOverride {
                 applies: matches.clone(),
-                success: o.success_output.map(|k| k.display()),
-                failure: o.failure_output.map(|k| k.display()),
+                success: o.success_output.map(output_display),
+                failure: o.failure_output.map(output_display),
             });
         }
         overrides.push(runner_override(o, matches));

@@ -1,7 +1,6 @@
 //! The validated configuration of `run` (and of every run of a `hunt`): the plan, how the
 //! executor runs it, triage, the gate, the baseline and the reports.
 
-use super::file::OutputKey;
 use super::plan::PlanConfig;
 use crate::app::cli::{DEFAULT_LEAK_TIMEOUT_MS, OutputArg, RunArgs, RunFormat, SandboxArg};
 use crate::app::error::UsageError;
@@ -356,7 +355,7 @@ fn output_settings(
         OutputArg::ImmediateFinal => OutputDisplay::ImmediateFinal,
         OutputArg::Never => OutputDisplay::Never,
     };
-    let from_key = |o: OutputKey| o.display();
+    let from_key = super::overrides::output_display;
     let success_flag = a.success_output.is_some() || show_output;
     let failure_flag = a.failure_output.is_some();
     let overrides = overrides

@@ -174,9 +174,10 @@ fn ours_after_all(
     };
     let arg = input.get(span.offset()..span.offset() + span.len())?.trim();
     // The same argument read as a `test()` argument (which nextest never checks), with the
-    // `binary_id()`/`binary()` default of an exact match.
+    // `binary_id()`/`binary()` default, nextest's: a glob (a plain name is a glob matching
+    // only itself).
     let explicit = arg.starts_with(['=', '~', '/', '#']);
-    let probe = format!("test({}{arg})", if explicit { "" } else { "=" });
+    let probe = format!("test({}{arg})", if explicit { "" } else { "#" });
     let f = Filterset::parse(
         probe,
         pcx,

@@ -476,6 +476,11 @@ mod tests {
             selected("binary_id(#*::test/*)"),
             ["app::test/api db::query"]
         );
+        // A glob by default, as nextest's binary_id(): also in cargo-shuffle's spelling.
+        assert_eq!(
+            selected("binary_id(app::test/*)"),
+            ["app::test/api db::query"]
+        );
     }
 
     #[test]

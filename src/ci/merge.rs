@@ -167,7 +167,9 @@ pub(crate) fn merge_docs(
         unshuffled_shard: first.unshuffled_shard,
         plan: unpartitioned_plan(docs, first),
         tests,
-        triaged: docs.iter().all(|(_, d)| d.triaged),
+        // Any part's findings count: a part run with --no-triage (or interrupted) leaves its
+        // failures without one, which the gate and the summaries treat as untriaged.
+        triaged: docs.iter().any(|(_, d)| d.triaged),
         findings,
         baseline: merged_baseline(docs),
     })
@@ -393,6 +395,24 @@ mod tests {
             })
             .collect();
         merge_docs(&named, allow_missing).map_err(|e| e.0)
+    }
+
+    #[test]
+    fn a_part_without_triage_keeps_the_other_parts_findings() {
+        let mut a = part("1/2", &[("b y", Outcome::Failed)]);
+        a.triaged = false;
+        a.findings.clear();
+        let b = part("2/2", &[("b z", Outcome::Failed)]);
+        let m = merge(&[a, b], false).unwrap();
+        assert!(m.triaged);
+        let found: Vec<&str> = m.findings.iter().map(|f| f.test.as_str()).collect();
+        assert_eq!(found, ["b z"]);
+        // The untriaged failure still fails the gate as one.
+        let record = crate::report::record::RunRecord::from_doc(&m);
+        assert_eq!(
+            crate::ci::gate::exit_code(&record, &crate::ci::gate::GatePolicy::default()),
+            crate::exit::TESTS_FAILED
+        );
     }
 
     #[test]

@@ -57,10 +57,14 @@ impl Repro {
     }
 
     /// The command that makes the same plan again: `cargo shuffle run <selection> --seed S
-    /// --shards N [--partition K/N] [--reverse] [extra…] [-- filters]` (or the same `--order`).
+    /// --shards N [--partition K/N] [--reverse] [extra…] [-- filters]` (or `<selection> --seed
+    /// S [extra…] --order IDS…`).
     pub(crate) fn run_command(&self, extra: &[String]) -> String {
         let mut words = self.prefix();
         if let Some(order) = &self.order {
+            // `extra` too (`--retries`, `--max-fail`, `--retries 0` over a profile's): an
+            // order runs with the same settings as any plan.
+            words.extend(extra.iter().cloned());
             words.push("--order".into());
             words.extend(order.iter().cloned());
             return shell_words::join(words);
@@ -196,6 +200,35 @@ impl ShardRerun for RecordedRun<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_order_runs_repro_keeps_its_run_and_failure_flags() {
+        let r = Repro {
+            selection_args: vec!["--binary".into(), "b".into()],
+            run_args: vec![
+                "--retries".into(),
+                "1".into(),
+                "--max-fail".into(),
+                "1".into(),
+            ],
+            failure_args: vec!["--retries".into(), "0".into()],
+            seed: Seed(7),
+            shards: 1,
+            by_binary: false,
+            partition: None,
+            reverse: false,
+            order: Some(vec!["b t".into()]),
+            filters: vec![],
+        };
+        assert_eq!(
+            r.shards_command(&[]),
+            "cargo shuffle run --binary b --seed 7 --retries 1 --max-fail 1 --order 'b t'"
+        );
+        assert_eq!(
+            r.shard_command(1),
+            "cargo shuffle run --binary b --seed 7 --retries 0 --shard 1 --order 'b t'"
+        );
+    }
 
     #[test]
     fn a_recorded_runs_shard_command_drops_what_could_hide_the_failure() {

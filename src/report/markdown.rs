@@ -189,6 +189,32 @@ fn render_as(r: &RunRecordDoc, what: &str) -> String {
             );
         }
     }
+    // Passed only on a retry: NOD-flaky, failing the gate (105) even with no failing test.
+    let flaky: Vec<_> = r
+        .tests
+        .iter()
+        .filter(|t| t.flaky && !t.quarantined)
+        .collect();
+    if !flaky.is_empty() {
+        let _ = write!(
+            md,
+            "\n### Flaky tests ({}): passed only on a retry\n\n",
+            flaky.len()
+        );
+        for t in &flaky {
+            let _ = writeln!(
+                md,
+                "- `{}` — passed after {} failed attempt{}",
+                clean_text(&t.id),
+                t.failed_attempts.len(),
+                if t.failed_attempts.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            );
+        }
+    }
     if r.triaged {
         let _ = write!(md, "\n### Findings ({})\n", r.findings.len());
         for f in &r.findings {

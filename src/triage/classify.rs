@@ -426,7 +426,7 @@ fn brittle_note(
     note
 }
 
-/// `; outside the selection (not in the run): …` naming the culprits that are listed but not
+/// `; not in this run (another partition's, or left out by the filters): …` naming the culprits that are listed but not
 /// in the run's plan (filtered out: they must be run too to reproduce the finding), or nothing.
 fn outside_selection(culprits: &[TestCase], view: &RunView<'_>) -> String {
     let planned: HashSet<&str> = view.plan.iter().flatten().map(String::as_str).collect();
@@ -438,7 +438,7 @@ fn outside_selection(culprits: &[TestCase], view: &RunView<'_>) -> String {
         return String::new();
     }
     format!(
-        "; outside the selection (not in the run): {}",
+        "; not in this run (another partition's, or left out by the filters): {}",
         outside.join(", ")
     )
 }
@@ -777,7 +777,7 @@ mod tests {
         assert_eq!(f.kind, FindingKind::Brittle);
         assert!(
             f.note
-                .ends_with("; outside the selection (not in the run): b a_filtered_out"),
+                .ends_with("; not in this run (another partition's, or left out by the filters): b a_filtered_out"),
             "{}",
             f.note
         );

@@ -983,8 +983,9 @@ mod tests {
         assert_eq!(f[0].state_setters, ["b a_fill"]);
         assert!(f[0].in_process_state);
         assert!(
-            f[0].note
-                .ends_with("; outside the selection (not in the run): b a_fill"),
+            f[0].note.ends_with(
+                "; not in this run (another partition's, or left out by the filters): b a_fill"
+            ),
             "{}",
             f[0].note
         );

@@ -303,6 +303,12 @@ fn bad_overrides_and_groups_exit_2_naming_file_line_and_key() {
             &["invalid filterset"],
         ),
         (
+            "[[profile.default.overrides]]\nfilter = \"all()\"\ntest-group = \"@other\"\n",
+            &[],
+            ":3:14: key `profile.default.overrides[0].test-group`",
+            &["reserved", "\"@global\" (no group)"],
+        ),
+        (
             // nextest's reserved name as a user group would invert a pasted config.
             "[test-groups.\"@global\"]\nmax-threads = 1\n",
             &[],

@@ -356,7 +356,7 @@ fn a_merge_page_shows_the_partitions_side_by_side_and_marks_a_missing_one_in_a_r
             "{name}'s output (its panic line) is shown: {entry}"
         );
     }
-    assert!(!html.contains("No output here"));
+    assert!(!html.contains("Its output is not on this page"));
     let (check, dom) = browser(&page);
     assert!(check.ends_with(" click=ok errors=0 script=ok"), "{check}");
     assert_eq!(

@@ -303,3 +303,29 @@ fn triage_of_a_findings_repro_and_of_ignored_tests_keeps_to_the_selection() {
     assert_code(&out, 100);
     assert!(!mark.exists(), "triage of an ignored test ran a_danger");
 }
+
+#[test]
+fn a_hunt_that_selects_nothing_honours_allow_no_tests() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = group_harness(dir.path());
+    for allow in ["--allow-no-tests", "--no-tests=pass"] {
+        let (out, _d) = Shuffle::new(&[
+            "hunt",
+            "--runs",
+            "2",
+            "--seed",
+            "1",
+            "--binary",
+            bin.to_str().unwrap(),
+            allow,
+            "nomatch",
+        ])
+        .output();
+        assert_code(&out, 0);
+        assert!(
+            !stderr(&out).contains("shuffle = false"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}

@@ -182,3 +182,35 @@ fn a_failures_repro_turns_the_config_files_retries_off_and_fails_again() {
     assert_code(&out, 100);
     assert!(stderr(&out).contains("FAIL"), "{}", stderr(&out));
 }
+
+#[test]
+fn without_triage_a_flaky_test_is_still_named_where_the_gate_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = harness(dir.path());
+    let summary = dir.path().join("s.md");
+    let (out, _d) = Shuffle::new(&[
+        "run",
+        "--binary",
+        bin.to_str().unwrap(),
+        "--seed",
+        "5",
+        "--retries",
+        "1",
+        "--no-triage",
+        "--summary",
+        summary.to_str().unwrap(),
+    ])
+    .output();
+    assert_code(&out, 105);
+    assert!(
+        stderr(&out).contains("    FLAKY retry flaky (passed after 1 failed attempt)"),
+        "{}",
+        stderr(&out)
+    );
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.contains("### Flaky tests (1): passed only on a retry")
+            && md.contains("- `retry flaky` — passed after 1 failed attempt"),
+        "{md}"
+    );
+}

@@ -305,7 +305,7 @@ fn process_isolation_finds_an_in_process_state_setter_in_one_process_and_says_wh
             && note.contains("process isolation gives every test a process of its own, so no order satisfies it there"),
         "{note}"
     );
-    assert!(!note.contains("outside the selection"), "{note}");
+    assert!(!note.contains("not in this run"), "{note}");
     // Its repro (the test alone) fails.
     let (code, _) = run_repro(b["repro"].as_str().unwrap());
     assert_eq!(code, 100);
@@ -323,7 +323,7 @@ fn process_isolation_finds_an_in_process_state_setter_in_one_process_and_says_wh
         f[INPROC_BRITTLE]
     );
     // ... and with `--triage-scope listed` it is found (the reference order is every listed
-    // test of the binary), and the note says it is outside the selection.
+    // test of the binary), and the note says it was not in the run.
     args.extend([
         "--triage-scope",
         "listed",
@@ -339,7 +339,7 @@ fn process_isolation_finds_an_in_process_state_setter_in_one_process_and_says_wh
     let note = b["note"].as_str().unwrap();
     assert!(
         note.ends_with(&format!(
-            "; outside the selection (not in the run): {INPROC_SETTER}"
+            "; not in this run (another partition's, or left out by the filters): {INPROC_SETTER}"
         )),
         "{note}"
     );

@@ -197,6 +197,17 @@ pub(crate) fn load(a: &PlanArgs, source: &mut Source) -> Result<Profile, UsageEr
             && !test_groups.contains_key(g.get_ref())
         {
             let known: Vec<&str> = test_groups.keys().map(String::as_str).collect();
+            if g.get_ref().starts_with('@') {
+                return Err(UsageError(file::located(
+                    &shown,
+                    &text,
+                    g.span().start,
+                    &format!(
+                        "no test group `{}`: names starting with `@` are reserved; the only one taken is \"@global\" (no group)",
+                        g.get_ref()
+                    ),
+                )));
+            }
             return Err(UsageError(file::located(
                 &shown,
                 &text,

@@ -177,7 +177,7 @@ pub(crate) fn hunt(
             crate::runner::output::count(first_plan.shards[k as usize - 1].len(), "test")
         );
     }
-    if tests.is_empty() {
+    if tests.is_empty() && first_plan.unshuffled.is_some() {
         // Every selected test keeps its order: nothing to hunt, which must not pass for green.
         return Err(AppError::NoTests(
             " to hunt: every selected test is kept in name order by `shuffle = false`".into(),

@@ -92,7 +92,7 @@ fn entry(b: &ListedBar<'_>, group: &Group<'_>, class: &str, caps: (usize, usize)
             h,
             "<p class=\"dim\">{}</p>",
             if r.output_bytes > 0 {
-                "No output here: a JSON run record carries only its size (merge the partitions' JUnit files too, and the page shows it; the partition's own JUnit has it)."
+                "Its output is not on this page: a passing test's is kept only with --success-output or --junit-store-success-output, and a merge of JSON records alone has none (merge the partitions' JUnit files too)."
             } else {
                 "It printed nothing."
             }

@@ -86,7 +86,8 @@ pub(crate) struct RunRecordDoc {
     pub(crate) plan: Vec<ShardPlan>,
     /// One entry per test, in the order they finished.
     pub(crate) tests: Vec<TestDoc>,
-    /// Triage was on (`false` with `--no-triage`); `findings` is then empty.
+    /// Triage was on (`false` with `--no-triage`); `findings` is then empty. Merged: some part
+    /// was triaged (the failures of a part that was not have no finding).
     pub(crate) triaged: bool,
     /// One finding per failing test that triage looked at.
     pub(crate) findings: Vec<Finding>,

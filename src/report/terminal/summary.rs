@@ -54,11 +54,12 @@ pub(crate) fn write_summary(
             .flatten()
             .map(|f| (f.test.as_str(), f))
             .collect();
-        let _ = writeln!(
-            err,
-            "failing tests ({}; a triaged one's repro is in its finding below):",
-            failures.len()
-        );
+        let header = if found.is_empty() {
+            String::new()
+        } else {
+            "; a triaged one's repro is in its finding below".to_string()
+        };
+        let _ = writeln!(err, "failing tests ({}{header}):", failures.len());
         // With one sandbox for all shards, a shard rerun alone lacks what the other shards left
         // in the run's TMPDIR: say so rather than promise a reproduction.
         let shared_tmp = record.shard_count > 1 && !shards.sandbox_per_shard();
@@ -67,7 +68,14 @@ pub(crate) fn write_summary(
             let line = match found.get(id.as_str()) {
                 Some(f) => format!(" — {}", f.label()),
                 None if shared_tmp => format!(
-                    "\n          its shard (without what other shards left in the shared TMPDIR; triage, without --no-triage, gives an exact repro): {}",
+                    "\n          its shard (without what other shards left in the shared TMPDIR; {}): {}",
+                    if record.interrupted {
+                        "the run was interrupted before triage"
+                    } else if record.findings.is_none() {
+                        "triage, without --no-triage, gives an exact repro"
+                    } else {
+                        "triage had no finding for it"
+                    },
                     shards.shard_command(r.shard)
                 ),
                 None => format!("\n          its shard: {}", shards.shard_command(r.shard)),
@@ -75,6 +83,7 @@ pub(crate) fn write_summary(
             let _ = writeln!(err, "  {:>7} {}{line}", r.outcome.label(), clean_text(&id),);
         }
     }
+    write_flaky(err, record);
     write_findings(err, record);
     write_list_errors(err, record);
     if let Some(k) = record.unshuffled {
@@ -170,6 +179,38 @@ fn write_list_errors(err: &mut impl Write, record: &RunRecord) {
 
 /// Each triage finding: test, kind, note, cleaners, reruns and its repro command (nothing
 /// when triage found nothing or did not run).
+/// The tests that passed only on a retry and have no finding (`--no-triage`; triage makes each
+/// a NOD-flaky finding): they fail the gate with 105 although nothing failed.
+fn write_flaky(err: &mut impl Write, record: &RunRecord) {
+    let found: std::collections::HashSet<&str> = record
+        .findings
+        .iter()
+        .flatten()
+        .map(|f| f.test.as_str())
+        .collect();
+    let flaky: Vec<&TestResult> = record
+        .results
+        .iter()
+        .filter(|r| r.is_flaky() && !r.quarantined && !found.contains(r.test.id().as_str()))
+        .collect();
+    if flaky.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        err,
+        "flaky tests ({}; passed only on a retry: NOD-flaky, they fail the gate unless --allow-flaky):",
+        flaky.len()
+    );
+    for r in flaky {
+        let _ = writeln!(
+            err,
+            "    FLAKY {} (passed after {})",
+            clean_text(&r.test.id()),
+            crate::runner::output::count(r.previous_attempts.len(), "failed attempt")
+        );
+    }
+}
+
 fn write_findings(err: &mut impl Write, record: &RunRecord) {
     if let Some(findings) = record.findings.as_ref().filter(|f| !f.is_empty()) {
         let _ = writeln!(

@@ -66,7 +66,7 @@ fn a_triaged_failure_prints_its_findings_repro_and_an_untriaged_one_its_shard() 
     // The shards shared one TMPDIR (--sandbox run): a shard rerun is not promised to
     // reproduce, and the line says what it lacks.
     assert!(
-        text.contains("b plain\n          its shard (without what other shards left in the shared TMPDIR; triage, without --no-triage, gives an exact repro): cargo shuffle run --seed 3 --shards 2 --shard 2"),
+        text.contains("b plain\n          its shard (without what other shards left in the shared TMPDIR; triage had no finding for it): cargo shuffle run --seed 3 --shards 2 --shard 2"),
         "{text}"
     );
     // With a sandbox per shard, the shard rerun replays the shard's state.

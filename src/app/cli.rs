@@ -40,6 +40,33 @@ fn whole<T: TryFrom<u64>, const MIN: u64, const MAX: u64>(s: &str) -> Result<T, 
     }
 }
 
+/// `-j/--jobs` (`--test-threads`) as typed: a count of workers (1 to 1024), or nextest's
+/// `num-cpus` (the machine's parallelism, the default) or `-N` (that less N, at least 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JobsArg {
+    /// This many workers.
+    Count(u32),
+    /// As many as the machine's available parallelism.
+    NumCpus,
+    /// The machine's available parallelism less this many (at least one worker).
+    Fewer(u32),
+}
+
+/// The value parser of `-j/--jobs`: `J`, `num-cpus` or `-N`. Errors name the accepted forms.
+fn jobs(s: &str) -> Result<JobsArg, String> {
+    if s == "num-cpus" {
+        return Ok(JobsArg::NumCpus);
+    }
+    if let Some(n) = s.strip_prefix('-') {
+        return whole::<u32, 1, 1024>(n)
+            .map(JobsArg::Fewer)
+            .map_err(|e| format!("{e}; or `num-cpus`, or -N for the CPUs less N"));
+    }
+    whole::<u32, 1, 1024>(s)
+        .map(JobsArg::Count)
+        .map_err(|e| format!("{e}; or `num-cpus`, or -N for the CPUs less N"))
+}
+
 /// The value parser of the flags that take a decimal number (seconds, a percentage): what
 /// Rust's `f64` reads, but not a leading `+` (one rule with [`whole`]); the range is checked
 /// where the flag is used, so that a negative number reaches that check and its message.
@@ -468,8 +495,8 @@ pub(crate) struct RunArgs {
 
     /// Worker threads running shards in parallel [default: available parallelism].
     #[arg(short = 'j', long, visible_alias = "test-threads", value_name = "J",
-          value_parser = whole::<u32, 1, 1024>, help_heading = "Execution")]
-    pub(crate) jobs: Option<u32>,
+          value_parser = jobs, allow_hyphen_values = true, help_heading = "Execution")]
+    pub(crate) jobs: Option<JobsArg>,
 
     /// Run only these shards of the plan (1-based; repeatable or comma-separated).
     #[arg(long = "shard", value_name = "K", value_delimiter = ',',

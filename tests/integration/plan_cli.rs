@@ -212,6 +212,23 @@ fn nextests_spellings_select_and_plan_as_ours() {
     );
     let (out, _d) = Shuffle::fixture("run", &["--seed", "5", "no_such_test_anywhere"]).output();
     assert_code(&out, 4);
+    // nextest's other `--test-threads` values: the CPUs, and the CPUs less N (at least 1).
+    for jobs in ["num-cpus", "-1"] {
+        let (out, _d) = Shuffle::fixture(
+            "run",
+            &[
+                "--seed",
+                "5",
+                "--test-threads",
+                jobs,
+                "--no-triage",
+                "parse",
+            ],
+        )
+        .output();
+        assert!(out.status.code() != Some(2), "{jobs}: {}", stderr(&out));
+        assert!(stderr(&out).contains(" worker"), "{jobs}: {}", stderr(&out));
+    }
     // `fail` and --allow-no-tests contradict each other.
     let (out, _d) =
         Shuffle::fixture("run", &["--no-tests", "fail", "--allow-no-tests", "x"]).output();

@@ -2,7 +2,9 @@
 //! executor runs it, triage, the gate, the baseline and the reports.
 
 use super::plan::PlanConfig;
-use crate::app::cli::{DEFAULT_LEAK_TIMEOUT_MS, OutputArg, RunArgs, RunFormat, SandboxArg};
+use crate::app::cli::{
+    DEFAULT_LEAK_TIMEOUT_MS, JobsArg, OutputArg, RunArgs, RunFormat, SandboxArg,
+};
 use crate::app::error::UsageError;
 use crate::ci::baseline::Baseline;
 use crate::ci::gate::GatePolicy;
@@ -306,11 +308,16 @@ fn check_shards(a: &RunArgs, plan: &PlanConfig) -> Result<(), UsageError> {
 /// the history and per-binary test counts are filled in by the session; the leak timeout and
 /// retries are the defaults until the caller applies the flag or the profile.
 fn exec_options(a: &RunArgs, isolation: Isolation, timeout: Option<Duration>) -> ExecOptions {
-    let jobs = a.jobs.map(|j| j as usize).unwrap_or_else(|| {
+    let cpus = || {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
-    });
+    };
+    let jobs = match a.jobs {
+        Some(JobsArg::Count(n)) => n as usize,
+        Some(JobsArg::NumCpus) | None => cpus(),
+        Some(JobsArg::Fewer(n)) => cpus().saturating_sub(n as usize).max(1),
+    };
     ExecOptions {
         jobs,
         timeout,

@@ -197,6 +197,21 @@ impl ShardRerun for RecordedRun<'_> {
     }
 }
 
+/// A shared hunt's run 2 or later: its libtest seeds were chosen for coverage, which no `run`
+/// flags make again, so rerunning any of its shards means the hunt up to that run (this
+/// command, `hunt_command`).
+pub(crate) struct HuntUpTo(pub(crate) String);
+
+impl ShardRerun for HuntUpTo {
+    fn shard_command(&self, _k: u32) -> String {
+        self.0.clone()
+    }
+    /// The command replays every shard of the run, so nothing another shard left is missing.
+    fn sandbox_per_shard(&self) -> bool {
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

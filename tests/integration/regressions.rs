@@ -329,3 +329,33 @@ fn a_hunt_that_selects_nothing_honours_allow_no_tests() {
         );
     }
 }
+
+#[test]
+fn a_shared_hunts_later_run_reruns_its_failures_with_the_hunt_command() {
+    // Run 2's libtest seeds were chosen for coverage: no `run` command makes them again.
+    let (out, _d) = Shuffle::on(
+        "od",
+        "hunt",
+        &[
+            "--isolation",
+            "shared",
+            "--runs",
+            "2",
+            "--seed",
+            "4",
+            "--no-triage",
+        ],
+    )
+    .output();
+    assert_code(&out, 100);
+    let err = stderr(&out);
+    let run2 = &err[err.find("hunt run 2 summary:").expect("run 2's summary")..];
+    let line = run2
+        .lines()
+        .find(|l| l.trim_start().starts_with("its shard"))
+        .unwrap_or_else(|| panic!("a failure without a finding in run 2: {run2}"));
+    assert!(
+        line.contains("cargo shuffle hunt") && line.contains("--runs 2"),
+        "{line}"
+    );
+}

@@ -266,7 +266,15 @@ pub(crate) fn hunt(
                 )
             };
             terminal.note(&format!("hunt run {} summary:", k + 1));
-            terminal.summary(&record, &pc.repro(), &seed_note);
+            let repro = pc.repro();
+            let chosen = crate::plan::repro::HuntUpTo(record.repro.clone());
+            let rerun: &dyn crate::plan::repro::ShardRerun =
+                if cfg.plan.isolation == Isolation::Shared && k >= 1 {
+                    &chosen
+                } else {
+                    &repro
+                };
+            terminal.summary(&record, rerun, &seed_note);
             let added = cov.add(&ran_sequence(&record, &index));
             let run_cov = HuntRunCoverageDoc {
                 order: OrderKind::of(k).name().to_string(),

@@ -23,12 +23,14 @@ pub(crate) struct Repro {
     /// `--retries 0` when the config profile the commands name sets `retries`, so that the
     /// profile does not retry the failure away either.
     pub(crate) failure_args: Vec<String>,
+    /// The run's seed, given as `--seed S` in every command.
     pub(crate) seed: Seed,
     /// `--shards`, at least 1.
     pub(crate) shards: u32,
     /// The plan has one shard per binary (shared isolation without `--shards`): no `--shards`
     /// in the commands, which would change the plan.
     pub(crate) by_binary: bool,
+    /// `--partition K/N` of the run; `None` for an unpartitioned one.
     pub(crate) partition: Option<Partition>,
     /// `--reverse`: every shard runs backwards.
     pub(crate) reverse: bool,
@@ -112,9 +114,7 @@ impl Repro {
     /// Whether the run gave each shard a sandbox of its own (`--sandbox shard` among the
     /// repeated execution arguments), so that `--shard K` replays a shard's state.
     pub(crate) fn sandbox_per_shard(&self) -> bool {
-        self.selection_args
-            .windows(2)
-            .any(|w| w[0] == "--sandbox" && w[1] == "shard")
+        names_sandbox_shard(&self.selection_args)
     }
 
     /// The command that reproduces the run: the 1-based shards `ks` of the same plan
@@ -190,11 +190,15 @@ impl ShardRerun for RecordedRun<'_> {
         shell_words::join(out)
     }
     fn sandbox_per_shard(&self) -> bool {
-        let words = shell_words::split(self.0).unwrap_or_default();
-        words
-            .windows(2)
-            .any(|w| w[0] == "--sandbox" && w[1] == "shard")
+        names_sandbox_shard(&shell_words::split(self.0).unwrap_or_default())
     }
+}
+
+/// Whether command-line `words` give `--sandbox shard` (a sandbox per shard).
+fn names_sandbox_shard(words: &[String]) -> bool {
+    words
+        .windows(2)
+        .any(|w| w[0] == "--sandbox" && w[1] == "shard")
 }
 
 /// A shared hunt's run 2 or later: its libtest seeds were chosen for coverage, which no `run`

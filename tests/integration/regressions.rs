@@ -156,14 +156,9 @@ fn group_predicate_is_refused_as_unsupported() {
     );
 }
 
-#[test]
-fn a_hunt_with_every_test_kept_in_order_is_not_green() {
-    let config = "[[profile.default.overrides]]\nfilter = \"all()\"\nshuffle = false\n";
-    let dir = tempfile::tempdir().unwrap();
-    let bin = group_harness(dir.path());
-    let cfg = dir.path().join("shuffle.toml");
-    std::fs::write(&cfg, config).unwrap();
-    let (out, _d) = Shuffle::new(&[
+/// `hunt --runs 2 --seed 1 --binary BIN EXTRA…`.
+fn hunt_two_runs(bin: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
         "hunt",
         "--runs",
         "2",
@@ -171,12 +166,22 @@ fn a_hunt_with_every_test_kept_in_order_is_not_green() {
         "1",
         "--binary",
         bin.to_str().unwrap(),
-        "--config-file",
-        cfg.to_str().unwrap(),
-        "-E",
-        "test(ok)",
-    ])
-    .output();
+    ];
+    args.extend_from_slice(extra);
+    Shuffle::new(&args).output().0
+}
+
+#[test]
+fn a_hunt_with_every_test_kept_in_order_is_not_green() {
+    let config = "[[profile.default.overrides]]\nfilter = \"all()\"\nshuffle = false\n";
+    let dir = tempfile::tempdir().unwrap();
+    let bin = group_harness(dir.path());
+    let cfg = dir.path().join("shuffle.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let out = hunt_two_runs(
+        &bin,
+        &["--config-file", cfg.to_str().unwrap(), "-E", "test(ok)"],
+    );
     // Nothing was hunted: the same code as a hunt that selects nothing (`-E 'none()'`).
     assert_code(&out, 4);
     assert!(
@@ -309,18 +314,7 @@ fn a_hunt_that_selects_nothing_honours_allow_no_tests() {
     let dir = tempfile::tempdir().unwrap();
     let bin = group_harness(dir.path());
     for allow in ["--allow-no-tests", "--no-tests=pass"] {
-        let (out, _d) = Shuffle::new(&[
-            "hunt",
-            "--runs",
-            "2",
-            "--seed",
-            "1",
-            "--binary",
-            bin.to_str().unwrap(),
-            allow,
-            "nomatch",
-        ])
-        .output();
+        let out = hunt_two_runs(&bin, &[allow, "nomatch"]);
         assert_code(&out, 0);
         assert!(
             !stderr(&out).contains("shuffle = false"),

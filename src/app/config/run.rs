@@ -74,21 +74,18 @@ impl RunConfig {
         // without --timeout would hang.
         plan.selection_args
             .extend(execution_args(a, timeout, leak_ms));
-        // An override that retries some tests, unless `--retries` beats it (as in nextest).
-        let override_retries = a.retries.is_none()
-            && p.overrides
-                .iter()
-                .any(|o| o.retries.is_some_and(|r| r.0 > 0));
+        // The first override that retries some tests; `--retries` beats it (as in nextest).
+        let retrying_override = p
+            .overrides
+            .iter()
+            .find(|o| o.retries.is_some_and(|r| r.0 > 0));
+        let override_retries = a.retries.is_none() && retrying_override.is_some();
         plan.run_args
             .extend(run_retries(a.retries, profile_retries, override_retries));
         // A failing test's or a finding's repro that retried could pass and hide the failure
         // it is meant to show; those commands name the profile too, so they turn its retries
         // (and its overrides') off.
-        if profile_retries > 0
-            || p.overrides
-                .iter()
-                .any(|o| o.retries.is_some_and(|r| r.0 > 0))
-        {
+        if profile_retries > 0 || retrying_override.is_some() {
             plan.failure_args.extend(["--retries".into(), "0".into()]);
         }
         check_shards(a, &plan)?;
@@ -116,10 +113,7 @@ impl RunConfig {
         }
         if plan.isolation == Isolation::Shared
             && override_retries
-            && let Some(o) = p
-                .overrides
-                .iter()
-                .find(|o| o.retries.is_some_and(|r| r.0 > 0))
+            && let Some(o) = retrying_override
         {
             return Err(plan.profile.error_at(
                 o.filter.span().start,
